@@ -1,0 +1,207 @@
+"""The application factory every service uses: one call builds a complete, composable app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any, Literal
+
+import httpx
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from sqlalchemy import select, text
+
+from qingling.db import DbSession
+from qingling.docs import mount_docs
+from qingling.errors import (
+    NotFound,
+    Problem,
+    QinglingError,
+    ServiceUnavailable,
+    ValidationFailed,
+    add_exception_handlers,
+    catalogue_for,
+    problem_responses,
+)
+from qingling.events import EventEnvelope
+from qingling.inbox import EventReceipt, receive
+from qingling.logging import configure_logging
+from qingling.migrations import is_at_head, upgrade_to_head
+from qingling.outbox import OutboxRelay
+from qingling.runtime import CurrentRuntime, Runtime, Service, open_runtime
+from qingling.schemas import Schema, Timestamp
+from qingling.settings import ServiceSettings
+
+
+class Health(Schema):
+    status: Literal["ok"] = "ok"
+    service: str
+    now: Timestamp
+
+
+class Readiness(Schema):
+    status: Literal["ready"] = "ready"
+    service: str
+    database: Literal["ok"] = "ok"
+    migrations: Literal["at-head"] = "at-head"
+
+
+class ProblemType(Schema):
+    code: str
+    status: int
+    title: str
+
+
+class NotReady(ServiceUnavailable):
+    code, title = "not-ready", "服务尚未就绪（数据库不可达或迁移未完成）"
+
+
+class ProblemTypeNotFound(NotFound):
+    code, title = "problem-type-not-found", "没有这个错误码"
+
+
+def create_service_app(
+    service: Service,
+    settings: ServiceSettings | None = None,
+    *,
+    peer_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    settings = settings or service.settings_class()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_format, settings.log_level)
+        async with open_runtime(service, settings, peer_transport) as runtime:
+            app.state.runtime = runtime
+            if settings.migrate_on_start:
+                await upgrade_to_head(runtime)
+            if settings.load_demo_data and service.demo is not None:
+                async with runtime.unit_of_work() as session:
+                    app.state.demo_lines = await service.demo(session)
+            async with background_workers(runtime, enabled=settings.run_workers):
+                yield
+
+    app = FastAPI(
+        title=service.title,
+        description=service.description,
+        version=service.version,
+        openapi_url=f"{service.prefix}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.service = service
+    app.state.settings = settings
+    add_exception_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID"],
+        )
+    app.add_middleware(CorrelationIdMiddleware)
+    app.include_router(_platform_router(service), prefix=service.prefix)
+    for router in service.routers:
+        app.include_router(router, prefix=service.prefix)
+    mount_docs(app, service.prefix, service.title)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+@asynccontextmanager
+async def background_workers(runtime: Runtime, *, enabled: bool = True) -> AsyncIterator[None]:
+    """Run the outbox relay and the service's own workers for the duration of the block."""
+    loops = [OutboxRelay(runtime).run_forever, *(lambda w=w: w(runtime) for w in runtime.service.workers)]
+    tasks = [asyncio.create_task(loop()) for loop in loops] if enabled else []
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _platform_router(service: Service) -> APIRouter:
+    router = APIRouter(tags=["platform"])
+
+    @router.get("/healthz", summary="存活检查")
+    async def healthz(runtime: CurrentRuntime) -> Health:
+        """进程存活即返回 200，并给出服务当前时间（测试环境下为受控时钟的时间）。"""
+        return Health(service=service.name, now=runtime.clock.now())
+
+    @router.get("/readyz", summary="就绪检查", responses=problem_responses(NotReady))
+    async def readyz(runtime: CurrentRuntime) -> Readiness:
+        """数据库可达且数据库结构已迁移到最新版本时返回 200，否则 503。"""
+        await check_ready(runtime)
+        return Readiness(service=service.name)
+
+    @router.get("/problems", summary="错误码目录")
+    async def problem_catalogue() -> list[ProblemType]:
+        """本服务可能返回的全部错误类型（RFC 9457 problem 的 `code`）。"""
+        return [ProblemType(code=c.code, status=c.status, title=c.title) for c in catalogue_for([service.package])]
+
+    @router.get("/problems/{code}", summary="错误码说明", responses=problem_responses(ProblemTypeNotFound))
+    async def problem_type(code: str) -> ProblemType:
+        """problem 响应中 `type` 字段指向的说明。"""
+        for error in catalogue_for([service.package]):
+            if error.code == code:
+                return ProblemType(code=error.code, status=error.status, title=error.title)
+        raise ProblemTypeNotFound(f"错误码 {code} 不存在")
+
+    @router.post(
+        "/events",
+        summary="接收事件（服务间调用）",
+        responses=problem_responses(ValidationFailed),
+    )
+    async def receive_event(envelope: EventEnvelope, session: DbSession) -> EventReceipt:
+        """由其他服务的 outbox 投递。按事件 ID 去重：重复投递返回 `duplicate`，不会重复处理。"""
+        return await receive(session, envelope, service.event_handlers)
+
+    return router
+
+
+async def check_ready(runtime: Runtime) -> None:
+    try:
+        async with runtime.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        at_head = await is_at_head(runtime)
+    except Exception as exc:  # the database is unreachable: that is what readyz reports
+        raise NotReady(f"数据库不可达：{type(exc).__name__}") from exc
+    if not at_head:
+        raise NotReady("数据库结构未迁移到最新版本")
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem_schema.pop("$defs", {}))
+    schemas["Problem"] = problem_schema
+    # Request validation answers with problem+json like every other error.
+    validation = problem_responses(ValidationFailed)[422]
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            default = operation.get("responses", {}).get("422", {}).get("content", {})
+            if "application/json" in default:  # FastAPI's own HTTPValidationError
+                operation["responses"]["422"] = validation
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    app.openapi_schema = schema
+    return schema

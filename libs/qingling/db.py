@@ -1,0 +1,81 @@
+"""Database plumbing: per-service metadata, engines for SQLite and PostgreSQL, the unit of work.
+
+Transactions are owned in exactly one place: the request dependency ``DbSession`` (or
+``Runtime.unit_of_work()`` in workers) commits when the work succeeds and rolls back when it
+raises. Services only ``flush()``. That is what keeps an outbox row and the state change that
+caused it in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import registry
+
+from qingling.settings import ServiceSettings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_registry() -> registry:
+    """A registry of its own for each service, so one service's Alembic never sees another's
+    tables: ``class HazardsModel(SQLModel, registry=service_registry()): ...``"""
+    return registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def create_engine(settings: ServiceSettings) -> AsyncEngine:
+    if not settings.is_sqlite:
+        return create_async_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_pool_size,
+            pool_pre_ping=True,
+        )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # One connection per process, shared by requests and background work: SQLite has a single
+    # writer anyway, and queueing in the pool is kinder than "database is locked".
+    engine = create_async_engine(
+        settings.database_url, pool_size=1, max_overflow=0, pool_timeout=60, connect_args={"timeout": 30}
+    )
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Take the write lock up front: a deferred transaction that reads and then writes can
+        # fail with SQLITE_BUSY when another process (a migration, the CLI) writes meanwhile.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.runtime.unit_of_work() as session:
+        yield session
+
+
+# scope="function": commit before the response is sent, so a client never sees a success
+# that was not stored.
+DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]

@@ -1,0 +1,105 @@
+"""Idempotency keys for API requests (draft-ietf-httpapi-idempotency-key-header).
+
+A client that may retry (an enterprise system on a flaky network, a mini-program) sends an
+``Idempotency-Key``. The key is claimed in a short transaction of its own before the work
+starts, so a concurrent twin sees it at once:
+
+- same key, same request, finished   → the stored response is replayed;
+- same key, same request, running    → 409 ``idempotency-key-in-use``;
+- same key, different request        → 422 ``idempotency-key-reused``.
+
+The response is stored in the work's own transaction, so it exists exactly when the work was
+committed. Work that fails releases the key, so the client may retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
+
+from qingling.errors import Conflict, ValidationFailed
+
+if TYPE_CHECKING:
+    from qingling.runtime import Runtime
+
+# A claim older than this belongs to a request whose process died; a retry may take it over.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+class IdempotencyRecordBase(SQLModel):
+    """Columns of a service's ``idempotency_record`` table; each service declares the table."""
+
+    owner: str = Field(primary_key=True, max_length=100)
+    key: str = Field(primary_key=True, max_length=255)
+    fingerprint: str = Field(max_length=64)
+    created_at: datetime
+    status_code: int | None = None  # None while the first request is still running
+    response_body: Any = Field(default=None, sa_type=JSON, nullable=True)
+
+
+class IdempotencyKeyInUse(Conflict):
+    code, title = "idempotency-key-in-use", "相同幂等键的请求正在处理中，请稍后重试"
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    code, title = "idempotency-key-reused", "该幂等键已用于内容不同的请求，请换用新的幂等键"
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(b"\n".join((method.encode(), path.encode(), body))).hexdigest()
+
+
+@dataclass
+class StoredResponse:
+    status_code: int
+    body: Any
+
+
+@dataclass
+class IdempotencyClaim:
+    runtime: Runtime
+    owner: str
+    key: str
+    replay: StoredResponse | None = None
+
+    async def store(self, session: AsyncSession, status_code: int, body: Any) -> None:
+        """Store the response inside the work's transaction."""
+        record = await session.get(self.runtime.service.tables.idempotency, (self.owner, self.key))
+        record.status_code, record.response_body = status_code, body
+
+    async def release(self) -> None:
+        """The work failed and was rolled back: free the key for a retry."""
+        model = self.runtime.service.tables.idempotency
+        async with self.runtime.unit_of_work() as session:
+            await session.execute(
+                delete(model).where(model.owner == self.owner, model.key == self.key, model.status_code.is_(None))
+            )
+
+
+async def claim(runtime: Runtime, owner: str, key: str, request_fingerprint: str) -> IdempotencyClaim:
+    model = runtime.service.tables.idempotency
+    async with runtime.unit_of_work() as session:
+        now = runtime.clock.now()
+        existing = await session.get(model, (owner, key), with_for_update=True)
+        if existing is None:
+            try:
+                async with session.begin_nested():
+                    session.add(model(owner=owner, key=key, fingerprint=request_fingerprint, created_at=now))
+                return IdempotencyClaim(runtime, owner, key)
+            except IntegrityError:  # a concurrent twin claimed it between our read and insert
+                raise IdempotencyKeyInUse() from None
+        if existing.fingerprint != request_fingerprint:
+            raise IdempotencyKeyReused()
+        if existing.status_code is not None:
+            return IdempotencyClaim(runtime, owner, key, StoredResponse(existing.status_code, existing.response_body))
+        if now - existing.created_at < CLAIM_TIMEOUT:
+            raise IdempotencyKeyInUse()
+        existing.created_at = now  # take over a claim abandoned by a dead process
+        return IdempotencyClaim(runtime, owner, key)

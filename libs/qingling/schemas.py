@@ -1,0 +1,30 @@
+"""The project's pydantic base model and datetime type.
+
+Times are stored in UTC and shown in Asia/Shanghai (``+08:00``). A datetime sent without an
+offset is read as Asia/Shanghai wall time — what a clerk in China means — instead of failing
+later in the database layer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
+
+from qingling.clock import SHANGHAI
+
+
+def _assume_shanghai(value: datetime) -> datetime:
+    return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
+
+
+Timestamp = Annotated[
+    datetime,
+    AfterValidator(_assume_shanghai),
+    PlainSerializer(lambda value: value.astimezone(SHANGHAI).isoformat(), return_type=str),
+]
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)

@@ -1,0 +1,68 @@
+"""Settings shared by every service (pydantic-settings).
+
+Each service subclasses ``ServiceSettings`` with its own ``env_prefix`` (``QL_HAZARDS_`` …) so
+four services can be configured side by side in one environment or one process.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import ClassVar, Literal, Self
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    EMBEDDED = "embedded"  # one process, SQLite, demo data and demo credentials
+    TEST = "test"  # like production, but the clock may be steered through a clock file
+    PRODUCTION = "production"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    service_name: ClassVar[str]
+
+    environment: Environment = Environment.EMBEDDED
+    data_dir: Path = Path("var")
+    database_url: str = ""  # default: a SQLite file under data_dir
+    database_pool_size: int = 10
+    # Base URL through which this service reaches the others (the gateway). In embedded mode
+    # calls to it never leave the process: they go through an in-process ASGI transport.
+    peer_url: str = "http://qingling.internal"
+    migrate_on_start: bool = True  # distributed deployments migrate once, with `qingling migrate`
+    run_workers: bool = True  # the API process also runs the background workers (outbox relay)
+    relay_interval_seconds: float = 1.0
+    relay_batch_size: int = 50
+    relay_lease_seconds: float = 60.0
+    cors_origins: list[str] = []
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+    clock_file: Path | None = None  # honoured outside production only
+    load_demo_data: bool = False
+
+    @model_validator(mode="after")
+    def _defaults_and_guards(self) -> Self:
+        if not self.database_url:
+            path = self.data_dir / f"{self.service_name}.db"
+            self.database_url = f"sqlite+aiosqlite:///{path}"
+        if self.environment is Environment.PRODUCTION:
+            self._refuse_demo_secrets()
+            if self.clock_file is not None:
+                raise ValueError("生产环境不允许使用可调时钟（clock_file）")
+        return self
+
+    def _refuse_demo_secrets(self) -> None:
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and value == field.default:
+                raise ValueError(
+                    f"{self.model_config.get('env_prefix', '')}{name.upper()} 仍是演示密钥，"
+                    "生产环境必须另行配置"
+                )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,11 @@
+from sqlmodel import SQLModel
+
+from qingling.db import service_registry
+from qingling.tables import PlatformTables
+
+
+class IdentityModel(SQLModel, registry=service_registry()):
+    """Base of every table in the identity database (and of no other service's)."""
+
+
+tables = PlatformTables.declare(IdentityModel)

@@ -1,0 +1,21 @@
+import httpx
+from fastapi import FastAPI
+
+from notify.config import Settings
+from notify.database import tables
+from qingling.app import create_service_app
+from qingling.runtime import Service
+
+service = Service(
+    name="notify",
+    title="通知服务",
+    description="期限提醒与逐级催办，通知渠道（站内信、webhook、微信、短信、邮件），送达记录。",
+    package="notify",
+    settings_class=Settings,
+    tables=tables,
+)
+
+
+def create_app(settings: Settings | None = None, *, peer_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """``uvicorn notify.main:create_app --factory`` — settings from QL_NOTIFY_* variables."""
+    return create_service_app(service, settings, peer_transport=peer_transport)

@@ -1,0 +1,1 @@
+"""Running Qingling: the embedded single process, the local process stack, and the CLI."""

@@ -1,0 +1,120 @@
+"""Embedded mode: the four unmodified service apps in one process, on one port.
+
+Every route of a service already carries the service's public prefix, so requests are handed to
+the right app with the scope untouched (a Starlette ``Mount`` would strip the prefix and skip
+the sub-apps' lifespans). Calls between services go through an in-process ASGI transport to the
+same dispatcher: the code path is the one used behind nginx, minus the sockets.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
+
+from qingling.settings import Environment
+from qlstack.services import SERVICE_NAMES, service_module
+
+
+class EmbeddedDispatcher:
+    """An ASGI app that routes by path prefix to the service apps and runs their lifespans."""
+
+    def __init__(self) -> None:
+        self.apps: dict[str, FastAPI] = {}
+
+    def add(self, app: FastAPI) -> None:
+        self.apps[app.state.service.prefix] = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._serve_lifespan(receive, send)
+            return
+        path: str = scope["path"]
+        for prefix, app in self.apps.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                await app(scope, receive, send)
+                return
+        if scope["type"] == "http":
+            await (self._index if path == "/" else self._not_found)(scope, send)
+
+    @asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            for app in self.apps.values():
+                await stack.enter_async_context(app.router.lifespan_context(app))
+            yield
+
+    def demo_lines(self) -> list[str]:
+        return [line for app in self.apps.values() for line in getattr(app.state, "demo_lines", [])]
+
+    async def _serve_lifespan(self, receive: Receive, send: Send) -> None:
+        message = await receive()
+        assert message["type"] == "lifespan.startup"
+        try:
+            async with self.lifespan():
+                await send({"type": "lifespan.startup.complete"})
+                message = await receive()
+                assert message["type"] == "lifespan.shutdown"
+        except BaseException as exc:
+            await send({"type": "lifespan.startup.failed", "message": repr(exc)})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
+
+    async def _index(self, scope: Scope, send: Send) -> None:
+        rows = "".join(
+            f'<li><a href="{prefix}/docs">{html.escape(app.title)}</a> '
+            f"<code>{prefix}</code> — {html.escape(app.description)}</li>"
+            for prefix, app in self.apps.items()
+        )
+        page = (
+            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            "<title>清零 Qingling</title></head><body>"
+            "<h1>清零 Qingling</h1><p>安全生产事故隐患举报与整改督办系统 · 各服务接口文档：</p>"
+            f"<ul>{rows}</ul></body></html>"
+        )
+        await _respond(send, 200, "text/html; charset=utf-8", page.encode())
+
+    async def _not_found(self, scope: Scope, send: Send) -> None:
+        problem = {
+            "type": "about:blank", "title": "接口地址不存在，请核对 URL", "status": 404,
+            "instance": scope["path"], "code": "route-not-found", "errors": [],
+        }
+        body = json.dumps(problem, ensure_ascii=False).encode()
+        await _respond(send, 404, "application/problem+json", body)
+
+
+async def _respond(send: Send, status: int, content_type: str, body: bytes) -> None:
+    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def build_embedded(
+    data_dir: Path,
+    *,
+    environment: Environment = Environment.EMBEDDED,
+    load_demo_data: bool = True,
+    clock_file: Path | None = None,
+    **overrides: Any,
+) -> EmbeddedDispatcher:
+    """All four services on SQLite files under ``data_dir``, wired to each other in-process."""
+    dispatcher = EmbeddedDispatcher()
+    transport = httpx.ASGITransport(app=dispatcher)
+    for name in SERVICE_NAMES:
+        module = service_module(name)
+        settings = module.service.settings_class(
+            environment=environment,
+            data_dir=data_dir,
+            load_demo_data=load_demo_data,
+            clock_file=clock_file,
+            **overrides,
+        )
+        dispatcher.add(module.create_app(settings, peer_transport=transport))
+    return dispatcher
