@@ -24,7 +24,7 @@ from qingling.settings import ServiceSettings
 
 def alembic_config(service: Service, settings: ServiceSettings | None = None) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(service.migrations_dir))
+    config.set_main_option("script_location", str(service.migrations))
     config.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(slug)s")
     config.attributes["service"] = service
     config.attributes["settings"] = settings
@@ -45,7 +45,7 @@ async def upgrade_to_head(runtime: Runtime) -> None:
 async def is_at_head(runtime: Runtime) -> bool:
     async with runtime.engine.connect() as connection:
         current = {row[0] for row in await connection.execute(text("SELECT version_num FROM alembic_version"))}
-    return current == _script_heads(runtime.service.migrations_dir)
+    return current == _script_heads(runtime.service.migrations)
 
 
 @functools.cache
@@ -58,6 +58,7 @@ def _script_heads(migrations_dir: Path) -> set[str]:
 def run_migrations(service: Service) -> None:
     """Body of every service's ``migrations/env.py``."""
     config = context.config
+    service = config.attributes.get("service", service)
     connection = config.attributes.get("connection")
     if connection is not None:
         _migrate(connection, service)

@@ -7,7 +7,6 @@ clock). Four services with four databases can therefore live side by side in one
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ class Service:
     title: str
     description: str
     package: str
+    migrations: Path  # this service's Alembic directory
     settings_class: type[ServiceSettings]
     tables: PlatformTables  # declared on the service's model base: its metadata is the service's
     routers: Sequence[APIRouter] = ()
@@ -52,11 +52,6 @@ class Service:
     @property
     def prefix(self) -> str:
         return f"/api/v1/{self.name}"
-
-    @property
-    def migrations_dir(self) -> Path:
-        package_dir = Path(importlib.import_module(self.package).__file__).parent
-        return package_dir.parent / "migrations"
 
 
 @dataclass

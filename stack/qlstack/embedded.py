@@ -8,9 +8,8 @@ same dispatcher: the code path is the one used behind nginx, minus the sockets.
 
 from __future__ import annotations
 
-import html
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from qingling.settings import Environment
+from qlstack.index import index_html
 from qlstack.services import SERVICE_NAMES, service_module
 
 
@@ -28,6 +28,7 @@ class EmbeddedDispatcher:
 
     def __init__(self) -> None:
         self.apps: dict[str, FastAPI] = {}
+        self.on_started: Callable[[], None] | None = None  # e.g. print the banner
 
     def add(self, app: FastAPI) -> None:
         self.apps[app.state.service.prefix] = app
@@ -60,6 +61,8 @@ class EmbeddedDispatcher:
         try:
             async with self.lifespan():
                 await send({"type": "lifespan.startup.complete"})
+                if self.on_started is not None:
+                    self.on_started()
                 message = await receive()
                 assert message["type"] == "lifespan.shutdown"
         except BaseException as exc:
@@ -68,17 +71,7 @@ class EmbeddedDispatcher:
         await send({"type": "lifespan.shutdown.complete"})
 
     async def _index(self, scope: Scope, send: Send) -> None:
-        rows = "".join(
-            f'<li><a href="{prefix}/docs">{html.escape(app.title)}</a> '
-            f"<code>{prefix}</code> — {html.escape(app.description)}</li>"
-            for prefix, app in self.apps.items()
-        )
-        page = (
-            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            "<title>清零 Qingling</title></head><body>"
-            "<h1>清零 Qingling</h1><p>安全生产事故隐患举报与整改督办系统 · 各服务接口文档：</p>"
-            f"<ul>{rows}</ul></body></html>"
-        )
+        page = index_html(app.state.service for app in self.apps.values())
         await _respond(send, 200, "text/html; charset=utf-8", page.encode())
 
     async def _not_found(self, scope: Scope, send: Send) -> None:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import httpx
 from fastapi import FastAPI
 
@@ -11,6 +13,7 @@ service = Service(
     title="隐患服务",
     description="行政区划、监管部门、企业名录，事故隐患全生命周期：挂牌督办、整改、复核与销号，统计。",
     package="hazards",
+    migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
 )

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import httpx
 from fastapi import FastAPI
 
@@ -11,6 +13,7 @@ service = Service(
     title="身份认证服务",
     description="账号与角色、API 客户端、OAuth2 令牌（JWT，JWKS 公钥发布）、微信小程序登录。",
     package="identity",
+    migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
 )

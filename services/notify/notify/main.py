@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import httpx
 from fastapi import FastAPI
 
@@ -11,6 +13,7 @@ service = Service(
     title="通知服务",
     description="期限提醒与逐级催办，通知渠道（站内信、webhook、微信、短信、邮件），送达记录。",
     package="notify",
+    migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
 )

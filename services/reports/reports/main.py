@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import httpx
 from fastapi import FastAPI
 
@@ -11,6 +13,7 @@ service = Service(
     title="举报服务",
     description="群众举报：受理、回执码、举报人身份密封、分办、核查、反馈与奖励。",
     package="reports",
+    migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
 )

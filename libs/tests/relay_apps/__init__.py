@@ -1,0 +1,112 @@
+"""Two small services for the outbox tests: ``alpha`` writes notes and tells ``beta`` through
+its outbox; ``beta`` keeps what it received. Each has its own database and migrations, like a
+real service."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import ClassVar
+
+from fastapi import APIRouter
+from pydantic_settings import SettingsConfigDict
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
+
+from qingling.db import DbSession, service_registry
+from qingling.errors import ValidationFailed
+from qingling.events import EventData, EventEnvelope
+from qingling.outbox import emit
+from qingling.runtime import Service
+from qingling.schemas import Schema
+from qingling.settings import ServiceSettings
+from qingling.tables import PlatformTables
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class NoteWritten(EventData):
+    event_type: ClassVar[str] = "test.note_written"
+    note_id: int
+    text: str
+
+
+class AlphaModel(SQLModel, registry=service_registry()):
+    pass
+
+
+class Note(AlphaModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    text: str
+
+
+class BetaModel(SQLModel, registry=service_registry()):
+    pass
+
+
+class ReceivedNote(BetaModel, table=True):
+    __tablename__ = "received_note"
+    event_id: uuid.UUID = Field(primary_key=True)
+    note_id: int
+    text: str
+
+
+class AlphaSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="QL_ALPHA_")
+    service_name: ClassVar[str] = "alpha"
+
+
+class BetaSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="QL_BETA_")
+    service_name: ClassVar[str] = "beta"
+
+
+class NoteIn(Schema):
+    text: str
+    reject_after_emit: bool = False  # raise after emitting: the event must die with the rollback
+
+
+class NoteOut(Schema):
+    id: int
+    text: str
+
+
+alpha_router = APIRouter(tags=["notes"])
+
+
+@alpha_router.post("/notes", status_code=201)
+async def write_note(body: NoteIn, session: DbSession) -> NoteOut:
+    note = Note(text=body.text)
+    session.add(note)
+    await session.flush()
+    emit(session, NoteWritten(note_id=note.id, text=note.text), subject=f"note/{note.id}", to=["beta"])
+    if body.reject_after_emit:
+        raise ValidationFailed.for_field("reject_after_emit", "按请求拒绝")
+    return NoteOut(id=note.id, text=note.text)
+
+
+beta_router = APIRouter(tags=["notes"])
+
+
+@beta_router.get("/notes")
+async def received_notes(session: DbSession) -> list[NoteOut]:
+    rows = (await session.execute(select(ReceivedNote).order_by(ReceivedNote.note_id))).scalars()
+    return [NoteOut(id=row.note_id, text=row.text) for row in rows]
+
+
+async def on_note_written(session: AsyncSession, data: NoteWritten, envelope: EventEnvelope) -> None:
+    session.add(ReceivedNote(event_id=envelope.id, note_id=data.note_id, text=data.text))
+
+
+alpha = Service(
+    name="alpha", title="alpha", description="sender", package="relay_apps",
+    migrations=MIGRATIONS / "alpha", settings_class=AlphaSettings,
+    tables=PlatformTables.declare(AlphaModel), routers=[alpha_router],
+)
+beta = Service(
+    name="beta", title="beta", description="receiver", package="relay_apps",
+    migrations=MIGRATIONS / "beta", settings_class=BetaSettings,
+    tables=PlatformTables.declare(BetaModel), routers=[beta_router],
+    event_handlers={NoteWritten: on_note_written},
+)

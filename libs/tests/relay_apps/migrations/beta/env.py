@@ -1,0 +1,5 @@
+from alembic import context
+
+from qingling.migrations import run_migrations
+
+run_migrations(context.config.attributes["service"])

@@ -1,0 +1,150 @@
+"""``qingling``: run the system, its parts, and its housekeeping.
+
+    qingling run                 embedded mode: everything in one process on SQLite, with demo data
+    qingling stack up            the distributed topology as local processes (PostgreSQL + nginx)
+    qingling serve <service>     run one service's API (distributed deployments)
+    qingling migrate <service>   bring a service's database to the latest schema
+    qingling worker <service>    run a service's background workers (outbox relay, …)
+    qingling openapi export      regenerate openapi/ from the code
+    qingling openapi check       fail if openapi/ differs from the code
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from qlstack.services import SERVICE_NAMES, service_module
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="qingling", description="清零 Qingling")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="嵌入式运行：单进程、SQLite、演示数据")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8350)
+    run.add_argument("--data-dir", type=Path, default=Path("var/embedded"))
+
+    stack = commands.add_parser("stack", help="以本地进程运行分布式拓扑（PostgreSQL + nginx）")
+    stack.add_argument("action", choices=["up"])
+    stack.add_argument("--replicas", type=int, default=1, help="每个服务的 API 副本数")
+
+    for name, help_text in (
+        ("serve", "运行单个服务的 API（分布式部署）"),
+        ("migrate", "迁移服务数据库到最新结构"),
+        ("worker", "运行服务的后台任务"),
+    ):
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("service", choices=SERVICE_NAMES)
+        if name == "serve":
+            sub.add_argument("--host", default="0.0.0.0")
+            sub.add_argument("--port", type=int, default=8000)
+
+    openapi = commands.add_parser("openapi", help="导出或检查 openapi/ 下的接口契约")
+    openapi.add_argument("action", choices=["export", "check"])
+
+    args = parser.parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from qingling.logging import configure_logging
+    from qlstack.embedded import build_embedded
+
+    configure_logging()
+    dispatcher = build_embedded(args.data_dir)
+    base = f"http://{args.host}:{args.port}"
+
+    def banner() -> None:
+        lines = [f"清零 Qingling 已启动（嵌入式，数据目录 {args.data_dir}）", f"  首页      {base}/"]
+        lines += [f"  {app.title:<8}{base}{prefix}/docs" for prefix, app in dispatcher.apps.items()]
+        if demo := dispatcher.demo_lines():
+            lines += ["演示账号（仅限嵌入式模式）：", *(f"  {line}" for line in demo)]
+        print("\n".join(lines), flush=True)
+
+    dispatcher.on_started = banner
+    uvicorn.run(dispatcher, host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def _stack(args: argparse.Namespace) -> int:
+    from qlstack.stack import Stack
+
+    with Stack(replicas=dict.fromkeys(SERVICE_NAMES, args.replicas)) as running:
+        print(f"网关 {running.gateway_url}/ · 日志 {running.root / 'logs'} · Ctrl-C 停止", flush=True)
+        try:
+            signal.pause()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    app = service_module(args.service).create_app()
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, proxy_headers=True)
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from qingling.logging import configure_logging
+    from qingling.migrations import upgrade_to_head
+    from qingling.runtime import open_runtime
+
+    module = service_module(args.service)
+    settings = module.service.settings_class()
+    configure_logging(settings.log_format, settings.log_level)
+
+    async def migrate() -> None:
+        async with open_runtime(module.service, settings) as runtime:
+            await upgrade_to_head(runtime)
+
+    asyncio.run(migrate())
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from qingling.app import background_workers
+    from qingling.logging import configure_logging
+    from qingling.runtime import open_runtime
+
+    module = service_module(args.service)
+    settings = module.service.settings_class()
+    configure_logging(settings.log_format, settings.log_level)
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with open_runtime(module.service, settings) as runtime, background_workers(runtime):
+            await stop.wait()
+
+    asyncio.run(work())
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from qlstack import openapi
+
+    if args.action == "export":
+        for path in openapi.export():
+            print(f"openapi/{path}")
+        return 0
+    if drifted := openapi.drift():
+        print("openapi/ 与代码不一致，请运行 `qingling openapi export`：", *drifted, sep="\n  ", file=sys.stderr)
+        return 1
+    return 0
+
+
+COMMANDS = {"run": _run, "stack": _stack, "serve": _serve, "migrate": _migrate, "worker": _worker, "openapi": _openapi}
+
+if __name__ == "__main__":
+    sys.exit(main())

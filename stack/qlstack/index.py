@@ -1,0 +1,21 @@
+"""The landing page at ``/``: one link to each service's docs."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from qingling.runtime import Service
+
+
+def index_html(services: Iterable[Service]) -> str:
+    rows = "".join(
+        f'<li><a href="{s.prefix}/docs">{html.escape(s.title)}</a> <code>{s.prefix}</code>'
+        f" — {html.escape(s.description)}</li>"
+        for s in services
+    )
+    return (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>清零 Qingling</title></head>'
+        "<body><h1>清零 Qingling</h1><p>安全生产事故隐患举报与整改督办系统 · 各服务接口文档：</p>"
+        f"<ul>{rows}</ul></body></html>"
+    )

@@ -1,0 +1,153 @@
+"""The distributed topology as local processes: PostgreSQL, one database and role per service,
+each service under uvicorn (with replicas), its background worker, and nginx in front.
+
+    with Stack() as stack:
+        httpx.get(f"{stack.gateway_url}/api/v1/hazards/readyz")
+
+Everything lives under one temp directory and is torn down on exit. The same code path as a
+container deployment — only the process manager differs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+from qingling.settings import Environment
+from qlstack.gateway import Nginx
+from qlstack.index import index_html
+from qlstack.postgres import PostgresCluster
+from qlstack.services import SERVICE_NAMES, service_module
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Stack:
+    def __init__(
+        self,
+        root: Path | None = None,
+        *,
+        replicas: Mapping[str, int] | None = None,
+        environment: Environment = Environment.TEST,
+    ) -> None:
+        self.root = root or Path(tempfile.mkdtemp(prefix="qingling-stack-"))
+        self.root.chmod(0o755)  # the postgres user must reach its data directory inside
+        self.replicas = {name: (replicas or {}).get(name, 1) for name in SERVICE_NAMES}
+        self.environment = environment
+        self.postgres = PostgresCluster(self.root / "postgres", free_port())
+        self.gateway_port = free_port()
+        self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
+        self.clock_file = self.root / "clock.json"
+        self.nginx: Nginx | None = None
+        self.processes: list[tuple[str, subprocess.Popen]] = []
+        self.env: dict[str, dict[str, str]] = {}
+
+    def __enter__(self) -> Stack:
+        try:
+            self.up()
+        except BaseException:
+            self.down()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.down()
+
+    def up(self, timeout: float = 90.0) -> None:
+        (self.root / "logs").mkdir(parents=True, exist_ok=True)
+        self.postgres.start()
+        upstreams: dict[str, list[str]] = {}
+        for name in SERVICE_NAMES:
+            self.env[name] = self._service_env(name)
+            self._run(name, "migrate", [sys.executable, "-m", "qlstack.cli", "migrate", name])
+            upstreams[name] = []
+            for replica in range(self.replicas[name]):
+                port = free_port()
+                upstreams[name].append(f"127.0.0.1:{port}")
+                self._spawn(name, f"api-{replica}", [
+                    sys.executable, "-m", "qlstack.cli", "serve", name, "--host", "127.0.0.1", "--port", str(port),
+                ])
+            self._spawn(name, "worker", [sys.executable, "-m", "qlstack.cli", "worker", name])
+        self.nginx = Nginx(self.root / "nginx", self.gateway_port, upstreams, index_html(
+            [service_module(name).service for name in SERVICE_NAMES]
+        ))
+        self.nginx.start()
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = set(SERVICE_NAMES)
+        while pending:
+            for name, process in self.processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {process.returncode}; see {self.root / 'logs'}")
+            for name in list(pending):
+                try:
+                    if httpx.get(f"{self.gateway_url}/api/v1/{name}/readyz", timeout=2).status_code == 200:
+                        pending.discard(name)
+                except httpx.HTTPError:
+                    pass
+            if pending and time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout}s: {sorted(pending)}; see {self.root / 'logs'}")
+            time.sleep(0.2)
+
+    def down(self) -> None:
+        if self.nginx is not None:
+            self.nginx.stop()
+        for _, process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for _, process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+        self.postgres.stop()
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _service_env(self, name: str) -> dict[str, str]:
+        prefix = f"QL_{name.upper()}_"
+        url = self.postgres.create_database(name, secrets.token_hex(12))
+        settings = {
+            "ENVIRONMENT": self.environment.value,
+            "DATABASE_URL": url,
+            "DATA_DIR": str(self.root / "data" / name),
+            "PEER_URL": self.gateway_url,
+            "MIGRATE_ON_START": "false",
+            "RUN_WORKERS": "false",
+            "LOG_FORMAT": "json",
+        }
+        if self.environment is not Environment.PRODUCTION:
+            settings["CLOCK_FILE"] = str(self.clock_file)
+        return {prefix + key: value for key, value in settings.items()}
+
+    def _run(self, name: str, role: str, command: list[str]) -> None:
+        with open(self.root / "logs" / f"{name}-{role}.log", "ab") as log:
+            subprocess.run(command, env={**os.environ, **self.env[name]}, stdout=log, stderr=log, check=True)
+
+    def _spawn(self, name: str, role: str, command: list[str]) -> subprocess.Popen:
+        log = open(self.root / "logs" / f"{name}-{role}.log", "ab")  # noqa: SIM115 - lives with the process
+        process = subprocess.Popen(
+            command, env={**os.environ, **self.env[name]}, stdout=log, stderr=log, start_new_session=True
+        )
+        log.close()
+        self.processes.append((f"{name}-{role}", process))
+        return process
