@@ -239,8 +239,11 @@ def add_exception_handlers(app: FastAPI) -> None:
         if error_class is None:
             phrase = HTTPStatus(exc.status_code).phrase
             problem = Problem(
-                type="about:blank", title=phrase, status=exc.status_code,
-                instance=request.url.path, code=f"http-{exc.status_code}",
+                type="about:blank",
+                title=phrase,
+                status=exc.status_code,
+                instance=request.url.path,
+                code=f"http-{exc.status_code}",
             )
         else:
             problem = error_class().to_problem(request)
@@ -264,9 +267,7 @@ def problem_responses(*errors: type[QinglingError]) -> dict[int | str, dict[str,
             "content": {
                 PROBLEM_MEDIA_TYPE: {
                     "schema": {"$ref": "#/components/schemas/Problem"},
-                    "examples": {
-                        error.code: {"summary": error.title, "value": _example(error)} for error in group
-                    },
+                    "examples": {error.code: {"summary": error.title, "value": _example(error)} for error in group},
                 }
             },
         }

@@ -64,7 +64,7 @@ class EventData(BaseModel):
         data_schema = cls.model_json_schema(ref_template="#/$defs/{model}")
         schema["$defs"] = {**schema.get("$defs", {}), **data_schema.pop("$defs", {})}
         schema["title"] = f"{cls.event_type} v{cls.event_version}"
-        schema["properties"]["type"] = {"const": cls.event_type, "description": schema["properties"]["type"]["description"]}
-        schema["properties"]["version"] = {"const": cls.event_version}
+        schema["properties"]["type"] = {**schema["properties"]["type"], "const": cls.event_type}
+        schema["properties"]["version"] = {**schema["properties"]["version"], "const": cls.event_version}
         schema["properties"]["data"] = data_schema
         return schema

@@ -56,16 +56,21 @@ async def receive(
     try:
         data = event_class.model_validate(envelope.data)
     except ValidationError as exc:
-        raise ValidationFailed("事件内容与其类型不符", errors=field_errors(
-            {**error, "loc": ("body", "data", *error["loc"])} for error in exc.errors()
-        )) from exc
+        raise ValidationFailed(
+            "事件内容与其类型不符",
+            errors=field_errors({**error, "loc": ("body", "data", *error["loc"])} for error in exc.errors()),
+        ) from exc
 
     try:
         async with session.begin_nested():
-            session.add(runtime.service.tables.inbox(
-                event_id=envelope.id, event_type=envelope.type, source=envelope.source,
-                received_at=runtime.clock.now(),
-            ))
+            session.add(
+                runtime.service.tables.inbox(
+                    event_id=envelope.id,
+                    event_type=envelope.type,
+                    source=envelope.source,
+                    received_at=runtime.clock.now(),
+                )
+            )
     except IntegrityError:  # seen before (or being handled right now by a concurrent delivery)
         return EventReceipt(event_id=envelope.id, status="duplicate")
     await handler(session, data, envelope)

@@ -23,8 +23,8 @@ from qingling.clock import Clock, FileClock, SystemClock
 from qingling.db import create_engine, create_sessionmaker
 from qingling.events import EventData
 from qingling.inbox import EventHandler
-from qingling.tables import PlatformTables
 from qingling.settings import Environment, ServiceSettings
+from qingling.tables import PlatformTables
 
 DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
 Worker = Callable[["Runtime"], Awaitable[None]]  # runs until cancelled

@@ -59,8 +59,7 @@ class ServiceSettings(BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr) and value == field.default:
                 raise ValueError(
-                    f"{self.model_config.get('env_prefix', '')}{name.upper()} 仍是演示密钥，"
-                    "生产环境必须另行配置"
+                    f"{self.model_config.get('env_prefix', '')}{name.upper()} 仍是演示密钥，生产环境必须另行配置"
                 )
 
     @property

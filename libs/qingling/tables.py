@@ -1,7 +1,7 @@
 """The platform tables every service database has, declared on the service's own model base.
 
-    class HazardsModel(SQLModel, registry=service_registry()): ...
-    tables = PlatformTables.declare(HazardsModel)
+class HazardsModel(SQLModel, registry=service_registry()): ...
+tables = PlatformTables.declare(HazardsModel)
 """
 
 from __future__ import annotations

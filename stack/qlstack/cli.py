@@ -1,18 +1,19 @@
 """``qingling``: run the system, its parts, and its housekeeping.
 
-    qingling run                 embedded mode: everything in one process on SQLite, with demo data
-    qingling stack up            the distributed topology as local processes (PostgreSQL + nginx)
-    qingling serve <service>     run one service's API (distributed deployments)
-    qingling migrate <service>   bring a service's database to the latest schema
-    qingling worker <service>    run a service's background workers (outbox relay, …)
-    qingling openapi export      regenerate openapi/ from the code
-    qingling openapi check       fail if openapi/ differs from the code
+qingling run                 embedded mode: everything in one process on SQLite, with demo data
+qingling stack up            the distributed topology as local processes (PostgreSQL + nginx)
+qingling serve <service>     run one service's API (distributed deployments)
+qingling migrate <service>   bring a service's database to the latest schema
+qingling worker <service>    run a service's background workers (outbox relay, …)
+qingling openapi export      regenerate openapi/ from the code
+qingling openapi check       fail if openapi/ differs from the code
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -78,10 +79,8 @@ def _stack(args: argparse.Namespace) -> int:
 
     with Stack(replicas=dict.fromkeys(SERVICE_NAMES, args.replicas)) as running:
         print(f"网关 {running.gateway_url}/ · 日志 {running.root / 'logs'} · Ctrl-C 停止", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             signal.pause()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

@@ -76,8 +76,12 @@ class EmbeddedDispatcher:
 
     async def _not_found(self, scope: Scope, send: Send) -> None:
         problem = {
-            "type": "about:blank", "title": "接口地址不存在，请核对 URL", "status": 404,
-            "instance": scope["path"], "code": "route-not-found", "errors": [],
+            "type": "about:blank",
+            "title": "接口地址不存在，请核对 URL",
+            "status": 404,
+            "instance": scope["path"],
+            "code": "route-not-found",
+            "errors": [],
         }
         body = json.dumps(problem, ensure_ascii=False).encode()
         await _respond(send, 404, "application/problem+json", body)

@@ -123,9 +123,10 @@ class Nginx:
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "index.html").write_text(self.index_html)
         user = pwd.getpwuid(os.geteuid()).pw_name if os.geteuid() == 0 else None
-        self.conf.write_text(
-            render_nginx_conf(listen=f"127.0.0.1:{self.port}", upstreams=self.upstreams, workdir=self.workdir, user=user)
+        conf = render_nginx_conf(
+            listen=f"127.0.0.1:{self.port}", upstreams=self.upstreams, workdir=self.workdir, user=user
         )
+        self.conf.write_text(conf)
         binary = nginx_binary()
         subprocess.run([binary, "-t", "-q", "-c", self.conf, "-p", self.workdir], check=True, capture_output=True)
         subprocess.run([binary, "-c", self.conf, "-p", self.workdir], check=True, capture_output=True)

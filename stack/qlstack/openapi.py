@@ -27,9 +27,9 @@ def published_documents() -> dict[Path, str]:
         module = service_module(name)
         packages.append(module.service.package)
         documents[Path(f"{name}.json")] = _dump(module.create_app().openapi())
-    documents[Path("problems.json")] = _dump([
-        {"code": error.code, "status": error.status, "title": error.title} for error in catalogue_for(packages)
-    ])
+    documents[Path("problems.json")] = _dump(
+        [{"code": error.code, "status": error.status, "title": error.title} for error in catalogue_for(packages)]
+    )
     documents[Path("events/envelope.json")] = _dump(EventEnvelope.model_json_schema())
     owners = ("qingling", *packages)
     for (event_type, version), event_class in sorted(EventData.catalogue.items()):
@@ -44,7 +44,8 @@ def drift(directory: Path = OPENAPI_DIR) -> list[str]:
     expected = published_documents()
     present = {path.relative_to(directory) for path in directory.rglob("*.json")}
     changed = [
-        str(path) for path, text in expected.items()
+        str(path)
+        for path, text in expected.items()
         if not (directory / path).exists() or (directory / path).read_text() != text
     ]
     stale = [str(path) for path in present - expected.keys()]

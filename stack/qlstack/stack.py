@@ -79,13 +79,28 @@ class Stack:
             for replica in range(self.replicas[name]):
                 port = free_port()
                 upstreams[name].append(f"127.0.0.1:{port}")
-                self._spawn(name, f"api-{replica}", [
-                    sys.executable, "-m", "qlstack.cli", "serve", name, "--host", "127.0.0.1", "--port", str(port),
-                ])
+                self._spawn(
+                    name,
+                    f"api-{replica}",
+                    [
+                        sys.executable,
+                        "-m",
+                        "qlstack.cli",
+                        "serve",
+                        name,
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                    ],
+                )
             self._spawn(name, "worker", [sys.executable, "-m", "qlstack.cli", "worker", name])
-        self.nginx = Nginx(self.root / "nginx", self.gateway_port, upstreams, index_html(
-            [service_module(name).service for name in SERVICE_NAMES]
-        ))
+        self.nginx = Nginx(
+            self.root / "nginx",
+            self.gateway_port,
+            upstreams,
+            index_html([service_module(name).service for name in SERVICE_NAMES]),
+        )
         self.nginx.start()
         self.wait_ready(timeout)
 

@@ -1,4 +1,4 @@
-from reports.main import service
 from qingling.migrations import run_migrations
+from reports.main import service
 
 run_migrations(service)

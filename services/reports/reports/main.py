@@ -3,10 +3,10 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from reports.config import Settings
-from reports.database import tables
 from qingling.app import create_service_app
 from qingling.runtime import Service
+from reports.config import Settings
+from reports.database import tables
 
 service = Service(
     name="reports",

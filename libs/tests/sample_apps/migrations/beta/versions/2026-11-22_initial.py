@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: cbb968326e0e
-Revises: 
-Create Date: 2026-11-22 21:55:25.371177
+Revision ID: c8bcc5014440
+Revises:
+Create Date: 2026-11-22 21:57:12.445551
 """
 from collections.abc import Sequence
 
@@ -10,8 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
-revision: str = 'cbb968326e0e'
+revision: str = 'c8bcc5014440'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -34,11 +33,6 @@ def upgrade() -> None:
     sa.Column('received_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('event_id', name=op.f('pk_inbox_message'))
     )
-    op.create_table('note',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_note'))
-    )
     op.create_table('outbox_message',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('event_id', sa.Uuid(), nullable=False),
@@ -57,14 +51,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_message_event_id'), ['event_id'], unique=False)
         batch_op.create_index('ix_outbox_message_pending', ['available_at'], unique=False, sqlite_where=sa.text('sent_at IS NULL'), postgresql_where=sa.text('sent_at IS NULL'))
 
+    op.create_table('received_note',
+    sa.Column('event_id', sa.Uuid(), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=False),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.PrimaryKeyConstraint('event_id', name=op.f('pk_received_note'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('received_note')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_message_pending', sqlite_where=sa.text('sent_at IS NULL'), postgresql_where=sa.text('sent_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_outbox_message_event_id'))
 
     op.drop_table('outbox_message')
-    op.drop_table('note')
     op.drop_table('inbox_message')
     op.drop_table('idempotency_record')

@@ -5,10 +5,12 @@ real service."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
 from fastapi import APIRouter
+from pydantic import Field as PydanticField
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +21,7 @@ from qingling.errors import ValidationFailed
 from qingling.events import EventData, EventEnvelope
 from qingling.outbox import emit
 from qingling.runtime import Service
-from qingling.schemas import Schema
+from qingling.schemas import Schema, Timestamp
 from qingling.settings import ServiceSettings
 from qingling.tables import PlatformTables
 
@@ -39,6 +41,7 @@ class AlphaModel(SQLModel, registry=service_registry()):
 class Note(AlphaModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     text: str
+    observed_at: datetime | None = None
 
 
 class BetaModel(SQLModel, registry=service_registry()):
@@ -63,13 +66,16 @@ class BetaSettings(ServiceSettings):
 
 
 class NoteIn(Schema):
-    text: str
+    text: str = PydanticField(min_length=2, max_length=50)
+    observed_at: Timestamp | None = None
+    tags: list[str] = PydanticField(default_factory=list, max_length=3)
     reject_after_emit: bool = False  # raise after emitting: the event must die with the rollback
 
 
 class NoteOut(Schema):
     id: int
     text: str
+    observed_at: Timestamp | None = None
 
 
 alpha_router = APIRouter(tags=["notes"])
@@ -77,22 +83,32 @@ alpha_router = APIRouter(tags=["notes"])
 
 @alpha_router.post("/notes", status_code=201)
 async def write_note(body: NoteIn, session: DbSession) -> NoteOut:
-    note = Note(text=body.text)
+    note = Note(text=body.text, observed_at=body.observed_at)
     session.add(note)
     await session.flush()
     emit(session, NoteWritten(note_id=note.id, text=note.text), subject=f"note/{note.id}", to=["beta"])
     if body.reject_after_emit:
         raise ValidationFailed.for_field("reject_after_emit", "按请求拒绝")
-    return NoteOut(id=note.id, text=note.text)
+    return NoteOut.model_validate(note)
+
+
+@alpha_router.get("/notes")
+async def list_notes(session: DbSession) -> list[NoteOut]:
+    return [NoteOut.model_validate(note) for note in (await session.execute(select(Note))).scalars()]
 
 
 beta_router = APIRouter(tags=["notes"])
 
 
+class ReceivedOut(Schema):
+    id: int
+    text: str
+
+
 @beta_router.get("/notes")
-async def received_notes(session: DbSession) -> list[NoteOut]:
+async def received_notes(session: DbSession) -> list[ReceivedOut]:
     rows = (await session.execute(select(ReceivedNote).order_by(ReceivedNote.note_id))).scalars()
-    return [NoteOut(id=row.note_id, text=row.text) for row in rows]
+    return [ReceivedOut(id=row.note_id, text=row.text) for row in rows]
 
 
 async def on_note_written(session: AsyncSession, data: NoteWritten, envelope: EventEnvelope) -> None:
@@ -100,13 +116,23 @@ async def on_note_written(session: AsyncSession, data: NoteWritten, envelope: Ev
 
 
 alpha = Service(
-    name="alpha", title="alpha", description="sender", package="relay_apps",
-    migrations=MIGRATIONS / "alpha", settings_class=AlphaSettings,
-    tables=PlatformTables.declare(AlphaModel), routers=[alpha_router],
+    name="alpha",
+    title="alpha",
+    description="sender",
+    package="sample_apps",
+    migrations=MIGRATIONS / "alpha",
+    settings_class=AlphaSettings,
+    tables=PlatformTables.declare(AlphaModel),
+    routers=[alpha_router],
 )
 beta = Service(
-    name="beta", title="beta", description="receiver", package="relay_apps",
-    migrations=MIGRATIONS / "beta", settings_class=BetaSettings,
-    tables=PlatformTables.declare(BetaModel), routers=[beta_router],
+    name="beta",
+    title="beta",
+    description="receiver",
+    package="sample_apps",
+    migrations=MIGRATIONS / "beta",
+    settings_class=BetaSettings,
+    tables=PlatformTables.declare(BetaModel),
+    routers=[beta_router],
     event_handlers={NoteWritten: on_note_written},
 )

@@ -1,0 +1,41 @@
+"""Settings: one prefix per service, demo secrets and the steerable clock kept out of production."""
+
+from typing import ClassVar
+
+import pytest
+from pydantic import SecretStr, ValidationError
+from pydantic_settings import SettingsConfigDict
+
+from qingling.settings import Environment, ServiceSettings
+
+
+class SealSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="QL_SEAL_")
+    service_name: ClassVar[str] = "seal"
+    seal_key: SecretStr = SecretStr("demo-seal-key")
+
+
+def test_embedded_defaults_to_a_sqlite_file_per_service(tmp_path):
+    settings = SealSettings(data_dir=tmp_path)
+
+    assert settings.environment is Environment.EMBEDDED
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path}/seal.db"
+
+
+def test_each_service_reads_its_own_prefix(monkeypatch):
+    monkeypatch.setenv("QL_SEAL_DATABASE_URL", "postgresql+asyncpg://seal@db/seal")
+    monkeypatch.setenv("QL_OTHER_DATABASE_URL", "postgresql+asyncpg://other@db/other")
+
+    assert SealSettings().database_url == "postgresql+asyncpg://seal@db/seal"
+
+
+def test_production_refuses_demo_secrets_and_names_the_variable():
+    with pytest.raises(ValidationError, match="QL_SEAL_SEAL_KEY 仍是演示密钥"):
+        SealSettings(environment="production")
+
+    assert SealSettings(environment="production", seal_key="a-real-secret").seal_key.get_secret_value()
+
+
+def test_production_refuses_a_steerable_clock(tmp_path):
+    with pytest.raises(ValidationError, match="可调时钟"):
+        SealSettings(environment="production", seal_key="k", clock_file=tmp_path / "clock.json")
