@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import httpx
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
@@ -29,6 +29,7 @@ from qingling.errors import (
 from qingling.events import EventEnvelope
 from qingling.inbox import EventReceipt, receive
 from qingling.logging import configure_logging
+from qingling.metrics import ServiceMetrics
 from qingling.migrations import is_at_head, upgrade_to_head
 from qingling.outbox import OutboxRelay
 from qingling.runtime import CurrentRuntime, Runtime, Service, open_runtime
@@ -97,6 +98,7 @@ def create_service_app(
     )
     app.state.service = service
     app.state.settings = settings
+    app.state.metrics = ServiceMetrics(app, service.prefix)
     add_exception_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -141,6 +143,10 @@ def _platform_router(service: Service) -> APIRouter:
         """数据库可达且数据库结构已迁移到最新版本时返回 200，否则 503。"""
         await check_ready(runtime)
         return Readiness(service=service.name)
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics(runtime: CurrentRuntime, request: Request) -> Response:
+        return await request.app.state.metrics.render(runtime)
 
     @router.get("/problems", summary="错误码目录")
     async def problem_catalogue() -> list[ProblemType]:

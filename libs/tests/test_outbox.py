@@ -73,3 +73,26 @@ async def test_the_relay_answers_duplicates_by_event_id(pair):
     assert first.json()["status"] == "processed"
     assert second.json()["status"] == "duplicate"
     assert len(await pair.received()) == 1
+
+
+async def test_metrics_show_the_outbox_backlog(pair):
+    await pair.client.post("/api/v1/alpha/notes", json={"text": "积压"})
+    pair.clock.advance(timedelta(minutes=2))
+
+    waiting = (await pair.client.get("/api/v1/alpha/metrics")).text
+    assert "qingling_outbox_pending 1.0" in waiting
+    assert "qingling_outbox_oldest_pending_seconds 120.0" in waiting
+    assert 'handler="/api/v1/alpha/notes"' in waiting  # request metrics per route template
+
+    await pair.relay.run_once()
+    assert "qingling_outbox_pending 0.0" in (await pair.client.get("/api/v1/alpha/metrics")).text
+
+
+async def test_one_request_id_traces_the_effect_across_services(pair):
+    request_id = "0f3c2b1a9e8d4c7b6a5f4e3d2c1b0a99"
+    await pair.client.post("/api/v1/alpha/notes", json={"text": "外包施工"}, headers={"X-Request-ID": request_id})
+
+    [row] = await pair.outbox_rows()
+    assert row.request_id == request_id
+    await pair.relay.run_once()
+    assert pair.beta.state.event_request_ids == [request_id]

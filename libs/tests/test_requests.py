@@ -2,7 +2,11 @@
 and field pointers, nothing changed by a rejected request, and times read and shown in
 Asia/Shanghai."""
 
+import httpx
 import pytest
+
+import sample_apps
+from qingling.app import create_service_app
 
 pytestmark = pytest.mark.asyncio
 
@@ -102,3 +106,22 @@ async def test_an_event_the_service_does_not_consume_is_refused(pair):
     assert response.status_code == 422
     assert response.json()["code"] == "unknown-event-type"
     assert await pair.inbox_count() == 0
+
+
+async def test_browser_pages_on_configured_origins_may_call_the_api(tmp_path):
+    settings = sample_apps.AlphaSettings(
+        data_dir=tmp_path, cors_origins=["https://h5.example.gov.cn"], run_workers=False
+    )
+    app = create_service_app(sample_apps.alpha, settings)
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+
+    async with app.router.lifespan_context(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        allowed = await client.options(
+            "/api/v1/alpha/notes", headers={"Origin": "https://h5.example.gov.cn", **preflight}
+        )
+        foreign = await client.options("/api/v1/alpha/notes", headers={"Origin": "https://evil.example", **preflight})
+
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://h5.example.gov.cn"
+    assert "access-control-allow-origin" not in foreign.headers

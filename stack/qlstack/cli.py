@@ -5,8 +5,7 @@ qingling stack up            the distributed topology as local processes (Postgr
 qingling serve <service>     run one service's API (distributed deployments)
 qingling migrate <service>   bring a service's database to the latest schema
 qingling worker <service>    run a service's background workers (outbox relay, …)
-qingling openapi export      regenerate openapi/ from the code
-qingling openapi check       fail if openapi/ differs from the code
+qingling generate [--check]  regenerate (or only compare) openapi/ and deploy/gateway/
 """
 
 from __future__ import annotations
@@ -45,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
             sub.add_argument("--host", default="0.0.0.0")
             sub.add_argument("--port", type=int, default=8000)
 
-    openapi = commands.add_parser("openapi", help="导出或检查 openapi/ 下的接口契约")
-    openapi.add_argument("action", choices=["export", "check"])
+    generate = commands.add_parser("generate", help="重新生成 openapi/ 与 deploy/gateway/（--check 只比较不写入）")
+    generate.add_argument("--check", action="store_true")
 
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
@@ -130,20 +129,26 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def _openapi(args: argparse.Namespace) -> int:
-    from qlstack import openapi
+def _generate(args: argparse.Namespace) -> int:
+    from qlstack import generated
 
-    if args.action == "export":
-        for path in openapi.export():
-            print(f"openapi/{path}")
+    if not args.check:
+        print(*generated.write(), sep="\n")
         return 0
-    if drifted := openapi.drift():
-        print("openapi/ 与代码不一致，请运行 `qingling openapi export`：", *drifted, sep="\n  ", file=sys.stderr)
+    if drifted := generated.drift():
+        print("以下文件与代码不一致，请运行 `./ql generate` 后提交：", *drifted, sep="\n  ", file=sys.stderr)
         return 1
     return 0
 
 
-COMMANDS = {"run": _run, "stack": _stack, "serve": _serve, "migrate": _migrate, "worker": _worker, "openapi": _openapi}
+COMMANDS = {
+    "run": _run,
+    "stack": _stack,
+    "serve": _serve,
+    "migrate": _migrate,
+    "worker": _worker,
+    "generate": _generate,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -33,8 +33,15 @@ def render_nginx_conf(
     listen: str,
     upstreams: Mapping[str, Sequence[str]],
     workdir: Path,
+    static_dir: Path,
+    log_to_files: bool = True,
     user: str | None = None,
 ) -> str:
+    """``workdir`` holds the pid file and temp files, ``static_dir`` the landing page. Logs go to
+    files under ``workdir``, or to stdout/stderr in containers (``log_to_files=False``)."""
+    error_log, access_log = (
+        (f"{workdir}/error.log", f"{workdir}/access.log") if log_to_files else ("/dev/stderr", "/dev/stdout")
+    )
     blocks = "\n".join(
         f"    upstream {name} {{\n"
         + "".join(f"        server {server};\n" for server in servers)
@@ -55,14 +62,14 @@ def render_nginx_conf(
 {f"user {user};" if user else ""}
 worker_processes auto;
 pid {workdir}/nginx.pid;
-error_log {workdir}/error.log warn;
+error_log {error_log} warn;
 
 events {{
     worker_connections 1024;
 }}
 
 http {{
-    access_log {workdir}/access.log;
+    access_log {access_log};
     client_body_temp_path {workdir}/client_body;
     proxy_temp_path {workdir}/proxy;
     fastcgi_temp_path {workdir}/fastcgi;
@@ -81,7 +88,7 @@ http {{
     server {{
         listen {listen};
         location = / {{
-            root {workdir};
+            root {static_dir};
             try_files /index.html =404;
         }}
 {locations}
@@ -124,7 +131,11 @@ class Nginx:
         (self.workdir / "index.html").write_text(self.index_html)
         user = pwd.getpwuid(os.geteuid()).pw_name if os.geteuid() == 0 else None
         conf = render_nginx_conf(
-            listen=f"127.0.0.1:{self.port}", upstreams=self.upstreams, workdir=self.workdir, user=user
+            listen=f"127.0.0.1:{self.port}",
+            upstreams=self.upstreams,
+            workdir=self.workdir,
+            static_dir=self.workdir,
+            user=user,
         )
         self.conf.write_text(conf)
         binary = nginx_binary()
@@ -135,3 +146,21 @@ class Nginx:
         pidfile = self.workdir / "nginx.pid"
         if pidfile.exists():
             subprocess.run([nginx_binary(), "-c", self.conf, "-p", self.workdir, "-s", "stop"], capture_output=True)
+
+
+COMPOSE_PORT = 8000  # every service container listens here
+
+
+def compose_gateway_files() -> dict[str, str]:
+    """The gateway of ``docker-compose.yml``: ``deploy/gateway/{nginx.conf,index.html}``."""
+    from qlstack.index import index_html
+    from qlstack.services import SERVICE_NAMES, service_module
+
+    conf = render_nginx_conf(
+        listen="8080",
+        upstreams={name: [f"{name}:{COMPOSE_PORT}"] for name in SERVICE_NAMES},
+        workdir=Path("/tmp"),
+        static_dir=Path("/etc/qingling-gateway"),
+        log_to_files=False,
+    )
+    return {"nginx.conf": conf, "index.html": index_html(service_module(n).service for n in SERVICE_NAMES)}

@@ -1,0 +1,36 @@
+"""Prometheus metrics at ``/api/v1/<service>/metrics``: request counts and latencies per route
+(prometheus-fastapi-instrumentator) plus the outbox backlog — a growing backlog is the first sign
+that another service is down. Each app has its own registry, so four apps can share a process.
+The gateway does not expose this path; scrape each instance directly."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
+from prometheus_fastapi_instrumentator import Instrumentator
+from starlette.responses import Response
+
+from qingling.outbox import backlog
+from qingling.runtime import Runtime
+
+
+class ServiceMetrics:
+    def __init__(self, app: FastAPI, prefix: str) -> None:
+        self.registry = CollectorRegistry()
+        Instrumentator(
+            registry=self.registry,
+            excluded_handlers=[f"{prefix}/metrics", f"{prefix}/(healthz|readyz|docs|static).*"],
+        ).instrument(app, metric_namespace="qingling")
+        self.outbox_pending = Gauge(
+            "qingling_outbox_pending", "Events written but not yet delivered", registry=self.registry
+        )
+        self.outbox_oldest_age = Gauge(
+            "qingling_outbox_oldest_pending_seconds", "Age of the oldest undelivered event", registry=self.registry
+        )
+
+    async def render(self, runtime: Runtime) -> Response:
+        async with runtime.unit_of_work() as session:
+            count, oldest = await backlog(session, runtime.service.tables.outbox)
+        self.outbox_pending.set(count)
+        self.outbox_oldest_age.set((runtime.clock.now() - oldest).total_seconds() if oldest else 0)
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

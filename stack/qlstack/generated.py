@@ -1,0 +1,67 @@
+"""Files generated from the code and committed, so they can be read and reviewed without
+running anything: the published contracts under ``openapi/`` (each service's OpenAPI document,
+the JSON Schema of every event type, the error catalogue) and the compose gateway under
+``deploy/gateway/``. CI fails when any of them drifts from the code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from qingling.errors import catalogue_for
+from qingling.events import EventData, EventEnvelope
+from qlstack.gateway import compose_gateway_files
+from qlstack.services import SERVICE_NAMES, service_module
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MANAGED_DIRS = (Path("openapi"), Path("deploy/gateway"))
+
+
+def _dump(document: Any) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def openapi_documents() -> dict[Path, str]:
+    documents: dict[Path, str] = {}
+    packages = [service_module(name).service.package for name in SERVICE_NAMES]
+    for name in SERVICE_NAMES:
+        documents[Path(f"{name}.json")] = _dump(service_module(name).create_app().openapi())
+    catalogue = [{"code": e.code, "status": e.status, "title": e.title} for e in catalogue_for(packages)]
+    documents[Path("problems.json")] = _dump(catalogue)
+    documents[Path("events/envelope.json")] = _dump(EventEnvelope.model_json_schema())
+    owners = ("qingling", *packages)
+    for (event_type, version), event_class in sorted(EventData.catalogue.items()):
+        if event_class.__module__.split(".")[0] in owners:  # not events of test apps
+            documents[Path(f"events/{event_type}.v{version}.json")] = _dump(event_class.json_schema())
+    return documents
+
+
+def generated_files() -> dict[Path, str]:
+    """Every managed file, relative to the repository root, as the code would write it now."""
+    files = {Path("openapi") / path: text for path, text in openapi_documents().items()}
+    files |= {Path("deploy/gateway") / name: text for name, text in compose_gateway_files().items()}
+    return files
+
+
+def _present(root: Path) -> set[Path]:
+    return {path.relative_to(root) for folder in MANAGED_DIRS for path in (root / folder).rglob("*") if path.is_file()}
+
+
+def drift(root: Path = REPO_ROOT) -> list[str]:
+    """Managed files that differ from what the code generates: missing, changed or stale."""
+    expected = generated_files()
+    changed = {
+        path for path, text in expected.items() if not (root / path).is_file() or (root / path).read_text() != text
+    }
+    return sorted(str(path) for path in changed | (_present(root) - expected.keys()))
+
+
+def write(root: Path = REPO_ROOT) -> list[str]:
+    expected = generated_files()
+    for stale in _present(root) - expected.keys():
+        (root / stale).unlink()
+    for path, text in expected.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return sorted(str(path) for path in expected)
