@@ -56,7 +56,9 @@ def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per call between services is noise
+    # One line per call between services, and alembic's plugin and dialect chatter, are noise.
+    for name in ("httpx", "alembic.runtime.plugins"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _passthrough(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:

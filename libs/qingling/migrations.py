@@ -11,6 +11,7 @@ import asyncio
 import functools
 from pathlib import Path
 
+import structlog
 from alembic import command, context
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -38,8 +39,9 @@ async def upgrade_to_head(runtime: Runtime) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
-    async with runtime.engine.begin() as connection:
-        await connection.run_sync(upgrade)
+    with structlog.contextvars.bound_contextvars(service=runtime.service.name):
+        async with runtime.engine.begin() as connection:
+            await connection.run_sync(upgrade)
 
 
 async def is_at_head(runtime: Runtime) -> bool:
