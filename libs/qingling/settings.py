@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import ClassVar, Literal, Self
 
 from pydantic import SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 
 class Environment(StrEnum):
@@ -21,6 +21,9 @@ class Environment(StrEnum):
 
 
 class ServiceSettings(BaseSettings):
+    """Read from ``QL_<SERVICE>_<FIELD>``, falling back to ``QL_<FIELD>`` for what all services of
+    a deployment share (``QL_ENVIRONMENT``, ``QL_PEER_URL``, ``QL_LOG_FORMAT`` …)."""
+
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     service_name: ClassVar[str]
@@ -42,6 +45,18 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     clock_file: Path | None = None  # honoured outside production only
     load_demo_data: bool = False
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        shared = EnvSettingsSource(settings_cls, env_prefix="QL_")
+        return init_settings, env_settings, dotenv_settings, shared, file_secret_settings
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> Self:

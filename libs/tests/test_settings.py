@@ -29,6 +29,17 @@ def test_each_service_reads_its_own_prefix(monkeypatch):
     assert SealSettings().database_url == "postgresql+asyncpg://seal@db/seal"
 
 
+def test_a_deployment_sets_shared_values_once_and_a_service_may_override(monkeypatch):
+    monkeypatch.setenv("QL_ENVIRONMENT", "test")
+    monkeypatch.setenv("QL_PEER_URL", "http://gateway:8080")
+    monkeypatch.setenv("QL_SEAL_PEER_URL", "http://seal-gateway:8080")
+
+    settings = SealSettings()
+
+    assert settings.environment is Environment.TEST
+    assert settings.peer_url == "http://seal-gateway:8080"
+
+
 def test_production_refuses_demo_secrets_and_names_the_variable():
     with pytest.raises(ValidationError, match="QL_SEAL_SEAL_KEY 仍是演示密钥"):
         SealSettings(environment="production")

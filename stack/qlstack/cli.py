@@ -15,9 +15,14 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qlstack.services import SERVICE_NAMES, service_module
+
+if TYPE_CHECKING:
+    from qingling.runtime import Runtime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,40 +97,38 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from qingling.logging import configure_logging
     from qingling.migrations import upgrade_to_head
-    from qingling.runtime import open_runtime
 
-    module = service_module(args.service)
-    settings = module.service.settings_class()
-    configure_logging(settings.log_format, settings.log_level)
-
-    async def migrate() -> None:
-        async with open_runtime(module.service, settings) as runtime:
-            await upgrade_to_head(runtime)
-
-    asyncio.run(migrate())
-    return 0
+    return _with_runtime(args.service, upgrade_to_head)
 
 
 def _worker(args: argparse.Namespace) -> int:
     from qingling.app import background_workers
+
+    async def work_until_stopped(runtime: Runtime) -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        async with background_workers(runtime):
+            await stop.wait()
+
+    return _with_runtime(args.service, work_until_stopped)
+
+
+def _with_runtime(service_name: str, work: Callable[[Runtime], Awaitable[None]]) -> int:
+    """Run ``work`` with a service's runtime (database, HTTP client, clock) but no HTTP server."""
     from qingling.logging import configure_logging
     from qingling.runtime import open_runtime
 
-    module = service_module(args.service)
-    settings = module.service.settings_class()
+    service = service_module(service_name).service
+    settings = service.settings_class()
     configure_logging(settings.log_format, settings.log_level)
 
-    async def work() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        async with open_runtime(module.service, settings) as runtime, background_workers(runtime):
-            await stop.wait()
+    async def main() -> None:
+        async with open_runtime(service, settings) as runtime:
+            await work(runtime)
 
-    asyncio.run(work())
+    asyncio.run(main())
     return 0
 
 

@@ -1,0 +1,59 @@
+"""Migration steps for the platform tables (``tables.py``) that every service database has.
+
+Each service's first migration calls ``create_platform_tables_v1()``. These functions are frozen
+history, like any migration: a later change to the platform tables gets a ``…_v2`` step that
+every service's next migration calls, never an edit here.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
+
+_PENDING = sa.text("sent_at IS NULL")
+
+
+def create_platform_tables_v1() -> None:
+    op.create_table(
+        "idempotency_record",
+        sa.Column("owner", AutoString(length=100), nullable=False),
+        sa.Column("key", AutoString(length=255), nullable=False),
+        sa.Column("fingerprint", AutoString(length=64), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("response_body", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("owner", "key", name=op.f("pk_idempotency_record")),
+    )
+    op.create_table(
+        "inbox_message",
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("event_type", AutoString(length=100), nullable=False),
+        sa.Column("source", AutoString(length=50), nullable=False),
+        sa.Column("received_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_inbox_message")),
+    )
+    op.create_table(
+        "outbox_message",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("event_type", AutoString(length=100), nullable=False),
+        sa.Column("destination", AutoString(length=50), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("request_id", AutoString(length=64), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("available_at", UTCDateTime(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", AutoString(length=500), nullable=True),
+        sa.Column("sent_at", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_message")),
+    )
+    with op.batch_alter_table("outbox_message") as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbox_message_event_id"), ["event_id"])
+        batch_op.create_index(
+            "ix_outbox_message_pending", ["available_at"], sqlite_where=_PENDING, postgresql_where=_PENDING
+        )
+
+
+def drop_platform_tables_v1() -> None:
+    op.drop_table("outbox_message")
+    op.drop_table("inbox_message")
+    op.drop_table("idempotency_record")
