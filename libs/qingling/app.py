@@ -15,6 +15,10 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 
+from qingling.auth.access import CurrentPrincipal, NotSignedIn, RoleNotAllowed, allow, declared_rule, public
+from qingling.auth.jwt import InvalidToken
+from qingling.auth.principal import Principal
+from qingling.auth.roles import Role
 from qingling.db import DbSession
 from qingling.docs import mount_docs
 from qingling.errors import (
@@ -28,9 +32,9 @@ from qingling.errors import (
 )
 from qingling.events import EventEnvelope
 from qingling.inbox import EventReceipt, receive
-from qingling.logging import configure_logging
+from qingling.logs import configure_logging
 from qingling.metrics import ServiceMetrics
-from qingling.migrations import is_at_head, upgrade_to_head
+from qingling.migrations import is_at_head, prepare_database
 from qingling.outbox import OutboxRelay
 from qingling.runtime import CurrentRuntime, Runtime, Service, open_runtime
 from qingling.schemas import Schema, Timestamp
@@ -78,10 +82,7 @@ def create_service_app(
         async with open_runtime(service, settings, peer_transport) as runtime:
             app.state.runtime = runtime
             if settings.migrate_on_start:
-                await upgrade_to_head(runtime)
-            if settings.load_demo_data and service.demo is not None:
-                async with runtime.unit_of_work() as session:
-                    app.state.demo_lines = await service.demo(session)
+                app.state.demo_lines = await prepare_database(runtime)
             async with background_workers(runtime, enabled=settings.run_workers):
                 yield
 
@@ -133,27 +134,32 @@ async def background_workers(runtime: Runtime, *, enabled: bool = True) -> Async
 def _platform_router(service: Service) -> APIRouter:
     router = APIRouter(tags=["platform"])
 
-    @router.get("/healthz", summary="存活检查")
+    @router.get("/healthz", summary="存活检查", dependencies=[public()])
     async def healthz(runtime: CurrentRuntime) -> Health:
         """进程存活即返回 200，并给出服务当前时间（测试环境下为受控时钟的时间）。"""
         return Health(service=service.name, now=runtime.clock.now())
 
-    @router.get("/readyz", summary="就绪检查", responses=problem_responses(NotReady))
+    @router.get("/readyz", summary="就绪检查", responses=problem_responses(NotReady), dependencies=[public()])
     async def readyz(runtime: CurrentRuntime) -> Readiness:
         """数据库可达且数据库结构已迁移到最新版本时返回 200，否则 503。"""
         await check_ready(runtime)
         return Readiness(service=service.name)
 
-    @router.get("/metrics", include_in_schema=False)
+    @router.get("/metrics", include_in_schema=False, dependencies=[public()])
     async def metrics(runtime: CurrentRuntime, request: Request) -> Response:
         return await request.app.state.metrics.render(runtime)
 
-    @router.get("/problems", summary="错误码目录")
+    @router.get("/problems", summary="错误码目录", dependencies=[public()])
     async def problem_catalogue() -> list[ProblemType]:
         """本服务可能返回的全部错误类型（RFC 9457 problem 的 `code`）。"""
         return [ProblemType(code=c.code, status=c.status, title=c.title) for c in catalogue_for([service.package])]
 
-    @router.get("/problems/{code}", summary="错误码说明", responses=problem_responses(ProblemTypeNotFound))
+    @router.get(
+        "/problems/{code}",
+        summary="错误码说明",
+        responses=problem_responses(ProblemTypeNotFound),
+        dependencies=[public()],
+    )
     async def problem_type(code: str) -> ProblemType:
         """problem 响应中 `type` 字段指向的说明。"""
         for error in catalogue_for([service.package]):
@@ -161,10 +167,16 @@ def _platform_router(service: Service) -> APIRouter:
                 return ProblemType(code=error.code, status=error.status, title=error.title)
         raise ProblemTypeNotFound(f"错误码 {code} 不存在")
 
+    @router.get("/whoami", summary="我是谁", responses=problem_responses(NotSignedIn, InvalidToken))
+    async def whoami(caller: CurrentPrincipal) -> Principal:
+        """本服务从登录凭证中看到的调用者：角色、辖区、部门、企业。对接时用于核对令牌。"""
+        return caller
+
     @router.post(
         "/events",
         summary="接收事件（服务间调用）",
-        responses=problem_responses(ValidationFailed),
+        responses=problem_responses(ValidationFailed, NotSignedIn, RoleNotAllowed),
+        dependencies=[allow(Role.SERVICE)],
     )
     async def receive_event(envelope: EventEnvelope, session: DbSession) -> EventReceipt:
         """由其他服务的 outbox 投递。按事件 ID 去重：重复投递返回 `duplicate`，不会重复处理。"""
@@ -205,5 +217,19 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 operation["responses"]["422"] = validation
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
+    _document_access_rules(app, schema)
     app.openapi_schema = schema
     return schema
+
+
+def _document_access_rules(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Each operation states who may call it, in its description and as ``x-access``."""
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        rule = declared_rule(route)
+        for method in route.methods:
+            operation = schema["paths"][route.path_format][method.lower()]
+            operation["x-access"] = rule.description if rule else "未声明"
+            description = operation.get("description", "")
+            operation["description"] = f"{description}\n\n**访问权限**：{operation['x-access']}".strip()

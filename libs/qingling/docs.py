@@ -15,6 +15,8 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from qingling.auth.access import public
+
 SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 
@@ -23,7 +25,7 @@ def mount_docs(app: FastAPI, prefix: str, title: str) -> None:
     redirect = f"{prefix}/docs/oauth2-redirect"
     app.mount(static, StaticFiles(directory=SWAGGER_ASSETS), name=f"{prefix}-static")
 
-    @app.get(f"{prefix}/docs", include_in_schema=False)
+    @app.get(f"{prefix}/docs", include_in_schema=False, dependencies=[public()])
     async def swagger_ui() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url=app.openapi_url,
@@ -35,6 +37,6 @@ def mount_docs(app: FastAPI, prefix: str, title: str) -> None:
             swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True},
         )
 
-    @app.get(redirect, include_in_schema=False)
+    @app.get(redirect, include_in_schema=False, dependencies=[public()])
     async def swagger_ui_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()

@@ -16,7 +16,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -32,6 +32,8 @@ class FieldError(BaseModel):
 class Problem(BaseModel):
     """错误响应（RFC 9457 application/problem+json）。"""
 
+    model_config = ConfigDict(extra="allow")  # extension members, e.g. OAuth 2 `error`
+
     type: str = Field(description="问题类型 URI，可访问以查看说明")
     title: str = Field(description="问题类型的中文标题")
     status: int
@@ -45,6 +47,7 @@ class QinglingError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal-error"
     title: ClassVar[str] = "服务器内部错误"
+    headers: ClassVar[dict[str, str]] = {}
     catalogue: ClassVar[dict[str, type[QinglingError]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -54,10 +57,19 @@ class QinglingError(Exception):
                 raise TypeError(f"error code {cls.code!r} is used by {known.__qualname__} already")
             QinglingError.catalogue[cls.code] = cls
 
-    def __init__(self, detail: str | None = None, *, errors: Sequence[FieldError] = ()) -> None:
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldError] = (),
+        headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail
         self.errors = list(errors)
+        self.headers = {**type(self).headers, **(headers or {})}
+        self.extensions = extensions or {}  # extra members of the body (RFC 9457 §3.2)
 
     def to_problem(self, request: Request) -> Problem:
         return Problem(
@@ -68,6 +80,7 @@ class QinglingError(Exception):
             instance=request.url.path,
             code=self.code,
             errors=self.errors,
+            **self.extensions,
         )
 
 
@@ -80,6 +93,7 @@ class BadRequest(QinglingError):
 
 class Unauthorized(QinglingError):
     status, code, title = 401, "unauthorized", "未登录或登录已失效，请重新登录"
+    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(QinglingError):
@@ -225,7 +239,7 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 def add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(QinglingError)
     async def _qingling_error(request: Request, exc: QinglingError) -> JSONResponse:
-        return problem_response(exc.to_problem(request))
+        return problem_response(exc.to_problem(request), headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -32,6 +32,21 @@ def alembic_config(service: Service, settings: ServiceSettings | None = None) ->
     return config
 
 
+async def prepare_database(runtime: Runtime) -> list[str]:
+    """Everything a service's database needs before the service can serve: the newest schema,
+    the service's bootstrap data, and — where asked for — the demo data. Runs once per
+    deployment (on start in embedded mode, as the migration job in distributed mode); returns
+    what the demo wants printed (credentials)."""
+    await upgrade_to_head(runtime)
+    service = runtime.service
+    async with runtime.unit_of_work() as session:
+        if service.bootstrap is not None:
+            await service.bootstrap(session, runtime)
+        if runtime.settings.load_demo_data and service.demo is not None:
+            return await service.demo(session, runtime)
+    return []
+
+
 async def upgrade_to_head(runtime: Runtime) -> None:
     config = alembic_config(runtime.service, runtime.settings)
 

@@ -142,7 +142,9 @@ class OutboxRelay:
             headers["X-Request-ID"] = row.request_id
         error: str | None = None
         try:
-            response = await self.runtime.http.post(url, json=row.payload, headers=headers)
+            response = await self.runtime.http.post(
+                url, json=row.payload, headers=headers, auth=self.runtime.service_auth
+            )
             if response.status_code >= 300:
                 error = f"HTTP {response.status_code}: {response.text[:200]}"
         except httpx.HTTPError as exc:

@@ -8,10 +8,10 @@ clock). Four services with four databases can therefore live side by side in one
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 from asgi_correlation_id import correlation_id
@@ -19,6 +19,9 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from qingling.auth.access import TOKEN_PATH
+from qingling.auth.service_auth import ServiceAuth
+from qingling.auth.verifier import TokenVerifier, jwks_fetcher
 from qingling.clock import Clock, FileClock, SystemClock
 from qingling.db import create_engine, create_sessionmaker
 from qingling.events import EventData
@@ -26,8 +29,12 @@ from qingling.inbox import EventHandler
 from qingling.settings import Environment, ServiceSettings
 from qingling.tables import PlatformTables
 
-DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
+DemoLoader = Callable[[AsyncSession, "Runtime"], Awaitable[list[str]]]
 Worker = Callable[["Runtime"], Awaitable[None]]  # runs until cancelled
+# Builds a service's adapters to the outside world (WeChat, SMS, storage …) for the runtime's life.
+Adapters = Callable[["Runtime"], AbstractAsyncContextManager[Any]]
+# Seeds what a service needs to work at all (keys, built-in clients); runs after migrations.
+Bootstrap = Callable[[AsyncSession, "Runtime"], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,8 @@ class Service:
     routers: Sequence[APIRouter] = ()
     event_handlers: Mapping[type[EventData], EventHandler] = field(default_factory=dict)
     workers: Sequence[Worker] = ()  # background loops besides the outbox relay
+    adapters: Adapters | None = None
+    bootstrap: Bootstrap | None = None
     demo: DemoLoader | None = None  # fills an empty database; returns lines to print (credentials)
     version: str = "1.0.0"
 
@@ -62,6 +71,9 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     http: httpx.AsyncClient  # every call to another service goes through this client
     clock: Clock
+    verifier: TokenVerifier  # checks the bearer tokens of incoming requests
+    service_auth: ServiceAuth  # authenticates this service's own calls: ``http.post(…, auth=…)``
+    adapters: Any = None  # what ``Service.adapters`` built
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -97,10 +109,31 @@ async def open_runtime(
         timeout=httpx.Timeout(10.0),
         event_hooks={"request": [_forward_request_id]},
     )
+    # An external OIDC provider's keys are fetched over the real network, never the peer transport.
+    external = httpx.AsyncClient(timeout=httpx.Timeout(10.0)) if settings.jwks_url else None
+    clock = make_clock(settings)
+    jwks_url = settings.jwks_url or f"{settings.peer_url}/api/v1/identity/jwks.json"
+    verifier = TokenVerifier(
+        jwks_fetcher(external or http, jwks_url), issuer=settings.token_issuer, audience=settings.audience, clock=clock
+    )
+    service_auth = ServiceAuth(
+        http,
+        f"{settings.peer_url}{TOKEN_PATH}",
+        client_id=f"service:{service.name}",
+        client_secret=settings.service_client_secret.get_secret_value(),
+        clock=clock,
+    )
+    runtime = Runtime(service, settings, engine, create_sessionmaker(engine), http, clock, verifier, service_auth)
     try:
-        yield Runtime(service, settings, engine, create_sessionmaker(engine), http, make_clock(settings))
+        if service.adapters is None:
+            yield runtime
+        else:
+            async with service.adapters(runtime) as runtime.adapters:
+                yield runtime
     finally:
         await http.aclose()
+        if external is not None:
+            await external.aclose()
         await engine.dispose()
 
 

@@ -46,6 +46,12 @@ class ServiceSettings(BaseSettings):
     clock_file: Path | None = None  # honoured outside production only
     load_demo_data: bool = False
 
+    # Tokens: issued by the identity service (or an external OIDC provider: set the issuer and
+    # its JWKS URL), verified by every service itself.
+    token_issuer: str = "urn:qingling:identity"
+    jwks_url: str | None = None  # default: the identity service's, through peer_url
+    service_client_secret: SecretStr = SecretStr("qingling-demo-service-secret")
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -71,11 +77,19 @@ class ServiceSettings(BaseSettings):
 
     def _refuse_demo_secrets(self) -> None:
         for name, field in type(self).model_fields.items():
+            demo = field.get_default(call_default_factory=True)
+            demo_values = demo.values() if isinstance(demo, dict) else [demo]
             value = getattr(self, name)
-            if isinstance(value, SecretStr) and value == field.default:
+            values = value.values() if isinstance(value, dict) else [value]
+            if any(isinstance(v, SecretStr) and v in demo_values for v in values):
                 raise ValueError(
                     f"{self.model_config.get('env_prefix', '')}{name.upper()} 仍是演示密钥，生产环境必须另行配置"
                 )
+
+    @property
+    def audience(self) -> str:
+        """The ``aud`` a token must carry to be accepted by this service."""
+        return f"urn:qingling:{self.service_name}"
 
     @property
     def is_sqlite(self) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from starlette.responses import JSONResponse
 
 import sample_apps
+from identity import main as identity_main
 from qingling.app import create_service_app
 from qingling.clock import FileClock
 from qingling.outbox import OutboxRelay
@@ -43,6 +44,12 @@ class Pair:
     async def received(self) -> list[dict]:
         return (await self.client.get("/api/v1/beta/notes")).json()
 
+    async def service_headers(self, name: str) -> dict[str, str]:
+        """Authorization for calls made as service ``name`` (client credentials)."""
+        form = {"grant_type": "client_credentials", "client_id": f"service:{name}", "client_secret": SECRETS[name]}
+        token = (await self.client.post("/api/v1/identity/oauth/token", data=form)).json()["access_token"]
+        return {"Authorization": f"Bearer {token}"}
+
 
 def _with_fault_injection(app: FastAPI) -> FastAPI:
     """Lets a test make the receiver answer 503, or hold its answer after it has committed."""
@@ -66,8 +73,12 @@ def _with_fault_injection(app: FastAPI) -> FastAPI:
     return app
 
 
+SECRETS = {"alpha": "alpha-test-secret", "beta": "beta-test-secret"}
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def pair(request, tmp_path) -> AsyncIterator[Pair]:
+    """alpha and beta — plus the real identity service, which issues the tokens their calls carry."""
     clock = FileClock(tmp_path / "clock.json")
     clock.freeze(datetime(2024, 9, 30, 9, 0, tzinfo=UTC))
     urls = {}
@@ -76,14 +87,13 @@ async def pair(request, tmp_path) -> AsyncIterator[Pair]:
         urls = {"alpha": new_database(), "beta": new_database()}
     dispatcher = EmbeddedDispatcher()
     transport = httpx.ASGITransport(app=dispatcher)
+    common = {"environment": Environment.TEST, "data_dir": tmp_path, "clock_file": clock.path, "run_workers": False}
+    identity = identity_main.service.settings_class(**common, service_client_secrets=SECRETS)
+    dispatcher.add(identity_main.create_app(identity, peer_transport=transport))
     apps = {}
     for service in (sample_apps.alpha, sample_apps.beta):
         settings = service.settings_class(
-            environment=Environment.TEST,
-            data_dir=tmp_path,
-            database_url=urls.get(service.name, ""),
-            clock_file=clock.path,
-            run_workers=False,
+            **common, database_url=urls.get(service.name, ""), service_client_secret=SECRETS[service.name]
         )
         apps[service.name] = create_service_app(service, settings, peer_transport=transport)
         dispatcher.add(apps[service.name])

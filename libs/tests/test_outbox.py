@@ -67,8 +67,9 @@ async def test_the_relay_answers_duplicates_by_event_id(pair):
     await pair.client.post("/api/v1/alpha/notes", json={"text": "粉尘涉爆"})
     [row] = await pair.outbox_rows()
 
-    first = await pair.client.post("/api/v1/beta/events", json=row.payload)
-    second = await pair.client.post("/api/v1/beta/events", json=row.payload)
+    as_alpha = await pair.service_headers("alpha")
+    first = await pair.client.post("/api/v1/beta/events", json=row.payload, headers=as_alpha)
+    second = await pair.client.post("/api/v1/beta/events", json=row.payload, headers=as_alpha)
 
     assert first.json()["status"] == "processed"
     assert second.json()["status"] == "duplicate"
@@ -96,3 +97,18 @@ async def test_one_request_id_traces_the_effect_across_services(pair):
     assert row.request_id == request_id
     await pair.relay.run_once()
     assert pair.beta.state.event_request_ids == [request_id]
+
+
+async def test_only_services_may_deliver_events(pair):
+    await pair.client.post("/api/v1/alpha/notes", json={"text": "冒充投递"})
+    [row] = await pair.outbox_rows()
+
+    anonymous = await pair.client.post("/api/v1/beta/events", json=row.payload)
+    forged = await pair.client.post(
+        "/api/v1/beta/events", json=row.payload, headers={"Authorization": "Bearer not-a-token"}
+    )
+
+    assert (anonymous.status_code, anonymous.json()["code"]) == (401, "not-signed-in")
+    assert anonymous.headers["www-authenticate"] == "Bearer"
+    assert (forged.status_code, forged.json()["code"]) == (401, "invalid-token")
+    assert await pair.received() == []

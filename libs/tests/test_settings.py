@@ -6,6 +6,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsConfigDict
 
+from identity.config import Settings as IdentitySettings
 from qingling.settings import Environment, ServiceSettings
 
 
@@ -40,13 +41,29 @@ def test_a_deployment_sets_shared_values_once_and_a_service_may_override(monkeyp
     assert settings.peer_url == "http://seal-gateway:8080"
 
 
-def test_production_refuses_demo_secrets_and_names_the_variable():
-    with pytest.raises(ValidationError, match="QL_SEAL_SEAL_KEY 仍是演示密钥"):
-        SealSettings(environment="production")
+REAL = {"seal_key": "a-real-secret", "service_client_secret": "another-real-secret"}
 
-    assert SealSettings(environment="production", seal_key="a-real-secret").seal_key.get_secret_value()
+
+@pytest.mark.parametrize("demo", ["seal_key", "service_client_secret"])
+def test_production_refuses_demo_secrets_and_names_the_variable(demo):
+    real = {name: value for name, value in REAL.items() if name != demo}
+
+    with pytest.raises(ValidationError, match=f"QL_SEAL_{demo.upper()} 仍是演示密钥"):
+        SealSettings(environment="production", **real)
+
+    assert SealSettings(environment="production", **REAL).seal_key.get_secret_value() == "a-real-secret"
+
+
+def test_production_refuses_demo_secrets_inside_a_mapping():
+    with pytest.raises(ValidationError, match="QL_IDENTITY_SERVICE_CLIENT_SECRETS 仍是演示密钥"):
+        IdentitySettings(
+            environment="production",
+            key_encryption_key="c2VjcmV0LWtleS1mb3ItdGVzdHMtb25seS0xMjM0NTY=",
+            service_client_secret="real",
+            service_client_secrets={"hazards": "real", "reports": "qingling-demo-service-secret"},
+        )
 
 
 def test_production_refuses_a_steerable_clock(tmp_path):
     with pytest.raises(ValidationError, match="可调时钟"):
-        SealSettings(environment="production", seal_key="k", clock_file=tmp_path / "clock.json")
+        SealSettings(environment="production", **REAL, clock_file=tmp_path / "clock.json")

@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from qingling.logging import configure_logging
+    from qingling.logs import configure_logging
     from qlstack.embedded import build_embedded
 
     configure_logging()
@@ -97,9 +97,13 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from qingling.migrations import upgrade_to_head
+    from qingling.migrations import prepare_database
 
-    return _with_runtime(args.service, upgrade_to_head)
+    async def migrate(runtime: Runtime) -> None:
+        for line in await prepare_database(runtime):
+            print(line)
+
+    return _with_runtime(args.service, migrate)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -117,7 +121,7 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _with_runtime(service_name: str, work: Callable[[Runtime], Awaitable[None]]) -> int:
     """Run ``work`` with a service's runtime (database, HTTP client, clock) but no HTTP server."""
-    from qingling.logging import configure_logging
+    from qingling.logs import configure_logging
     from qingling.runtime import open_runtime
 
     service = service_module(service_name).service

@@ -1,14 +1,18 @@
 """Files generated from the code and committed, so they can be read and reviewed without
 running anything: the published contracts under ``openapi/`` (each service's OpenAPI document,
-the JSON Schema of every event type, the error catalogue) and the compose gateway under
-``deploy/gateway/``. CI fails when any of them drifts from the code."""
+the JSON Schema of every event type, the error catalogue), the compose gateway under
+``deploy/gateway/``, and the README sections marked ``<!-- generated:NAME -->`` (the role
+catalogue …). CI fails when any of them drifts from the code."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from qingling.auth.roles import roles_table
 from qingling.errors import catalogue_for
 from qingling.events import EventData, EventEnvelope
 from qlstack.gateway import compose_gateway_files
@@ -37,10 +41,25 @@ def openapi_documents() -> dict[Path, str]:
     return documents
 
 
-def generated_files() -> dict[Path, str]:
+README_SECTIONS: dict[str, Callable[[], str]] = {"roles": roles_table}
+
+
+def readme(current: str) -> str:
+    """The README with every generated section rendered afresh; hand-written text is kept."""
+    for name, render in README_SECTIONS.items():
+        section = re.compile(rf"(<!-- generated:{name} -->\n)(?:.*?\n)?(<!-- /generated:{name} -->)", re.DOTALL)
+        if not section.search(current):
+            raise ValueError(f"README.md has no <!-- generated:{name} --> section")
+        text = render()
+        current = section.sub(lambda match: f"{match[1]}{text}\n{match[2]}", current)  # noqa: B023 - used at once
+    return current
+
+
+def generated_files(root: Path = REPO_ROOT) -> dict[Path, str]:
     """Every managed file, relative to the repository root, as the code would write it now."""
     files = {Path("openapi") / path: text for path, text in openapi_documents().items()}
     files |= {Path("deploy/gateway") / name: text for name, text in compose_gateway_files().items()}
+    files[Path("README.md")] = readme((root / "README.md").read_text())
     return files
 
 
@@ -50,7 +69,7 @@ def _present(root: Path) -> set[Path]:
 
 def drift(root: Path = REPO_ROOT) -> list[str]:
     """Managed files that differ from what the code generates: missing, changed or stale."""
-    expected = generated_files()
+    expected = generated_files(root)
     changed = {
         path for path, text in expected.items() if not (root / path).is_file() or (root / path).read_text() != text
     }
@@ -58,7 +77,7 @@ def drift(root: Path = REPO_ROOT) -> list[str]:
 
 
 def write(root: Path = REPO_ROOT) -> list[str]:
-    expected = generated_files()
+    expected = generated_files(root)
     for stale in _present(root) - expected.keys():
         (root / stale).unlink()
     for path, text in expected.items():

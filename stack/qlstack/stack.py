@@ -10,6 +10,7 @@ container deployment — only the process manager differs.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -56,6 +57,7 @@ class Stack:
         self.nginx: Nginx | None = None
         self.processes: list[tuple[str, subprocess.Popen]] = []
         self.env: dict[str, dict[str, str]] = {}
+        self.service_secrets = {name: secrets.token_urlsafe(24) for name in SERVICE_NAMES}
 
     def __enter__(self) -> Stack:
         try:
@@ -149,7 +151,11 @@ class Stack:
             "MIGRATE_ON_START": "false",
             "RUN_WORKERS": "false",
             "LOG_FORMAT": "json",
+            "LOAD_DEMO_DATA": "true",
+            "SERVICE_CLIENT_SECRET": self.service_secrets[name],
         }
+        if name == "identity":
+            settings["SERVICE_CLIENT_SECRETS"] = json.dumps(self.service_secrets)
         if self.environment is not Environment.PRODUCTION:
             settings["CLOCK_FILE"] = str(self.clock_file)
         return {prefix + key: value for key, value in settings.items()}

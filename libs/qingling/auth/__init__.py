@@ -1,0 +1,1 @@
+"""Who is calling, and what they may touch: roles, principals, tokens and access rules."""

@@ -1,0 +1,30 @@
+"""Keyset pagination: stable under inserts, cheap at any depth (no OFFSET)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, Field
+
+from qingling.schemas import Schema
+
+Item = TypeVar("Item")
+
+
+class PageParams(BaseModel):
+    after: int | None = Field(default=None, description="上一页返回的 next_after；首页不传")
+    limit: int = Field(default=50, ge=1, le=500, description="每页条数")
+
+
+PageQuery = Annotated[PageParams, Query()]
+
+
+class Page(Schema, Generic[Item]):
+    items: list[Item]
+    next_after: int | None = Field(description="下一页的 after 参数；为空表示没有更多")
+
+    @classmethod
+    def of(cls, items: list[Item], params: PageParams, key: str = "id") -> Page[Item]:
+        full = len(items) == params.limit
+        return cls(items=items, next_after=getattr(items[-1], key) if full else None)

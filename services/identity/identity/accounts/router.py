@@ -1,0 +1,81 @@
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from identity.accounts import service
+from identity.accounts.schemas import AccountCreate, AccountRead, AccountUpdate, TemporaryPassword
+from identity.adapters import IdentityAdapters
+from identity.permissions import OutsideJurisdiction, RoleNotGrantable
+from qingling.auth.access import allow
+from qingling.auth.principal import Principal
+from qingling.auth.roles import Role
+from qingling.db import DbSession
+from qingling.errors import ValidationFailed, problem_responses
+from qingling.pagination import Page, PageQuery
+from qingling.runtime import CurrentRuntime
+
+router = APIRouter(prefix="/accounts", tags=["accounts"])
+
+Administrator = Annotated[Principal, allow(Role.ADMIN, Role.ENTERPRISE_ADMIN, Role.SERVICE)]
+
+
+@router.post(
+    "",
+    summary="创建账号",
+    status_code=201,
+    responses=problem_responses(OutsideJurisdiction, RoleNotGrantable, service.UsernameTaken, ValidationFailed),
+)
+async def create_account(
+    body: AccountCreate, caller: Administrator, session: DbSession, runtime: CurrentRuntime, adapters: IdentityAdapters
+) -> AccountRead:
+    """在本辖区内创建账号。县级管理员不能创建市级人员；“举报人信息保管人”和“系统管理员”只能由上级管理员授予；
+    企业管理员只能为本企业创建企业账号。新账号首次登录前须修改密码。"""
+    account = await service.create(session, caller, body, adapters.passwords, runtime.clock.now())
+    return AccountRead.model_validate(account)
+
+
+@router.get("", summary="账号列表")
+async def list_accounts(caller: Administrator, session: DbSession, page: PageQuery) -> Page[AccountRead]:
+    """本辖区（或本企业）的账号，按 ID 分页。"""
+    accounts = await service.page(session, caller, page)
+    return Page.of([AccountRead.model_validate(account) for account in accounts], page)
+
+
+@router.get("/{account_id}", summary="查看账号", responses=problem_responses(service.AccountNotFound))
+async def get_account(account_id: int, caller: Administrator, session: DbSession) -> AccountRead:
+    """辖区外的账号按不存在处理（404）。"""
+    return AccountRead.model_validate(await service.get(session, caller, account_id))
+
+
+@router.patch(
+    "/{account_id}",
+    summary="修改账号（角色、部门、停用）",
+    responses=problem_responses(service.AccountNotFound, RoleNotGrantable, ValidationFailed),
+)
+async def update_account(
+    account_id: int, body: AccountUpdate, caller: Administrator, session: DbSession, runtime: CurrentRuntime
+) -> AccountRead:
+    """只改传入的字段。改角色时按创建账号的授权规则检查。"""
+    account = await service.update(session, caller, account_id, body, runtime.clock.now())
+    return AccountRead.model_validate(account)
+
+
+@router.post(
+    "/{account_id}/password-reset",
+    summary="重置密码",
+    responses=problem_responses(service.AccountNotFound),
+)
+async def reset_password(
+    account_id: int, caller: Administrator, session: DbSession, runtime: CurrentRuntime, adapters: IdentityAdapters
+) -> TemporaryPassword:
+    """生成一次性临时密码（只显示这一次）并解除锁定；对方须先修改密码才能登录。"""
+    temporary = await service.reset_password(session, caller, account_id, adapters.passwords, runtime.clock.now())
+    return TemporaryPassword(temporary_password=temporary)
+
+
+@router.post("/{account_id}/unlock", summary="解除锁定", responses=problem_responses(service.AccountNotFound))
+async def unlock_account(
+    account_id: int, caller: Administrator, session: DbSession, runtime: CurrentRuntime
+) -> AccountRead:
+    """清除连续登录失败造成的临时锁定。"""
+    return AccountRead.model_validate(await service.unlock(session, caller, account_id, runtime.clock.now()))

@@ -1,0 +1,53 @@
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from qingling.auth.roles import Role
+from qingling.regions import RegionCode
+from qingling.schemas import Schema, Timestamp
+
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{3,64}$")]
+DepartmentKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,31}$")]
+EnterpriseCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")]
+Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+\- ]{5,20}$")]
+
+
+class AccountBase(Schema):
+    display_name: str = Field(min_length=1, max_length=64, description="姓名或岗位名称")
+    roles: list[Role] = Field(min_length=1, description="角色，见角色目录")
+    region_code: RegionCode | None = Field(default=None, description="所在地区行政区划代码（辖区 = 代码前缀）")
+    department: DepartmentKind | None = Field(default=None, description="所属部门类别，如 emergency（应急管理局）")
+    enterprise_code: EnterpriseCode | None = Field(default=None, description="所属企业统一社会信用代码")
+    phone: Phone | None = Field(default=None, description="联系电话")
+
+
+class AccountCreate(AccountBase):
+    username: Username = Field(description="登录名：字母、数字、_ . -，3–64 位")
+    password: str = Field(min_length=1, max_length=128, description="初始密码；对方首次登录后须修改")
+
+
+class AccountUpdate(Schema):
+    display_name: str | None = Field(default=None, min_length=1, max_length=64)
+    roles: list[Role] | None = Field(default=None, min_length=1)
+    department: DepartmentKind | None = None
+    phone: Phone | None = None
+    disabled: bool | None = None
+
+
+class AccountRead(AccountBase):
+    id: int
+    username: str
+    disabled: bool
+    must_change_password: bool
+    locked_until: Timestamp | None
+    created_at: Timestamp
+
+
+class TemporaryPassword(Schema):
+    temporary_password: str = Field(description="临时密码，仅显示这一次；对方登录前须修改")
+
+
+class PasswordChange(Schema):
+    username: str
+    current_password: str
+    new_password: str = Field(max_length=128)

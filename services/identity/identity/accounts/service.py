@@ -1,0 +1,169 @@
+"""Accounts: administration within the caller's jurisdiction, and password sign-in with lockout."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.accounts.models import Account
+from identity.accounts.passwords import Passwords, check_policy
+from identity.accounts.schemas import AccountCreate, AccountUpdate
+from identity.config import Settings
+from identity.permissions import check_grant, may_manage, scope_filter
+from qingling.auth.principal import Principal
+from qingling.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from qingling.pagination import PageParams
+
+
+class AccountNotFound(NotFound):
+    code, title = "account-not-found", "账号不存在或不在您的管辖范围内"
+
+
+class UsernameTaken(Conflict):
+    code, title = "username-taken", "该登录名已被使用，请换一个"
+
+
+class InvalidCredentials(Unauthorized):
+    code, title = "invalid-credentials", "用户名或密码错误"
+
+
+class AccountLocked(TooManyRequests):
+    code, title = "account-locked", "密码错误次数过多，账号已临时锁定"
+
+
+class AccountDisabled(Forbidden):
+    code, title = "account-disabled", "账号已停用，请联系管理员"
+
+
+class PasswordChangeRequired(Forbidden):
+    code, title = "password-change-required", "首次登录或密码被重置后须先修改密码"
+
+
+async def create(session: AsyncSession, caller: Principal, data: AccountCreate, passwords: Passwords, now: datetime):
+    roles = set(data.roles)
+    check_grant(
+        caller, roles, region_code=data.region_code, department=data.department, enterprise_code=data.enterprise_code
+    )
+    check_policy(data.password, data.username)
+    account = Account(
+        **data.model_dump(exclude={"password"}),
+        password_hash=await passwords.hash(data.password),
+        must_change_password=True,
+        created_at=now,
+        updated_at=now,
+        created_by=caller.subject,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(account)
+    except IntegrityError:
+        raise UsernameTaken(f"登录名 {data.username} 已被使用") from None
+    return account
+
+
+async def page(session: AsyncSession, caller: Principal, params: PageParams) -> list[Account]:
+    query = select(Account).where(scope_filter(caller, Account.region_code, Account.enterprise_code))
+    if params.after is not None:
+        query = query.where(Account.id > params.after)
+    return list((await session.execute(query.order_by(Account.id).limit(params.limit))).scalars())
+
+
+async def get(session: AsyncSession, caller: Principal, account_id: int) -> Account:
+    account = await session.get(Account, account_id)
+    if account is None or not may_manage(caller, account.region_code, account.enterprise_code):
+        raise AccountNotFound()
+    return account
+
+
+async def update(session: AsyncSession, caller: Principal, account_id: int, changes: AccountUpdate, now: datetime):
+    account = await get(session, caller, account_id)
+    values = changes.model_dump(exclude_unset=True)
+    if "roles" in values or "department" in values:
+        check_grant(
+            caller,
+            set(values.get("roles", account.roles)),
+            region_code=account.region_code,
+            department=values.get("department", account.department),
+            enterprise_code=account.enterprise_code,
+        )
+    for field, value in values.items():
+        setattr(account, field, value)
+    account.updated_at = now
+    return account
+
+
+async def reset_password(session: AsyncSession, caller: Principal, account_id: int, passwords: Passwords, now):
+    account = await get(session, caller, account_id)
+    temporary = f"Ql-{secrets.token_urlsafe(9)}"
+    account.password_hash = await passwords.hash(temporary)
+    account.must_change_password = True
+    account.failed_logins, account.locked_until, account.updated_at = 0, None, now
+    return temporary
+
+
+async def unlock(session: AsyncSession, caller: Principal, account_id: int, now: datetime) -> Account:
+    account = await get(session, caller, account_id)
+    account.failed_logins, account.locked_until, account.updated_at = 0, None, now
+    return account
+
+
+@dataclass
+class SignIn:
+    """The outcome of a password check. Failures are returned, not raised, so the caller's unit
+    of work commits the failure count before the error is answered. ``account`` is set whenever
+    the password was right."""
+
+    account: Account | None = None
+    error: Unauthorized | TooManyRequests | Forbidden | None = None
+
+
+async def sign_in(
+    session: AsyncSession, username: str, password: str, passwords: Passwords, settings: Settings, now: datetime
+) -> SignIn:
+    account = (await session.execute(select(Account).where(Account.username == username))).scalar_one_or_none()
+    if account is not None and account.locked_until is not None and account.locked_until > now:
+        return SignIn(error=_locked(account, now))
+    if not await passwords.verify(password, account.password_hash if account else None):
+        if account is None:
+            return SignIn(error=InvalidCredentials())
+        account.failed_logins += 1
+        excess = account.failed_logins - settings.lockout_threshold
+        if excess >= 0:
+            lock = min(settings.lockout_max_seconds, settings.lockout_base_seconds * 2**excess)
+            account.locked_until = now + timedelta(seconds=lock)
+            return SignIn(error=_locked(account, now))
+        return SignIn(error=InvalidCredentials())
+    if account.disabled:
+        return SignIn(error=AccountDisabled())
+    account.failed_logins, account.locked_until = 0, None
+    if account.must_change_password:
+        return SignIn(account, PasswordChangeRequired("请先通过修改密码接口（/api/v1/identity/password）设置新密码"))
+    return SignIn(account)
+
+
+def _locked(account: Account, now: datetime) -> AccountLocked:
+    seconds = max(1, int((account.locked_until - now).total_seconds()))
+    return AccountLocked(
+        f"账号已临时锁定，请 {max(1, seconds // 60)} 分钟后再试，或联系管理员解锁",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+async def change_password(
+    session: AsyncSession, username: str, current: str, new: str, passwords: Passwords, settings: Settings, now
+) -> SignIn:
+    """Changes a password given the current one — also for accounts that must change theirs and
+    so cannot obtain a token yet. Wrong current passwords count towards the lockout."""
+    result = await sign_in(session, username, current, passwords, settings, now)
+    if result.account is None or not (result.error is None or isinstance(result.error, PasswordChangeRequired)):
+        return result
+    check_policy(new, username, field="new_password")
+    result.account.password_hash = await passwords.hash(new)
+    result.account.must_change_password = False
+    result.account.updated_at = now
+    return SignIn(result.account)

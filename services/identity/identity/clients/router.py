@@ -1,0 +1,71 @@
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from identity.clients import service
+from identity.clients.schemas import ClientCreate, ClientCredentials, ClientRead, ClientUpdate
+from identity.permissions import OutsideJurisdiction, RoleNotGrantable
+from qingling.auth.access import allow
+from qingling.auth.principal import Principal
+from qingling.auth.roles import Role
+from qingling.db import DbSession
+from qingling.errors import problem_responses
+from qingling.pagination import Page, PageQuery
+from qingling.runtime import CurrentRuntime
+
+router = APIRouter(prefix="/clients", tags=["clients"])
+
+Administrator = Annotated[Principal, allow(Role.ADMIN, Role.ENTERPRISE_ADMIN, Role.SERVICE)]
+
+
+@router.post(
+    "",
+    summary="创建企业 API 客户端",
+    status_code=201,
+    responses=problem_responses(OutsideJurisdiction, RoleNotGrantable),
+)
+async def create_client(
+    body: ClientCreate, caller: Administrator, session: DbSession, runtime: CurrentRuntime
+) -> ClientCredentials:
+    """为企业系统（ERP、EHS）创建客户端凭证。`client_secret` 只在此显示一次。"""
+    client, secret = await service.create(session, caller, body, runtime.clock.now())
+    return ClientCredentials.model_validate({**ClientRead.model_validate(client).model_dump(), "client_secret": secret})
+
+
+@router.get("", summary="API 客户端列表")
+async def list_clients(caller: Administrator, session: DbSession, page: PageQuery) -> Page[ClientRead]:
+    """本辖区（或本企业）的企业 API 客户端。"""
+    clients = await service.page(session, caller, page)
+    return Page.of([ClientRead.model_validate(client) for client in clients], page)
+
+
+@router.get("/{client_pk}", summary="查看 API 客户端", responses=problem_responses(service.ClientNotFound))
+async def get_client(client_pk: int, caller: Administrator, session: DbSession) -> ClientRead:
+    return ClientRead.model_validate(await service.get(session, caller, client_pk))
+
+
+@router.patch("/{client_pk}", summary="修改 API 客户端", responses=problem_responses(service.ClientNotFound))
+async def update_client(
+    client_pk: int, body: ClientUpdate, caller: Administrator, session: DbSession, runtime: CurrentRuntime
+) -> ClientRead:
+    """改名、调整授权范围或停用。停用后立即无法再获取令牌。"""
+    return ClientRead.model_validate(await service.update(session, caller, client_pk, body, runtime.clock.now()))
+
+
+@router.post("/{client_pk}/secret", summary="轮换客户端密钥", responses=problem_responses(service.ClientNotFound))
+async def rotate_secret(
+    client_pk: int,
+    caller: Administrator,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    overlap_hours: Annotated[
+        int | None, Query(ge=0, le=720, description="旧密钥继续有效的小时数；0 表示立即作废")
+    ] = None,
+) -> ClientCredentials:
+    """生成新密钥（只显示这一次）。旧密钥默认继续有效若干天，企业系统可在此期间切换，不中断对接。"""
+    hours = overlap_hours if overlap_hours is not None else runtime.settings.client_secret_overlap_days * 24
+    client, secret = await service.rotate_secret(
+        session, caller, client_pk, runtime.clock.now(), timedelta(hours=hours)
+    )
+    return ClientCredentials.model_validate({**ClientRead.model_validate(client).model_dump(), "client_secret": secret})
