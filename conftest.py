@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from identity.demo import DEMO_PASSWORD
 from qingling.clock import FileClock
 from qingling.settings import Environment
 from qlstack.embedded import EmbeddedDispatcher, build_embedded
@@ -39,6 +40,19 @@ class System:
     mode: str
     client: httpx.AsyncClient
     clock: FileClock
+    dispatcher: EmbeddedDispatcher | None = None  # the apps themselves, in embedded mode only
+
+    async def token(self, username: str, password: str = DEMO_PASSWORD, **form: str) -> dict:
+        response = await self.client.post(
+            "/api/v1/identity/oauth/token",
+            data={"grant_type": "password", "username": username, "password": password, **form},
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def login(self, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+        """Authorization headers of a signed-in demo account."""
+        return {"Authorization": f"Bearer {(await self.token(username, password))['access_token']}"}
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +85,7 @@ async def embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Sy
     async with dispatcher.lifespan():
         transport = httpx.ASGITransport(app=dispatcher)
         async with httpx.AsyncClient(transport=transport, base_url="http://qingling.test") as client:
-            yield System("embedded", client, clock)
+            yield System("embedded", client, clock, dispatcher)
 
 
 @pytest.fixture(scope="session")

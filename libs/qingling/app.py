@@ -15,7 +15,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 
-from qingling.auth.access import CurrentPrincipal, NotSignedIn, RoleNotAllowed, allow, declared_rule, public
+from qingling.auth.access import CurrentPrincipal, NotSignedIn, RoleNotAllowed, allow, api_routes, declared_rule, public
 from qingling.auth.jwt import InvalidToken
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
@@ -224,8 +224,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 def _document_access_rules(app: FastAPI, schema: dict[str, Any]) -> None:
     """Each operation states who may call it, in its description and as ``x-access``."""
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
+    for route in api_routes(app):
+        if not route.include_in_schema:
             continue
         rule = declared_rule(route)
         for method in route.methods:

@@ -12,11 +12,12 @@ the role; jurisdiction and ownership are checked again in the services, where th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import OAuth2PasswordBearer
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Mount
@@ -83,7 +84,8 @@ def allow(*roles: Role) -> Any:
 CurrentPrincipal = Annotated[Principal, allow()]
 
 
-def declared_rule(route: APIRoute) -> AccessRule | None:
+def declared_rule(route: Any) -> AccessRule | None:
+    """The rule among a route's dependencies (``route``: an APIRoute or FastAPI's route context)."""
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
@@ -93,11 +95,21 @@ def declared_rule(route: APIRoute) -> AccessRule | None:
     return None
 
 
+def api_routes(app: FastAPI) -> Iterator[Any]:
+    """Every API route of ``app`` with its effective path, included routers flattened."""
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            yield context
+
+
 def routes_without_rule(app: FastAPI) -> list[str]:
-    """Every route that declares no access rule; static file mounts are public assets."""
-    return [
-        f"{','.join(sorted(getattr(route, 'methods', None) or ['*']))} {route.path}"
-        for route in app.routes
-        if not (isinstance(route, Mount) and isinstance(route.app, StaticFiles))
-        and not (isinstance(route, APIRoute) and declared_rule(route) is not None)
-    ]
+    """Every route that declares no access rule. Static file mounts and FastAPI's own OpenAPI
+    document are public by construction."""
+    missing = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if (isinstance(route, Mount) and isinstance(route.app, StaticFiles)) or context.path == app.openapi_url:
+            continue
+        if not isinstance(route, APIRoute) or declared_rule(context) is None:
+            missing.append(f"{','.join(sorted(getattr(context, 'methods', None) or ['*']))} {context.path}")
+    return missing

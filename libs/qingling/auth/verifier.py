@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,7 +21,10 @@ from qingling.auth.principal import Principal
 from qingling.clock import Clock
 from qingling.errors import ServiceUnavailable
 
-REFETCH_COOLDOWN_SECONDS = 10.0  # at most one JWKS fetch per interval for unknown key ids
+# Unknown key ids trigger a fetch, at most this many per window: a rotation is always picked up
+# at once, while a flood of forged key ids cannot turn into a flood of fetches.
+REFETCHES_PER_WINDOW = 5
+REFETCH_WINDOW_SECONDS = 60.0
 MAX_CACHE_AGE_SECONDS = 3600.0  # drop withdrawn keys within the hour
 
 
@@ -38,6 +42,7 @@ class TokenVerifier:
         self._clock = clock
         self._keys: dict[str, dict[str, Any]] = {}
         self._fetched_at = float("-inf")
+        self._recent_fetches: deque[float] = deque(maxlen=REFETCHES_PER_WINDOW)
         self._lock = asyncio.Lock()
 
     async def verify(self, token: str) -> Principal:
@@ -47,16 +52,23 @@ class TokenVerifier:
         return Principal.from_claims(claims)
 
     async def _key(self, kid: str) -> dict[str, Any]:
-        if kid in self._keys and time.monotonic() - self._fetched_at < MAX_CACHE_AGE_SECONDS:
-            return self._keys[kid]
-        async with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at >= REFETCH_COOLDOWN_SECONDS:
-                await self._refresh()
+        if kid not in self._keys or self._stale():
+            async with self._lock:
+                if (kid not in self._keys or self._stale()) and self._may_fetch():
+                    await self._refresh()
         if kid not in self._keys:
             raise InvalidToken("登录凭证的签名密钥未知")
         return self._keys[kid]
 
+    def _stale(self) -> bool:
+        return time.monotonic() - self._fetched_at > MAX_CACHE_AGE_SECONDS
+
+    def _may_fetch(self) -> bool:
+        window_full = len(self._recent_fetches) == REFETCHES_PER_WINDOW
+        return not window_full or time.monotonic() - self._recent_fetches[0] > REFETCH_WINDOW_SECONDS
+
     async def _refresh(self) -> None:
+        self._recent_fetches.append(time.monotonic())
         try:
             jwks = await self._fetch_jwks()
         except (httpx.HTTPError, ValueError) as exc:
