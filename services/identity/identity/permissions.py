@@ -9,10 +9,11 @@ Reads outside the caller's scope answer 404, so existence does not leak.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, false
 
 from qingling.auth.principal import Principal
 from qingling.auth.roles import ENTERPRISE_ROLES, ROLES, STAFF_ROLES, Role
+from qingling.auth.scope import can_see, visible_rows
 from qingling.errors import Forbidden, ValidationFailed
 from qingling.regions import is_above
 
@@ -25,26 +26,16 @@ class RoleNotGrantable(Forbidden):
     code, title = "role-not-grantable", "您无权授予该角色"
 
 
+ADMINISTRATORS = (Role.ADMIN, Role.ENTERPRISE_ADMIN, Role.SERVICE)
+
+
 def may_manage(caller: Principal, region_code: str | None, enterprise_code: str | None) -> bool:
-    if caller.has(Role.SERVICE):
-        return True
-    if caller.has(Role.ADMIN) and region_code is not None and caller.covers(region_code):
-        return True
-    return (
-        caller.has(Role.ENTERPRISE_ADMIN) and enterprise_code is not None and enterprise_code == caller.enterprise_code
-    )
+    return caller.has(*ADMINISTRATORS) and can_see(caller, region_code=region_code, enterprise_code=enterprise_code)
 
 
 def scope_filter(caller: Principal, region_column, enterprise_column) -> ColumnElement[bool]:
-    """The rows ``caller`` may see, as a WHERE clause (the same rule as ``may_manage``)."""
-    if caller.has(Role.SERVICE):
-        return true()
-    clauses = []
-    if caller.has(Role.ADMIN) and caller.jurisdiction:
-        clauses.append(region_column.startswith(caller.jurisdiction))
-    if caller.has(Role.ENTERPRISE_ADMIN) and caller.enterprise_code:
-        clauses.append(enterprise_column == caller.enterprise_code)
-    return or_(*clauses) if clauses else false()
+    """The rows ``caller`` may administer, as a WHERE clause (the same rule as ``may_manage``)."""
+    return visible_rows(caller, region_column, enterprise_column) if caller.has(*ADMINISTRATORS) else false()
 
 
 def check_grant(
