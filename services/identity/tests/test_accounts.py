@@ -153,3 +153,16 @@ class TestPasswords:
         temporary = reset.json()["temporary_password"]
         response = await identity.token(grant_type="password", username=body["username"], password=temporary)
         assert response.json()["code"] == "password-change-required"
+
+
+async def test_a_disabled_account_cannot_sign_in(identity, ready_account):
+    account = await ready_account()
+    admin = await identity.login("deqing-admin")
+
+    disabled = await identity.client.patch(
+        f"/api/v1/identity/accounts/{account['id']}", json={"disabled": True}, headers=admin
+    )
+    response = await identity.token(grant_type="password", username=account["username"], password="Qingling#Own1")
+
+    assert disabled.json()["disabled"] is True
+    assert (response.status_code, response.json()["code"]) == (403, "account-disabled")

@@ -1,0 +1,49 @@
+"""A deployment may trust an external OIDC provider instead of the built-in identity service:
+the services then fetch that provider's JWKS over the network and accept only its tokens."""
+
+import time
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+import sample_apps
+from qingling.app import create_service_app
+from qingling.auth import jwt
+from standins import serving
+
+pytestmark = pytest.mark.asyncio
+
+ISSUER = "https://sso.example.gov.cn"
+
+
+def _token(key: jwt.KeyPair, **overrides) -> str:
+    now = int(time.time())
+    claims = {"sub": "sso:zhang", "roles": ["regulator"], "region": "330521", "iss": ISSUER}
+    claims |= {"aud": "urn:qingling:alpha", "iat": now, "exp": now + 300} | overrides
+    return jwt.sign(claims, key.private_pem, key.kid)
+
+
+async def test_tokens_of_the_configured_provider_are_accepted_and_others_refused(tmp_path):
+    provider_key = jwt.generate_key_pair()
+    jwks = Starlette(routes=[Route("/jwks", lambda _: JSONResponse({"keys": [provider_key.public_jwk]}))])
+    with serving(jwks) as provider_url:
+        settings = sample_apps.AlphaSettings(
+            data_dir=tmp_path, run_workers=False, token_issuer=ISSUER, jwks_url=f"{provider_url}/jwks"
+        )
+        app = create_service_app(sample_apps.alpha, settings)
+        async with app.router.lifespan_context(app):
+            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+            async def whoami(token: str) -> httpx.Response:
+                return await client.get("/api/v1/alpha/whoami", headers={"Authorization": f"Bearer {token}"})
+
+            accepted = await whoami(_token(provider_key))
+            stranger = await whoami(_token(jwt.generate_key_pair()))
+            ours = await whoami(_token(provider_key, iss="urn:qingling:identity"))
+
+    assert accepted.status_code == 200, accepted.text
+    assert (accepted.json()["subject"], accepted.json()["region_code"]) == ("sso:zhang", "330521")
+    assert stranger.status_code == ours.status_code == 401
