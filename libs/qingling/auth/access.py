@@ -77,7 +77,8 @@ def public() -> Any:
 
 def allow(*roles: Role) -> Any:
     """Callers holding any of ``roles``; with none given, any signed-in caller."""
-    description = "、".join(ROLES[role].title for role in roles) if roles else "任何已登录用户"
+    ordered = [role for role in Role if role in roles]  # catalogue order: stable across processes
+    description = "、".join(ROLES[role].title for role in ordered) if roles else "任何已登录用户"
     return Depends(RolesRequired(frozenset(roles), description))
 
 

@@ -15,6 +15,11 @@ from sqlalchemy import ColumnElement, false, or_, true
 
 from qingling.auth.principal import Principal
 from qingling.auth.roles import ENTERPRISE_ROLES, STAFF_ROLES, Role
+from qingling.errors import Forbidden
+
+
+class OutsideJurisdiction(Forbidden):
+    code, title = "outside-jurisdiction", "超出您的管辖范围"
 
 
 def can_see(principal: Principal, *, region_code: str | None, enterprise_code: str | None) -> bool:

@@ -2,11 +2,24 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hazards.config import Settings
 from hazards.database import tables
+from hazards.demo import load_demo
+from hazards.departments.router import router as departments_router
+from hazards.enterprises.router import router as enterprises_router
+from hazards.industries.router import router as industries_router
+from hazards.regions import service as regions
+from hazards.regions.router import router as regions_router
 from qingling.app import create_service_app
-from qingling.runtime import Service
+from qingling.runtime import Runtime, Service
+
+
+async def bootstrap(session: AsyncSession, runtime: Runtime) -> None:
+    """The region register, from the data file shipped with the service."""
+    await regions.load_if_empty(session)
+
 
 service = Service(
     name="hazards",
@@ -16,6 +29,9 @@ service = Service(
     migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
+    routers=[regions_router, industries_router, departments_router, enterprises_router],
+    bootstrap=bootstrap,
+    demo=load_demo,
 )
 
 

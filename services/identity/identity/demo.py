@@ -37,6 +37,7 @@ DEMO_ACCOUNTS = [
     ("deqing-zjj", "德清县住建局", [Role.REGULATOR], "330521", "housing", None),
     ("deqing-12345", "德清县 12345 接线员", [Role.OPERATOR], "330521", None, None),
     ("wuxing-yjj", "吴兴区应急管理局", [Role.REGULATOR], "330502", "emergency", None),
+    ("xinshi-town", "新市镇应急管理办公室", [Role.REGULATOR], "330521102", "town_office", None),
     ("demo-enterprise", "德清示范企业安全管理员", [Role.ENTERPRISE_ADMIN], "330521", None, DEMO_ENTERPRISE),
 ]
 

@@ -13,13 +13,9 @@ from sqlalchemy import ColumnElement, false
 
 from qingling.auth.principal import Principal
 from qingling.auth.roles import ENTERPRISE_ROLES, ROLES, STAFF_ROLES, Role
-from qingling.auth.scope import can_see, visible_rows
+from qingling.auth.scope import OutsideJurisdiction, can_see, visible_rows
 from qingling.errors import Forbidden, ValidationFailed
 from qingling.regions import is_above
-
-
-class OutsideJurisdiction(Forbidden):
-    code, title = "outside-jurisdiction", "超出您的管辖范围"
 
 
 class RoleNotGrantable(Forbidden):

@@ -5,10 +5,11 @@ from fastapi import APIRouter
 from identity.accounts import service
 from identity.accounts.schemas import AccountCreate, AccountRead, AccountUpdate, TemporaryPassword
 from identity.adapters import IdentityAdapters
-from identity.permissions import OutsideJurisdiction, RoleNotGrantable
+from identity.permissions import RoleNotGrantable
 from qingling.auth.access import allow
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
+from qingling.auth.scope import OutsideJurisdiction
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.pagination import Page, PageQuery

@@ -5,10 +5,11 @@ from fastapi import APIRouter, Query
 
 from identity.clients import service
 from identity.clients.schemas import ClientCreate, ClientCredentials, ClientRead, ClientUpdate
-from identity.permissions import OutsideJurisdiction, RoleNotGrantable
+from identity.permissions import RoleNotGrantable
 from qingling.auth.access import allow
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
+from qingling.auth.scope import OutsideJurisdiction
 from qingling.db import DbSession
 from qingling.errors import problem_responses
 from qingling.pagination import Page, PageQuery

@@ -1,0 +1,127 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, UploadFile
+
+from hazards.departments.schemas import IndustryCode
+from hazards.enterprises import imports, onboarding, service
+from hazards.enterprises.schemas import (
+    EnterpriseCreate,
+    EnterpriseRead,
+    EnterpriseUpdate,
+    ImportResult,
+    OnboardingRequest,
+    OnboardingResult,
+    RiskClass,
+)
+from qingling.auth.access import CurrentPrincipal, allow
+from qingling.auth.principal import Principal
+from qingling.auth.roles import STAFF_ROLES
+from qingling.auth.scope import OutsideJurisdiction
+from qingling.db import DbSession
+from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
+from qingling.pagination import Page, PageQuery
+from qingling.runtime import CurrentRuntime
+
+router = APIRouter(prefix="/enterprises", tags=["enterprises"])
+
+Editor = Annotated[Principal, allow(*service.EDITORS)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.post(
+    "",
+    summary="登记企业",
+    status_code=201,
+    responses=problem_responses(OutsideJurisdiction, service.EnterpriseExists, ValidationFailed),
+)
+async def create_enterprise(
+    body: EnterpriseCreate, caller: Editor, session: DbSession, runtime: CurrentRuntime
+) -> EnterpriseRead:
+    """在本辖区内登记企业。统一社会信用代码按 GB 32100 校验；行政区划须为登记在册的代码。"""
+    return EnterpriseRead.model_validate(await service.create(session, caller, body, runtime.clock.now()))
+
+
+@router.get("", summary="查找企业")
+async def list_enterprises(
+    caller: CurrentPrincipal,
+    session: DbSession,
+    page: PageQuery,
+    name: Annotated[str | None, Query(max_length=50, description="企业名称中的任意片段")] = None,
+    credit_code: Annotated[str | None, Query(max_length=18, description="统一社会信用代码")] = None,
+    region_prefix: Annotated[str | None, Query(pattern=r"^\d{2,9}$", description="区划代码前缀")] = None,
+    industry: Annotated[IndustryCode | None, Query()] = None,
+    risk_class: Annotated[RiskClass | None, Query()] = None,
+) -> Page[EnterpriseRead]:
+    """监管人员看到本辖区的企业，企业只看到自己。"""
+    enterprises = await service.page(
+        session,
+        caller,
+        page,
+        name=name,
+        credit_code=credit_code,
+        region_prefix=region_prefix,
+        industry=industry,
+        risk_class=risk_class,
+    )
+    return Page.of([EnterpriseRead.model_validate(enterprise) for enterprise in enterprises], page)
+
+
+@router.get(
+    "/import-template",
+    summary="下载企业名录导入模板",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "Excel 模板"}},
+    dependencies=[allow(*STAFF_ROLES)],
+)
+async def import_template() -> Response:
+    """第一行为列名，第二行为示例；行业领域、专项整治标签可填中文名称或代码。"""
+    headers = {"Content-Disposition": 'attachment; filename="enterprises-template.xlsx"'}
+    return Response(imports.template(), media_type=XLSX, headers=headers)
+
+
+@router.post(
+    "/import",
+    summary="从 Excel 导入企业名录",
+    status_code=201,
+    responses=problem_responses(imports.RowsRejected, imports.NotASpreadsheet, PayloadTooLarge),
+)
+async def import_enterprises(
+    file: UploadFile, caller: Editor, session: DbSession, runtime: CurrentRuntime
+) -> ImportResult:
+    """整表校验：任何一行有错，返回 422 并逐行逐列列出全部错误，不导入任何数据。"""
+    created = await imports.import_enterprises(session, caller, await file.read(), runtime.clock.now())
+    return ImportResult(created=created)
+
+
+@router.get("/{enterprise_id}", summary="查看企业", responses=problem_responses(service.EnterpriseNotFound))
+async def get_enterprise(enterprise_id: int, caller: CurrentPrincipal, session: DbSession) -> EnterpriseRead:
+    """辖区外的企业按不存在处理（404）。"""
+    return EnterpriseRead.model_validate(await service.get(session, caller, enterprise_id))
+
+
+@router.patch(
+    "/{enterprise_id}",
+    summary="修改企业信息",
+    responses=problem_responses(service.EnterpriseNotFound, OutsideJurisdiction, ValidationFailed),
+)
+async def update_enterprise(
+    enterprise_id: int, body: EnterpriseUpdate, caller: Editor, session: DbSession, runtime: CurrentRuntime
+) -> EnterpriseRead:
+    """只改传入的字段；迁往的地区也须在本辖区内。"""
+    enterprise = await service.update(session, caller, enterprise_id, body, runtime.clock.now())
+    return EnterpriseRead.model_validate(enterprise)
+
+
+@router.post(
+    "/{enterprise_id}/onboarding",
+    summary="为企业开通管理员账号和 API 客户端",
+    status_code=201,
+    responses=problem_responses(
+        service.EnterpriseNotFound, onboarding.OnboardingConflict, onboarding.IdentityUnavailable
+    ),
+)
+async def onboard_enterprise(
+    enterprise_id: int, body: OnboardingRequest, caller: Editor, session: DbSession, runtime: CurrentRuntime
+) -> OnboardingResult:
+    """经身份认证服务开通企业管理员账号（首次登录须改密码）和对接用 API 客户端。初始密码与客户端密钥只显示这一次。"""
+    return await onboarding.onboard(session, runtime, caller, enterprise_id, body)

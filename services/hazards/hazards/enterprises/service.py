@@ -1,0 +1,119 @@
+"""Enterprises: registered, searched and edited by regulators within their jurisdiction; each
+enterprise sees itself."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hazards.enterprises.models import Enterprise
+from hazards.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate
+from hazards.regions import service as regions
+from qingling.auth.principal import Principal
+from qingling.auth.roles import Role
+from qingling.auth.scope import OutsideJurisdiction, can_see, visible_rows
+from qingling.errors import Conflict, NotFound
+from qingling.pagination import PageParams
+
+# Who registers and edits enterprises: staff of a regulator, within their jurisdiction.
+EDITORS = (Role.REGULATOR, Role.DEPARTMENT_LEADER, Role.SAFETY_COMMITTEE, Role.ADMIN, Role.SERVICE)
+
+
+class EnterpriseNotFound(NotFound):
+    code, title = "enterprise-not-found", "企业不存在或不在您的管辖范围内"
+
+
+class EnterpriseExists(Conflict):
+    code, title = "enterprise-exists", "该统一社会信用代码的企业已登记"
+
+
+def ensure_editor_of(caller: Principal, region_code: str) -> None:
+    if not (caller.has(*EDITORS) and can_see(caller, region_code=region_code, enterprise_code=None)):
+        raise OutsideJurisdiction(f"{region_code} 不在您的管辖范围内")
+
+
+def record(data: EnterpriseCreate, caller: Principal, now: datetime) -> dict:
+    """The row for a new enterprise: one shape for the API and for spreadsheet imports."""
+    return data.model_dump(mode="json") | {"created_at": now, "updated_at": now, "created_by": caller.subject}
+
+
+async def create(session: AsyncSession, caller: Principal, data: EnterpriseCreate, now: datetime) -> Enterprise:
+    ensure_editor_of(caller, data.region_code)
+    await regions.ensure_exists(session, data.region_code)
+    enterprise = Enterprise(**record(data, caller, now))
+    try:
+        async with session.begin_nested():
+            session.add(enterprise)
+    except IntegrityError:
+        raise EnterpriseExists(f"统一社会信用代码 {data.credit_code} 已登记") from None
+    return enterprise
+
+
+async def create_many(session: AsyncSession, rows: list[dict]) -> None:
+    """Bulk insert of rows already validated as a whole (see ``imports``)."""
+    for start in range(0, len(rows), 1000):
+        await session.execute(insert(Enterprise), rows[start : start + 1000])
+
+
+async def get(session: AsyncSession, caller: Principal, enterprise_id: int) -> Enterprise:
+    enterprise = await session.get(Enterprise, enterprise_id)
+    if enterprise is None or not can_see(
+        caller, region_code=enterprise.region_code, enterprise_code=enterprise.credit_code
+    ):
+        raise EnterpriseNotFound()
+    return enterprise
+
+
+async def page(
+    session: AsyncSession,
+    caller: Principal,
+    params: PageParams,
+    *,
+    name: str | None = None,
+    credit_code: str | None = None,
+    region_prefix: str | None = None,
+    industry: str | None = None,
+    risk_class: str | None = None,
+) -> list[Enterprise]:
+    query = select(Enterprise).where(visible_rows(caller, Enterprise.region_code, Enterprise.credit_code))
+    if name:
+        query = query.where(Enterprise.name.contains(name, autoescape=True))
+    if credit_code:
+        query = query.where(Enterprise.credit_code == credit_code.upper())
+    if region_prefix:
+        query = query.where(Enterprise.region_code.startswith(region_prefix))
+    if industry:
+        query = query.where(Enterprise.industry == industry)
+    if risk_class:
+        query = query.where(Enterprise.risk_class == risk_class)
+    if params.after is not None:
+        query = query.where(Enterprise.id > params.after)
+    return list((await session.execute(query.order_by(Enterprise.id).limit(params.limit))).scalars())
+
+
+async def existing_codes(session: AsyncSession, codes: set[str]) -> set[str]:
+    ordered = sorted(codes)
+    found: set[str] = set()
+    for start in range(0, len(ordered), 900):
+        chunk = ordered[start : start + 900]
+        query = select(Enterprise.credit_code).where(Enterprise.credit_code.in_(chunk))
+        found |= set((await session.execute(query)).scalars())
+    return found
+
+
+async def update(
+    session: AsyncSession, caller: Principal, enterprise_id: int, changes: EnterpriseUpdate, now: datetime
+) -> Enterprise:
+    enterprise = await get(session, caller, enterprise_id)
+    ensure_editor_of(caller, enterprise.region_code)
+    values = changes.model_dump(mode="json", exclude_unset=True)
+    if "region_code" in values:
+        ensure_editor_of(caller, values["region_code"])
+        await regions.ensure_exists(session, values["region_code"])
+    for field, value in values.items():
+        setattr(enterprise, field, value)
+    enterprise.updated_at = now
+    return enterprise
