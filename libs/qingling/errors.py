@@ -213,12 +213,15 @@ def _chinese_message(error: dict[str, Any]) -> str:
         return template
 
 
-def field_errors(raw_errors: Iterable[dict[str, Any]]) -> list[FieldError]:
+def field_errors(raw_errors: Iterable[dict[str, Any]], location: str | None = None) -> list[FieldError]:
+    """Pydantic errors as field errors. Request errors carry their location (body, query …) as
+    the first element of ``loc``; for a model validated elsewhere, pass ``location``."""
     result = []
     for error in raw_errors:
-        location, *path = error["loc"] or ("body",)
+        loc = (location, *error["loc"]) if location else error["loc"] or ("body",)
+        location_of_error, *path = loc
         pointer = "/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in path)
-        result.append(FieldError(location=str(location), field=pointer, message=_chinese_message(error)))
+        result.append(FieldError(location=str(location_of_error), field=pointer, message=_chinese_message(error)))
     return result
 
 

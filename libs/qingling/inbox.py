@@ -58,7 +58,7 @@ async def receive(
     except ValidationError as exc:
         raise ValidationFailed(
             "事件内容与其类型不符",
-            errors=field_errors({**error, "loc": ("body", "data", *error["loc"])} for error in exc.errors()),
+            errors=field_errors(({**e, "loc": ("data", *e["loc"])} for e in exc.errors()), location="body"),
         ) from exc
 
     try:

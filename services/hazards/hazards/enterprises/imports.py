@@ -99,14 +99,20 @@ async def import_enterprises(session: AsyncSession, caller: Principal, content: 
         raise PayloadTooLarge(f"一次最多导入 {MAX_ROWS} 行，本文件有 {len(rows)} 行，请分批导入")
     errors: list[FieldError] = []
     accepted: list[tuple[int, EnterpriseCreate]] = []
+    cells: list[tuple[int, dict[str, Any], set[str]]] = []  # each row, and the fields already found bad
     for line, values in rows:
+        nested = _nest(values)
         try:
-            accepted.append((line, EnterpriseCreate.model_validate(_nest(values))))
+            accepted.append((line, EnterpriseCreate.model_validate(nested)))
+            cells.append((line, nested, set()))
         except ValidationError as exc:
-            errors += [_row_error(line, e.field, e.message) for e in field_errors(exc.errors(include_url=False))]
-    errors += await _check_against_register(session, caller, accepted)
+            row_errors = field_errors(exc.errors(include_url=False), location="file")
+            errors += [_row_error(line, error.field, error.message) for error in row_errors]
+            cells.append((line, nested, {error.field for error in row_errors}))
+    errors += await _check_against_register(session, caller, cells)
     if errors:
-        lines = sorted({int(error.field.split("/")[2]) for error in errors})
+        errors.sort(key=_line_of)
+        lines = sorted({_line_of(error) for error in errors})
         shown = "、".join(map(str, lines[:20])) + ("……" if len(lines) > 20 else "")
         raise RowsRejected(f"共 {len(errors)} 处错误，在第 {shown} 行；未导入任何数据", errors=errors)
     await service.create_many(session, [service.record(data, caller, now) for _, data in accepted])
@@ -167,6 +173,10 @@ def _column_of(pointer: str) -> str:
     return pointer
 
 
+def _line_of(error: FieldError) -> int:
+    return int(error.field.split("/")[2])
+
+
 def _row_error(line: int, pointer: str, message: str) -> FieldError:
     """An error in one cell: ``/rows/<spreadsheet row>/<field>``, and the column's name in words."""
     return FieldError(
@@ -175,22 +185,33 @@ def _row_error(line: int, pointer: str, message: str) -> FieldError:
 
 
 async def _check_against_register(
-    session: AsyncSession, caller: Principal, accepted: list[tuple[int, EnterpriseCreate]]
+    session: AsyncSession, caller: Principal, cells: list[tuple[int, dict[str, Any], set[str]]]
 ) -> list[FieldError]:
     """What a single row cannot know: unknown regions, places outside the caller's jurisdiction,
-    enterprises already registered, and the same enterprise twice in the file."""
+    enterprises already registered, and the same enterprise twice in the file. Checked on every
+    row — also those with other errors — so that one answer names everything to fix."""
+    regions_of = {
+        line: str(row["region_code"]) for line, row, bad in cells if "region_code" in row and "/region_code" not in bad
+    }
+    codes_of = {
+        line: str(row["credit_code"]).strip().upper()
+        for line, row, bad in cells
+        if "credit_code" in row and "/credit_code" not in bad
+    }
+    known_regions = await regions.existing_codes(session, set(regions_of.values()))
+    registered = await service.existing_codes(session, set(codes_of.values()))
     errors: list[FieldError] = []
-    known_regions = await regions.existing_codes(session, {data.region_code for _, data in accepted})
-    registered = await service.existing_codes(session, {data.credit_code for _, data in accepted})
     first_line: dict[str, int] = {}
-    for line, data in accepted:
-        if data.region_code not in known_regions:
-            errors.append(_row_error(line, "/region_code", f"{data.region_code} 不存在"))
-        elif not can_see(caller, region_code=data.region_code, enterprise_code=None):
-            errors.append(_row_error(line, "/region_code", f"{data.region_code} 不在您的管辖范围内"))
-        if data.credit_code in registered:
-            errors.append(_row_error(line, "/credit_code", f"{data.credit_code} 已登记"))
-        elif data.credit_code in first_line:
-            errors.append(_row_error(line, "/credit_code", f"与第 {first_line[data.credit_code]} 行重复"))
-        first_line.setdefault(data.credit_code, line)
+    for line, _, _ in cells:
+        if (region := regions_of.get(line)) is not None:
+            if region not in known_regions:
+                errors.append(_row_error(line, "/region_code", f"{region} 不存在"))
+            elif not can_see(caller, region_code=region, enterprise_code=None):
+                errors.append(_row_error(line, "/region_code", f"{region} 不在您的管辖范围内"))
+        if (code := codes_of.get(line)) is not None:
+            if code in registered:
+                errors.append(_row_error(line, "/credit_code", f"{code} 已登记"))
+            elif code in first_line:
+                errors.append(_row_error(line, "/credit_code", f"与第 {first_line[code]} 行重复"))
+            first_line.setdefault(code, line)
     return errors
