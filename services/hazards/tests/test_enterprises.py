@@ -127,3 +127,24 @@ class TestRegister:
         )
 
         assert response.status_code == 403
+
+
+class TestEdit:
+    async def test_a_regulator_edits_within_its_jurisdiction_only(self, system, enterprise_body):
+        headers = await system.login("deqing-yjj")
+        created = (
+            await system.client.post("/api/v1/hazards/enterprises", json=enterprise_body(), headers=headers)
+        ).json()
+        url = f"/api/v1/hazards/enterprises/{created['id']}"
+
+        raised = await system.client.patch(url, json={"risk_class": "A", "tags": ["welding"]}, headers=headers)
+        moved_away = await system.client.patch(url, json={"region_code": "330502100"}, headers=headers)
+        by_neighbour = await system.client.patch(
+            url, json={"risk_class": "D"}, headers=await system.login("wuxing-yjj")
+        )
+
+        assert (raised.json()["risk_class"], raised.json()["tags"]) == ("A", ["welding"])
+        assert raised.json()["name"] == created["name"]  # untouched fields stay
+        assert (moved_away.status_code, moved_away.json()["code"]) == (403, "outside-jurisdiction")
+        assert by_neighbour.status_code == 404
+        assert (await system.client.get(url, headers=headers)).json()["risk_class"] == "A"
