@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
 
@@ -69,6 +69,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def existing_values(session: AsyncSession, column: Any, values: set[str]) -> set[str]:
+    """Which of ``values`` occur in ``column`` — in chunks, under SQLite's bound-parameter limit."""
+    ordered = sorted(values)
+    found: set[str] = set()
+    for start in range(0, len(ordered), 900):
+        chunk = ordered[start : start + 900]
+        found |= set((await session.execute(select(column).where(column.in_(chunk)))).scalars())
+    return found
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -14,11 +14,13 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hazards.enterprises import service
+from hazards.enterprises.models import Enterprise
 from hazards.enterprises.schemas import EnterpriseCreate
 from hazards.industries.catalogue import INDUSTRIES, TAGS
-from hazards.regions import service as regions
+from hazards.regions.models import Region
 from qingling.auth.principal import Principal
 from qingling.auth.scope import can_see
+from qingling.db import existing_values
 from qingling.errors import FieldError, PayloadTooLarge, ValidationFailed, field_errors
 
 MAX_ROWS = 5000
@@ -198,8 +200,8 @@ async def _check_against_register(
         for line, row, bad in cells
         if "credit_code" in row and "/credit_code" not in bad
     }
-    known_regions = await regions.existing_codes(session, set(regions_of.values()))
-    registered = await service.existing_codes(session, set(codes_of.values()))
+    known_regions = await existing_values(session, Region.code, set(regions_of.values()))
+    registered = await existing_values(session, Enterprise.credit_code, set(codes_of.values()))
     errors: list[FieldError] = []
     first_line: dict[str, int] = {}
     for line, _, _ in cells:

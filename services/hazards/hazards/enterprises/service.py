@@ -94,16 +94,6 @@ async def page(
     return list((await session.execute(query.order_by(Enterprise.id).limit(params.limit))).scalars())
 
 
-async def existing_codes(session: AsyncSession, codes: set[str]) -> set[str]:
-    ordered = sorted(codes)
-    found: set[str] = set()
-    for start in range(0, len(ordered), 900):
-        chunk = ordered[start : start + 900]
-        query = select(Enterprise.credit_code).where(Enterprise.credit_code.in_(chunk))
-        found |= set((await session.execute(query)).scalars())
-    return found
-
-
 async def update(
     session: AsyncSession, caller: Principal, enterprise_id: int, changes: EnterpriseUpdate, now: datetime
 ) -> Enterprise:

@@ -73,12 +73,3 @@ async def ensure_exists(session: AsyncSession, code: str, field: str = "region_c
     if region is None:
         raise ValidationFailed.for_field(field, f"行政区划代码 {code} 不存在")
     return region
-
-
-async def existing_codes(session: AsyncSession, codes: set[str]) -> set[str]:
-    found = set()
-    ordered = sorted(codes)
-    for start in range(0, len(ordered), 900):  # under SQLite's bound-parameter limit
-        chunk = ordered[start : start + 900]
-        found |= set((await session.execute(select(Region.code).where(Region.code.in_(chunk)))).scalars())
-    return found
