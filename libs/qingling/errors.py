@@ -8,6 +8,9 @@ catalogue (``GET /api/v1/<service>/problems``), and routes list the ones they ma
 
 from __future__ import annotations
 
+import functools
+import importlib
+import pkgutil
 from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -225,6 +228,13 @@ def field_errors(raw_errors: Iterable[dict[str, Any]], location: str | None = No
     return result
 
 
+@functools.cache
+def _import_everything(package_name: str) -> None:
+    package = importlib.import_module(package_name)
+    for module in pkgutil.walk_packages(package.__path__, f"{package_name}."):
+        importlib.import_module(module.name)
+
+
 def problem_type_uri(request: Request, code: str) -> str:
     # Relative reference (RFC 3986 §4.2): dereferenceable behind the gateway and in embedded mode.
     return f"{request.app.state.service.prefix}/problems/{code}"
@@ -297,8 +307,12 @@ def _example(error: type[QinglingError]) -> dict[str, Any]:
 
 
 def catalogue_for(packages: Sequence[str]) -> list[type[QinglingError]]:
-    """The problems a service can answer with: the shared ones plus those its packages define."""
+    """The problems a service can answer with: the shared ones plus those its packages define.
+    Every module of those packages is imported first, so the answer does not depend on what
+    happened to be imported already."""
     owners = ("qingling", *packages)
+    for owner in owners:
+        _import_everything(owner)
     return sorted(
         (cls for cls in QinglingError.catalogue.values() if cls.__module__.split(".")[0] in owners),
         key=lambda cls: (cls.status, cls.code),
