@@ -40,11 +40,14 @@ class Transition:
     action: str  # URL segment and stable identifier
     title: str  # 中文动作名
     sources: tuple[str, ...]
-    target: str
+    target: str | None  # None: the action records something and the state stays as it is
     roles: frozenset[Role]
     payload: type[BaseModel] | None = None  # what the action requires, as a request body
     limit: TimeLimit | None = None  # the time limit this action sets for what comes next
     note: str = ""  # a rule the declaration cannot express as data, in words
+
+    def next_state(self, state: str) -> str:
+        return state if self.target is None else self.target
 
 
 class TransitionNotAllowed(Conflict):
@@ -73,7 +76,7 @@ class Lifecycle:
         if len(actions) != len(set(actions)):
             raise ValueError(f"{self.name}: an action is declared twice")
         for transition in self.transitions:
-            unknown = {*transition.sources, transition.target} - set(self.states)
+            unknown = {*transition.sources, transition.target or transition.sources[0]} - set(self.states)
             if unknown:
                 raise ValueError(f"{self.name}.{transition.action}: unknown states {sorted(unknown)}")
 
@@ -105,9 +108,9 @@ class Lifecycle:
 
     def describe(self, transition: Transition) -> str:
         """The action's documentation, derived from its declaration."""
+        target = "（状态不变）" if transition.target is None else self.states[transition.target]
         lines = [
-            f"**{transition.title}**：{'、'.join(self.states[s] for s in transition.sources)} → "
-            f"{self.states[transition.target]}",
+            f"**{transition.title}**：{'、'.join(self.states[s] for s in transition.sources)} → {target}",
             f"- 可由：{_role_names(transition.roles)}",
         ]
         if transition.payload is not None:
@@ -125,7 +128,7 @@ class Lifecycle:
         lines.append(f"    [*] --> {self.initial}")
         for transition in self.transitions:
             for source in transition.sources:
-                lines.append(f"    {source} --> {transition.target}: {transition.title}")
+                lines.append(f"    {source} --> {transition.next_state(source)}: {transition.title}")
         lines += [f"    {state} --> [*]" for state in self.states if state in self.final]
         return "\n".join(lines)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
 from qingling.auth.roles import roles_table
 from qingling.errors import catalogue_for
 from qingling.events import EventData, EventEnvelope
@@ -41,7 +42,10 @@ def openapi_documents() -> dict[Path, str]:
     return documents
 
 
-README_SECTIONS: dict[str, Callable[[], str]] = {"roles": roles_table}
+README_SECTIONS: dict[str, Callable[[], str]] = {
+    "roles": roles_table,
+    "hazard-lifecycle": lambda: f"```mermaid\n{HAZARD_LIFECYCLE.mermaid()}\n```",
+}
 
 
 def readme(current: str) -> str:

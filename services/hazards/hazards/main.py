@@ -4,14 +4,18 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hazards.calendar.router import router as calendar_router
 from hazards.config import Settings
 from hazards.database import tables
 from hazards.demo import load_demo
 from hazards.departments.router import router as departments_router
 from hazards.enterprises.router import router as enterprises_router
+from hazards.hazard.router import actions_router as hazard_actions_router
+from hazards.hazard.router import router as hazards_router
 from hazards.industries.router import router as industries_router
 from hazards.regions import service as regions
 from hazards.regions.router import router as regions_router
+from hazards.standards.router import router as standards_router
 from qingling.app import create_service_app
 from qingling.runtime import Runtime, Service
 
@@ -29,7 +33,16 @@ service = Service(
     migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
-    routers=[regions_router, industries_router, departments_router, enterprises_router],
+    routers=[
+        regions_router,
+        industries_router,
+        standards_router,
+        departments_router,
+        enterprises_router,
+        calendar_router,
+        hazards_router,
+        hazard_actions_router,
+    ],
     bootstrap=bootstrap,
     demo=load_demo,
 )

@@ -3,9 +3,11 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from notify.calendar import on_year_loaded
 from notify.config import Settings
 from notify.database import tables
 from qingling.app import create_service_app
+from qingling.holidays import CalendarYearLoaded
 from qingling.runtime import Service
 
 service = Service(
@@ -16,6 +18,7 @@ service = Service(
     migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
+    event_handlers={CalendarYearLoaded: on_year_loaded},
 )
 
 

@@ -4,7 +4,9 @@ import httpx
 from fastapi import FastAPI
 
 from qingling.app import create_service_app
+from qingling.holidays import CalendarYearLoaded
 from qingling.runtime import Service
+from reports.calendar import on_year_loaded
 from reports.config import Settings
 from reports.database import tables
 
@@ -16,6 +18,7 @@ service = Service(
     migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
+    event_handlers={CalendarYearLoaded: on_year_loaded},
 )
 
 

@@ -1,0 +1,54 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from hazards.calendar import service
+from hazards.calendar.schemas import ArrangementLoad, ArrangementRead, CalendarYears, DeadlineRead
+from qingling.auth.access import CurrentPrincipal, allow
+from qingling.auth.principal import Principal
+from qingling.auth.roles import Role
+from qingling.calendar import Unit
+from qingling.db import DbSession
+from qingling.errors import ValidationFailed, problem_responses
+from qingling.runtime import CurrentRuntime
+from qingling.schemas import Timestamp
+
+router = APIRouter(prefix="/calendar", tags=["calendar"])
+
+
+@router.get("/years", summary="工作日日历：各年放假安排")
+async def list_years(caller: CurrentPrincipal, session: DbSession, runtime: CurrentRuntime) -> CalendarYears:
+    """已加载的各年放假调休安排，以及 2024 年至明年各年是否已掌握放假安排。
+    某年未掌握时，涉及该年的期限按周一至周五计算并标为暂定。"""
+    return await service.overview(session, runtime.clock.now())
+
+
+@router.put(
+    "/years/{year}",
+    summary="加载某年的放假调休安排",
+    responses=problem_responses(service.CalendarLoadNotAllowed, ValidationFailed),
+)
+async def load_year(
+    year: Annotated[int, Path(ge=service.FIRST_YEAR, le=service.LAST_YEAR, description="年份")],
+    body: ArrangementLoad,
+    caller: Annotated[Principal, allow(Role.ADMIN)],
+    session: DbSession,
+    runtime: CurrentRuntime,
+) -> ArrangementRead:
+    """仅省级系统管理员可用。按国务院办公厅当年的通知录入；再次加载即替换该年原有安排。
+    加载的安排优先于内置日历库，并同步到举报服务、通知服务，各服务计算期限口径一致。"""
+    return ArrangementRead.model_validate(await service.load(session, caller, year, body, runtime.clock.now()))
+
+
+@router.get("/deadline", summary="计算期限", responses=problem_responses(ValidationFailed))
+async def deadline(
+    caller: CurrentPrincipal,
+    session: DbSession,
+    start: Annotated[Timestamp, Query(description="引起期限的事件发生时间；不带时区时按北京时间")],
+    amount: Annotated[int, Query(ge=1, le=1000, description="期限长度")],
+    unit: Annotated[Unit, Query(description="calendar_days 为“日”，working_days 为“工作日”")],
+) -> DeadlineRead:
+    """事件当天不计入，从次日（工作日期限从下一个工作日）起算，至最后一天 23:59:59（北京时间）止；
+    以“日”计的期限最后一天为法定节假日或休息日的，顺延至其后的第一个工作日。
+    期间有年份的放假安排尚未掌握时按周一至周五计算，结果为暂定。各服务计算期限均以此为准。"""
+    return await service.deadline(session, start, amount, unit)

@@ -1,0 +1,99 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from hazards.departments.schemas import IndustryCode
+from hazards.hazard import service
+from hazards.hazard.lifecycle import ENTERPRISE, HAZARD_LIFECYCLE, STAFF
+from hazards.hazard.schemas import AuditEntryRead, Grade, HazardCreate, HazardRead, TrailVerification
+from qingling.auth.access import CurrentPrincipal, allow
+from qingling.auth.principal import Principal
+from qingling.db import DbSession
+from qingling.errors import ValidationFailed, problem_responses
+from qingling.lifecycle import action_routes
+from qingling.pagination import Page, PageQuery
+from qingling.runtime import CurrentRuntime
+from qingling.schemas import Timestamp
+
+router = APIRouter(prefix="/hazards", tags=["hazards"])
+
+
+@router.post("", summary="上报隐患", status_code=201, responses=problem_responses(ValidationFailed))
+async def report_hazard(
+    body: HazardCreate,
+    caller: Annotated[Principal, allow(*STAFF, *ENTERPRISE)],
+    session: DbSession,
+    runtime: CurrentRuntime,
+) -> HazardRead:
+    """企业自查自报本企业的隐患，或监管人员登记检查发现的隐患。重大隐患须注明发现之日有效的判定标准和条款，并附现状原因、危害程度、治理方案。"""
+    now = runtime.clock.now()
+    return service.to_read(await service.report(session, caller, body, now), now)
+
+
+@router.get("", summary="查询隐患")
+async def list_hazards(
+    caller: CurrentPrincipal,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    page: PageQuery,
+    region_prefix: Annotated[str | None, Query(pattern=r"^\d{2,9}$")] = None,
+    state: Annotated[str | None, Query(description="状态代码")] = None,
+    grade: Annotated[Grade | None, Query()] = None,
+    source: Annotated[str | None, Query(pattern=r"^(self_report|inspection|tip_off)$")] = None,
+    industry: Annotated[IndustryCode | None, Query()] = None,
+    enterprise_id: Annotated[int | None, Query()] = None,
+    overdue: Annotated[bool | None, Query(description="true 只看已超期未销号的")] = None,
+    deadline_before: Annotated[Timestamp | None, Query(description="整改期限早于此时刻")] = None,
+) -> Page[HazardRead]:
+    """本辖区（企业：本企业）的隐患，按 ID 分页。"""
+    now = runtime.clock.now()
+    hazards = await service.page(
+        session, caller, page, now, region_prefix=region_prefix, state=state, grade=grade, source=source,
+        industry=industry, enterprise_id=enterprise_id, overdue=overdue, deadline_before=deadline_before,
+    )  # fmt: skip
+    return Page.of([service.to_read(hazard, now) for hazard in hazards], page)
+
+
+@router.get("/{hazard_id}", summary="查看隐患", responses=problem_responses(service.HazardNotFound))
+async def get_hazard(
+    hazard_id: int, caller: CurrentPrincipal, session: DbSession, runtime: CurrentRuntime
+) -> HazardRead:
+    """含当前可进行的操作、整改期限与是否超期、下一步事项的期限。"""
+    return service.to_read(await service.get(session, caller, hazard_id), runtime.clock.now())
+
+
+@router.get("/{hazard_id}/history", summary="隐患台账记录", responses=problem_responses(service.HazardNotFound))
+async def hazard_history(hazard_id: int, caller: CurrentPrincipal, session: DbSession) -> list[AuditEntryRead]:
+    """每一步操作：谁、何时、以什么角色、理由、提交的内容及其摘要，按哈希链串联。"""
+    return [AuditEntryRead.model_validate(entry) for entry in await service.history(session, caller, hazard_id)]
+
+
+@router.get("/{hazard_id}/verify", summary="校验台账完整性", responses=problem_responses(service.HazardNotFound))
+async def verify_history(
+    hazard_id: int, caller: Annotated[Principal, allow(*STAFF)], session: DbSession
+) -> TrailVerification:
+    """逐条校验哈希链并与隐患记录上的链尾比对；任何一条被改动或末尾被删除，都指出第一条不符的记录。"""
+    return TrailVerification.model_validate(await service.verify(session, caller, hazard_id))
+
+
+async def _act(session, runtime, caller, hazard_id, transition, payload) -> HazardRead:
+    now = runtime.clock.now()
+    return service.to_read(await service.act(session, caller, hazard_id, transition, payload, now), now)
+
+
+actions_router = action_routes(
+    HAZARD_LIFECYCLE,
+    _act,
+    prefix="/hazards",
+    item="隐患",
+    response_model=HazardRead,
+    tags=["hazard-actions"],
+    problems=(
+        service.HazardNotFound,
+        service.GradeMismatch,
+        service.ListerOnly,
+        service.NoticeNoTaken,
+        service.ListingLevelTooLow,
+        ValidationFailed,
+    ),
+)

@@ -1,0 +1,169 @@
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from hazards.enterprises.schemas import TagCode
+from qingling.schemas import Schema, Timestamp
+
+Grade = Literal["general", "major"]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class MajorReport(Schema):
+    """重大事故隐患报告须包括的内容（16号令第十四条）。"""
+
+    condition: Text = Field(description="隐患的现状及其产生原因")
+    harm: Text = Field(description="隐患的危害程度和整改难易程度分析")
+    plan: Text = Field(description="隐患的治理方案")
+
+
+class HazardCreate(Schema):
+    enterprise_id: int | None = Field(default=None, description="检查发现时必填；企业自报时为本企业，无须填写")
+    title: Short = Field(description="隐患名称")
+    description: Text = Field(description="隐患描述：部位、现状")
+    grade: Grade = Field(description="general 一般隐患；major 重大隐患")
+    basis_standard: str | None = Field(default=None, description="判定标准，如 GM2023；重大隐患必填，须在发现之日有效")
+    basis_clause: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] | None = Field(
+        default=None, description="判定条款，如 第三条(二)；重大隐患必填"
+    )
+    tags: list[TagCode] = Field(default_factory=list)
+    found_at: Timestamp = Field(description="发现时间")
+    report: MajorReport | None = Field(default=None, description="重大隐患报告；重大隐患必填")
+
+
+class Reason(Schema):
+    reason: Text = Field(description="理由（将告知对方并记入台账）")
+
+
+class Correction(Schema):
+    description: Text | None = None
+    report: MajorReport | None = None
+
+
+class Regrade(Schema):
+    grade: Grade
+    basis_standard: str | None = None
+    basis_clause: str | None = Field(default=None, max_length=50)
+    reason: Text
+
+
+class GeneralOrder(Schema):
+    """一般隐患“五定”：措施、责任人、资金、时限、验收人。"""
+
+    measures: Text
+    responsible_person: Short
+    funds: Short = Field(description="资金来源与数额")
+    acceptor: Short = Field(description="验收人")
+    deadline: date | None = Field(default=None, description="整改期限（含当日）；不填则为 30 日")
+
+
+class MajorConfirmation(Schema):
+    order_no: Short = Field(description="限期整改指令书文号")
+    note: Text | None = None
+
+
+class Listing(Schema):
+    """挂牌督办通知要素。"""
+
+    notice_no: Annotated[str, StringConstraints(pattern=r"^〔(\d{4})〕\d{1,4}号$")] = Field(
+        description="督办文号，如〔2024〕3号；同一挂牌机关同一年度不得重复"
+    )
+    listed_on: date = Field(description="挂牌日期")
+    deadline: date = Field(description="整改期限（含当日），不超过挂牌之日起一年")
+    measures: Text = Field(description="督办整改要求与措施")
+    responsible_unit: Short
+    responsible_person: Short
+    supervising_department_id: int = Field(description="负责督办的监管部门")
+
+
+class Plan(Schema):
+    """重大事故隐患治理方案的六项内容。"""
+
+    goals: Text = Field(description="治理的目标和任务")
+    measures: Text = Field(description="采取的方法和措施")
+    funds_and_materials: Text = Field(description="经费和物资的落实")
+    people: Text = Field(description="负责治理的机构和人员")
+    time_limit: Text = Field(description="治理的时限和要求")
+    safety_measures: Text = Field(description="安全措施和应急预案")
+
+
+class Progress(Schema):
+    summary: Text
+    percent: int = Field(ge=0, le=100, description="完成比例（%）")
+
+
+class ExtensionRequest(Schema):
+    requested_deadline: date = Field(description="申请延至（含当日）")
+    reason: Text
+
+
+class Completion(Schema):
+    summary: Text = Field(description="整改完成情况")
+    evaluated_by: Literal["in_house_experts", "assessment_agency"] = Field(
+        description="评估：in_house_experts 本单位技术人员和专家；assessment_agency 安全评价机构"
+    )
+    evaluation: Text = Field(description="评估结论")
+
+
+class ReviewResult(Schema):
+    findings: Text = Field(description="现场复核意见")
+
+
+class CloseOut(Schema):
+    supervising_check: Text = Field(description="督办部门审核意见")
+
+
+class HazardRead(Schema):
+    id: int
+    source: str
+    source_ref: str | None
+    enterprise_id: int
+    enterprise_code: str
+    region_code: str
+    industry: str
+    title: str
+    description: str
+    grade: Grade
+    basis_standard: str | None
+    basis_clause: str | None
+    tags: list[str]
+    found_at: Timestamp
+    state: str
+    state_title: str
+    allowed_actions: list[str] = Field(description="当前状态下可以进行的操作")
+    details: dict
+    lister_region_code: str | None
+    notice_no: str | None
+    deadline_at: Timestamp | None = Field(description="整改期限（截止时刻）")
+    original_deadline_at: Timestamp | None
+    deadline_provisional: bool = Field(description="期限所在年度的放假安排尚未发布，按周一至周五暂计")
+    overdue: bool
+    days_overdue: int
+    step: str | None = Field(description="下一步须在期限内完成的事项")
+    step_due_at: Timestamp | None
+    step_overdue: bool
+    production_suspended: bool
+    created_at: Timestamp
+    updated_at: Timestamp
+    closed_at: Timestamp | None
+
+
+class AuditEntryRead(Schema):
+    seq: int
+    action: str
+    actor: str
+    actor_roles: list[str]
+    at: Timestamp
+    reason: str | None
+    payload: dict
+    payload_digest: str
+    hash: str
+
+
+class TrailVerification(Schema):
+    intact: bool
+    entries: int
+    first_broken_seq: int | None = Field(description="第一条不符的记录序号")
+    problem: str | None
