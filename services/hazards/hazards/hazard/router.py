@@ -1,13 +1,14 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from hazards.departments.schemas import IndustryCode
 from hazards.hazard import service
 from hazards.hazard.lifecycle import ENTERPRISE, HAZARD_LIFECYCLE, STAFF
-from hazards.hazard.schemas import AuditEntryRead, Grade, HazardCreate, HazardRead, TrailVerification
+from hazards.hazard.schemas import AuditEntryRead, Grade, HazardCreate, HazardRead, TipOffHazard, TrailVerification
 from qingling.auth.access import CurrentPrincipal, allow
 from qingling.auth.principal import Principal
+from qingling.auth.roles import Role
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.lifecycle import action_routes
@@ -28,6 +29,26 @@ async def report_hazard(
     """企业自查自报本企业的隐患，或监管人员登记检查发现的隐患。重大隐患须注明发现之日有效的判定标准和条款，并附现状原因、危害程度、治理方案。"""
     now = runtime.clock.now()
     return service.to_read(await service.report(session, caller, body, now), now)
+
+
+@router.put(
+    "/tip-offs/{tip_off_id}",
+    summary="举报核查属实转为隐患（服务间调用）",
+    responses={**problem_responses(ValidationFailed), 201: {"description": "新建的隐患", "model": HazardRead}},
+)
+async def hazard_from_tip_off(
+    tip_off_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9\-]{1,36}$", description="举报编号")],
+    body: TipOffHazard,
+    caller: Annotated[Principal, allow(Role.SERVICE)],
+    session: DbSession,
+    runtime: CurrentRuntime,
+    response: Response,
+) -> HazardRead:
+    """按举报编号幂等：首次调用新建隐患（201），重复调用返回同一隐患（200），即使举报服务重试也只有一条隐患。"""
+    now = runtime.clock.now()
+    hazard, created = await service.from_tip_off(session, caller, tip_off_id, body, now)
+    response.status_code = 201 if created else 200
+    return service.to_read(hazard, now)
 
 
 @router.get("", summary="查询隐患")

@@ -33,6 +33,21 @@ class HazardCreate(Schema):
     report: MajorReport | None = Field(default=None, description="重大隐患报告；重大隐患必填")
 
 
+class TipOffHazard(Schema):
+    """举报核查属实后转为隐患：由举报服务调用，按举报编号幂等。"""
+
+    enterprise_code: str = Field(description="被举报单位的统一社会信用代码（须已登记）")
+    title: Short
+    description: Text = Field(description="经核查的隐患情况（不含举报人信息）")
+    grade: Grade
+    basis_standard: str | None = None
+    basis_clause: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] | None = None
+    tags: list[TagCode] = Field(default_factory=list)
+    found_at: Timestamp = Field(description="核查确认时间")
+    verified_by: Short = Field(description="核查部门")
+    report: MajorReport | None = None
+
+
 class Reason(Schema):
     reason: Text = Field(description="理由（将告知对方并记入台账）")
 

@@ -115,6 +115,51 @@ async def report(session: AsyncSession, caller: Principal, data: schemas.HazardC
     return hazard
 
 
+async def from_tip_off(
+    session: AsyncSession, caller: Principal, tip_off_id: str, data: schemas.TipOffHazard, now: datetime
+) -> tuple[Hazard, bool]:
+    """The hazard a verified tip-off became — created on the first call, the same one on every
+    retry (the outbox may deliver twice). Returns the hazard and whether it was created now."""
+    source_ref = f"tip_off:{tip_off_id}"
+    existing = (await session.execute(select(Hazard).where(Hazard.source_ref == source_ref))).scalar_one_or_none()
+    if existing is not None:
+        return existing, False
+    enterprise = (
+        await session.execute(select(Enterprise).where(Enterprise.credit_code == data.enterprise_code))
+    ).scalar_one_or_none()
+    if enterprise is None:
+        raise ValidationFailed.for_field("enterprise_code", f"统一社会信用代码 {data.enterprise_code} 的企业未登记")
+    if errors := grading_errors(data.grade, data.basis_standard, data.basis_clause, data.report, data.found_at):
+        raise ValidationFailed("重大隐患的判定依据或报告内容不全", errors=errors)
+    hazard = Hazard(
+        source="tip_off",
+        source_ref=source_ref,
+        enterprise_id=enterprise.id,
+        enterprise_code=enterprise.credit_code,
+        region_code=enterprise.region_code,
+        industry=enterprise.industry,
+        title=data.title,
+        description=data.description,
+        grade=data.grade,
+        basis_standard=data.basis_standard,
+        basis_clause=data.basis_clause,
+        tags=list(data.tags),
+        found_at=data.found_at,
+        reported_by=f"{caller.subject}（{data.verified_by}）",
+        state=HAZARD_LIFECYCLE.initial,
+        details={"report": data.report.model_dump(mode="json")} if data.report else {},
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(hazard)
+    except IntegrityError:  # a concurrent delivery of the same tip-off won the race
+        return (await session.execute(select(Hazard).where(Hazard.source_ref == source_ref))).scalar_one(), False
+    _record(session, hazard, "report", caller, now, data.model_dump(mode="json") | {"tip_off_id": tip_off_id})
+    return hazard, True
+
+
 async def _reporting_enterprise(session: AsyncSession, caller: Principal, enterprise_id: int | None) -> Enterprise:
     if caller.has(*ENTERPRISE):
         query = select(Enterprise).where(Enterprise.credit_code == caller.enterprise_code)
