@@ -6,7 +6,10 @@ from fastapi import FastAPI
 from notify.calendar import on_year_loaded
 from notify.config import Settings
 from notify.database import tables
+from notify.deadlines.router import router as deadlines_router
+from notify.deadlines.service import track_hazard
 from qingling.app import create_service_app
+from qingling.hazard_events import HazardChanged
 from qingling.holidays import CalendarYearLoaded
 from qingling.runtime import Service
 
@@ -18,7 +21,8 @@ service = Service(
     migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
-    event_handlers={CalendarYearLoaded: on_year_loaded},
+    routers=[deadlines_router],
+    event_handlers={CalendarYearLoaded: on_year_loaded, HazardChanged: track_hazard},
 )
 
 

@@ -18,6 +18,7 @@ from hazards.departments.models import Department
 from hazards.enterprises import service as enterprises
 from hazards.enterprises.models import Enterprise
 from hazards.hazard import schemas
+from hazards.hazard.events import SUBSCRIBERS, hazard_changed
 from hazards.hazard.lifecycle import ENTERPRISE, HAZARD_LIFECYCLE
 from hazards.hazard.models import Hazard, HazardAudit
 from hazards.standards.catalogue import check_basis
@@ -29,6 +30,7 @@ from qingling.clock import SHANGHAI, to_shanghai
 from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from qingling.holidays import working_calendar
 from qingling.lifecycle import Transition
+from qingling.outbox import emit
 from qingling.pagination import PageParams
 from qingling.regions import Level
 
@@ -297,12 +299,17 @@ async def act(
 
 
 def _record(session: AsyncSession, hazard: Hazard, action: str, caller: Principal, now: datetime, payload) -> None:
+    """Appends the change to the hazard's trail and publishes the hazard's new state — both in
+    the transaction of the change itself."""
     entry = audit.trail_entry(
         HazardAudit, hazard.id, hazard.head, action=action, actor=caller, at=now, payload=payload,
         reason=payload.get("reason"),
     )  # fmt: skip
     session.add(entry)
     hazard.audit_seq, hazard.audit_head = entry.seq, entry.hash
+    closed = hazard.state in HAZARD_LIFECYCLE.final
+    event = hazard_changed(hazard, action, payload.get("from"), closed)
+    emit(session, event, subject=f"hazard/{hazard.id}", to=SUBSCRIBERS)
 
 
 def _set_deadline(hazard: Hazard, due_at: datetime, provisional: bool = False) -> None:

@@ -1,0 +1,32 @@
+"""Publishing the hazard's state after every change (the event is declared in
+``qingling.hazard_events``, the contract shared with its consumers)."""
+
+from __future__ import annotations
+
+from hazards.hazard.models import Hazard
+from qingling.hazard_events import HazardChanged
+
+SUBSCRIBERS = ("notify",)  # deadline board and reminders; reports will follow tip-off hazards (issue 8)
+
+
+def hazard_changed(hazard: Hazard, action: str, previous_state: str | None, closed: bool) -> HazardChanged:
+    return HazardChanged(
+        hazard_id=hazard.id,
+        action=action,
+        state=hazard.state,
+        previous_state=previous_state,
+        grade=hazard.grade,
+        source=hazard.source,
+        source_ref=hazard.source_ref,
+        title=hazard.title,
+        enterprise_code=hazard.enterprise_code,
+        region_code=hazard.region_code,
+        industry=hazard.industry,
+        lister_region_code=hazard.lister_region_code,
+        deadline_at=hazard.deadline_at,
+        deadline_provisional=hazard.deadline_provisional,
+        step=hazard.step,
+        step_due_at=hazard.step_due_at,
+        production_suspended=hazard.production_suspended,
+        closed=closed,
+    )

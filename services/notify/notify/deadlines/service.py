@@ -1,0 +1,74 @@
+"""The deadline board: every open deadline in the caller's jurisdiction, fed by the owners' events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notify.deadlines.models import TrackedDeadline
+from notify.deadlines.schemas import DeadlineRead
+from qingling.auth.principal import Principal
+from qingling.auth.scope import visible_rows
+from qingling.calendar import days_overdue, is_overdue
+from qingling.events import EventEnvelope
+from qingling.hazard_events import HazardChanged
+from qingling.pagination import PageParams
+
+
+async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: EventEnvelope) -> None:
+    query = select(TrackedDeadline).where(
+        TrackedDeadline.item_type == "hazard", TrackedDeadline.item_id == data.hazard_id
+    )
+    item = (await session.execute(query)).scalar_one_or_none()
+    if item is not None and item.last_event_at > envelope.occurred_at:
+        return  # a late, older picture of the hazard
+    if item is None:
+        item = TrackedDeadline(item_type="hazard", item_id=data.hazard_id, last_event_at=envelope.occurred_at,
+                               updated_at=envelope.occurred_at, title="", state="", grade="", region_code="",
+                               enterprise_code="")  # fmt: skip
+        session.add(item)
+    fields = data.model_dump(
+        include={
+            "title", "state", "grade", "region_code", "enterprise_code", "lister_region_code", "deadline_at",
+            "deadline_provisional", "step", "step_due_at", "production_suspended", "closed",
+        }
+    )  # fmt: skip
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.last_event_at = item.updated_at = envelope.occurred_at
+
+
+async def board(
+    session: AsyncSession,
+    caller: Principal,
+    params: PageParams,
+    now: datetime,
+    *,
+    overdue: bool | None = None,
+    region_prefix: str | None = None,
+) -> list[TrackedDeadline]:
+    query = select(TrackedDeadline).where(
+        ~TrackedDeadline.closed, visible_rows(caller, TrackedDeadline.region_code, TrackedDeadline.enterprise_code)
+    )
+    if region_prefix:
+        query = query.where(TrackedDeadline.region_code.startswith(region_prefix))
+    if overdue is not None:
+        late = TrackedDeadline.deadline_at < now.replace(microsecond=0)
+        query = query.where(late if overdue else ~late | TrackedDeadline.deadline_at.is_(None))
+    if params.after is not None:
+        query = query.where(TrackedDeadline.id > params.after)
+    return list((await session.execute(query.order_by(TrackedDeadline.id).limit(params.limit))).scalars())
+
+
+def to_read(item: TrackedDeadline, now: datetime) -> DeadlineRead:
+    overdue = item.deadline_at is not None and is_overdue(now, item.deadline_at)
+    return DeadlineRead.model_validate(
+        {
+            **item.model_dump(),
+            "overdue": overdue,
+            "days_overdue": days_overdue(now, item.deadline_at) if overdue else 0,
+            "step_overdue": item.step_due_at is not None and is_overdue(now, item.step_due_at),
+        }
+    )
