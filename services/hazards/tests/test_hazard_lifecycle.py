@@ -260,3 +260,26 @@ async def test_the_standards_are_published_with_their_validity(system):
     assert standards["FIRE2017"]["valid_to"] == "2025-10-31"
     assert standards["FIRE2025"]["valid_from"] == "2025-11-01"
     assert standards["GM2023"]["document"] == "应急管理部令第10号"
+
+
+async def test_a_deadline_in_an_unpublished_year_is_provisional_until_the_year_is_loaded(system):
+    """2028 has no State Council notice yet: a 30 日 limit ending in it is counted Monday–Friday and
+    marked provisional; loading 2028 counts it again. (The 2028 arrangement is a test fixture.)"""
+    system.clock.freeze(datetime(2027, 12, 15, 10, 0, tzinfo=SHANGHAI))
+    headers = await _as(system, "deqing-yjj")
+    enterprise = (await system.client.get("/api/v1/hazards/enterprises?limit=1", headers=headers)).json()["items"][0]
+    report = WELDING | {"enterprise_id": enterprise["id"], "grade": "general", "found_at": "2027-12-15T09:00:00+08:00"}
+    hazard = (await system.client.post("/api/v1/hazards/hazards", json=report, headers=headers)).json()
+    order = {"measures": "停止动火并清理", "responsible_person": "王强", "funds": "自筹", "acceptor": "李安"}
+    accepted = await _ok(system, hazard["id"], "accept_general", "deqing-yjj", order)
+    assert (accepted["deadline_at"], accepted["deadline_provisional"]) == ("2028-01-14T23:59:59+08:00", True)
+
+    fixture = {"holidays": ["2028-01-14"], "makeup_workdays": [], "source": "测试用放假安排（非真实通知）"}
+    admin = await _as(system, "admin")
+    loaded = await system.client.put("/api/v1/hazards/calendar/years/2028", json=fixture, headers=admin)
+    assert loaded.status_code == 200, loaded.text
+
+    recounted = (await system.client.get(f"/api/v1/hazards/hazards/{hazard['id']}", headers=headers)).json()
+    assert (recounted["deadline_at"], recounted["deadline_provisional"]) == ("2028-01-17T23:59:59+08:00", False)
+    trail = (await system.client.get(f"/api/v1/hazards/hazards/{hazard['id']}/history", headers=headers)).json()
+    assert trail[-1]["action"] == "recount_deadline"

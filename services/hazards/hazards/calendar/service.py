@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hazards.calendar.models import HolidayArrangement
 from hazards.calendar.schemas import ArrangementLoad, ArrangementRead, CalendarYears, DeadlineRead, YearCoverage
+from hazards.hazard import service as hazards
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.calendar import Unit, WorkingCalendar, YearArrangement
@@ -32,12 +33,14 @@ class CalendarLoadNotAllowed(Forbidden):
 async def load(
     session: AsyncSession, caller: Principal, year: int, data: ArrangementLoad, now: datetime
 ) -> HolidayArrangement:
-    """Store (or replace) a year's arrangement and pass it on to the other services."""
+    """Store (or replace) a year's arrangement, pass it on to the other services, and count again
+    the deadlines that were provisional for want of it."""
     if not (caller.has(Role.ADMIN) and caller.level is Level.PROVINCE):
         raise CalendarLoadNotAllowed()
     arrangement = _arrangement(year, data)
     row = await store_arrangement(session, HolidayArrangement, arrangement, now)
     emit(session, CalendarYearLoaded.of(arrangement), subject=f"calendar/{year}", to=CONSUMERS)
+    await hazards.recount_provisional_deadlines(session, caller, now)
     return row
 
 

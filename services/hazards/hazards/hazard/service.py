@@ -312,6 +312,33 @@ def _record(session: AsyncSession, hazard: Hazard, action: str, caller: Principa
     emit(session, event, subject=f"hazard/{hazard.id}", to=SUBSCRIBERS)
 
 
+async def recount_provisional_deadlines(session: AsyncSession, caller: Principal, now: datetime) -> int:
+    """After a year's holiday arrangement is loaded: counts again every open deadline that was
+    counted Monday–Friday for want of it, and records the change. Returns how many changed."""
+    calendar = await working_calendar(session, HolidayArrangement)
+    query = select(Hazard).where(Hazard.deadline_provisional, Hazard.state.not_in(HAZARD_LIFECYCLE.final))
+    changed = 0
+    for hazard in (await session.execute(query.with_for_update())).scalars():
+        basis = hazard.details.get("deadline_basis")
+        if basis is None:
+            continue
+        due = calendar.deadline(datetime.fromisoformat(basis["start"]), basis["amount"], Unit(basis["unit"]))
+        if (due.due_at, due.provisional) == (hazard.deadline_at, hazard.deadline_provisional):
+            continue
+        before = hazard.deadline_at
+        if hazard.original_deadline_at == before:
+            hazard.original_deadline_at = due.due_at
+        hazard.deadline_at, hazard.deadline_provisional, hazard.updated_at = due.due_at, due.provisional, now
+        payload = {
+            "from_deadline": before.isoformat(),
+            "to_deadline": due.due_at.isoformat(),
+            "provisional": due.provisional,
+        }
+        _record(session, hazard, "recount_deadline", caller, now, payload)
+        changed += 1
+    return changed
+
+
 def _set_deadline(hazard: Hazard, due_at: datetime, provisional: bool = False) -> None:
     hazard.original_deadline_at = hazard.original_deadline_at or due_at
     hazard.deadline_at, hazard.deadline_provisional = due_at, provisional
@@ -361,8 +388,10 @@ async def _accept_general(step: Step) -> dict[str, Any]:
             raise ValidationFailed.for_field("deadline", "整改期限应晚于今天")
         _set_deadline(step.hazard, end_of_day(order.deadline))
     else:
-        due = step.calendar.deadline(step.now, 30, Unit.CALENDAR_DAYS)
+        basis = {"start": step.now.isoformat(), "amount": 30, "unit": Unit.CALENDAR_DAYS}
+        due = step.calendar.deadline(step.now, basis["amount"], basis["unit"])
         _set_deadline(step.hazard, due.due_at, due.provisional)
+        step.hazard.details = {**step.hazard.details, "deadline_basis": basis}
     step.hazard.details = {**step.hazard.details, "order": order.model_dump(mode="json")}
     return {"deadline_at": step.hazard.deadline_at.isoformat()}
 
