@@ -33,6 +33,7 @@ class Hazard(HazardsModel, table=True):
     # What each step recorded, kept as submitted: the major-hazard report (§4.1), the order with
     # its 五定, the listing, the plan, the latest progress, the extension, the completion and review.
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    supervising_department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     lister_region_code: str | None = Field(default=None, max_length=9, index=True)
     notice_year: int | None = None
     notice_no: str | None = Field(default=None, max_length=30)

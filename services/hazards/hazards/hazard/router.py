@@ -13,6 +13,7 @@ from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.lifecycle import action_routes
 from qingling.pagination import Page, PageQuery
+from qingling.regions import Level
 from qingling.runtime import CurrentRuntime
 from qingling.schemas import Timestamp
 
@@ -64,13 +65,17 @@ async def list_hazards(
     industry: Annotated[IndustryCode | None, Query()] = None,
     enterprise_id: Annotated[int | None, Query()] = None,
     overdue: Annotated[bool | None, Query(description="true 只看已超期未销号的")] = None,
+    deadline_after: Annotated[Timestamp | None, Query(description="整改期限不早于此时刻")] = None,
     deadline_before: Annotated[Timestamp | None, Query(description="整改期限早于此时刻")] = None,
+    department_id: Annotated[int | None, Query(description="督办（监管）部门")] = None,
+    lister_level: Annotated[Level | None, Query(description="挂牌督办机关的层级")] = None,
 ) -> Page[HazardRead]:
     """本辖区（企业：本企业）的隐患，按 ID 分页。"""
     now = runtime.clock.now()
     hazards = await service.page(
         session, caller, page, now, region_prefix=region_prefix, state=state, grade=grade, source=source,
-        industry=industry, enterprise_id=enterprise_id, overdue=overdue, deadline_before=deadline_before,
+        industry=industry, enterprise_id=enterprise_id, overdue=overdue, deadline_after=deadline_after,
+        deadline_before=deadline_before, department_id=department_id, lister_level=lister_level,
     )  # fmt: skip
     return Page.of([service.to_read(hazard, now) for hazard in hazards], page)
 

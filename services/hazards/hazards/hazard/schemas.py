@@ -149,6 +149,7 @@ class HazardRead(Schema):
     state_title: str
     allowed_actions: list[str] = Field(description="当前状态下可以进行的操作")
     details: dict
+    supervising_department_id: int | None = Field(description="督办（监管）部门")
     lister_region_code: str | None
     notice_no: str | None
     deadline_at: Timestamp | None = Field(description="整改期限（截止时刻）")

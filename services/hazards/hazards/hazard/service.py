@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -200,7 +200,10 @@ async def page(
     industry: str | None = None,
     enterprise_id: int | None = None,
     overdue: bool | None = None,
+    deadline_after: datetime | None = None,
     deadline_before: datetime | None = None,
+    department_id: int | None = None,
+    lister_level: Level | None = None,
 ) -> list[Hazard]:
     query = select(Hazard).where(visible_rows(caller, Hazard.region_code, Hazard.enterprise_code))
     filters = {
@@ -209,14 +212,19 @@ async def page(
         Hazard.source: source,
         Hazard.industry: industry,
         Hazard.enterprise_id: enterprise_id,
+        Hazard.supervising_department_id: department_id,
     }
     for column, value in filters.items():
         if value is not None:
             query = query.where(column == value)
     if region_prefix:
         query = query.where(Hazard.region_code.startswith(region_prefix))
+    if deadline_after is not None:
+        query = query.where(Hazard.deadline_at >= deadline_after)
     if deadline_before is not None:
         query = query.where(Hazard.deadline_at < deadline_before)
+    if lister_level is not None:
+        query = query.where(_listed_at(lister_level))
     if overdue is not None:
         open_ = Hazard.state.not_in(HAZARD_LIFECYCLE.final)
         late = open_ & (Hazard.deadline_at < now.replace(microsecond=0))
@@ -224,6 +232,18 @@ async def page(
     if params.after is not None:
         query = query.where(Hazard.id > params.after)
     return list((await session.execute(query.order_by(Hazard.id).limit(params.limit))).scalars())
+
+
+def _listed_at(level: Level) -> Any:
+    """Hazards listed by an authority of ``level`` (read off the lister's region code)."""
+    code = Hazard.lister_region_code
+    province, city = code.like("__0000"), code.like("____00")
+    return {
+        Level.PROVINCE: province,
+        Level.CITY: city & ~province,
+        Level.COUNTY: code.is_not(None) & ~city & (func.length(code) == 6),
+        Level.TOWN: func.length(code) == 9,
+    }[level]
 
 
 def to_read(hazard: Hazard, now: datetime) -> schemas.HazardRead:
@@ -383,6 +403,10 @@ async def _resubmit(step: Step) -> None:
 async def _accept_general(step: Step) -> dict[str, Any]:
     _require_grade(step.hazard, "general", "受理一般隐患")
     order: schemas.GeneralOrder = step.payload
+    own_department = select(Department.id).where(
+        Department.region_code == step.caller.region_code, Department.kind == step.caller.department
+    )
+    step.hazard.supervising_department_id = (await step.session.execute(own_department)).scalar_one_or_none()
     if order.deadline is not None:
         if order.deadline <= step.today:
             raise ValidationFailed.for_field("deadline", "整改期限应晚于今天")
@@ -422,6 +446,7 @@ async def _list(step: Step) -> dict[str, Any]:
     if (await step.session.execute(taken)).first() is not None:
         raise NoticeNoTaken(f"{listing.notice_no} 已用于本机关的其他挂牌督办")
     hazard.lister_region_code, hazard.notice_year, hazard.notice_no = caller.region_code, year, listing.notice_no
+    hazard.supervising_department_id = department.id
     _set_deadline(hazard, end_of_day(listing.deadline))
     hazard.details = {**hazard.details, "listing": listing.model_dump(mode="json") | {"lister": caller.subject}}
     try:

@@ -1,8 +1,8 @@
 """hazards and their audit trail
 
-Revision ID: 97df6519b838
+Revision ID: 747704932002
 Revises: ddf21f9eb4a6
-Create Date: 2026-11-22 22:46:05.522099
+Create Date: 2026-11-22 22:51:24.525992
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '97df6519b838'
+revision: str = '747704932002'
 down_revision: str | None = 'ddf21f9eb4a6'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -36,6 +36,7 @@ def upgrade() -> None:
     sa.Column('reported_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
     sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('supervising_department_id', sa.Integer(), nullable=True),
     sa.Column('lister_region_code', sqlmodel.sql.sqltypes.AutoString(length=9), nullable=True),
     sa.Column('notice_year', sa.Integer(), nullable=True),
     sa.Column('notice_no', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
@@ -52,6 +53,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('closed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_hazard_enterprise_id_enterprise')),
+    sa.ForeignKeyConstraint(['supervising_department_id'], ['department.id'], name=op.f('fk_hazard_supervising_department_id_department')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hazard')),
     sa.UniqueConstraint('lister_region_code', 'notice_year', 'notice_no', name=op.f('uq_hazard_lister_region_code_notice_year_notice_no')),
     sa.UniqueConstraint('source_ref', name=op.f('uq_hazard_source_ref'))
@@ -66,6 +68,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_hazard_region_code'), ['region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_source'), ['source'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_hazard_supervising_department_id'), ['supervising_department_id'], unique=False)
 
     op.create_table('hazard_audit',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -95,6 +98,7 @@ def downgrade() -> None:
 
     op.drop_table('hazard_audit')
     with op.batch_alter_table('hazard', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hazard_supervising_department_id'))
         batch_op.drop_index(batch_op.f('ix_hazard_state'))
         batch_op.drop_index(batch_op.f('ix_hazard_source'))
         batch_op.drop_index(batch_op.f('ix_hazard_region_code'))
