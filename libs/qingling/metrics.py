@@ -28,9 +28,16 @@ class ServiceMetrics:
             "qingling_outbox_oldest_pending_seconds", "Age of the oldest undelivered event", registry=self.registry
         )
 
+        self.domain: dict[str, Gauge] = {}  # the service's own gauges (Service.gauges), made on first use
+
     async def render(self, runtime: Runtime) -> Response:
         async with runtime.unit_of_work() as session:
             count, oldest = await backlog(session, runtime.service.tables.outbox)
+            readings = await runtime.service.gauges(session, runtime) if runtime.service.gauges else {}
         self.outbox_pending.set(count)
         self.outbox_oldest_age.set((runtime.clock.now() - oldest).total_seconds() if oldest else 0)
+        for name, (description, value) in readings.items():
+            if name not in self.domain:
+                self.domain[name] = Gauge(name, description, registry=self.registry)
+            self.domain[name].set(value)
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

@@ -35,6 +35,8 @@ Worker = Callable[["Runtime"], Awaitable[None]]  # runs until cancelled
 Adapters = Callable[["Runtime"], AbstractAsyncContextManager[Any]]
 # Seeds what a service needs to work at all (keys, built-in clients); runs after migrations.
 Bootstrap = Callable[[AsyncSession, "Runtime"], Awaitable[None]]
+# The service's own readings for /metrics: name → (description, value), e.g. overdue hazards.
+Gauges = Callable[[AsyncSession, "Runtime"], Awaitable[dict[str, tuple[str, float]]]]
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Service:
     workers: Sequence[Worker] = ()  # background loops besides the outbox relay
     adapters: Adapters | None = None
     bootstrap: Bootstrap | None = None
+    gauges: Gauges | None = None
     demo: DemoLoader | None = None  # fills an empty database; returns lines to print (credentials)
     version: str = "1.0.0"
 

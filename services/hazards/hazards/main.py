@@ -4,12 +4,14 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hazards.calendar.models import HolidayArrangement
 from hazards.calendar.router import router as calendar_router
 from hazards.config import Settings
 from hazards.database import tables
 from hazards.demo import load_demo
 from hazards.departments.router import router as departments_router
 from hazards.enterprises.router import router as enterprises_router
+from hazards.hazard import service as hazard_service
 from hazards.hazard.router import actions_router as hazard_actions_router
 from hazards.hazard.router import router as hazards_router
 from hazards.industries.router import router as industries_router
@@ -17,7 +19,13 @@ from hazards.regions import service as regions
 from hazards.regions.router import router as regions_router
 from hazards.standards.router import router as standards_router
 from qingling.app import create_service_app
+from qingling.holidays import working_calendar
 from qingling.runtime import Runtime, Service
+
+
+async def gauges(session: AsyncSession, runtime: Runtime) -> dict[str, tuple[str, float]]:
+    calendar = await working_calendar(session, HolidayArrangement)
+    return await hazard_service.gauges(session, runtime.clock.now(), calendar)
 
 
 async def bootstrap(session: AsyncSession, runtime: Runtime) -> None:
@@ -44,6 +52,7 @@ service = Service(
         hazard_actions_router,
     ],
     bootstrap=bootstrap,
+    gauges=gauges,
     demo=load_demo,
 )
 

@@ -79,3 +79,21 @@ async def test_filters(embedded):
         f"/api/v1/hazards/hazards/{by_county['id']}", headers=await embedded.login("deqing-yjj")
     )
     assert (late.json()["overdue"], late.json()["days_overdue"]) == (True, 2)
+
+
+async def test_operators_see_overdue_hazards_and_missing_holiday_notices_in_metrics(embedded):
+    embedded.clock.freeze(datetime(2024, 9, 12, 9, 0, tzinfo=SHANGHAI))
+
+    metrics = (await embedded.client.get("/api/v1/hazards/metrics")).text
+
+    readings = {
+        line.split()[0]: float(line.split()[1])
+        for line in metrics.splitlines()
+        if line.startswith(("qingling_overdue_hazards", "qingling_calendar_next_year_unknown"))
+    }
+    assert readings["qingling_calendar_next_year_unknown"] == 0.0  # 2025 is in the library
+    overdue_in_the_province = await _find(embedded, "admin", overdue="true")
+    assert readings["qingling_overdue_hazards"] == len(overdue_in_the_province)
+    embedded.clock.freeze(datetime(2028, 6, 1, tzinfo=SHANGHAI))
+    later = (await embedded.client.get("/api/v1/hazards/metrics")).text
+    assert "qingling_calendar_next_year_unknown 1.0" in later  # nobody has loaded 2029

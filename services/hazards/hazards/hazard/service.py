@@ -234,6 +234,23 @@ async def page(
     return list((await session.execute(query.order_by(Hazard.id).limit(params.limit))).scalars())
 
 
+async def gauges(session: AsyncSession, now: datetime, calendar: WorkingCalendar) -> dict[str, tuple[str, float]]:
+    """What an operator alerts on: deadlines counted without the year's holiday notice, and
+    hazards past their deadline."""
+    open_ = Hazard.state.not_in(HAZARD_LIFECYCLE.final)
+    provisional = await session.scalar(select(func.count()).where(open_, Hazard.deadline_provisional))
+    overdue = await session.scalar(select(func.count()).where(open_, Hazard.deadline_at < now.replace(microsecond=0)))
+    next_year = now.astimezone(SHANGHAI).year + 1
+    return {
+        "qingling_provisional_deadlines": ("Open hazards whose deadline is counted Monday-Friday", provisional),
+        "qingling_overdue_hazards": ("Open hazards past their rectification deadline", overdue),
+        "qingling_calendar_next_year_unknown": (
+            "1 while next year's State Council holiday arrangement is not loaded",
+            float(not calendar.is_known(next_year)),
+        ),
+    }
+
+
 def _listed_at(level: Level) -> Any:
     """Hazards listed by an authority of ``level`` (read off the lister's region code)."""
     code = Hazard.lister_region_code
