@@ -57,3 +57,21 @@ def drop_platform_tables_v1() -> None:
     op.drop_table("outbox_message")
     op.drop_table("inbox_message")
     op.drop_table("idempotency_record")
+
+
+def create_holiday_arrangement_v1() -> None:
+    """The copy of the working-day calendar every service that counts time limits keeps
+    (``qingling.holidays.HolidayArrangementBase``)."""
+    op.create_table(
+        "holiday_arrangement",
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("holidays", sa.JSON(), nullable=False),
+        sa.Column("makeup_workdays", sa.JSON(), nullable=False),
+        sa.Column("source", AutoString(length=100), nullable=False),
+        sa.Column("loaded_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("year", name=op.f("pk_holiday_arrangement")),
+    )
+
+
+def drop_holiday_arrangement_v1() -> None:
+    op.drop_table("holiday_arrangement")

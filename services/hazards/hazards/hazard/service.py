@@ -92,25 +92,8 @@ async def report(session: AsyncSession, caller: Principal, data: schemas.HazardC
     enterprise = await _reporting_enterprise(session, caller, data.enterprise_id)
     if errors := grading_errors(data.grade, data.basis_standard, data.basis_clause, data.report, data.found_at):
         raise ValidationFailed("重大隐患的判定依据或报告内容不全", errors=errors)
-    hazard = Hazard(
-        source="self_report" if caller.has(*ENTERPRISE) else "inspection",
-        enterprise_id=enterprise.id,
-        enterprise_code=enterprise.credit_code,
-        region_code=enterprise.region_code,
-        industry=enterprise.industry,
-        title=data.title,
-        description=data.description,
-        grade=data.grade,
-        basis_standard=data.basis_standard,
-        basis_clause=data.basis_clause,
-        tags=list(data.tags),
-        found_at=data.found_at,
-        reported_by=caller.subject,
-        state=HAZARD_LIFECYCLE.initial,
-        details={"report": data.report.model_dump(mode="json")} if data.report else {},
-        created_at=now,
-        updated_at=now,
-    )
+    source = "self_report" if caller.has(*ENTERPRISE) else "inspection"
+    hazard = _new_hazard(enterprise, data, source=source, reported_by=caller.subject, now=now)
     session.add(hazard)
     await session.flush()
     _record(session, hazard, "report", caller, now, data.model_dump(mode="json"))
@@ -133,8 +116,29 @@ async def from_tip_off(
         raise ValidationFailed.for_field("enterprise_code", f"统一社会信用代码 {data.enterprise_code} 的企业未登记")
     if errors := grading_errors(data.grade, data.basis_standard, data.basis_clause, data.report, data.found_at):
         raise ValidationFailed("重大隐患的判定依据或报告内容不全", errors=errors)
-    hazard = Hazard(
-        source="tip_off",
+    reported_by = f"{caller.subject}（{data.verified_by}）"
+    hazard = _new_hazard(enterprise, data, source="tip_off", reported_by=reported_by, now=now, source_ref=source_ref)
+    try:
+        async with session.begin_nested():
+            session.add(hazard)
+    except IntegrityError:  # a concurrent delivery of the same tip-off won the race
+        return (await session.execute(select(Hazard).where(Hazard.source_ref == source_ref))).scalar_one(), False
+    _record(session, hazard, "report", caller, now, data.model_dump(mode="json") | {"tip_off_id": tip_off_id})
+    return hazard, True
+
+
+def _new_hazard(
+    enterprise: Enterprise,
+    data: schemas.HazardCreate | schemas.TipOffHazard,
+    *,
+    source: str,
+    reported_by: str,
+    now: datetime,
+    source_ref: str | None = None,
+) -> Hazard:
+    """A hazard of ``enterprise``, just reported: its place and industry are the enterprise's."""
+    return Hazard(
+        source=source,
         source_ref=source_ref,
         enterprise_id=enterprise.id,
         enterprise_code=enterprise.credit_code,
@@ -147,19 +151,12 @@ async def from_tip_off(
         basis_clause=data.basis_clause,
         tags=list(data.tags),
         found_at=data.found_at,
-        reported_by=f"{caller.subject}（{data.verified_by}）",
+        reported_by=reported_by,
         state=HAZARD_LIFECYCLE.initial,
         details={"report": data.report.model_dump(mode="json")} if data.report else {},
         created_at=now,
         updated_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(hazard)
-    except IntegrityError:  # a concurrent delivery of the same tip-off won the race
-        return (await session.execute(select(Hazard).where(Hazard.source_ref == source_ref))).scalar_one(), False
-    _record(session, hazard, "report", caller, now, data.model_dump(mode="json") | {"tip_off_id": tip_off_id})
-    return hazard, True
 
 
 async def _reporting_enterprise(session: AsyncSession, caller: Principal, enterprise_id: int | None) -> Enterprise:

@@ -6,10 +6,7 @@ Create Date: 2026-11-22 22:40:39.839300
 """
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-import sqlmodel
-from alembic import op
-
+from qingling.platform_migrations import create_holiday_arrangement_v1, drop_holiday_arrangement_v1
 
 revision: str = 'ddf21f9eb4a6'
 down_revision: str | None = '4bf0c6567b57'
@@ -18,15 +15,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table('holiday_arrangement',
-    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('holidays', sa.JSON(), nullable=False),
-    sa.Column('makeup_workdays', sa.JSON(), nullable=False),
-    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('loaded_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('year', name=op.f('pk_holiday_arrangement'))
-    )
+    create_holiday_arrangement_v1()
 
 
 def downgrade() -> None:
-    op.drop_table('holiday_arrangement')
+    drop_holiday_arrangement_v1()
