@@ -64,3 +64,13 @@ async def test_a_hazard_deadline_reaches_the_board_and_turns_overdue(system):
     system.clock.advance(timedelta(days=21))  # Monday 2024-09-23
     late = await _board_item(system, "deqing-yjj", hazard["id"], overdue="true")
     assert (late["overdue"], late["days_overdue"]) == (True, 3)
+
+
+async def test_the_board_pages(system):
+    headers = await system.login("huzhou-yjj")
+
+    first = await system.client.get("/api/v1/notify/deadlines", params={"limit": 1}, headers=headers)
+
+    assert first.status_code == 200, first.text
+    if first.json()["items"]:  # a full page points to the next one
+        assert first.json()["next_after"] == first.json()["items"][0]["id"]

@@ -15,6 +15,7 @@ committed. Work that fails releases the key, so the client may retry.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
-from qingling.errors import Conflict, ValidationFailed
+from qingling.errors import BadRequest, Conflict, ValidationFailed
 
 if TYPE_CHECKING:
     from qingling.runtime import Runtime
@@ -46,6 +47,10 @@ class IdempotencyRecordBase(SQLModel):
 
 class IdempotencyKeyInUse(Conflict):
     code, title = "idempotency-key-in-use", "相同幂等键的请求正在处理中，请稍后重试"
+
+
+class IdempotencyKeyMissing(BadRequest):
+    code, title = "idempotency-key-missing", "此接口须带 Idempotency-Key 请求头，重试时使用同一个值"
 
 
 class IdempotencyKeyReused(ValidationFailed):
@@ -103,3 +108,27 @@ async def claim(runtime: Runtime, owner: str, key: str, request_fingerprint: str
             raise IdempotencyKeyInUse()
         existing.created_at = now  # take over a claim abandoned by a dead process
         return IdempotencyClaim(runtime, owner, key)
+
+
+async def run_once(
+    runtime: Runtime,
+    owner: str,
+    key: str | None,
+    request_fingerprint: str,
+    work: Callable[[AsyncSession], Awaitable[tuple[int, Any]]],
+) -> StoredResponse:
+    """Does ``work`` once per (owner, key): the first call runs it in a unit of work that also
+    stores its response; a retry gets the stored response; failed work frees the key."""
+    if not key:
+        raise IdempotencyKeyMissing()
+    slot = await claim(runtime, owner, key, request_fingerprint)
+    if slot.replay is not None:
+        return slot.replay
+    try:
+        async with runtime.unit_of_work() as session:
+            status_code, body = await work(session)
+            await slot.store(session, status_code, body)
+    except BaseException:
+        await slot.release()  # after the work's transaction is gone: SQLite has one connection
+        raise
+    return StoredResponse(status_code, body)

@@ -11,6 +11,8 @@ from hazards.database import tables
 from hazards.demo import load_demo
 from hazards.departments.router import router as departments_router
 from hazards.enterprises.router import router as enterprises_router
+from hazards.evidence.router import router as evidence_router
+from hazards.evidence.storage import evidence_store
 from hazards.hazard import service as hazard_service
 from hazards.hazard.router import actions_router as hazard_actions_router
 from hazards.hazard.router import router as hazards_router
@@ -50,7 +52,9 @@ service = Service(
         calendar_router,
         hazards_router,
         hazard_actions_router,
+        evidence_router,
     ],
+    adapters=evidence_store,
     bootstrap=bootstrap,
     gauges=gauges,
     demo=load_demo,

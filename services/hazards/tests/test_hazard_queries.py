@@ -28,11 +28,15 @@ async def _post(system, url: str, username: str, body: dict | None = None) -> di
 
 
 async def _find(system, username: str, **params) -> set[int]:
-    response = await system.client.get(
-        "/api/v1/hazards/hazards", params={"limit": 500, **params}, headers=await system.login(username)
-    )
-    assert response.status_code == 200, response.text
-    return {hazard["id"] for hazard in response.json()["items"]}
+    """Every hazard the filter finds, following the pages."""
+    headers, found, after = await system.login(username), set(), None
+    while True:
+        query = {"limit": 500, **params} | ({"after": after} if after else {})
+        response = await system.client.get("/api/v1/hazards/hazards", params=query, headers=headers)
+        assert response.status_code == 200, response.text
+        found |= {hazard["id"] for hazard in response.json()["items"]}
+        if not (after := response.json()["next_after"]):
+            return found
 
 
 async def _department(system, region: str) -> int:

@@ -1,16 +1,27 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from hazards.departments.schemas import IndustryCode
-from hazards.hazard import service
+from hazards.hazard import batch, service
 from hazards.hazard.lifecycle import ENTERPRISE, HAZARD_LIFECYCLE, STAFF
-from hazards.hazard.schemas import AuditEntryRead, Grade, HazardCreate, HazardRead, TipOffHazard, TrailVerification
+from hazards.hazard.schemas import (
+    AuditEntryRead,
+    BatchReport,
+    BatchResult,
+    Grade,
+    HazardCreate,
+    HazardRead,
+    TipOffHazard,
+    TrailVerification,
+)
 from qingling.auth.access import CurrentPrincipal, allow
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.idempotency import IdempotencyKeyInUse, IdempotencyKeyMissing, IdempotencyKeyReused
 from qingling.lifecycle import action_routes
 from qingling.pagination import Page, PageQuery
 from qingling.regions import Level
@@ -30,6 +41,35 @@ async def report_hazard(
     """企业自查自报本企业的隐患，或监管人员登记检查发现的隐患。重大隐患须注明发现之日有效的判定标准和条款，并附现状原因、危害程度、治理方案。"""
     now = runtime.clock.now()
     return service.to_read(await service.report(session, caller, body, now), now)
+
+
+@router.post(
+    "/batch",
+    summary="批量自报隐患（企业系统）",
+    status_code=201,
+    response_model=BatchResult,
+    dependencies=[Depends(batch.at_most_a_thousand)],
+    responses=problem_responses(
+        batch.BatchRejected,
+        batch.BatchTooLarge,
+        batch.ScopeMissing,
+        IdempotencyKeyMissing,
+        IdempotencyKeyInUse,
+        IdempotencyKeyReused,
+    ),
+)
+async def report_batch(
+    body: BatchReport,
+    request: Request,
+    caller: Annotated[Principal, allow(*ENTERPRISE)],
+    runtime: CurrentRuntime,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
+) -> JSONResponse:
+    """一次最多 1,000 条，整批校验：任何一条有误返回 422 并逐条列出全部错误，不保存任何一条；超过 1,000 条返回 413。
+    必须带 `Idempotency-Key`：网络中断后用同一个值重试，返回首次的结果而不会重复保存；同一值用于内容不同的请求返回 422，
+    首次请求仍在处理时返回 409。企业系统客户端须具备 `hazards:write` 授权。"""
+    stored = await batch.report(runtime, caller, body, idempotency_key, await request.body(), request.url.path)
+    return JSONResponse(stored.body, status_code=stored.status_code)
 
 
 @router.put(

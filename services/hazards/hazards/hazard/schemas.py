@@ -19,8 +19,7 @@ class MajorReport(Schema):
     plan: Text = Field(description="隐患的治理方案")
 
 
-class HazardCreate(Schema):
-    enterprise_id: int | None = Field(default=None, description="检查发现时必填；企业自报时为本企业，无须填写")
+class HazardReport(Schema):
     title: Short = Field(description="隐患名称")
     description: Text = Field(description="隐患描述：部位、现状")
     grade: Grade = Field(description="general 一般隐患；major 重大隐患")
@@ -31,6 +30,21 @@ class HazardCreate(Schema):
     tags: list[TagCode] = Field(default_factory=list)
     found_at: Timestamp = Field(description="发现时间")
     report: MajorReport | None = Field(default=None, description="重大隐患报告；重大隐患必填")
+
+
+class HazardCreate(HazardReport):
+    enterprise_id: int | None = Field(default=None, description="检查发现时必填；企业自报时为本企业，无须填写")
+
+
+class BatchReport(Schema):
+    """企业系统批量自报：一次最多 1,000 条；任何一条有误则整批不保存。"""
+
+    items: list[HazardReport] = Field(min_length=1, description="隐患列表（最多 1,000 条）")
+
+
+class BatchResult(Schema):
+    created: int
+    hazard_ids: list[int] = Field(description="与提交顺序一一对应的隐患 ID")
 
 
 class TipOffHazard(Schema):

@@ -93,10 +93,10 @@ async def report(session: AsyncSession, caller: Principal, data: schemas.HazardC
     if errors := grading_errors(data.grade, data.basis_standard, data.basis_clause, data.report, data.found_at):
         raise ValidationFailed("重大隐患的判定依据或报告内容不全", errors=errors)
     source = "self_report" if caller.has(*ENTERPRISE) else "inspection"
-    hazard = _new_hazard(enterprise, data, source=source, reported_by=caller.subject, now=now)
+    hazard = new_hazard(enterprise, data, source=source, reported_by=caller.subject, now=now)
     session.add(hazard)
     await session.flush()
-    _record(session, hazard, "report", caller, now, data.model_dump(mode="json"))
+    record_change(session, hazard, "report", caller, now, data.model_dump(mode="json"))
     return hazard
 
 
@@ -117,17 +117,17 @@ async def from_tip_off(
     if errors := grading_errors(data.grade, data.basis_standard, data.basis_clause, data.report, data.found_at):
         raise ValidationFailed("重大隐患的判定依据或报告内容不全", errors=errors)
     reported_by = f"{caller.subject}（{data.verified_by}）"
-    hazard = _new_hazard(enterprise, data, source="tip_off", reported_by=reported_by, now=now, source_ref=source_ref)
+    hazard = new_hazard(enterprise, data, source="tip_off", reported_by=reported_by, now=now, source_ref=source_ref)
     try:
         async with session.begin_nested():
             session.add(hazard)
     except IntegrityError:  # a concurrent delivery of the same tip-off won the race
         return (await session.execute(select(Hazard).where(Hazard.source_ref == source_ref))).scalar_one(), False
-    _record(session, hazard, "report", caller, now, data.model_dump(mode="json") | {"tip_off_id": tip_off_id})
+    record_change(session, hazard, "report", caller, now, data.model_dump(mode="json") | {"tip_off_id": tip_off_id})
     return hazard, True
 
 
-def _new_hazard(
+def new_hazard(
     enterprise: Enterprise,
     data: schemas.HazardCreate | schemas.TipOffHazard,
     *,
@@ -326,13 +326,15 @@ async def act(
         hazard.closed_at = now
     hazard.updated_at = now
     body = payload.model_dump(mode="json") if payload is not None else {}
-    _record(
+    record_change(
         session, hazard, transition.action, caller, now, {"from": before, "to": hazard.state, **body, **(extra or {})}
     )
     return hazard
 
 
-def _record(session: AsyncSession, hazard: Hazard, action: str, caller: Principal, now: datetime, payload) -> None:
+def record_change(
+    session: AsyncSession, hazard: Hazard, action: str, caller: Principal, now: datetime, payload
+) -> None:
     """Appends the change to the hazard's trail and publishes the hazard's new state — both in
     the transaction of the change itself."""
     entry = audit.trail_entry(
@@ -368,7 +370,7 @@ async def recount_provisional_deadlines(session: AsyncSession, caller: Principal
             "to_deadline": due.due_at.isoformat(),
             "provisional": due.provisional,
         }
-        _record(session, hazard, "recount_deadline", caller, now, payload)
+        record_change(session, hazard, "recount_deadline", caller, now, payload)
         changed += 1
     return changed
 

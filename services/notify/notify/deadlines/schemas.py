@@ -4,6 +4,7 @@ from qingling.schemas import Schema, Timestamp
 
 
 class DeadlineRead(Schema):
+    id: int = Field(description="看板条目 ID（分页用）")
     item_type: str = Field(description="hazard 隐患")
     item_id: int
     title: str
