@@ -13,6 +13,7 @@ from hazards.enterprises.schemas import (
     OnboardingResult,
     RiskClass,
 )
+from hazards.spreadsheets import NotASpreadsheet, RowsRejected
 from qingling.auth.access import CurrentPrincipal, allow
 from qingling.auth.principal import Principal
 from qingling.auth.roles import STAFF_ROLES
@@ -76,14 +77,14 @@ async def list_enterprises(
 async def import_template() -> Response:
     """第一行为列名，第二行为示例；行业领域、专项整治标签可填中文名称或代码。"""
     headers = {"Content-Disposition": 'attachment; filename="enterprises-template.xlsx"'}
-    return Response(imports.template(), media_type=XLSX, headers=headers)
+    return Response(imports.SHEET.template(), media_type=XLSX, headers=headers)
 
 
 @router.post(
     "/import",
     summary="从 Excel 导入企业名录",
     status_code=201,
-    responses=problem_responses(imports.RowsRejected, imports.NotASpreadsheet, PayloadTooLarge),
+    responses=problem_responses(RowsRejected, NotASpreadsheet, PayloadTooLarge),
 )
 async def import_enterprises(
     file: UploadFile, caller: Editor, session: DbSession, runtime: CurrentRuntime
