@@ -5,6 +5,7 @@ multi-row INSERT per table, not one ORM round trip per hazard)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hazards.enterprises.models import Enterprise
 from hazards.hazard import schemas
 from hazards.hazard.events import SUBSCRIBERS, hazard_changed
+from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
 from hazards.hazard.models import Hazard, HazardAudit
 from hazards.hazard.service import grading_errors, new_hazard
 from qingling import audit
@@ -86,21 +88,36 @@ async def _store(
     hazards = [
         new_hazard(enterprise, item, source="self_report", reported_by=caller.subject, now=now) for item in items
     ]
-    rows = [hazard.model_dump(exclude={"id"}) for hazard in hazards]
+    payloads = [item.model_dump(mode="json") | {"batch": key} for item in items]
+    ids = await insert_hazards(session, caller, hazards, payloads, action="report", now=now)
+    return {"created": len(ids), "hazard_ids": ids}
+
+
+async def insert_hazards(
+    session: AsyncSession,
+    caller: Principal,
+    hazards: list[Hazard],
+    payloads: list[dict[str, Any]],
+    *,
+    action: str,
+    now: datetime,
+) -> list[int]:
+    """Writes many new hazards at once — rows, the first entry of each audit trail, and their
+    events — with one multi-row INSERT per table. Returns the ids in the hazards' order."""
     statement = insert(Hazard).returning(Hazard.id, sort_by_parameter_order=True)
-    ids = list((await session.execute(statement, rows)).scalars())
+    ids = list((await session.execute(statement, [h.model_dump(exclude={"id"}) for h in hazards])).scalars())
     entries = []
-    for hazard, hazard_id, item in zip(hazards, ids, items, strict=True):
+    for hazard, hazard_id, payload in zip(hazards, ids, payloads, strict=True):
         hazard.id = hazard_id
-        payload = item.model_dump(mode="json") | {"batch": key}
         entry = audit.trail_entry(
-            HazardAudit, hazard_id, hazard.head, action="report", actor=caller, at=now, payload=payload
+            HazardAudit, hazard_id, hazard.head, action=action, actor=caller, at=now, payload=payload
         )
         hazard.audit_seq, hazard.audit_head = entry.seq, entry.hash
         entries.append(entry.model_dump(exclude={"id"}))
     await session.execute(insert(HazardAudit), entries)
     heads = [{"id": h.id, "audit_seq": h.audit_seq, "audit_head": h.audit_head} for h in hazards]
     await session.execute(update(Hazard), heads)
-    events = [(hazard_changed(h, "report", None, False), f"hazard/{h.id}") for h in hazards]
+    closed = HAZARD_LIFECYCLE.final
+    events = [(hazard_changed(h, action, None, h.state in closed), f"hazard/{h.id}") for h in hazards]
     await emit_many(session, events, to=SUBSCRIBERS)
-    return {"created": len(ids), "hazard_ids": ids}
+    return ids

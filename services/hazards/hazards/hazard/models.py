@@ -28,6 +28,7 @@ class Hazard(HazardsModel, table=True):
     basis_clause: str | None = Field(default=None, max_length=50)
     tags: list[str] = Field(default_factory=list, sa_type=JSON)
     found_at: datetime
+    pre_2024_stock: bool = Field(default=False, index=True)  # found before 2024: the stock 清零 starts from
     reported_by: str = Field(max_length=100)
     state: str = Field(max_length=30, index=True)
     # What each step recorded, kept as submitted: the major-hazard report (§4.1), the order with

@@ -1,10 +1,10 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from hazards.departments.schemas import IndustryCode
-from hazards.hazard import batch, service
+from hazards.hazard import batch, ledger, service
 from hazards.hazard.lifecycle import ENTERPRISE, HAZARD_LIFECYCLE, STAFF
 from hazards.hazard.schemas import (
     AuditEntryRead,
@@ -13,14 +13,16 @@ from hazards.hazard.schemas import (
     Grade,
     HazardCreate,
     HazardRead,
+    LedgerResult,
     TipOffHazard,
     TrailVerification,
 )
+from hazards.spreadsheets import NotASpreadsheet, RowsRejected
 from qingling.auth.access import CurrentPrincipal, allow
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.db import DbSession
-from qingling.errors import ValidationFailed, problem_responses
+from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
 from qingling.idempotency import IdempotencyKeyInUse, IdempotencyKeyMissing, IdempotencyKeyReused
 from qingling.lifecycle import action_routes
 from qingling.pagination import Page, PageQuery
@@ -29,6 +31,7 @@ from qingling.runtime import CurrentRuntime
 from qingling.schemas import Timestamp
 
 router = APIRouter(prefix="/hazards", tags=["hazards"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.post("", summary="上报隐患", status_code=201, responses=problem_responses(ValidationFailed))
@@ -72,6 +75,37 @@ async def report_batch(
     return JSONResponse(stored.body, status_code=stored.status_code)
 
 
+@router.get(
+    "/ledger-template",
+    summary="下载隐患台账导入模板",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "Excel 模板"}},
+    dependencies=[allow(*STAFF, *ENTERPRISE)],
+)
+async def ledger_template() -> Response:
+    """第一行为列名，第二行为示例。隐患等级填“一般/重大”，整改状态填“未整改/整改中/已销号”。"""
+    headers = {"Content-Disposition": 'attachment; filename="hazard-ledger-template.xlsx"'}
+    return Response(ledger.SHEET.template(), media_type=XLSX, headers=headers)
+
+
+@router.post(
+    "/ledger-import",
+    summary="导入已有隐患台账",
+    status_code=201,
+    responses=problem_responses(RowsRejected, NotASpreadsheet, PayloadTooLarge),
+)
+async def import_ledger(
+    file: UploadFile,
+    caller: Annotated[Principal, allow(*STAFF, *ENTERPRISE)],
+    session: DbSession,
+    runtime: CurrentRuntime,
+) -> LedgerResult:
+    """企业导入本企业台账，监管人员导入辖区内企业的台账（须填统一社会信用代码）。
+    按发现日期区分 2024 年以前的存量隐患和新增隐患。
+    整表校验：任何一行有错则返回 422 并逐行逐列列出全部错误，不导入任何数据。"""
+    return await ledger.import_ledger(session, caller, await file.read(), runtime.clock.now())
+
+
 @router.put(
     "/tip-offs/{tip_off_id}",
     summary="举报核查属实转为隐患（服务间调用）",
@@ -109,6 +143,7 @@ async def list_hazards(
     deadline_before: Annotated[Timestamp | None, Query(description="整改期限早于此时刻")] = None,
     department_id: Annotated[int | None, Query(description="督办（监管）部门")] = None,
     lister_level: Annotated[Level | None, Query(description="挂牌督办机关的层级")] = None,
+    pre_2024_stock: Annotated[bool | None, Query(description="true 只看 2024 年以前的存量隐患，false 只看新增")] = None,
 ) -> Page[HazardRead]:
     """本辖区（企业：本企业）的隐患，按 ID 分页。"""
     now = runtime.clock.now()
@@ -116,6 +151,7 @@ async def list_hazards(
         session, caller, page, now, region_prefix=region_prefix, state=state, grade=grade, source=source,
         industry=industry, enterprise_id=enterprise_id, overdue=overdue, deadline_after=deadline_after,
         deadline_before=deadline_before, department_id=department_id, lister_level=lister_level,
+        pre_2024_stock=pre_2024_stock,
     )  # fmt: skip
     return Page.of([service.to_read(hazard, now) for hazard in hazards], page)
 

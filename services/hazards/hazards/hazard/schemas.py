@@ -47,6 +47,27 @@ class BatchResult(Schema):
     hazard_ids: list[int] = Field(description="与提交顺序一一对应的隐患 ID")
 
 
+class LedgerRow(Schema):
+    """隐患台账中的一行（已有台账导入）。"""
+
+    enterprise_code: str | None = Field(default=None, description="统一社会信用代码；企业导入本企业台账时可不填")
+    title: Short
+    description: Text
+    grade: Grade
+    basis_standard: str | None = None
+    basis_clause: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] | None = None
+    found_on: date = Field(description="发现日期；2024 年以前的计为存量隐患")
+    status: Literal["open", "rectifying", "closed"] = Field(description="未整改 / 整改中 / 已销号")
+    deadline: date | None = Field(default=None, description="整改期限；整改中的必填")
+    closed_on: date | None = Field(default=None, description="销号日期；已销号的必填")
+    report: MajorReport | None = None
+
+
+class LedgerResult(Schema):
+    created: int
+    pre_2024_stock: int = Field(description="其中 2024 年以前的存量隐患")
+
+
 class TipOffHazard(Schema):
     """举报核查属实后转为隐患：由举报服务调用，按举报编号幂等。"""
 
@@ -159,6 +180,7 @@ class HazardRead(Schema):
     basis_clause: str | None
     tags: list[str]
     found_at: Timestamp
+    pre_2024_stock: bool = Field(description="2024 年以前发现的存量隐患")
     state: str
     state_title: str
     allowed_actions: list[str] = Field(description="当前状态下可以进行的操作")

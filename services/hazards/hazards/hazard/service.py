@@ -34,6 +34,7 @@ from qingling.outbox import emit
 from qingling.pagination import PageParams
 from qingling.regions import Level
 
+STOCK_BEFORE = date(2024, 1, 1)  # hazards found before the three-year action are its starting stock
 ENTERPRISE_REPORTING_WINDOW = 20  # 工作日 before the deadline within which an extension is asked for
 
 
@@ -151,6 +152,7 @@ def new_hazard(
         basis_clause=data.basis_clause,
         tags=list(data.tags),
         found_at=data.found_at,
+        pre_2024_stock=to_shanghai(data.found_at).date() < STOCK_BEFORE,
         reported_by=reported_by,
         state=HAZARD_LIFECYCLE.initial,
         details={"report": data.report.model_dump(mode="json")} if data.report else {},
@@ -201,6 +203,7 @@ async def page(
     deadline_before: datetime | None = None,
     department_id: int | None = None,
     lister_level: Level | None = None,
+    pre_2024_stock: bool | None = None,
 ) -> list[Hazard]:
     query = select(Hazard).where(visible_rows(caller, Hazard.region_code, Hazard.enterprise_code))
     filters = {
@@ -210,6 +213,7 @@ async def page(
         Hazard.industry: industry,
         Hazard.enterprise_id: enterprise_id,
         Hazard.supervising_department_id: department_id,
+        Hazard.pre_2024_stock: pre_2024_stock,
     }
     for column, value in filters.items():
         if value is not None:
