@@ -14,11 +14,18 @@ MONDAY = datetime(2024, 9, 2, 9, 0, tzinfo=SHANGHAI)
 
 
 async def _board_item(system, username: str, hazard_id: int, **params) -> dict | None:
-    response = await system.client.get(
-        "/api/v1/notify/deadlines", params={"limit": 500, **params}, headers=await system.login(username)
-    )
-    assert response.status_code == 200, response.text
-    return next((item for item in response.json()["items"] if item["item_id"] == hazard_id), None)
+    """The hazard's entry on the user's board, following the pages."""
+    headers, after = await system.login(username), None
+    while True:
+        query = {"limit": 500, **params} | ({"after": after} if after else {})
+        response = await system.client.get("/api/v1/notify/deadlines", params=query, headers=headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        for item in page["items"]:
+            if (item["item_type"], item["item_id"]) == ("hazard", hazard_id):
+                return item
+        if not (after := page["next_after"]):
+            return None
 
 
 async def _until(condition):

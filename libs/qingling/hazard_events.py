@@ -1,8 +1,8 @@
 """The hazard events other services consume: the contract between the hazards service and its
 subscribers, so it lives where both can import it. One event type carries the hazard's state
 after every change — report, each lifecycle action, a recomputed deadline — so a consumer that
-receives events twice or late still ends up with the latest picture by keeping the newest one
-(``occurred_at``)."""
+receives events twice, late or out of order still ends up with the latest picture by keeping
+the one with the highest ``seq`` (the hazard's audit sequence number)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class HazardChanged(EventData):
     event_version: ClassVar[int] = 1
 
     hazard_id: int
+    seq: int = Field(description="该隐患的第几次变化（即台账序号）：事件可能乱序到达，消费方只保留序号最大的")
     action: str = Field(description="引起变化的操作，如 report、list、grant_extension")
     state: str
     previous_state: str | None
@@ -37,3 +38,17 @@ class HazardChanged(EventData):
     step_due_at: AwareDatetime | None
     production_suspended: bool
     closed: bool
+
+
+class SelfCheckMissed(EventData):
+    """一个周期内企业没有记录主要负责人带队的重大隐患排查（高风险企业按月，其他按季度）。"""
+
+    event_type: ClassVar[str] = "enterprise.self_check_missed"
+    event_version: ClassVar[int] = 1
+
+    notice_id: int
+    enterprise_code: str
+    enterprise_name: str
+    region_code: str
+    period: str = Field(description="如 2024-Q3 或 2024-09")
+    period_ended_at: AwareDatetime = Field(description="该周期的最后时刻")

@@ -96,7 +96,6 @@ class Stack:
                         str(port),
                     ],
                 )
-            self._spawn(name, "worker", [sys.executable, "-m", "qlstack.cli", "worker", name])
         self.nginx = Nginx(
             self.root / "nginx",
             self.gateway_port,
@@ -105,6 +104,8 @@ class Stack:
         )
         self.nginx.start()
         self.wait_ready(timeout)
+        for name in SERVICE_NAMES:  # once every API answers, so the workers' first deliveries find them
+            self._spawn(name, "worker", [sys.executable, "-m", "qlstack.cli", "worker", name])
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -19,6 +19,8 @@ from hazards.hazard.router import router as hazards_router
 from hazards.industries.router import router as industries_router
 from hazards.regions import service as regions
 from hazards.regions.router import router as regions_router
+from hazards.selfchecks.router import router as selfchecks_router
+from hazards.selfchecks.service import missed_check_scanner
 from hazards.standards.router import router as standards_router
 from qingling.app import create_service_app
 from qingling.holidays import working_calendar
@@ -53,7 +55,9 @@ service = Service(
         hazards_router,
         hazard_actions_router,
         evidence_router,
+        selfchecks_router,
     ],
+    workers=[missed_check_scanner],
     adapters=evidence_store,
     bootstrap=bootstrap,
     gauges=gauges,

@@ -7,9 +7,9 @@ from notify.calendar import on_year_loaded
 from notify.config import Settings
 from notify.database import tables
 from notify.deadlines.router import router as deadlines_router
-from notify.deadlines.service import track_hazard
+from notify.deadlines.service import track_hazard, track_missed_self_check
 from qingling.app import create_service_app
-from qingling.hazard_events import HazardChanged
+from qingling.hazard_events import HazardChanged, SelfCheckMissed
 from qingling.holidays import CalendarYearLoaded
 from qingling.runtime import Service
 
@@ -22,7 +22,11 @@ service = Service(
     settings_class=Settings,
     tables=tables,
     routers=[deadlines_router],
-    event_handlers={CalendarYearLoaded: on_year_loaded, HazardChanged: track_hazard},
+    event_handlers={
+        CalendarYearLoaded: on_year_loaded,
+        HazardChanged: track_hazard,
+        SelfCheckMissed: track_missed_self_check,
+    },
 )
 
 

@@ -12,6 +12,7 @@ SUBSCRIBERS = ("notify",)  # deadline board and reminders; reports will follow t
 def hazard_changed(hazard: Hazard, action: str, previous_state: str | None, closed: bool) -> HazardChanged:
     return HazardChanged(
         hazard_id=hazard.id,
+        seq=hazard.audit_seq,
         action=action,
         state=hazard.state,
         previous_state=previous_state,

@@ -1,8 +1,8 @@
 """tracked deadlines
 
-Revision ID: 2989098e35e4
+Revision ID: 472527b34f72
 Revises: f74e42bd4259
-Create Date: 2026-11-22 22:49:04.640241
+Create Date: 2026-11-22 23:22:44.482461
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '2989098e35e4'
+revision: str = '472527b34f72'
 down_revision: str | None = 'f74e42bd4259'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('step_due_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('production_suspended', sa.Boolean(), nullable=False),
     sa.Column('closed', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('last_event_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tracked_deadline')),

@@ -28,5 +28,6 @@ class TrackedDeadline(NotifyModel, table=True):
     step_due_at: datetime | None = None
     production_suspended: bool = False
     closed: bool = Field(default=False, index=True)
-    last_event_at: datetime  # the newest event applied: older ones arriving late are ignored
+    version: int = 0  # the owner's change number of the picture kept: events arrive in any order
+    last_event_at: datetime
     updated_at: datetime

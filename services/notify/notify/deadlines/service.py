@@ -13,7 +13,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.scope import visible_rows
 from qingling.calendar import days_overdue, is_overdue
 from qingling.events import EventEnvelope
-from qingling.hazard_events import HazardChanged
+from qingling.hazard_events import HazardChanged, SelfCheckMissed
 from qingling.pagination import PageParams
 
 
@@ -22,7 +22,7 @@ async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: Eve
         TrackedDeadline.item_type == "hazard", TrackedDeadline.item_id == data.hazard_id
     )
     item = (await session.execute(query)).scalar_one_or_none()
-    if item is not None and item.last_event_at > envelope.occurred_at:
+    if item is not None and item.version >= data.seq:
         return  # a late, older picture of the hazard
     if item is None:
         item = TrackedDeadline(item_type="hazard", item_id=data.hazard_id, last_event_at=envelope.occurred_at,
@@ -37,7 +37,26 @@ async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: Eve
     )  # fmt: skip
     for name, value in fields.items():
         setattr(item, name, value)
+    item.version = data.seq
     item.last_event_at = item.updated_at = envelope.occurred_at
+
+
+async def track_missed_self_check(session: AsyncSession, data: SelfCheckMissed, envelope: EventEnvelope) -> None:
+    """A period that passed without the principal's check goes on the board as an overdue item."""
+    session.add(
+        TrackedDeadline(
+            item_type="self_check",
+            item_id=data.notice_id,
+            title=f"{data.period} 未记录主要负责人带队的重大隐患排查",
+            state="missed",
+            grade="",
+            region_code=data.region_code,
+            enterprise_code=data.enterprise_code,
+            deadline_at=data.period_ended_at,
+            last_event_at=envelope.occurred_at,
+            updated_at=envelope.occurred_at,
+        )
+    )
 
 
 async def board(
