@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,14 +57,13 @@ def digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _entry_hash(entry: AuditEntryBase) -> str:
-    fields = [entry.subject_id, entry.seq, entry.action, entry.actor, sorted(entry.actor_roles)]
-    fields += [entry.at.isoformat(), entry.reason, entry.payload_digest, entry.prev_hash]
+def _entry_hash(entry: Mapping[str, Any]) -> str:
+    fields = [entry["subject_id"], entry["seq"], entry["action"], entry["actor"], sorted(entry["actor_roles"])]
+    fields += [entry["at"].isoformat(), entry["reason"], entry["payload_digest"], entry["prev_hash"]]
     return digest({"entry": fields})
 
 
-def trail_entry(
-    model: type[AuditEntryBase],
+def trail_values(
     subject_id: int,
     head: Head,
     *,
@@ -72,22 +72,25 @@ def trail_entry(
     at: datetime,
     payload: dict[str, Any],
     reason: str | None = None,
-) -> AuditEntryBase:
-    entry = model(
-        subject_id=subject_id,
-        seq=head.seq + 1,
-        action=action,
-        actor=actor.subject,
-        actor_roles=sorted(actor.roles),
-        at=at,
-        reason=reason,
-        payload=payload,
-        payload_digest=digest(payload),
-        prev_hash=head.hash,
-        hash="",
-    )
-    entry.hash = _entry_hash(entry)
-    return entry
+) -> dict[str, Any]:
+    """The column values of the next entry after ``head`` — for bulk inserts as they are."""
+    entry = {
+        "subject_id": subject_id,
+        "seq": head.seq + 1,
+        "action": action,
+        "actor": actor.subject,
+        "actor_roles": sorted(actor.roles),
+        "at": at,
+        "reason": reason,
+        "payload": payload,
+        "payload_digest": digest(payload),
+        "prev_hash": head.hash,
+    }
+    return entry | {"hash": _entry_hash(entry)}
+
+
+def trail_entry(model: type[AuditEntryBase], subject_id: int, head: Head, **details: Any) -> AuditEntryBase:
+    return model(**trail_values(subject_id, head, **details))
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def verify(entries: list[AuditEntryBase], head: Head) -> Verification:
             return Verification(False, len(entries), previous.seq + 1, f"第 {previous.seq + 1} 条记录缺失")
         if entry.payload_digest != digest(entry.payload):
             return Verification(False, len(entries), entry.seq, f"第 {entry.seq} 条记录的内容被改动")
-        if entry.prev_hash != previous.hash or entry.hash != _entry_hash(entry):
+        if entry.prev_hash != previous.hash or entry.hash != _entry_hash(entry.model_dump()):
             return Verification(False, len(entries), entry.seq, f"第 {entry.seq} 条记录与哈希链不符")
         previous = Head(entry.seq, entry.hash)
     if previous != head:

@@ -3,31 +3,34 @@
 
 from __future__ import annotations
 
-from hazards.hazard.models import Hazard
+from collections.abc import Mapping
+from typing import Any
+
 from qingling.hazard_events import HazardChanged
 
 SUBSCRIBERS = ("notify",)  # deadline board and reminders; reports will follow tip-off hazards (issue 8)
 
 
-def hazard_changed(hazard: Hazard, action: str, previous_state: str | None, closed: bool) -> HazardChanged:
+def hazard_changed(hazard: Mapping[str, Any], action: str, previous_state: str | None, closed: bool) -> HazardChanged:
+    """The event for a hazard's columns (a model's ``model_dump()``, or the values of a bulk insert)."""
     return HazardChanged(
-        hazard_id=hazard.id,
-        seq=hazard.audit_seq,
+        hazard_id=hazard["id"],
+        seq=hazard["audit_seq"],
         action=action,
-        state=hazard.state,
+        state=hazard["state"],
         previous_state=previous_state,
-        grade=hazard.grade,
-        source=hazard.source,
-        source_ref=hazard.source_ref,
-        title=hazard.title,
-        enterprise_code=hazard.enterprise_code,
-        region_code=hazard.region_code,
-        industry=hazard.industry,
-        lister_region_code=hazard.lister_region_code,
-        deadline_at=hazard.deadline_at,
-        deadline_provisional=hazard.deadline_provisional,
-        step=hazard.step,
-        step_due_at=hazard.step_due_at,
-        production_suspended=hazard.production_suspended,
+        grade=hazard["grade"],
+        source=hazard["source"],
+        source_ref=hazard["source_ref"],
+        title=hazard["title"],
+        enterprise_code=hazard["enterprise_code"],
+        region_code=hazard["region_code"],
+        industry=hazard["industry"],
+        lister_region_code=hazard["lister_region_code"],
+        deadline_at=hazard["deadline_at"],
+        deadline_provisional=hazard["deadline_provisional"],
+        step=hazard["step"],
+        step_due_at=hazard["step_due_at"],
+        production_suspended=hazard["production_suspended"],
         closed=closed,
     )

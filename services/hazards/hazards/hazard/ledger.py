@@ -15,8 +15,7 @@ from hazards.enterprises.models import Enterprise
 from hazards.hazard import schemas
 from hazards.hazard.batch import insert_hazards
 from hazards.hazard.lifecycle import ENTERPRISE
-from hazards.hazard.models import Hazard
-from hazards.hazard.service import grading_errors, new_hazard
+from hazards.hazard.service import grading_errors, hazard_values
 from hazards.spreadsheets import SheetSpec, as_text
 from qingling.auth.principal import Principal
 from qingling.auth.scope import can_see
@@ -98,7 +97,7 @@ async def import_ledger(
     hazards = [_hazard(enterprise, row, source, caller, now) for enterprise, row in owned]
     payloads = [row.model_dump(mode="json") for _, row in owned]
     await insert_hazards(session, caller, hazards, payloads, action="ledger_import", now=now)
-    return schemas.LedgerResult(created=len(hazards), pre_2024_stock=sum(h.pre_2024_stock for h in hazards))
+    return schemas.LedgerResult(created=len(hazards), pre_2024_stock=sum(h["pre_2024_stock"] for h in hazards))
 
 
 async def _enterprises(session: AsyncSession, codes: set[str]) -> dict[str, Enterprise]:
@@ -137,7 +136,9 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=SHANGHAI)
 
 
-def _hazard(enterprise: Enterprise, row: schemas.LedgerRow, source: str, caller: Principal, now: datetime) -> Hazard:
+def _hazard(
+    enterprise: Enterprise, row: schemas.LedgerRow, source: str, caller: Principal, now: datetime
+) -> dict[str, Any]:
     report = schemas.HazardReport(
         title=row.title,
         description=row.description,
@@ -147,10 +148,10 @@ def _hazard(enterprise: Enterprise, row: schemas.LedgerRow, source: str, caller:
         found_at=_start_of(row.found_on),
         report=row.report,
     )
-    hazard = new_hazard(enterprise, report, source=source, reported_by=caller.subject, now=now)
-    hazard.state = STATES[row.status]
+    hazard = hazard_values(enterprise, report, source=source, reported_by=caller.subject, now=now)
+    hazard["state"] = STATES[row.status]
     if row.deadline is not None:
-        hazard.deadline_at = hazard.original_deadline_at = end_of_day(row.deadline)
+        hazard["deadline_at"] = hazard["original_deadline_at"] = end_of_day(row.deadline)
     if row.status == "closed":
-        hazard.closed_at = end_of_day(row.closed_on)
+        hazard["closed_at"] = end_of_day(row.closed_on)
     return hazard

@@ -34,6 +34,10 @@ from qingling.outbox import emit
 from qingling.pagination import PageParams
 from qingling.regions import Level
 
+# A new hazard's columns before anything has happened to it (the model's own defaults).
+BLANK_HAZARD: dict[str, Any] = {
+    name: field.get_default(call_default_factory=True) for name, field in Hazard.model_fields.items() if name != "id"
+}
 STOCK_BEFORE = date(2024, 1, 1)  # hazards found before the three-year action are its starting stock
 ENTERPRISE_REPORTING_WINDOW = 20  # 工作日 before the deadline within which an extension is asked for
 
@@ -128,17 +132,22 @@ async def from_tip_off(
     return hazard, True
 
 
-def new_hazard(
+def new_hazard(enterprise: Enterprise, data: schemas.HazardReport | schemas.TipOffHazard, **details: Any) -> Hazard:
+    """A hazard of ``enterprise``, just reported: its place and industry are the enterprise's."""
+    return Hazard(**hazard_values(enterprise, data, **details))
+
+
+def hazard_values(
     enterprise: Enterprise,
-    data: schemas.HazardCreate | schemas.TipOffHazard,
+    data: schemas.HazardReport | schemas.TipOffHazard,
     *,
     source: str,
     reported_by: str,
     now: datetime,
     source_ref: str | None = None,
-) -> Hazard:
-    """A hazard of ``enterprise``, just reported: its place and industry are the enterprise's."""
-    return Hazard(
+) -> dict[str, Any]:
+    """Every column of a newly reported hazard but its id — as bulk inserts take them."""
+    return BLANK_HAZARD | dict(
         source=source,
         source_ref=source_ref,
         enterprise_id=enterprise.id,
@@ -348,7 +357,7 @@ def record_change(
     session.add(entry)
     hazard.audit_seq, hazard.audit_head = entry.seq, entry.hash
     closed = hazard.state in HAZARD_LIFECYCLE.final
-    event = hazard_changed(hazard, action, payload.get("from"), closed)
+    event = hazard_changed(hazard.model_dump(), action, payload.get("from"), closed)
     emit(session, event, subject=f"hazard/{hazard.id}", to=SUBSCRIBERS)
 
 
