@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import httpx
 from asgi_correlation_id import CorrelationIdMiddleware
@@ -31,7 +31,7 @@ from qingling.errors import (
     problem_responses,
 )
 from qingling.events import EventEnvelope
-from qingling.inbox import EventReceipt, receive
+from qingling.inbox import EventReceipt, ForeignEventSource, receive
 from qingling.logs import configure_logging
 from qingling.metrics import ServiceMetrics
 from qingling.migrations import is_at_head, prepare_database
@@ -175,12 +175,14 @@ def _platform_router(service: Service) -> APIRouter:
     @router.post(
         "/events",
         summary="接收事件（服务间调用）",
-        responses=problem_responses(ValidationFailed, NotSignedIn, RoleNotAllowed),
-        dependencies=[allow(Role.SERVICE)],
+        responses=problem_responses(ValidationFailed, NotSignedIn, RoleNotAllowed, ForeignEventSource),
     )
-    async def receive_event(envelope: EventEnvelope, session: DbSession) -> EventReceipt:
-        """由其他服务的 outbox 投递。按事件 ID 去重：重复投递返回 `duplicate`，不会重复处理。"""
-        return await receive(session, envelope, service.event_handlers)
+    async def receive_event(
+        envelope: EventEnvelope, session: DbSession, caller: Annotated[Principal, allow(Role.SERVICE)]
+    ) -> EventReceipt:
+        """由其他服务的 outbox 投递，每个服务只能投递自己发出的事件。
+        按事件 ID 去重：重复投递返回 `duplicate`，不会重复处理。"""
+        return await receive(session, caller, envelope, service.event_handlers)
 
     return router
 

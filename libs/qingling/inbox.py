@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
-from qingling.errors import ValidationFailed, field_errors
+from qingling.auth.principal import Principal
+from qingling.errors import Forbidden, ValidationFailed, field_errors
 from qingling.events import EventData, EventEnvelope
 from qingling.schemas import Schema
 
@@ -40,15 +41,24 @@ class UnknownEventType(ValidationFailed):
     code, title = "unknown-event-type", "本服务不处理该类型的事件"
 
 
+class ForeignEventSource(Forbidden):
+    code, title = "foreign-event-source", "服务只能投递自己发出的事件"
+
+
 class EventReceipt(Schema):
     event_id: uuid.UUID
     status: Literal["processed", "duplicate"]
 
 
 async def receive(
-    session: AsyncSession, envelope: EventEnvelope, handlers: Mapping[type[EventData], EventHandler]
+    session: AsyncSession,
+    sender: Principal,
+    envelope: EventEnvelope,
+    handlers: Mapping[type[EventData], EventHandler],
 ) -> EventReceipt:
     runtime: Runtime = session.info["runtime"]
+    if sender.subject != f"service:{envelope.source}":
+        raise ForeignEventSource(f"{sender.subject} 不能投递来源为 {envelope.source} 的事件")
     event_class = EventData.catalogue.get((envelope.type, envelope.version))
     handler = handlers.get(event_class) if event_class else None
     if handler is None:

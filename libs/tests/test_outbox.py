@@ -112,3 +112,15 @@ async def test_only_services_may_deliver_events(pair):
     assert anonymous.headers["www-authenticate"] == "Bearer"
     assert (forged.status_code, forged.json()["code"]) == (401, "invalid-token")
     assert await pair.received() == []
+
+
+async def test_a_service_delivers_only_its_own_events(pair):
+    await pair.client.post("/api/v1/alpha/notes", json={"text": "冒名投递"})
+    [row] = await pair.outbox_rows()
+
+    as_beta = await pair.client.post(
+        "/api/v1/beta/events", json=row.payload, headers=await pair.service_headers("beta")
+    )
+
+    assert (as_beta.status_code, as_beta.json()["code"]) == (403, "foreign-event-source")
+    assert await pair.received() == []

@@ -96,7 +96,7 @@ async def test_an_event_the_service_does_not_consume_is_refused(pair):
         "type": "hazard.listed",
         "version": 1,
         "occurred_at": "2024-09-30T09:00:00Z",
-        "source": "hazards",
+        "source": "beta",
         "subject": "hazard/1",
         "data": {},
     }
