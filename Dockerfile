@@ -10,9 +10,11 @@ COPY pyproject.toml README.md ./
 COPY libs libs
 COPY stack stack
 COPY services services
-RUN pip install --no-cache-dir -e . && useradd --system qingling
+RUN pip install --no-cache-dir -e . && useradd --system qingling \
+    && mkdir -p /var/lib/qingling && chown qingling /var/lib/qingling
 USER qingling
 ENV SERVICE=${SERVICE} \
+    QL_DATA_DIR=/var/lib/qingling \
     QL_ENVIRONMENT=production \
     QL_LOG_FORMAT=json \
     QL_MIGRATE_ON_START=false \
