@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.schemas import Schema
 
@@ -18,6 +20,14 @@ class PageParams(BaseModel):
 
 
 PageQuery = Annotated[PageParams, Query()]
+
+
+async def fetch_page(session: AsyncSession, query: Select, key: Any, params: PageParams) -> list[Any]:
+    """One page of ``query``'s rows, ordered by ``key`` (a unique, increasing column) after
+    ``params.after``."""
+    if params.after is not None:
+        query = query.where(key > params.after)
+    return list((await session.execute(query.order_by(key).limit(params.limit))).scalars())
 
 
 class Page(Schema, Generic[Item]):

@@ -16,7 +16,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.auth.scope import OutsideJurisdiction, can_see
 from qingling.errors import Conflict, NotFound, ValidationFailed
-from qingling.pagination import PageParams
+from qingling.pagination import PageParams, fetch_page
 from qingling.regions import Level
 
 
@@ -65,9 +65,7 @@ async def page(
         query = query.where(Department.region_code.startswith(region_prefix))
     if kind:
         query = query.where(Department.kind == kind)
-    if params.after is not None:
-        query = query.where(Department.id > params.after)
-    return list((await session.execute(query.order_by(Department.id).limit(params.limit))).scalars())
+    return await fetch_page(session, query, Department.id, params)
 
 
 async def update(

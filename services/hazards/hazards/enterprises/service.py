@@ -16,7 +16,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.auth.scope import OutsideJurisdiction, can_see, visible_rows
 from qingling.errors import Conflict, NotFound
-from qingling.pagination import PageParams
+from qingling.pagination import PageParams, fetch_page
 
 # Who registers and edits enterprises: staff of a regulator, within their jurisdiction.
 EDITORS = (Role.REGULATOR, Role.DEPARTMENT_LEADER, Role.SAFETY_COMMITTEE, Role.ADMIN, Role.SERVICE)
@@ -89,9 +89,7 @@ async def page(
         query = query.where(Enterprise.industry == industry)
     if risk_class:
         query = query.where(Enterprise.risk_class == risk_class)
-    if params.after is not None:
-        query = query.where(Enterprise.id > params.after)
-    return list((await session.execute(query.order_by(Enterprise.id).limit(params.limit))).scalars())
+    return await fetch_page(session, query, Enterprise.id, params)
 
 
 async def update(

@@ -31,7 +31,7 @@ from qingling.errors import Conflict, FieldError, Forbidden, NotFound, Validatio
 from qingling.holidays import working_calendar
 from qingling.lifecycle import Transition
 from qingling.outbox import emit
-from qingling.pagination import PageParams
+from qingling.pagination import PageParams, fetch_page
 from qingling.regions import Level
 
 # A new hazard's columns before anything has happened to it (the model's own defaults).
@@ -239,9 +239,7 @@ async def page(
         open_ = Hazard.state.not_in(HAZARD_LIFECYCLE.final)
         late = open_ & (Hazard.deadline_at < now.replace(microsecond=0))
         query = query.where(late if overdue else ~late | Hazard.deadline_at.is_(None))
-    if params.after is not None:
-        query = query.where(Hazard.id > params.after)
-    return list((await session.execute(query.order_by(Hazard.id).limit(params.limit))).scalars())
+    return await fetch_page(session, query, Hazard.id, params)
 
 
 async def gauges(session: AsyncSession, now: datetime, calendar: WorkingCalendar) -> dict[str, tuple[str, float]]:

@@ -17,7 +17,7 @@ from identity.config import Settings
 from identity.permissions import check_grant, may_manage, scope_filter
 from qingling.auth.principal import Principal
 from qingling.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
-from qingling.pagination import PageParams
+from qingling.pagination import PageParams, fetch_page
 
 
 class AccountNotFound(NotFound):
@@ -68,9 +68,7 @@ async def create(session: AsyncSession, caller: Principal, data: AccountCreate, 
 
 async def page(session: AsyncSession, caller: Principal, params: PageParams) -> list[Account]:
     query = select(Account).where(scope_filter(caller, Account.region_code, Account.enterprise_code))
-    if params.after is not None:
-        query = query.where(Account.id > params.after)
-    return list((await session.execute(query.order_by(Account.id).limit(params.limit))).scalars())
+    return await fetch_page(session, query, Account.id, params)
 
 
 async def get(session: AsyncSession, caller: Principal, account_id: int) -> Account:

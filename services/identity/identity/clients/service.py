@@ -16,7 +16,7 @@ from identity.permissions import check_grant, may_manage, scope_filter
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.errors import NotFound, Unauthorized
-from qingling.pagination import PageParams
+from qingling.pagination import PageParams, fetch_page
 
 
 class ClientNotFound(NotFound):
@@ -61,9 +61,7 @@ async def page(session: AsyncSession, caller: Principal, params: PageParams) -> 
     query = select(ApiClient).where(  # enterprise clients only: the services' own are not administered here
         scope_filter(caller, ApiClient.region_code, ApiClient.enterprise_code), ApiClient.enterprise_code.is_not(None)
     )
-    if params.after is not None:
-        query = query.where(ApiClient.id > params.after)
-    return list((await session.execute(query.order_by(ApiClient.id).limit(params.limit))).scalars())
+    return await fetch_page(session, query, ApiClient.id, params)
 
 
 async def get(session: AsyncSession, caller: Principal, client_pk: int) -> ApiClient:

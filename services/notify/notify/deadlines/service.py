@@ -14,7 +14,7 @@ from qingling.auth.scope import visible_rows
 from qingling.calendar import days_overdue, is_overdue
 from qingling.events import EventEnvelope
 from qingling.hazard_events import HazardChanged, SelfCheckMissed
-from qingling.pagination import PageParams
+from qingling.pagination import PageParams, fetch_page
 
 
 async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: EventEnvelope) -> None:
@@ -76,9 +76,7 @@ async def board(
     if overdue is not None:
         late = TrackedDeadline.deadline_at < now.replace(microsecond=0)
         query = query.where(late if overdue else ~late | TrackedDeadline.deadline_at.is_(None))
-    if params.after is not None:
-        query = query.where(TrackedDeadline.id > params.after)
-    return list((await session.execute(query.order_by(TrackedDeadline.id).limit(params.limit))).scalars())
+    return await fetch_page(session, query, TrackedDeadline.id, params)
 
 
 def to_read(item: TrackedDeadline, now: datetime) -> DeadlineRead:
