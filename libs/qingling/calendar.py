@@ -140,6 +140,17 @@ def is_overdue(now: datetime, due_at: datetime) -> bool:
     return now.replace(microsecond=0) > due_at
 
 
+def lateness(now: datetime, due_at: datetime | None, step_due_at: datetime | None, *, open_: bool = True) -> dict:
+    """How late an open item is — the fields every service shows the same way: ``overdue``,
+    ``days_overdue`` for its deadline, ``step_overdue`` for the next step's time limit."""
+    overdue = open_ and due_at is not None and is_overdue(now, due_at)
+    return {
+        "overdue": overdue,
+        "days_overdue": days_overdue(now, due_at) if overdue else 0,
+        "step_overdue": open_ and step_due_at is not None and is_overdue(now, step_due_at),
+    }
+
+
 def days_overdue(now: datetime, due_at: datetime) -> int:
     """Whole calendar days past the last day, counted in Asia/Shanghai; 0 when not overdue."""
     if not is_overdue(now, due_at):

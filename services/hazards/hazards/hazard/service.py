@@ -25,7 +25,7 @@ from hazards.standards.catalogue import check_basis
 from qingling import audit
 from qingling.auth.principal import Principal
 from qingling.auth.scope import can_see, visible_rows
-from qingling.calendar import Unit, WorkingCalendar, days_overdue, end_of_day, is_overdue
+from qingling.calendar import Unit, WorkingCalendar, end_of_day, lateness
 from qingling.clock import SHANGHAI, to_shanghai
 from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from qingling.holidays import working_calendar
@@ -273,15 +273,12 @@ def _listed_at(level: Level) -> Any:
 
 def to_read(hazard: Hazard, now: datetime) -> schemas.HazardRead:
     open_ = hazard.state not in HAZARD_LIFECYCLE.final
-    overdue = open_ and hazard.deadline_at is not None and is_overdue(now, hazard.deadline_at)
     return schemas.HazardRead.model_validate(
         {
             **hazard.model_dump(),
             "state_title": HAZARD_LIFECYCLE.states[hazard.state],
             "allowed_actions": [t.action for t in HAZARD_LIFECYCLE.allowed(hazard.state)],
-            "overdue": overdue,
-            "days_overdue": days_overdue(now, hazard.deadline_at) if overdue else 0,
-            "step_overdue": open_ and hazard.step_due_at is not None and is_overdue(now, hazard.step_due_at),
+            **lateness(now, hazard.deadline_at, hazard.step_due_at, open_=open_),
         }
     )
 
