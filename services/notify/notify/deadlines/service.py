@@ -5,30 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.deadlines.models import TrackedDeadline
 from notify.deadlines.schemas import DeadlineRead
 from qingling.auth.principal import Principal
 from qingling.auth.scope import visible_rows
-from qingling.calendar import days_overdue, is_overdue
+from qingling.calendar import lateness
 from qingling.events import EventEnvelope
 from qingling.hazard_events import HazardChanged, SelfCheckMissed
 from qingling.pagination import PageParams, fetch_page
 
 
 async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: EventEnvelope) -> None:
-    query = select(TrackedDeadline).where(
-        TrackedDeadline.item_type == "hazard", TrackedDeadline.item_id == data.hazard_id
-    )
-    item = (await session.execute(query)).scalar_one_or_none()
-    if item is not None and item.version >= data.seq:
+    item = await _board_row(session, "hazard", data.hazard_id, envelope.occurred_at)
+    if item.version >= data.seq:
         return  # a late, older picture of the hazard
-    if item is None:
-        item = TrackedDeadline(item_type="hazard", item_id=data.hazard_id, last_event_at=envelope.occurred_at,
-                               updated_at=envelope.occurred_at, title="", state="", grade="", region_code="",
-                               enterprise_code="")  # fmt: skip
-        session.add(item)
     fields = data.model_dump(
         include={
             "title", "state", "grade", "region_code", "enterprise_code", "lister_region_code", "deadline_at",
@@ -39,6 +32,26 @@ async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: Eve
         setattr(item, name, value)
     item.version = data.seq
     item.last_event_at = item.updated_at = envelope.occurred_at
+
+
+async def _board_row(session: AsyncSession, item_type: str, item_id: int, at: datetime) -> TrackedDeadline:
+    """The item's row, locked, created empty (version 0) on first sight. Two events of a new item
+    can be delivered at the same moment: the second insert fails on the unique key and reads the
+    first one's row, and the row lock puts the two updates one after the other."""
+    query = (
+        select(TrackedDeadline)
+        .where(TrackedDeadline.item_type == item_type, TrackedDeadline.item_id == item_id)
+        .with_for_update()
+    )
+    if (item := (await session.execute(query)).scalar_one_or_none()) is not None:
+        return item
+    blank = {"title": "", "state": "", "grade": "", "region_code": "", "enterprise_code": ""}
+    try:
+        async with session.begin_nested():
+            session.add(TrackedDeadline(item_type=item_type, item_id=item_id, last_event_at=at, updated_at=at, **blank))
+    except IntegrityError:
+        pass  # created by the concurrent delivery
+    return (await session.execute(query)).scalar_one()
 
 
 async def track_missed_self_check(session: AsyncSession, data: SelfCheckMissed, envelope: EventEnvelope) -> None:
@@ -80,12 +93,4 @@ async def board(
 
 
 def to_read(item: TrackedDeadline, now: datetime) -> DeadlineRead:
-    overdue = item.deadline_at is not None and is_overdue(now, item.deadline_at)
-    return DeadlineRead.model_validate(
-        {
-            **item.model_dump(),
-            "overdue": overdue,
-            "days_overdue": days_overdue(now, item.deadline_at) if overdue else 0,
-            "step_overdue": item.step_due_at is not None and is_overdue(now, item.step_due_at),
-        }
-    )
+    return DeadlineRead.model_validate({**item.model_dump(), **lateness(now, item.deadline_at, item.step_due_at)})
