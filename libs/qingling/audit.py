@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pydantic
 from sqlalchemy import JSON
 from sqlalchemy.orm import declared_attr
 from sqlalchemy.schema import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from qingling.auth.principal import Principal
+from qingling.schemas import Schema, Timestamp
 
 GENESIS = "0" * 64
 
@@ -117,3 +119,24 @@ def verify(entries: list[AuditEntryBase], head: Head) -> Verification:
         missing = previous.seq + 1
         return Verification(False, len(entries), missing, f"第 {missing} 条起的记录被删除（链尾与记录不符）")
     return Verification(True, len(entries))
+
+
+class AuditEntryRead(Schema):
+    """台账中的一条记录：谁、何时、以什么角色、理由、提交的内容及其摘要，按哈希链串联。"""
+
+    seq: int
+    action: str
+    actor: str
+    actor_roles: list[str]
+    at: Timestamp
+    reason: str | None
+    payload: dict
+    payload_digest: str
+    hash: str
+
+
+class TrailVerification(Schema):
+    intact: bool
+    entries: int
+    first_broken_seq: int | None = pydantic.Field(description="第一条不符的记录序号")
+    problem: str | None

@@ -23,6 +23,7 @@ class HazardChanged(EventData):
     seq: int = Field(description="该隐患的第几次变化（即台账序号）：事件可能乱序到达，消费方只保留序号最大的")
     action: str = Field(description="引起变化的操作，如 report、list、grant_extension")
     state: str
+    state_title: str = Field(description="状态的中文名，如“整改中”")
     previous_state: str | None
     grade: str
     source: str

@@ -71,8 +71,23 @@ class RolesRequired(AccessRule):
         return principal
 
 
+@dataclass(frozen=True)
+class Anyone(AccessRule):
+    """Open to the public; a caller who does send a token is verified and known."""
+
+    description: str = f"{PUBLIC_ACCESS[0]}（{PUBLIC_ACCESS[1]}；已登录的小程序用户带上令牌即可关联到本人）"
+
+    async def __call__(self, request: Request, token: Annotated[str | None, Depends(bearer_token)]) -> Principal | None:
+        return await request.app.state.runtime.verifier.verify(token) if token else None
+
+
 def public() -> Any:
     return Depends(Public())
+
+
+def anyone() -> Any:
+    """Like ``public()``, but the route receives the caller's principal when a token is sent."""
+    return Depends(Anyone())
 
 
 def allow(*roles: Role) -> Any:
@@ -83,6 +98,7 @@ def allow(*roles: Role) -> Any:
 
 
 CurrentPrincipal = Annotated[Principal, allow()]
+MaybePrincipal = Annotated[Principal | None, anyone()]
 
 
 def declared_rule(route: Any) -> AccessRule | None:

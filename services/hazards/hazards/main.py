@@ -25,6 +25,7 @@ from hazards.standards.router import router as standards_router
 from qingling.app import create_service_app
 from qingling.holidays import working_calendar
 from qingling.runtime import Runtime, Service
+from qingling.tipoff_events import TipOffVerified
 
 
 async def gauges(session: AsyncSession, runtime: Runtime) -> dict[str, tuple[str, float]]:
@@ -57,6 +58,7 @@ service = Service(
         evidence_router,
         selfchecks_router,
     ],
+    event_handlers={TipOffVerified: hazard_service.on_tip_off_verified},
     workers=[missed_check_scanner],
     adapters=evidence_store,
     bootstrap=bootstrap,

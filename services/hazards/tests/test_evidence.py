@@ -112,7 +112,7 @@ async def test_an_executable_named_photo_jpg_is_refused_and_nothing_is_stored(sy
 
     assert response.status_code == 415, response.text
     problem = response.json()
-    assert problem["code"] == "unsupported-evidence-type"
+    assert problem["code"] == "unsupported-media-type"
     assert "application/x-msdownload" in problem["detail"]
     assert (await _evidence(system, hazard_id)).json() == []
     assert "attach_evidence" not in [entry["action"] for entry in await _history(system, hazard_id)]
@@ -129,7 +129,7 @@ async def test_a_file_that_only_starts_like_a_jpeg_is_refused(system):
         system, hazard_id, "demo-enterprise", "photo.jpg", b"\xff\xd8\xff" + EXECUTABLE, "image/jpeg"
     )
 
-    assert (response.status_code, response.json()["code"]) == (415, "unsupported-evidence-type")
+    assert (response.status_code, response.json()["code"]) == (415, "unsupported-media-type")
     assert (await _evidence(system, hazard_id)).json() == []
 
 
@@ -227,7 +227,7 @@ async def test_a_file_over_its_types_limit_is_refused(system):
 
     response = await _upload(system, hazard_id, "demo-enterprise", "big.jpg", oversized, "image/jpeg")
 
-    assert (response.status_code, response.json()["code"]) == (413, "evidence-too-large")
+    assert (response.status_code, response.json()["code"]) == (413, "media-too-large")
     assert (await _evidence(system, hazard_id)).json() == []
 
 

@@ -1,13 +1,17 @@
 """A verified tip-off becomes exactly one hazard, however often the reports service's outbox
-delivers it; only services may call this."""
+delivers it; only the reports service may ask for it."""
+
+from datetime import UTC, datetime
 
 import pytest
 
 from identity.config import DEMO_SERVICE_SECRET
+from qingling.tipoff_events import TipOffVerified
 
 pytestmark = pytest.mark.asyncio
 
 DEMO_SECRET = DEMO_SERVICE_SECRET.get_secret_value()
+EVENTS = "/api/v1/hazards/events"
 BODY = {
     "enterprise_code": "91330521MA2B3C4D5Q",
     "title": "违规电气焊作业",
@@ -22,6 +26,13 @@ BODY = {
 }
 
 
+def _envelope(tip_off_id: int, **changes) -> dict:
+    event = TipOffVerified.model_validate(BODY | {"tip_off_id": tip_off_id} | changes)
+    return event.envelope(subject=f"tip_off/{tip_off_id}", source="reports", occurred_at=datetime.now(UTC)).model_dump(
+        mode="json"
+    )
+
+
 async def _service_headers(embedded) -> dict[str, str]:
     """Signed in as the reports service (embedded mode runs with the demo service secret)."""
     form = {"grant_type": "client_credentials", "client_id": "service:reports", "client_secret": DEMO_SECRET}
@@ -31,26 +42,28 @@ async def _service_headers(embedded) -> dict[str, str]:
 
 async def test_the_same_tip_off_gives_the_same_hazard(embedded):
     headers = await _service_headers(embedded)
-    url = "/api/v1/hazards/hazards/tip-offs/JB-2024-000123"
+    envelope = _envelope(123)
+    redelivered = _envelope(123)  # even a second event for the tip-off (not just the same one twice)
 
-    first = await embedded.client.put(url, json=BODY, headers=headers)
-    again = await embedded.client.put(url, json=BODY, headers=headers)
+    first = await embedded.client.post(EVENTS, json=envelope, headers=headers)
+    again = await embedded.client.post(EVENTS, json=envelope, headers=headers)
+    other = await embedded.client.post(EVENTS, json=redelivered, headers=headers)
 
-    assert (first.status_code, again.status_code) == (201, 200)
-    assert first.json()["id"] == again.json()["id"]
-    assert (first.json()["source"], first.json()["source_ref"]) == ("tip_off", "tip_off:JB-2024-000123")
+    assert [r.json()["status"] for r in (first, again, other)] == ["processed", "duplicate", "processed"]
     listed = await embedded.client.get(
         "/api/v1/hazards/hazards", params={"source": "tip_off"}, headers=await embedded.login("deqing-yjj")
     )
-    assert [h["id"] for h in listed.json()["items"]].count(first.json()["id"]) == 1
+    from_it = [h for h in listed.json()["items"] if h["source_ref"] == "tip_off:123"]
+    assert len(from_it) == 1
+    assert (from_it[0]["grade"], from_it[0]["enterprise_code"]) == ("major", "91330521MA2B3C4D5Q")
 
 
-async def test_people_cannot_call_it_and_unknown_enterprises_are_refused(embedded):
-    url = "/api/v1/hazards/hazards/tip-offs/JB-2024-000124"
-
-    by_regulator = await embedded.client.put(url, json=BODY, headers=await embedded.login("deqing-yjj"))
-    unknown = await embedded.client.put(
-        url, json=BODY | {"enterprise_code": "91330521727199845L"}, headers=await _service_headers(embedded)
+async def test_people_cannot_ask_for_it_and_unknown_enterprises_are_refused(embedded):
+    by_regulator = await embedded.client.post(EVENTS, json=_envelope(124), headers=await embedded.login("deqing-yjj"))
+    unknown = await embedded.client.post(
+        EVENTS,
+        json=_envelope(124, enterprise_code="91330521727199845L"),
+        headers=await _service_headers(embedded),
     )
 
     assert by_regulator.status_code == 403

@@ -4,6 +4,8 @@ local server speaking that protocol) for a token; the openid never leaves the id
 import pytest
 from jose import jwt
 
+from standins.wechat import Received
+
 pytestmark = pytest.mark.asyncio
 
 GRANT = "urn:qingling:params:oauth:grant-type:wechat-code"
@@ -20,12 +22,15 @@ async def test_a_mini_program_user_signs_in_with_the_wx_login_code(identity):
     assert claims["roles"] == ["miniprogram_user"]
     assert claims["sub"].startswith("wechat:")
     assert "o6_bmjrPTlm6_2sgVt7hMZOPfL2M" not in token  # the openid stays inside identity
-    assert identity.wechat.received[-1] == {
-        "appid": identity.wechat.app_id,
-        "secret": identity.wechat.app_secret,
-        "js_code": code,
-        "grant_type": "authorization_code",
-    }
+    assert identity.wechat.received[-1] == Received(
+        "/sns/jscode2session",
+        {
+            "appid": identity.wechat.app_id,
+            "secret": identity.wechat.app_secret,
+            "js_code": code,
+            "grant_type": "authorization_code",
+        },
+    )
 
     again = await identity.token(grant_type=GRANT, code=identity.wechat.issue_code("o6_bmjrPTlm6_2sgVt7hMZOPfL2M"))
     assert jwt.get_unverified_claims(again.json()["access_token"])["sub"] == claims["sub"]  # same person

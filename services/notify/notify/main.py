@@ -7,11 +7,12 @@ from notify.calendar import on_year_loaded
 from notify.config import Settings
 from notify.database import tables
 from notify.deadlines.router import router as deadlines_router
-from notify.deadlines.service import track_hazard, track_missed_self_check
+from notify.deadlines.service import track_hazard, track_missed_self_check, track_tip_off
 from qingling.app import create_service_app
 from qingling.hazard_events import HazardChanged, SelfCheckMissed
 from qingling.holidays import CalendarYearLoaded
 from qingling.runtime import Service
+from qingling.tipoff_events import TipOffChanged
 
 service = Service(
     name="notify",
@@ -26,6 +27,7 @@ service = Service(
         CalendarYearLoaded: on_year_loaded,
         HazardChanged: track_hazard,
         SelfCheckMissed: track_missed_self_check,
+        TipOffChanged: track_tip_off,
     },
 )
 

@@ -4,11 +4,18 @@ import httpx
 from fastapi import FastAPI
 
 from qingling.app import create_service_app
+from qingling.hazard_events import HazardChanged
 from qingling.holidays import CalendarYearLoaded
 from qingling.runtime import Service
+from reports.adapters import reports_adapters
 from reports.calendar import on_year_loaded
 from reports.config import Settings
 from reports.database import tables
+from reports.media.router import router as media_router
+from reports.receipts.router import router as receipts_router
+from reports.tipoffs import service as tipoffs
+from reports.tipoffs.router import actions_router as tip_off_actions_router
+from reports.tipoffs.router import router as tip_offs_router
 
 service = Service(
     name="reports",
@@ -18,7 +25,10 @@ service = Service(
     migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
-    event_handlers={CalendarYearLoaded: on_year_loaded},
+    routers=[tip_offs_router, tip_off_actions_router, receipts_router, media_router],
+    event_handlers={CalendarYearLoaded: on_year_loaded, HazardChanged: tipoffs.on_hazard_changed},
+    workers=[tipoffs.route_pending],
+    adapters=reports_adapters,
 )
 
 

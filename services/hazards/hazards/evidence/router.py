@@ -12,6 +12,7 @@ from qingling.auth.access import CurrentPrincipal, allow
 from qingling.auth.principal import Principal
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.media import MEDIA_TYPES, MediaTooLarge, UnsupportedMedia
 from qingling.runtime import CurrentRuntime
 
 router = APIRouter(tags=["evidence"])
@@ -21,9 +22,7 @@ router = APIRouter(tags=["evidence"])
     "/hazards/{hazard_id}/evidence",
     summary="上传证据",
     status_code=201,
-    responses=problem_responses(
-        HazardNotFound, service.HazardClosed, service.EvidenceTooLarge, service.UnsupportedEvidenceType
-    ),
+    responses=problem_responses(HazardNotFound, service.HazardClosed, MediaTooLarge, UnsupportedMedia),
 )
 async def upload_evidence(
     hazard_id: int,
@@ -56,7 +55,7 @@ async def list_evidence(hazard_id: int, caller: CurrentPrincipal, session: DbSes
     response_class=Response,
     responses={
         200: {
-            "content": {media_type: {} for media_type in service.TYPES},
+            "content": {media_type: {} for media_type in MEDIA_TYPES},
             "description": "证据文件；X-Content-SHA256 为原始文件的 SHA-256",
         },
         **problem_responses(service.EvidenceNotFound),

@@ -6,9 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
 from qingling.hazard_events import HazardChanged
 
-SUBSCRIBERS = ("notify",)  # deadline board and reminders; reports will follow tip-off hazards (issue 8)
+SUBSCRIBERS = ("notify",)  # deadline board and reminders
+
+
+def subscribers(source: str) -> tuple[str, ...]:
+    """A hazard that came from a tip-off is followed by the reports service too (for the reporter)."""
+    return (*SUBSCRIBERS, "reports") if source == "tip_off" else SUBSCRIBERS
 
 
 def hazard_changed(hazard: Mapping[str, Any], action: str, previous_state: str | None, closed: bool) -> HazardChanged:
@@ -18,6 +24,7 @@ def hazard_changed(hazard: Mapping[str, Any], action: str, previous_state: str |
         seq=hazard["audit_seq"],
         action=action,
         state=hazard["state"],
+        state_title=HAZARD_LIFECYCLE.states[hazard["state"]],
         previous_state=previous_state,
         grade=hazard["grade"],
         source=hazard["source"],

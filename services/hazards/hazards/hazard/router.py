@@ -1,26 +1,23 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from hazards.departments.schemas import IndustryCode
 from hazards.hazard import batch, ledger, service
 from hazards.hazard.lifecycle import ENTERPRISE, HAZARD_LIFECYCLE, STAFF
 from hazards.hazard.schemas import (
-    AuditEntryRead,
     BatchReport,
     BatchResult,
     Grade,
     HazardCreate,
     HazardRead,
     LedgerResult,
-    TipOffHazard,
-    TrailVerification,
 )
 from hazards.spreadsheets import NotASpreadsheet, RowsRejected
+from qingling.audit import AuditEntryRead, TrailVerification
 from qingling.auth.access import CurrentPrincipal, allow
 from qingling.auth.principal import Principal
-from qingling.auth.roles import Role
 from qingling.db import DbSession
 from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
 from qingling.idempotency import IdempotencyKeyInUse, IdempotencyKeyMissing, IdempotencyKeyReused
@@ -104,26 +101,6 @@ async def import_ledger(
     按发现日期区分 2024 年以前的存量隐患和新增隐患。
     整表校验：任何一行有错则返回 422 并逐行逐列列出全部错误，不导入任何数据。"""
     return await ledger.import_ledger(session, caller, await file.read(), runtime.clock.now())
-
-
-@router.put(
-    "/tip-offs/{tip_off_id}",
-    summary="举报核查属实转为隐患（服务间调用）",
-    responses={**problem_responses(ValidationFailed), 201: {"description": "新建的隐患", "model": HazardRead}},
-)
-async def hazard_from_tip_off(
-    tip_off_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9\-]{1,36}$", description="举报编号")],
-    body: TipOffHazard,
-    caller: Annotated[Principal, allow(Role.SERVICE)],
-    session: DbSession,
-    runtime: CurrentRuntime,
-    response: Response,
-) -> HazardRead:
-    """按举报编号幂等：首次调用新建隐患（201），重复调用返回同一隐患（200），即使举报服务重试也只有一条隐患。"""
-    now = runtime.clock.now()
-    hazard, created = await service.from_tip_off(session, caller, tip_off_id, body, now)
-    response.status_code = 201 if created else 200
-    return service.to_read(hazard, now)
 
 
 @router.get("", summary="查询隐患")

@@ -200,22 +200,3 @@ class HazardRead(Schema):
     created_at: Timestamp
     updated_at: Timestamp
     closed_at: Timestamp | None
-
-
-class AuditEntryRead(Schema):
-    seq: int
-    action: str
-    actor: str
-    actor_roles: list[str]
-    at: Timestamp
-    reason: str | None
-    payload: dict
-    payload_digest: str
-    hash: str
-
-
-class TrailVerification(Schema):
-    intact: bool
-    entries: int
-    first_broken_seq: int | None = Field(description="第一条不符的记录序号")
-    problem: str | None

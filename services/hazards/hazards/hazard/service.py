@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,21 +19,24 @@ from hazards.departments.models import Department
 from hazards.enterprises import service as enterprises
 from hazards.enterprises.models import Enterprise
 from hazards.hazard import schemas
-from hazards.hazard.events import SUBSCRIBERS, hazard_changed
+from hazards.hazard.events import hazard_changed, subscribers
 from hazards.hazard.lifecycle import ENTERPRISE, HAZARD_LIFECYCLE
 from hazards.hazard.models import Hazard, HazardAudit
 from hazards.standards.catalogue import check_basis
 from qingling import audit
 from qingling.auth.principal import Principal
+from qingling.auth.roles import Role
 from qingling.auth.scope import can_see, visible_rows
 from qingling.calendar import Unit, WorkingCalendar, end_of_day, lateness
 from qingling.clock import SHANGHAI, to_shanghai
-from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed, field_errors
+from qingling.events import EventEnvelope
 from qingling.holidays import working_calendar
 from qingling.lifecycle import Transition
 from qingling.outbox import emit
 from qingling.pagination import PageParams, fetch_page
 from qingling.regions import Level
+from qingling.tipoff_events import TipOffVerified
 
 # A new hazard's columns before anything has happened to it (the model's own defaults).
 BLANK_HAZARD: dict[str, Any] = {
@@ -108,8 +112,8 @@ async def report(session: AsyncSession, caller: Principal, data: schemas.HazardC
 async def from_tip_off(
     session: AsyncSession, caller: Principal, tip_off_id: str, data: schemas.TipOffHazard, now: datetime
 ) -> tuple[Hazard, bool]:
-    """The hazard a verified tip-off became — created on the first call, the same one on every
-    retry (the outbox may deliver twice). Returns the hazard and whether it was created now."""
+    """The hazard a verified tip-off became — created on the first delivery, the same one on every
+    redelivery (the outbox may deliver twice). Returns the hazard and whether it was created now."""
     source_ref = f"tip_off:{tip_off_id}"
     existing = (await session.execute(select(Hazard).where(Hazard.source_ref == source_ref))).scalar_one_or_none()
     if existing is not None:
@@ -130,6 +134,16 @@ async def from_tip_off(
         return (await session.execute(select(Hazard).where(Hazard.source_ref == source_ref))).scalar_one(), False
     record_change(session, hazard, "report", caller, now, data.model_dump(mode="json") | {"tip_off_id": tip_off_id})
     return hazard, True
+
+
+async def on_tip_off_verified(session: AsyncSession, data: TipOffVerified, envelope: EventEnvelope) -> None:
+    """The reports service's outbox asks for the hazard a verified tip-off became."""
+    try:
+        body = schemas.TipOffHazard.model_validate(data.model_dump(exclude={"tip_off_id"}))
+    except PydanticValidationError as exc:
+        raise ValidationFailed("举报转隐患的内容不完整", errors=field_errors(exc.errors(), location="body")) from exc
+    caller = Principal(subject=f"service:{envelope.source}", roles=frozenset({Role.SERVICE}))
+    await from_tip_off(session, caller, str(data.tip_off_id), body, session.info["runtime"].clock.now())
 
 
 def new_hazard(enterprise: Enterprise, data: schemas.HazardReport | schemas.TipOffHazard, **details: Any) -> Hazard:
@@ -353,7 +367,7 @@ def record_change(
     hazard.audit_seq, hazard.audit_head = entry.seq, entry.hash
     closed = hazard.state in HAZARD_LIFECYCLE.final
     event = hazard_changed(hazard.model_dump(), action, payload.get("from"), closed)
-    emit(session, event, subject=f"hazard/{hazard.id}", to=SUBSCRIBERS)
+    emit(session, event, subject=f"hazard/{hazard.id}", to=subscribers(hazard.source))
 
 
 async def recount_provisional_deadlines(session: AsyncSession, caller: Principal, now: datetime) -> int:

@@ -16,6 +16,7 @@ from qingling.calendar import lateness
 from qingling.events import EventEnvelope
 from qingling.hazard_events import HazardChanged, SelfCheckMissed
 from qingling.pagination import PageParams, fetch_page
+from qingling.tipoff_events import TipOffChanged
 
 
 async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: EventEnvelope) -> None:
@@ -30,6 +31,20 @@ async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: Eve
     )  # fmt: skip
     for name, value in fields.items():
         setattr(item, name, value)
+    item.version = data.seq
+    item.last_event_at = item.updated_at = envelope.occurred_at
+
+
+async def track_tip_off(session: AsyncSession, data: TipOffChanged, envelope: EventEnvelope) -> None:
+    """A tip-off's current time limit (受理决定, 核查, 答复). It names no enterprise: the reported
+    unit must never learn of a tip-off from the board."""
+    item = await _board_row(session, "tip_off", data.tip_off_id, envelope.occurred_at)
+    if item.version >= data.seq:
+        return
+    item.title = f"举报 {data.receipt_code}"
+    item.state, item.region_code, item.lister_region_code = data.state, data.region_code, data.lead_region_code
+    item.deadline_at = item.step_due_at = data.step_due_at
+    item.step, item.closed = data.step, data.closed
     item.version = data.seq
     item.last_event_at = item.updated_at = envelope.occurred_at
 

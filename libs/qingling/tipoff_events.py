@@ -1,0 +1,54 @@
+"""The tip-off events other services consume: the contract between the reports service and its
+subscribers. ``TipOffChanged`` carries the tip-off's state after every step (for notify's
+reminders and the reporter's inbox) — never who reported it or what they wrote. ``TipOffVerified``
+asks the hazards service for the hazard a true tip-off became; it is keyed by the tip-off, so
+however often it is delivered there is one hazard."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import AwareDatetime, Field
+
+from qingling.events import EventData
+
+
+class TipOffChanged(EventData):
+    """举报有变化（接收、签收、受理、不予受理、转办、移送、延期、核查结论、答复、办结）：事件携带变化后的状态，不含举报人信息。"""
+
+    event_type: ClassVar[str] = "tip_off.changed"
+    event_version: ClassVar[int] = 1
+
+    tip_off_id: int
+    seq: int = Field(description="该举报的第几次变化：事件可能乱序到达，消费方只保留序号最大的")
+    action: str = Field(description="引起变化的操作，如 receive、accept、refuse、conclude、reply")
+    state: str
+    previous_state: str | None
+    receipt_code: str = Field(description="回执码（举报人凭回执码和查询密码查看进展）")
+    category: str
+    region_code: str
+    lead_department_id: int | None = Field(description="主办部门")
+    lead_region_code: str | None
+    step: str | None = Field(description="下一步须在期限内完成的事项")
+    step_due_at: AwareDatetime | None
+    hazard_id: int | None = Field(description="核查属实后转成的隐患")
+    closed: bool
+
+
+class TipOffVerified(EventData):
+    """举报核查属实（部分属实），须转为隐患：隐患服务按举报编号幂等地建一条隐患。"""
+
+    event_type: ClassVar[str] = "tip_off.verified"
+    event_version: ClassVar[int] = 1
+
+    tip_off_id: int
+    enterprise_code: str
+    title: str
+    description: str = Field(description="经核查的隐患情况（已去除举报人信息）")
+    grade: str
+    basis_standard: str | None
+    basis_clause: str | None
+    tags: list[str]
+    found_at: AwareDatetime = Field(description="核查确认时间")
+    verified_by: str = Field(description="核查部门")
+    report: dict[str, Any] | None = Field(description="重大隐患报告：现状与原因、危害程度、治理方案")

@@ -1,0 +1,56 @@
+"""What the reports service uses of the outside world and its own secrets, built once per runtime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated
+
+import httpx
+import structlog
+from fastapi import Depends
+
+from qingling.filestore import FileStore, LocalFileStore
+from qingling.runtime import CurrentRuntime, Runtime
+from qingling.sealing import Sealer, derive_key
+from reports.config import Settings
+from reports.safety import ContentCheck, NoContentCheck, WechatContentCheck
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Adapters:
+    sealer: Sealer  # reporter identities and original words, at rest
+    hash_key: bytes  # receipt secrets and reporter subjects are kept as HMACs under it
+    media: FileStore
+    content_check: ContentCheck
+
+
+@asynccontextmanager
+async def reports_adapters(runtime: Runtime) -> AsyncIterator[Adapters]:
+    settings: Settings = runtime.settings
+    keys = {key_id: derive_key(secret.get_secret_value(), "seal") for key_id, secret in settings.sealing_keys.items()}
+    async with httpx.AsyncClient(base_url=settings.wechat_api_base, timeout=httpx.Timeout(5.0)) as wechat_http:
+        if settings.wechat_app_id and settings.wechat_app_secret:
+            content_check: ContentCheck = WechatContentCheck(
+                wechat_http, settings.wechat_app_id, settings.wechat_app_secret.get_secret_value(), runtime.clock
+            )
+        else:
+            log.info("content-safety check off: no WeChat app id configured")
+            content_check = NoContentCheck()
+        yield Adapters(
+            sealer=Sealer(keys, settings.sealing_key_id),
+            hash_key=derive_key(settings.receipt_hash_key.get_secret_value(), "receipt"),
+            # An S3-compatible store (for replicas on several hosts) would be chosen here from the settings.
+            media=LocalFileStore(settings.data_dir / "media"),
+            content_check=content_check,
+        )
+
+
+def _adapters(runtime: CurrentRuntime) -> Adapters:
+    return runtime.adapters
+
+
+ReportsAdapters = Annotated[Adapters, Depends(_adapters)]

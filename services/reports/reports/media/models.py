@@ -1,0 +1,23 @@
+from datetime import datetime
+
+from sqlmodel import Field
+
+from reports.database import ReportsModel
+
+
+class TipOffMedia(ReportsModel, table=True):
+    """A photo, video or document sent with a tip-off. Uploaded first (one file a request, as a
+    mini-program does), then named by its token in the tip-off or in a later addition. The bytes
+    live in the file store under their SHA-256; handlers get images without their metadata."""
+
+    __tablename__ = "tip_off_media"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=43, unique=True)  # the uploader's handle until it is attached
+    tip_off_id: int | None = Field(default=None, foreign_key="tip_off.id", index=True)
+    sha256: str = Field(max_length=64)
+    media_type: str = Field(max_length=50)  # detected from the content
+    size: int
+    side: str = Field(max_length=10)  # reporter | handler
+    received_at: datetime
+    attached_at: datetime | None = None

@@ -1,0 +1,106 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlmodel import Field
+
+from qingling.audit import GENESIS, AuditEntryBase, Head
+from reports.database import ReportsModel
+
+
+class TipOff(ReportsModel, table=True):
+    """One tip-off (举报), from intake to 办结. Handlers see what is here: the facts with anything
+    identifying masked. Who reported it, how to reach them and their own words are sealed apart
+    (``SealedReporter``). ``state`` moves only through the lifecycle in ``lifecycle.py``."""
+
+    __tablename__ = "tip_off"
+
+    id: int | None = Field(default=None, primary_key=True)
+    receipt_code: str = Field(max_length=10, unique=True)
+    secret_hash: str = Field(max_length=64)  # keyed HMAC of the reporter's secret
+    channel: str = Field(max_length=20, index=True)
+    category: str = Field(max_length=30, index=True)
+    industry: str = Field(max_length=32, index=True)
+    enterprise_code: str | None = Field(default=None, max_length=18, index=True)
+    enterprise_name: str | None = Field(default=None, max_length=100)
+    target: str | None = Field(default=None, max_length=200)  # the unit, in the reporter's words, when not registered
+    address: str | None = Field(default=None, max_length=200)
+    latitude: float | None = None
+    longitude: float | None = None
+    region_code: str = Field(max_length=9, index=True)
+    observed_at: datetime | None = None
+    facts: str = Field(max_length=4000)  # redacted: phone numbers, ID numbers, the reporter's name masked
+    real_name: bool = False  # the reporter gave a name and a way to reach them
+    employee: bool = False  # the reporter says they work for the reported unit
+    reporter_key: str | None = Field(default=None, max_length=64, index=True)  # HMAC of a signed-in reporter
+    entered_by: str | None = Field(default=None, max_length=100)  # the hotline operator
+    call_reference: str | None = Field(default=None, max_length=50)
+    call_at: datetime | None = None
+    content_flag: str | None = Field(default=None, max_length=50)  # the content-safety check's label
+    lead_department_id: int | None = Field(default=None, index=True)
+    lead_department: str | None = Field(default=None, max_length=64)
+    lead_region_code: str | None = Field(default=None, max_length=9, index=True)
+    lead_kind: str | None = Field(default=None, max_length=30)
+    co_handlers: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    state: str = Field(max_length=30, index=True)
+    # What each step recorded: refusal grounds, transfer, extension, findings, the reply.
+    details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    duplicate_of: int | None = Field(default=None, foreign_key="tip_off.id")
+    extended: bool = False  # the one extension of verification has been granted
+    hazard_id: int | None = Field(default=None, index=True)  # the hazard a true tip-off became …
+    hazard_state: str | None = Field(default=None, max_length=30)  # … and its state, mirrored for the reporter
+    hazard_seq: int = 0
+    step: str | None = Field(default=None, max_length=50)  # what must happen next within a time limit …
+    step_due_at: datetime | None = Field(default=None, index=True)  # … and by when
+    audit_seq: int = 0
+    audit_head: str = Field(default=GENESIS, max_length=64)
+    received_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+
+    @property
+    def head(self) -> Head:
+        return Head(self.audit_seq, self.audit_head)
+
+
+class SealedReporter(ReportsModel, table=True):
+    """The reporter's identity, contact and own words, sealed (AES-GCM, bound to the tip-off).
+    Opened only for a custodian who states a reason; every opening is on the tip-off's trail."""
+
+    __tablename__ = "sealed_reporter"
+
+    tip_off_id: int = Field(foreign_key="tip_off.id", primary_key=True)
+    sealed: str = Field(max_length=20000)  # names the key it was sealed with, so keys can rotate
+
+
+class TipOffAudit(AuditEntryBase, ReportsModel, table=True):
+    __tablename__ = "tip_off_audit"
+    subject_id: int = Field(foreign_key="tip_off.id", index=True)
+
+
+class TipOffMessage(ReportsModel, table=True):
+    """What passed between the handler and the reporter after intake: the reporter's additions and
+    the replies. The text is kept redacted; the reporter's original is sealed with it."""
+
+    __tablename__ = "tip_off_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tip_off_id: int = Field(foreign_key="tip_off.id", index=True)
+    side: str = Field(max_length=10)  # reporter | handler
+    kind: str = Field(max_length=20)  # supplement | reply | notice
+    text: str = Field(max_length=4000)
+    sealed_original: str | None = Field(default=None, max_length=20000)
+    author: str | None = Field(default=None, max_length=100)  # staff only; a reporter is never named
+    at: datetime
+
+
+class RegisterAnswer(ReportsModel, table=True):
+    """The register's (hazards service's) last answer to a question routing asks — which
+    departments handle a place and industry, what a credit code names — kept so that routing goes
+    on when the hazards service is briefly down."""
+
+    __tablename__ = "register_answer"
+
+    question: str = Field(primary_key=True, max_length=100)  # e.g. "resolve:330521:industry_trade"
+    answer: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # None: the register knows no such thing
+    fetched_at: datetime

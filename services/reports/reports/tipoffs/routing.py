@@ -1,0 +1,159 @@
+"""Who handles a tip-off, asked of the register (the hazards service) over HTTP.
+
+属地 + 行业: the place from the reported enterprise or the reporter's region code, the industry from
+the enterprise or the reporter's choice — 工贸 when nobody knows, so the 应急管理局, which answers
+12350, takes it. Answers are cached in the database: fresh ones save a call, older ones carry
+routing through an outage of the hazards service. A question the register cannot answer at all
+leaves the tip-off unrouted (still received, still counted) until the routing worker succeeds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from qingling.errors import FieldError, ValidationFailed
+from qingling.runtime import Runtime
+from reports.tipoffs.models import RegisterAnswer, TipOff
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_INDUSTRY = "industry_trade"
+HAZARDS = "/api/v1/hazards"
+ROUTING_INTERVAL_SECONDS = 60
+
+
+class RegisterUnavailable(Exception):
+    """The hazards service could not be asked and nothing usable is cached."""
+
+
+class NotInRegister(Exception):
+    """The register answered that it knows no such thing (unknown region, industry, enterprise)."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.field, self.detail = field, detail
+
+
+@dataclass(frozen=True)
+class Route:
+    lead_department_id: int
+    lead_department: str
+    lead_region_code: str
+    lead_kind: str
+    co_handlers: list[dict[str, Any]]
+
+
+async def ask(session: AsyncSession, runtime: Runtime, question: str, path: str, params: dict[str, str]) -> Any:
+    """The register's answer to ``GET {path}?{params}``: fresh from the cache, else from the hazards
+    service, else a stale cached one. ``None`` is an answer too: "no such thing" (a 404)."""
+    settings = runtime.settings
+    now = runtime.clock.now()
+    cached = await session.get(RegisterAnswer, question)
+    if cached is not None and now - cached.fetched_at < timedelta(seconds=settings.routing_cache_seconds):
+        return cached.answer
+    try:
+        response = await runtime.http.get(f"{settings.peer_url}{path}", params=params, auth=runtime.service_auth)
+    except httpx.HTTPError as exc:
+        response, failure = None, f"{type(exc).__name__}: {exc}"
+    else:
+        failure = f"HTTP {response.status_code}" if response.status_code >= 500 else None
+    if failure is not None:
+        if cached is not None and now - cached.fetched_at < timedelta(seconds=settings.routing_stale_seconds):
+            log.warning("register unavailable, using a cached answer", question=question, failure=failure)
+            return cached.answer
+        raise RegisterUnavailable(failure)
+    if response.status_code == 422 or (response.status_code == 404 and _code(response) != "no-responsible-department"):
+        problem = response.json()
+        raise NotInRegister(_field(problem), problem.get("detail") or problem.get("title", ""))
+    answer = response.json() if response.status_code == 200 else None
+    if cached is None:
+        session.add(RegisterAnswer(question=question, answer=answer, fetched_at=now))
+    else:
+        cached.answer, cached.fetched_at = answer, now
+    return answer
+
+
+def _code(response: httpx.Response) -> str | None:
+    try:
+        return response.json().get("code")
+    except ValueError:
+        return None
+
+
+def _field(problem: dict[str, Any]) -> str:
+    errors = problem.get("errors") or []
+    return errors[0].get("field", "region_code").lstrip("/") if errors else "region_code"
+
+
+async def enterprise(session: AsyncSession, runtime: Runtime, credit_code: str) -> dict[str, Any] | None:
+    """The registered enterprise with this credit code, or ``None``."""
+    page = await ask(
+        session, runtime, f"enterprise:{credit_code}", f"{HAZARDS}/enterprises", {"credit_code": credit_code}
+    )
+    items = (page or {}).get("items") or []
+    return items[0] if items else None
+
+
+async def resolve(session: AsyncSession, runtime: Runtime, region_code: str, industry: str) -> Route | None:
+    """The lead department and co-handlers for a place and industry; ``None`` if none is set up."""
+    answer = await ask(
+        session,
+        runtime,
+        f"resolve:{region_code}:{industry}",
+        f"{HAZARDS}/departments/resolve",
+        {"region_code": region_code, "industry": industry},
+    )
+    if answer is None:
+        return None
+    lead = answer["lead"]
+    return Route(
+        lead_department_id=lead["id"],
+        lead_department=lead["name"],
+        lead_region_code=lead["region_code"],
+        lead_kind=lead["kind"],
+        co_handlers=[
+            {"id": d["id"], "name": d["name"], "region_code": d["region_code"]} for d in answer["co_handlers"]
+        ],
+    )
+
+
+async def department_of(session: AsyncSession, runtime: Runtime, region_code: str, kind: str) -> Route | None:
+    """A caller's own department (for 提级办理), found by its place and kind."""
+    page = await ask(
+        session,
+        runtime,
+        f"department:{region_code}:{kind}",
+        f"{HAZARDS}/departments",
+        {"region_prefix": region_code, "kind": kind},
+    )
+    for department in (page or {}).get("items") or []:
+        if department["region_code"] == region_code and department["active"]:
+            return Route(department["id"], department["name"], region_code, kind, [])
+    return None
+
+
+def apply(tip_off: TipOff, route: Route | None) -> None:
+    tip_off.lead_department_id = route.lead_department_id if route else None
+    tip_off.lead_department = route.lead_department if route else None
+    tip_off.lead_region_code = route.lead_region_code if route else None
+    tip_off.lead_kind = route.lead_kind if route else None
+    tip_off.co_handlers = route.co_handlers if route else []
+
+
+async def route(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -> bool:
+    """Routes ``tip_off`` by its place and industry; False when the register cannot be reached."""
+    try:
+        apply(tip_off, await resolve(session, runtime, tip_off.region_code, tip_off.industry))
+    except RegisterUnavailable:
+        return False
+    return True
+
+
+def as_validation_error(exc: NotInRegister) -> ValidationFailed:
+    return ValidationFailed(exc.detail, errors=[FieldError(location="body", field=f"/{exc.field}", message=exc.detail)])

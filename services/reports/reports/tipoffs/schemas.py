@@ -1,0 +1,331 @@
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from qingling.credit_code import CreditCode
+from qingling.regions import RegionCode
+from qingling.schemas import Schema, Timestamp
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+IndustryCode = Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,32}$")]  # the register's catalogue decides
+MediaToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{20,43}$")]
+
+PRIVACY_NOTICE_VERSION = "2026-11"
+PRIVACY_NOTICE = (
+    "举报人信息保护告知：您的姓名、联系方式和原始举报内容将加密保存，只有经授权的保管人员在说明理由并留痕后才能查看；"
+    "不会告知被举报单位，未经您同意不会公开。转交办理部门和被举报单位的内容会去除可识别您身份的信息（包括照片中的拍摄设备、时间和位置）。"
+    "您可以匿名举报：请妥善保存回执码和查询密码，凭此查看办理进展、补充材料；匿名举报的查询密码遗失后无法找回。"
+)
+
+
+class Category(StrEnum):
+    MAJOR_HAZARD = "major_hazard"
+    GENERAL_HAZARD = "general_hazard"
+    ILLEGAL_ACT = "illegal_act"
+    CONCEALED_ACCIDENT = "concealed_accident"
+
+
+CATEGORY_TITLES = {
+    Category.MAJOR_HAZARD: "重大事故隐患",
+    Category.GENERAL_HAZARD: "一般事故隐患",
+    Category.ILLEGAL_ACT: "安全生产违法行为",
+    Category.CONCEALED_ACCIDENT: "瞒报、谎报生产安全事故",
+}
+HAZARD_CATEGORIES = frozenset({Category.MAJOR_HAZARD, Category.GENERAL_HAZARD})
+
+
+class PublicChannel(StrEnum):
+    MINIPROGRAM = "miniprogram"
+    H5 = "h5"
+
+
+class StaffChannel(StrEnum):
+    HOTLINE_12350 = "hotline_12350"
+    HOTLINE_12345 = "hotline_12345"
+    LETTER = "letter"
+    EMAIL = "email"
+    VISIT = "visit"
+
+
+class Consent(Schema):
+    """举报人已阅读并同意《举报人信息保护告知》（见 GET /api/v1/reports/privacy-notice）。"""
+
+    notice_version: str = Field(description="所阅读的告知版本")
+    agreed: Literal[True] = Field(description="须为 true")
+
+
+class Reporter(Schema):
+    """举报人身份与联系方式：加密保存，只有举报人信息保管人说明理由后可以查看。实名举报须同时提供姓名和手机号码。"""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=30)] | None = None
+    phone: Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")] | None = Field(
+        default=None, description="11 位手机号码"
+    )
+    id_number: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dX]$")] | None = Field(
+        default=None, description="居民身份证号码（可选）"
+    )
+
+    @property
+    def real_name(self) -> bool:
+        return bool(self.name and self.phone)
+
+
+class TipOffContent(Schema):
+    category: Category = Field(description="重大事故隐患、一般事故隐患、安全生产违法行为、瞒报谎报事故")
+    facts: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)] = Field(
+        description="举报的具体事实：时间、地点、单位、现象"
+    )
+    enterprise_code: CreditCode | None = Field(default=None, description="被举报单位的统一社会信用代码（知道时填）")
+    enterprise_name: Short | None = Field(default=None, description="被举报单位名称")
+    target: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+        default=None, description="不知道单位名称时，描述被举报的对象"
+    )
+    industry: IndustryCode | None = Field(
+        default=None, description="行业领域代码（见 /api/v1/hazards/industries）；不知道可不填，由应急管理部门受理"
+    )
+    region_code: RegionCode = Field(description="事发地行政区划代码（县级或乡镇）")
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    observed_at: Timestamp | None = Field(default=None, description="发现时间")
+    media: list[MediaToken] = Field(default_factory=list, max_length=9, description="先上传的照片、视频的令牌")
+    employee: bool = Field(default=False, description="举报人是否为被举报单位的从业人员")
+    reporter: Reporter | None = Field(default=None, description="不填即匿名举报")
+    consent: Consent
+
+    @model_validator(mode="after")
+    def _coordinates_in_pairs(self):
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("经度和纬度须同时提供")
+        return self
+
+
+class TipOffSubmission(TipOffContent):
+    """群众通过小程序或 H5 页面举报。"""
+
+    channel: PublicChannel = Field(description="miniprogram 微信小程序；h5 网页")
+
+
+class StaffSubmission(TipOffContent):
+    """接线员代来电群众录入（或登记来信、来访、电子邮件）。consent 表示已向举报人宣读告知并取得同意。"""
+
+    channel: StaffChannel
+    call_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = Field(
+        default=None, description="来电流水号或来信编号"
+    )
+    call_at: Timestamp | None = Field(default=None, description="来电时间")
+
+
+class TipOffReceipt(Schema):
+    """回执：回执码和查询密码只显示这一次，请举报人妥善保存。"""
+
+    receipt_code: str = Field(description="回执码")
+    secret: str = Field(description="查询密码：凭回执码和查询密码查看进展、补充材料；遗失后匿名举报无法找回")
+    state: str
+    state_title: str
+    routed_to: str | None = Field(description="承办部门；暂未确定时为空")
+    decision_due_at: Timestamp | None = Field(description="作出受理决定的期限")
+    received_at: Timestamp
+
+
+class Routing(Schema):
+    lead_department_id: int | None
+    lead_department: str | None
+    lead_region_code: str | None
+    co_handlers: list[dict]
+
+
+class TipOffRead(Schema):
+    """办理人员看到的举报：举报事实已去除可识别举报人身份的信息，不含举报人姓名和联系方式。"""
+
+    id: int
+    receipt_code: str
+    channel: str
+    category: Category
+    industry: str
+    enterprise_code: str | None
+    enterprise_name: str | None
+    target: str | None
+    region_code: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    observed_at: Timestamp | None
+    facts: str
+    real_name: bool = Field(description="是否实名（身份已密封）")
+    employee: bool
+    entered_by: str | None
+    call_reference: str | None
+    content_flag: str | None = Field(description="内容安全检查的提示")
+    lead_department_id: int | None
+    lead_department: str | None
+    lead_region_code: str | None
+    co_handlers: list[dict]
+    state: str
+    state_title: str
+    allowed_actions: list[str]
+    details: dict
+    duplicate_of: int | None
+    extended: bool
+    hazard_id: int | None
+    hazard_state: str | None
+    step: str | None
+    step_due_at: Timestamp | None
+    step_overdue: bool
+    received_at: Timestamp
+    updated_at: Timestamp
+    closed_at: Timestamp | None
+
+
+# ------------------------------------------------------------------------------ action payloads
+
+
+class Reason(Schema):
+    reason: Text = Field(description="理由（记入台账）")
+
+
+class Transfer(Schema):
+    industry: IndustryCode = Field(description="按此行业重新确定主办部门")
+    region_code: RegionCode | None = Field(default=None, description="事发地有误时更正")
+    reason: Text
+
+
+class RefusalGround(StrEnum):
+    DUPLICATE = "duplicate"
+    NO_TARGET_OR_FACTS = "no_target_or_facts"
+    OTHER_PROCEDURE = "other_procedure"
+    EMPLOYEE_WITHOUT_NAME = "employee_without_name"
+
+
+REFUSAL_GROUNDS = {
+    RefusalGround.DUPLICATE: "同一事项已经受理（重复举报）",
+    RefusalGround.NO_TARGET_OR_FACTS: "没有明确的被举报对象或具体事实",
+    RefusalGround.OTHER_PROCEDURE: "属于信访、行政复议、诉讼或政府信息公开等其他程序处理的事项",
+    RefusalGround.EMPLOYEE_WITHOUT_NAME: "从业人员举报本单位，未提供真实姓名和有效联系方式（应急〔2020〕69号）",
+}
+
+
+class Refusal(Schema):
+    ground: RefusalGround = Field(
+        description="不予受理的理由：" + "；".join(f"{g} {t}" for g, t in REFUSAL_GROUNDS.items())
+    )
+    duplicate_of: int | None = Field(default=None, description="重复举报时，已受理的同一事项的举报编号")
+    explanation: Text = Field(description="告知举报人的说明")
+
+
+class HandOver(Schema):
+    authority: Short = Field(description="移送的机关，如“德清县公安局”")
+    reason: Text = Field(description="告知举报人的移送理由")
+
+
+class ExtensionRequest(Schema):
+    days: int = Field(ge=1, le=30, description="延长的日数，最长 30 日")
+    reason: Text = Field(description="延期理由（告知举报人）")
+
+
+class Outcome(StrEnum):
+    TRUE = "true"
+    PARTLY_TRUE = "partly_true"
+    UNTRUE = "untrue"
+    UNVERIFIABLE = "unverifiable"
+
+
+OUTCOME_TITLES = {
+    Outcome.TRUE: "属实",
+    Outcome.PARTLY_TRUE: "部分属实",
+    Outcome.UNTRUE: "不属实",
+    Outcome.UNVERIFIABLE: "无法核实",
+}
+
+
+class MajorReport(Schema):
+    condition: Text = Field(description="隐患的现状及其产生原因")
+    harm: Text = Field(description="隐患的危害程度和整改难易程度分析")
+    plan: Text = Field(description="隐患的治理方案")
+
+
+class HazardFinding(Schema):
+    """核查属实的隐患：转为隐患服务中的一条隐患（来源：举报）。"""
+
+    enterprise_code: CreditCode | None = Field(default=None, description="被举报单位；举报时未填的须在此填写")
+    title: Short
+    description: Text = Field(description="经核查的隐患情况（不要写入举报人信息）")
+    grade: Literal["general", "major"]
+    basis_standard: str | None = Field(default=None, max_length=20, description="判定标准，重大隐患必填")
+    basis_clause: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] | None = None
+    tags: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,32}$")]] = Field(default_factory=list)
+    report: MajorReport | None = Field(default=None, description="重大隐患报告，重大隐患必填")
+
+    @model_validator(mode="after")
+    def _major_needs_basis(self):
+        if self.grade == "major":
+            missing = [n for n in ("basis_standard", "basis_clause", "report") if getattr(self, n) is None]
+            if missing:
+                raise ValueError(f"重大隐患须填写：{'、'.join(missing)}")
+        return self
+
+
+class IllegalActFinding(Schema):
+    case_no: Short = Field(description="立案编号")
+    fine_yuan: int = Field(ge=0, description="罚款金额（元）")
+
+
+class Finding(Schema):
+    outcome: Outcome = Field(description="true 属实；partly_true 部分属实；untrue 不属实；unverifiable 无法核实")
+    findings: Text = Field(description="核查情况（书面）")
+    hazard: HazardFinding | None = Field(default=None, description="属实或部分属实的隐患，须填写")
+    illegal_act: IllegalActFinding | None = Field(default=None, description="属实的违法行为：立案编号与罚款")
+
+
+class Reply(Schema):
+    message: Text = Field(description="答复举报人的内容：核查结论、简要情况、处理决定、奖励资格")
+
+
+# ------------------------------------------------------------------------------ the reporter's view
+
+
+class MessageRead(Schema):
+    side: Literal["reporter", "handler"]
+    kind: str
+    text: str
+    at: Timestamp
+
+
+class ReporterView(Schema):
+    """举报人凭回执码看到的办理进展：不含办理人员个人信息。"""
+
+    receipt_code: str
+    category: Category
+    state: str
+    state_title: str
+    received_at: Timestamp
+    step: str | None
+    step_due_at: Timestamp | None
+    step_overdue: bool
+    outcome: str | None = Field(description="核查结论")
+    hazard_state: str | None = Field(description="转为隐患后的整改进展")
+    messages: list[MessageRead] = Field(description="每一步的告知、答复和您补充的材料")
+
+
+class Supplement(Schema):
+    text: Text = Field(description="补充的情况")
+    media: list[MediaToken] = Field(default_factory=list, max_length=9)
+
+
+class RevealRequest(Schema):
+    reason: Text = Field(description="查看举报人身份的理由（记入台账）")
+
+
+class RevealedReporter(Schema):
+    """举报人身份与原始举报内容（仅举报人信息保管人可见，每次查看均留痕）。"""
+
+    tip_off_id: int
+    name: str | None
+    phone: str | None
+    id_number: str | None
+    subject: str | None = Field(description="小程序用户的内部编号（不是 openid）")
+    facts: str = Field(description="原始举报内容")
+    supplements: list[str] = Field(description="举报人补充材料的原文")
+    revealed_at: Timestamp

@@ -1,0 +1,735 @@
+"""Tip-offs: received from the public, routed, decided, verified, turned into hazards when true,
+answered — every step on the tip-off's audit trail, told to the reporter, and published to notify."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from qingling import audit
+from qingling.auth.principal import Principal
+from qingling.auth.roles import STAFF_ROLES, Role
+from qingling.calendar import WorkingCalendar, is_overdue
+from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
+from qingling.events import EventEnvelope
+from qingling.hazard_events import HazardChanged
+from qingling.holidays import working_calendar
+from qingling.lifecycle import Transition
+from qingling.outbox import emit
+from qingling.pagination import PageParams, fetch_page
+from qingling.regions import Level, is_above
+from qingling.runtime import Runtime
+from qingling.sealing import keyed_hash
+from qingling.tipoff_events import TipOffChanged, TipOffVerified
+from reports.calendar import HolidayArrangement
+from reports.media.models import TipOffMedia
+from reports.receipts import service as receipts
+from reports.tipoffs import routing, schemas
+from reports.tipoffs.lifecycle import (
+    DECISION_LIMIT,
+    REPORTER_NOTICES,
+    TIMED_STATES,
+    TIP_OFF_LIFECYCLE,
+    VERIFICATION_LIMIT,
+)
+from reports.tipoffs.models import SealedReporter, TipOff, TipOffAudit, TipOffMessage
+from reports.tipoffs.redaction import redact
+
+log = structlog.get_logger(__name__)
+
+SUBSCRIBERS = ("notify",)  # deadline board and reminders
+REPORTER = Principal(subject="reporter")  # the trail never names who reported
+ACCEPTED_STATES = frozenset({"verifying", "extension_requested", "concluded", "replied", "closed"})
+
+
+class TipOffNotFound(NotFound):
+    code, title = "tip-off-not-found", "举报不存在或不在您的管辖范围内"
+
+
+class NoticeNotRead(ValidationFailed):
+    code, title = "privacy-notice-not-agreed", "请先阅读并同意最新的《举报人信息保护告知》"
+
+
+class LeadDepartmentOnly(Forbidden):
+    code, title = "lead-department-only", "只有主办部门才能进行此操作"
+
+
+class LevelAboveOnly(Forbidden):
+    code, title = "level-above-only", "须由主办部门的上一级部门决定"
+
+
+class TakeOverNotAllowed(Forbidden):
+    code, title = "take-over-not-allowed", "只有市级及以上部门可以提级办理本辖区的举报"
+
+
+class RefusalGroundNotApplicable(ValidationFailed):
+    code, title = "refusal-ground-not-applicable", "所选的不予受理理由不适用于这件举报"
+
+
+class AlreadyExtended(Conflict):
+    code, title = "already-extended", "核查期限只能延长一次"
+
+
+class FindingIncomplete(ValidationFailed):
+    code, title = "finding-incomplete", "核查结论不完整"
+
+
+class RegisterDown(ServiceUnavailable):
+    code, title = "register-unavailable", "暂时无法查询企业和部门名录，请稍后重试"
+
+
+class TipOffClosed(Conflict):
+    code, title = "tip-off-closed", "举报已办结，不能再补充材料"
+
+
+# ------------------------------------------------------------------------------------------ intake
+
+
+@dataclass(frozen=True)
+class Received:
+    tip_off: TipOff
+    secret: str  # shown once, in the receipt; only its HMAC is kept
+
+
+async def receive(
+    session: AsyncSession,
+    runtime: Runtime,
+    caller: Principal | None,
+    body: schemas.TipOffSubmission | schemas.StaffSubmission,
+    now: datetime,
+) -> Received:
+    """Takes a tip-off in: checked whole (422 naming every bad field, nothing stored), routed,
+    the reporter's identity and words sealed, a receipt issued."""
+    if body.consent.notice_version != schemas.PRIVACY_NOTICE_VERSION:
+        raise NoticeNotRead(
+            f"告知已更新为 {schemas.PRIVACY_NOTICE_VERSION} 版，请重新阅读并同意",
+            errors=[FieldError(location="body", field="/consent/notice_version", message="不是最新版本")],
+        )
+    media = await _unattached_media(session, body.media)
+    region_code, industry = body.region_code, body.industry or routing.DEFAULT_INDUSTRY
+    enterprise = None
+    try:
+        if body.enterprise_code:
+            enterprise = await routing.enterprise(session, runtime, body.enterprise_code)
+        if enterprise is not None:
+            region_code, industry = enterprise["region_code"], body.industry or enterprise["industry"]
+        route = await routing.resolve(session, runtime, region_code, industry)
+        routed = True
+    except routing.NotInRegister as exc:
+        raise routing.as_validation_error(exc) from None
+    except routing.RegisterUnavailable:
+        route, routed = None, False  # received all the same; the routing worker finishes the job
+
+    reporter = body.reporter or schemas.Reporter()
+    known = [reporter.name, reporter.phone, reporter.id_number]
+    facts = redact(body.facts, known)
+    verdict = await runtime.adapters.content_check.check(facts)
+    code = await _unused_receipt_code(session)
+    secret = receipts.new_secret()
+    calendar = await working_calendar(session, HolidayArrangement)
+    signed_in = caller is not None and caller.has(Role.MINIPROGRAM_USER)
+    tip_off = TipOff(
+        receipt_code=code,
+        secret_hash=receipts.secret_hash(runtime, secret),
+        channel=body.channel,
+        category=body.category,
+        industry=industry,
+        enterprise_code=body.enterprise_code,
+        enterprise_name=(enterprise or {}).get("name") or body.enterprise_name,
+        target=redact(body.target, known) if body.target else None,
+        address=redact(body.address, known) if body.address else None,
+        latitude=body.latitude,
+        longitude=body.longitude,
+        region_code=region_code,
+        observed_at=body.observed_at,
+        facts=facts,
+        real_name=reporter.real_name,
+        employee=body.employee,
+        reporter_key=keyed_hash(runtime.adapters.hash_key, caller.subject) if signed_in else None,
+        entered_by=caller.subject if isinstance(body, schemas.StaffSubmission) else None,
+        call_reference=getattr(body, "call_reference", None),
+        call_at=getattr(body, "call_at", None),
+        content_flag=verdict.reason if verdict.flagged else None,
+        state=TIP_OFF_LIFECYCLE.initial,
+        step=DECISION_LIMIT.what,
+        step_due_at=calendar.deadline(now, DECISION_LIMIT.amount, DECISION_LIMIT.unit).due_at,
+        received_at=now,
+        updated_at=now,
+    )
+    routing.apply(tip_off, route)
+    session.add(tip_off)
+    await session.flush()
+    sealed = {**reporter.model_dump(), "subject": caller.subject if signed_in else None, "facts": body.facts}
+    session.add(_sealed(runtime, tip_off.id, sealed))
+    for item in media:
+        item.tip_off_id, item.attached_at = tip_off.id, now
+    actor = caller if isinstance(body, schemas.StaffSubmission) else REPORTER
+    payload = {
+        "channel": body.channel,
+        "category": body.category,
+        "real_name": tip_off.real_name,
+        "media": len(media),
+        "routed_to": tip_off.lead_department,
+        "routing_pending": not routed,
+    }
+    _tell_reporter(session, tip_off, "receive", now)
+    record_change(session, tip_off, "receive", actor, now, payload)
+    return Received(tip_off, secret)
+
+
+def receipt(received: Received) -> schemas.TipOffReceipt:
+    tip_off = received.tip_off
+    return schemas.TipOffReceipt(
+        receipt_code=tip_off.receipt_code,
+        secret=received.secret,
+        state=tip_off.state,
+        state_title=TIP_OFF_LIFECYCLE.states[tip_off.state],
+        routed_to=tip_off.lead_department,
+        decision_due_at=tip_off.step_due_at,
+        received_at=tip_off.received_at,
+    )
+
+
+async def _unattached_media(session: AsyncSession, tokens: list[str]) -> list[TipOffMedia]:
+    if not tokens:
+        return []
+    rows = (await session.execute(select(TipOffMedia).where(TipOffMedia.token.in_(tokens)))).scalars()
+    found = {row.token: row for row in rows if row.tip_off_id is None and row.side == "reporter"}
+    errors = [
+        FieldError(location="body", field=f"/media/{i}", message="没有这个上传的文件，或它已用于其他举报")
+        for i, token in enumerate(tokens)
+        if token not in found
+    ]
+    if errors:
+        raise ValidationFailed("有照片或视频找不到，请重新上传", errors=errors)
+    return list(found.values())
+
+
+async def _unused_receipt_code(session: AsyncSession) -> str:
+    while True:  # 32^10 codes: a repeat is astronomically rare, but never issued twice
+        code = receipts.new_code()
+        if (await session.execute(select(TipOff.id).where(TipOff.receipt_code == code))).first() is None:
+            return code
+
+
+def _sealed(runtime: Runtime, tip_off_id: int, values: dict[str, Any]) -> SealedReporter:
+    sealer = runtime.adapters.sealer
+    plaintext = json.dumps(values, ensure_ascii=False)
+    return SealedReporter(tip_off_id=tip_off_id, sealed=sealer.seal(plaintext, f"tip_off:{tip_off_id}"))
+
+
+# --------------------------------------------------------------------------------------- reading
+
+
+def visible(caller: Principal) -> Any:
+    """Staff see the tip-offs of their jurisdiction; nobody else sees any (least of all the
+    reported enterprise)."""
+    if caller.has(*STAFF_ROLES) and caller.jurisdiction:
+        return TipOff.region_code.startswith(caller.jurisdiction)
+    return TipOff.id.is_(None)
+
+
+async def get(session: AsyncSession, caller: Principal, tip_off_id: int, *, for_update: bool = False) -> TipOff:
+    query = select(TipOff).where(TipOff.id == tip_off_id, visible(caller))
+    tip_off = (await session.execute(query.with_for_update() if for_update else query)).scalar_one_or_none()
+    if tip_off is None:
+        raise TipOffNotFound()
+    return tip_off
+
+
+async def page(
+    session: AsyncSession,
+    caller: Principal,
+    params: PageParams,
+    now: datetime,
+    *,
+    state: str | None = None,
+    category: str | None = None,
+    lead_department_id: int | None = None,
+    mine: bool = False,
+    step_overdue: bool | None = None,
+) -> list[TipOff]:
+    query = select(TipOff).where(visible(caller))
+    if state:
+        query = query.where(TipOff.state == state)
+    if category:
+        query = query.where(TipOff.category == category)
+    if lead_department_id is not None:
+        query = query.where(TipOff.lead_department_id == lead_department_id)
+    if mine:
+        query = query.where(TipOff.lead_region_code == caller.region_code, TipOff.lead_kind == caller.department)
+    if step_overdue is not None:
+        late = TipOff.step_due_at < now.replace(microsecond=0)
+        query = query.where(late if step_overdue else ~late | TipOff.step_due_at.is_(None))
+    return await fetch_page(session, query, TipOff.id, params)
+
+
+def to_read(tip_off: TipOff, now: datetime) -> schemas.TipOffRead:
+    return schemas.TipOffRead.model_validate(
+        {
+            **tip_off.model_dump(),
+            "state_title": TIP_OFF_LIFECYCLE.states[tip_off.state],
+            "allowed_actions": [t.action for t in TIP_OFF_LIFECYCLE.allowed(tip_off.state)],
+            "step_overdue": _step_overdue(tip_off, now),
+        }
+    )
+
+
+def _step_overdue(tip_off: TipOff, now: datetime) -> bool:
+    return tip_off.step_due_at is not None and is_overdue(now, tip_off.step_due_at)
+
+
+async def history(session: AsyncSession, caller: Principal, tip_off_id: int) -> list[TipOffAudit]:
+    await get(session, caller, tip_off_id)
+    query = select(TipOffAudit).where(TipOffAudit.subject_id == tip_off_id).order_by(TipOffAudit.seq)
+    return list((await session.execute(query)).scalars())
+
+
+async def verify(session: AsyncSession, caller: Principal, tip_off_id: int) -> audit.Verification:
+    tip_off = await get(session, caller, tip_off_id)
+    return audit.verify(await history(session, caller, tip_off_id), tip_off.head)
+
+
+# --------------------------------------------------------------------------------- the reporter
+
+
+async def reporter_view(session: AsyncSession, tip_off_id: int, now: datetime) -> schemas.ReporterView:
+    tip_off = await session.get(TipOff, tip_off_id)
+    query = select(TipOffMessage).where(TipOffMessage.tip_off_id == tip_off_id).order_by(TipOffMessage.id)
+    messages = [schemas.MessageRead.model_validate(m) for m in (await session.execute(query)).scalars()]
+    finding = tip_off.details.get("finding")
+    return schemas.ReporterView(
+        receipt_code=tip_off.receipt_code,
+        category=tip_off.category,
+        state=tip_off.state,
+        state_title=TIP_OFF_LIFECYCLE.states[tip_off.state],
+        received_at=tip_off.received_at,
+        step=tip_off.step,
+        step_due_at=tip_off.step_due_at,
+        step_overdue=_step_overdue(tip_off, now),
+        outcome=schemas.OUTCOME_TITLES[schemas.Outcome(finding["outcome"])] if finding else None,
+        hazard_state=tip_off.hazard_state,
+        messages=messages,
+    )
+
+
+async def supplement(
+    session: AsyncSession, runtime: Runtime, tip_off_id: int, body: schemas.Supplement, now: datetime
+) -> schemas.ReporterView:
+    """The reporter adds to their tip-off: the handlers read it redacted, the original is sealed."""
+    tip_off = await session.get(TipOff, tip_off_id, with_for_update=True)
+    if tip_off.state in TIP_OFF_LIFECYCLE.final:
+        raise TipOffClosed(f"举报{TIP_OFF_LIFECYCLE.states[tip_off.state]}，如有新情况请重新举报")
+    media = await _unattached_media(session, body.media)
+    known = await _reporter_details(runtime, session, tip_off)
+    sealer = runtime.adapters.sealer
+    session.add(
+        TipOffMessage(
+            tip_off_id=tip_off.id,
+            side="reporter",
+            kind="supplement",
+            text=redact(body.text, known),
+            sealed_original=sealer.seal(body.text, f"tip_off:{tip_off.id}"),
+            at=now,
+        )
+    )
+    for item in media:
+        item.tip_off_id, item.attached_at = tip_off.id, now
+    tip_off.updated_at = now
+    record_change(session, tip_off, "supplement", REPORTER, now, {"media": len(media)})
+    return await reporter_view(session, tip_off.id, now)
+
+
+async def _reporter_details(runtime: Runtime, session: AsyncSession, tip_off: TipOff) -> list[str | None]:
+    sealed = _unseal(runtime, await session.get(SealedReporter, tip_off.id))
+    return [sealed.get("name"), sealed.get("phone"), sealed.get("id_number")]
+
+
+def _unseal(runtime: Runtime, sealed: SealedReporter) -> dict[str, Any]:
+    return json.loads(runtime.adapters.sealer.unseal(sealed.sealed, f"tip_off:{sealed.tip_off_id}"))
+
+
+async def mine(session: AsyncSession, runtime: Runtime, caller: Principal, now: datetime) -> list[schemas.ReporterView]:
+    """A signed-in mini-program user's own tip-offs — how a real-name reporter who lost a secret
+    still follows them."""
+    key = keyed_hash(runtime.adapters.hash_key, caller.subject)
+    ids = (await session.execute(select(TipOff.id).where(TipOff.reporter_key == key).order_by(TipOff.id))).scalars()
+    return [await reporter_view(session, tip_off_id, now) for tip_off_id in list(ids)]
+
+
+# ---------------------------------------------------------------------------------- the custodian
+
+
+async def reveal(
+    session: AsyncSession, runtime: Runtime, caller: Principal, tip_off_id: int, reason: str, now: datetime
+) -> schemas.RevealedReporter:
+    """Opens the seal for a custodian of the tip-off's region, for a stated reason, on the record."""
+    tip_off = await get(session, caller, tip_off_id, for_update=True)
+    sealed = _unseal(runtime, await session.get(SealedReporter, tip_off.id))
+    query = select(TipOffMessage.sealed_original).where(
+        TipOffMessage.tip_off_id == tip_off.id, TipOffMessage.sealed_original.is_not(None)
+    )
+    originals = [
+        runtime.adapters.sealer.unseal(value, f"tip_off:{tip_off.id}")
+        for value in (await session.execute(query)).scalars()
+    ]
+    record_change(session, tip_off, "reveal_reporter", caller, now, {"reason": reason}, publish=False)
+    return schemas.RevealedReporter(
+        tip_off_id=tip_off.id,
+        name=sealed.get("name"),
+        phone=sealed.get("phone"),
+        id_number=sealed.get("id_number"),
+        subject=sealed.get("subject"),
+        facts=sealed["facts"],
+        supplements=originals,
+        revealed_at=now,
+    )
+
+
+# ------------------------------------------------------------------------------------------ actions
+
+
+@dataclass
+class Step:
+    session: AsyncSession
+    runtime: Runtime
+    tip_off: TipOff
+    caller: Principal
+    payload: Any
+    now: datetime
+    calendar: WorkingCalendar
+    notice: str = ""  # the handler's words added to what the reporter is told
+
+
+Effect = Callable[[Step], Awaitable[dict[str, Any] | None]]
+
+
+async def act(
+    session: AsyncSession,
+    runtime: Runtime,
+    caller: Principal,
+    tip_off_id: int,
+    transition: Transition,
+    payload: BaseModel | None,
+    now: datetime,
+) -> TipOff:
+    """Fires one action of the lifecycle: checks state, role and scope, applies its effect, moves
+    the state and its time limit, tells the reporter, and appends to the trail."""
+    tip_off = await get(session, caller, tip_off_id, for_update=True)
+    transition = TIP_OFF_LIFECYCLE.check(tip_off.state, transition.action, caller)
+    step = Step(session, runtime, tip_off, caller, payload, now, await working_calendar(session, HolidayArrangement))
+    extra = await EFFECTS[transition.action](step) if transition.action in EFFECTS else None
+    before = tip_off.state
+    tip_off.state = transition.next_state(before)
+    if transition.limit is not None:
+        due = step.calendar.deadline(now, transition.limit.amount, transition.limit.unit)
+        tip_off.step, tip_off.step_due_at = transition.limit.what, due.due_at
+    elif tip_off.state not in TIMED_STATES:
+        tip_off.step, tip_off.step_due_at = None, None
+    if tip_off.state in TIP_OFF_LIFECYCLE.final:
+        tip_off.closed_at = now
+    tip_off.updated_at = now
+    body = payload.model_dump(mode="json") if payload is not None else {}
+    _tell_reporter(session, tip_off, transition.action, now, step.notice)
+    record_change(
+        session, tip_off, transition.action, caller, now, {"from": before, "to": tip_off.state, **body, **(extra or {})}
+    )
+    return tip_off
+
+
+def record_change(
+    session: AsyncSession,
+    tip_off: TipOff,
+    action: str,
+    caller: Principal,
+    now: datetime,
+    payload: dict[str, Any],
+    *,
+    publish: bool = True,
+) -> None:
+    """Appends to the tip-off's trail and publishes its new state, in the change's transaction."""
+    entry = audit.trail_entry(
+        TipOffAudit, tip_off.id, tip_off.head, action=action, actor=caller, at=now, payload=payload,
+        reason=payload.get("reason") or payload.get("explanation"),
+    )  # fmt: skip
+    session.add(entry)
+    tip_off.audit_seq, tip_off.audit_head = entry.seq, entry.hash
+    if publish:
+        emit(session, _changed(tip_off, action, payload.get("from")), subject=f"tip_off/{tip_off.id}", to=SUBSCRIBERS)
+
+
+def _changed(tip_off: TipOff, action: str, previous_state: str | None) -> TipOffChanged:
+    return TipOffChanged(
+        tip_off_id=tip_off.id,
+        seq=tip_off.audit_seq,
+        action=action,
+        state=tip_off.state,
+        previous_state=previous_state,
+        receipt_code=tip_off.receipt_code,
+        category=tip_off.category,
+        region_code=tip_off.region_code,
+        lead_department_id=tip_off.lead_department_id,
+        lead_region_code=tip_off.lead_region_code,
+        step=tip_off.step,
+        step_due_at=tip_off.step_due_at,
+        hazard_id=tip_off.hazard_id,
+        closed=tip_off.state in TIP_OFF_LIFECYCLE.final,
+    )
+
+
+def _tell_reporter(session: AsyncSession, tip_off: TipOff, action: str, now: datetime, words: str = "") -> None:
+    if action not in REPORTER_NOTICES:
+        return
+    text = REPORTER_NOTICES[action] + words
+    kind = "reply" if action == "reply" else "notice"
+    session.add(TipOffMessage(tip_off_id=tip_off.id, side="handler", kind=kind, text=text, at=now))
+
+
+def _in_lead_department(caller: Principal, tip_off: TipOff) -> bool:
+    return (
+        tip_off.lead_region_code is not None
+        and caller.region_code == tip_off.lead_region_code
+        and caller.department == tip_off.lead_kind
+    )
+
+
+def _require_lead(step: Step) -> None:
+    if not _in_lead_department(step.caller, step.tip_off):
+        lead = step.tip_off.lead_department or "（尚未确定主办部门）"
+        raise LeadDepartmentOnly(f"这件举报由{lead}主办")
+
+
+def _require_level_above(step: Step) -> None:
+    lead_region = step.tip_off.lead_region_code
+    if not (step.caller.region_code and lead_region and is_above(step.caller.region_code, lead_region)):
+        raise LevelAboveOnly(f"这件举报由{step.tip_off.lead_department}主办，须由其上一级部门决定")
+
+
+async def _sign(step: Step) -> dict[str, Any]:
+    _require_lead(step)
+    return {"department": step.tip_off.lead_department}
+
+
+async def _transfer(step: Step) -> dict[str, Any]:
+    tip_off, body = step.tip_off, step.payload
+    if not (_in_lead_department(step.caller, tip_off) or step.caller.covers(tip_off.region_code)):
+        raise LeadDepartmentOnly("只有主办部门或辖区的上级部门可以转办")
+    region_code = body.region_code or tip_off.region_code
+    try:
+        route = await routing.resolve(step.session, step.runtime, region_code, body.industry)
+    except routing.NotInRegister as exc:
+        raise routing.as_validation_error(exc) from None
+    except routing.RegisterUnavailable:
+        raise RegisterDown() from None
+    if route is None:
+        raise ValidationFailed.for_field("industry", "该地区及其上级没有监管这一行业的部门")
+    previous = tip_off.lead_department
+    tip_off.region_code, tip_off.industry = region_code, body.industry
+    routing.apply(tip_off, route)
+    return {"from_department": previous, "to_department": route.lead_department}
+
+
+async def _take_over(step: Step) -> dict[str, Any]:
+    caller, tip_off = step.caller, step.tip_off
+    if caller.level not in (Level.PROVINCE, Level.CITY) or not caller.covers(tip_off.region_code):
+        raise TakeOverNotAllowed()
+    try:
+        route = await routing.department_of(step.session, step.runtime, caller.region_code, caller.department or "")
+    except routing.RegisterUnavailable:
+        raise RegisterDown() from None
+    if route is None:
+        raise TakeOverNotAllowed("名录中没有您所在的部门，请联系管理员")
+    previous = tip_off.lead_department
+    routing.apply(tip_off, route)
+    return {"from_department": previous, "to_department": route.lead_department}
+
+
+async def _accept(step: Step) -> dict[str, Any]:
+    _require_lead(step)
+    step.tip_off.details = {**step.tip_off.details, "accepted_at": step.now.isoformat()}
+    return {"department": step.tip_off.lead_department}
+
+
+async def _refuse(step: Step) -> dict[str, Any]:
+    _require_lead(step)
+    tip_off, body = step.tip_off, step.payload
+    ground = schemas.RefusalGround(body.ground)
+    if ground is schemas.RefusalGround.EMPLOYEE_WITHOUT_NAME and not (tip_off.employee and not tip_off.real_name):
+        raise RefusalGroundNotApplicable(
+            "举报人不是被举报单位的从业人员，或已提供真实姓名和联系方式，不能以此理由不予受理",
+            errors=[FieldError(location="body", field="/ground", message="不适用")],
+        )
+    if ground is schemas.RefusalGround.DUPLICATE:
+        original = None
+        if body.duplicate_of is not None and body.duplicate_of != tip_off.id:
+            original = (
+                await step.session.execute(select(TipOff).where(TipOff.id == body.duplicate_of, visible(step.caller)))
+            ).scalar_one_or_none()
+        if original is None or original.state not in ACCEPTED_STATES:
+            raise RefusalGroundNotApplicable(
+                "重复举报须指明已受理的同一事项",
+                errors=[FieldError(location="body", field="/duplicate_of", message="须为已受理的另一件举报的编号")],
+            )
+        tip_off.duplicate_of = original.id
+    step.notice = f"理由：{schemas.REFUSAL_GROUNDS[ground]}。{body.explanation}"
+    tip_off.details = {**tip_off.details, "refusal": {"ground": ground, "explanation": body.explanation}}
+    return {"ground_title": schemas.REFUSAL_GROUNDS[ground]}
+
+
+async def _hand_over(step: Step) -> None:
+    _require_lead(step)
+    body = step.payload
+    step.notice = f"移送机关：{body.authority}。{body.reason}"
+    step.tip_off.details = {**step.tip_off.details, "handed_over": {"authority": body.authority, "reason": body.reason}}
+
+
+async def _request_extension(step: Step) -> None:
+    _require_lead(step)
+    if step.tip_off.extended:
+        raise AlreadyExtended()
+    request = {"days": step.payload.days, "reason": step.payload.reason, "requested_at": step.now.isoformat()}
+    step.tip_off.details = {**step.tip_off.details, "extension": request}
+
+
+async def _grant_extension(step: Step) -> dict[str, Any]:
+    _require_level_above(step)
+    tip_off = step.tip_off
+    extension = tip_off.details["extension"]
+    accepted_at = datetime.fromisoformat(tip_off.details["accepted_at"])
+    total = VERIFICATION_LIMIT.amount + extension["days"]
+    due = step.calendar.deadline(accepted_at, total, VERIFICATION_LIMIT.unit)
+    tip_off.extended, tip_off.step_due_at = True, due.due_at
+    step.notice = f"延长 {extension['days']} 日，理由：{extension['reason']}"
+    tip_off.details = {**tip_off.details, "extension": {**extension, "granted_by": step.caller.subject}}
+    return {"days": extension["days"], "verification_due_at": due.due_at.isoformat()}
+
+
+async def _refuse_extension(step: Step) -> None:
+    _require_level_above(step)
+    extension = {**step.tip_off.details["extension"], "refused_by": step.caller.subject}
+    step.tip_off.details = {**step.tip_off.details, "extension": extension}
+
+
+async def _conclude(step: Step) -> dict[str, Any]:
+    _require_lead(step)
+    tip_off, finding = step.tip_off, step.payload
+    true = finding.outcome in (schemas.Outcome.TRUE, schemas.Outcome.PARTLY_TRUE)
+    about_hazard = schemas.Category(tip_off.category) in schemas.HAZARD_CATEGORIES
+    errors = []
+    if true and about_hazard and finding.hazard is None:
+        errors.append(
+            FieldError(location="body", field="/hazard", message="属实的隐患举报须填写隐患，以转为隐患督促整改")
+        )
+    if not true and finding.hazard is not None:
+        errors.append(FieldError(location="body", field="/hazard", message="不属实或无法核实的举报不能转为隐患"))
+    enterprise_code = (finding.hazard.enterprise_code if finding.hazard else None) or tip_off.enterprise_code
+    if finding.hazard is not None and enterprise_code is None:
+        errors.append(
+            FieldError(location="body", field="/hazard/enterprise_code", message="须填写被举报单位的统一社会信用代码")
+        )
+    if errors:
+        raise FindingIncomplete("核查结论不完整", errors=errors)
+    step.tip_off.details = {**tip_off.details, "finding": finding.model_dump(mode="json")}
+    step.notice = f"核查结论：{schemas.OUTCOME_TITLES[finding.outcome]}。"
+    if finding.hazard is None:
+        return {}
+    hazard = finding.hazard
+    event = TipOffVerified(
+        tip_off_id=tip_off.id,
+        enterprise_code=enterprise_code,
+        title=hazard.title,
+        description=redact(hazard.description, await _reporter_details(step.runtime, step.session, tip_off)),
+        grade=hazard.grade,
+        basis_standard=hazard.basis_standard,
+        basis_clause=hazard.basis_clause,
+        tags=hazard.tags,
+        found_at=step.now,
+        verified_by=tip_off.lead_department or "",
+        report=hazard.report.model_dump() if hazard.report else None,
+    )
+    emit(step.session, event, subject=f"tip_off/{tip_off.id}", to=("hazards",))
+    tip_off.enterprise_code = enterprise_code
+    return {"converted_to_hazard": True}
+
+
+async def _reply(step: Step) -> None:
+    _require_lead(step)
+    step.notice = step.payload.message
+    step.tip_off.details = {**step.tip_off.details, "replied_at": step.now.isoformat()}
+
+
+async def _close(step: Step) -> None:
+    _require_lead(step)
+
+
+EFFECTS: dict[str, Effect] = {
+    "sign": _sign,
+    "transfer": _transfer,
+    "take_over": _take_over,
+    "accept": _accept,
+    "refuse": _refuse,
+    "hand_over": _hand_over,
+    "request_extension": _request_extension,
+    "grant_extension": _grant_extension,
+    "refuse_extension": _refuse_extension,
+    "conclude": _conclude,
+    "reply": _reply,
+    "close": _close,
+}
+assert set(EFFECTS) == {t.action for t in TIP_OFF_LIFECYCLE.transitions}, "every action has its effect"
+
+
+# ------------------------------------------------------------------------------- from other services
+
+
+async def on_hazard_changed(session: AsyncSession, data: HazardChanged, envelope: EventEnvelope) -> None:
+    """Mirrors the hazard a tip-off became, for the reporter; tells them when it is linked and
+    when it is struck off."""
+    if not (data.source_ref or "").startswith("tip_off:"):
+        return
+    tip_off = await session.get(TipOff, int(data.source_ref.removeprefix("tip_off:")), with_for_update=True)
+    if tip_off is None or tip_off.hazard_seq >= data.seq:
+        return  # not ours, or a late, older picture of the hazard
+    first = tip_off.hazard_id is None
+    tip_off.hazard_id, tip_off.hazard_state, tip_off.hazard_seq = data.hazard_id, data.state_title, data.seq
+    at = envelope.occurred_at
+    if first:
+        text = "您举报的隐患已列入隐患清单，督促被举报单位限期整改。"
+        session.add(TipOffMessage(tip_off_id=tip_off.id, side="handler", kind="notice", text=text, at=at))
+    if data.closed and data.state == "closed":
+        text = "您举报的隐患已整改完毕，经复核销号。"
+        session.add(TipOffMessage(tip_off_id=tip_off.id, side="handler", kind="notice", text=text, at=at))
+    record_change(session, tip_off, "hazard_update", Principal(subject=f"service:{envelope.source}"), at,
+                  {"hazard_id": data.hazard_id, "hazard_state": data.state})  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ workers
+
+
+async def route_pending(runtime: Runtime) -> None:
+    """Worker: routes tip-offs received while the register could not be asked."""
+    while True:
+        try:
+            async with runtime.unit_of_work() as session:
+                query = select(TipOff).where(TipOff.lead_department_id.is_(None), TipOff.state == "received")
+                pending = (await session.execute(query.limit(100).with_for_update(skip_locked=True))).scalars().all()
+                now = runtime.clock.now()
+                for tip_off in pending:
+                    if not await routing.route(session, runtime, tip_off):
+                        break
+                    if tip_off.lead_department_id is not None:
+                        tip_off.updated_at = now
+                        record_change(session, tip_off, "route", Principal(subject=f"service:{runtime.service.name}"),
+                                      now, {"routed_to": tip_off.lead_department})  # fmt: skip
+        except Exception:  # a database hiccup must not end the worker
+            log.exception("routing pass failed")
+        await asyncio.sleep(routing.ROUTING_INTERVAL_SECONDS)

@@ -1,0 +1,166 @@
+"""A tip-off from the public, through every service over HTTP: received and routed to the right
+department, signed for, accepted, verified as true, turned into exactly one hazard — while the
+reporter, holding only a receipt code and a secret, sees each step."""
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from qingling.clock import SHANGHAI
+
+pytestmark = pytest.mark.asyncio
+
+MONDAY = datetime(2024, 9, 2, 9, 0, tzinfo=SHANGHAI)
+ENTERPRISE = "91330521MA2B3C4D5Q"  # a registered 工贸 enterprise in 德清县
+TIP_OFFS = "/api/v1/reports/tip-offs"
+
+
+async def consent(system) -> dict:
+    notice = (await system.client.get("/api/v1/reports/privacy-notice")).json()
+    return {"notice_version": notice["version"], "agreed": True}
+
+
+async def submit(system, headers=None, **fields) -> dict:
+    body = {
+        "channel": "miniprogram",
+        "category": "major_hazard",
+        "facts": "厂区二号车间有人在易燃物旁违规电气焊作业，没有动火审批，也没有人监护",
+        "enterprise_code": ENTERPRISE,
+        "region_code": "330521",
+        "consent": await consent(system),
+    } | fields
+    response = await system.client.post(
+        TIP_OFFS, json=body, headers={"Idempotency-Key": str(uuid.uuid4()), **(headers or {})}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def as_reporter(system, receipt: dict) -> dict:
+    response = await system.client.get(
+        "/api/v1/reports/receipts/tip-off", auth=(receipt["receipt_code"], receipt["secret"])
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def tip_off_id(system, receipt: dict, headers: dict) -> int:
+    page = (await system.client.get(TIP_OFFS, params={"limit": 500}, headers=headers)).json()
+    while True:
+        for item in page["items"]:
+            if item["receipt_code"] == receipt["receipt_code"]:
+                return item["id"]
+        assert page["next_after"], "tip-off not visible"
+        page = (
+            await system.client.get(TIP_OFFS, params={"limit": 500, "after": page["next_after"]}, headers=headers)
+        ).json()
+
+
+async def act(system, headers: dict, tip_off: int, action: str, body: dict | None = None) -> dict:
+    response = await system.client.post(f"{TIP_OFFS}/{tip_off}/{action}", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def until(condition):
+    """Polls until the outbox relay has delivered (every 0.2 s embedded, every 1 s in the stack)."""
+    async with asyncio.timeout(20):
+        while not (result := await condition()):  # noqa: ASYNC110 - polling another service
+            await asyncio.sleep(0.2)
+    return result
+
+
+FINDING = {
+    "outcome": "true",
+    "findings": "现场核查：二号车间确有未经审批的电气焊作业，周边堆放易燃物",
+    "hazard": {
+        "title": "易燃物旁违规动火作业",
+        "description": "二号车间在易燃物旁进行电气焊作业，未办理动火审批，无人监护",
+        "grade": "major",
+        "basis_standard": "GM2023",
+        "basis_clause": "第三条(二)",
+        "tags": ["welding"],
+        "report": {
+            "condition": "车间违规动火，易燃物未清理",
+            "harm": "可能引发火灾爆炸，须停止动火作业",
+            "plan": "停止动火，清理易燃物，建立动火审批制度",
+        },
+    },
+}
+
+
+async def test_an_anonymous_tip_off_becomes_a_hazard_and_the_reporter_sees_every_step(system):
+    system.clock.freeze(MONDAY)
+    receipt = await submit(system)
+
+    assert receipt["routed_to"] == "德清县应急管理局"
+    assert receipt["decision_due_at"] == "2024-09-09T23:59:59+08:00"  # 5 工作日: Tue–Fri and Monday
+    seen = await as_reporter(system, receipt)
+    assert (seen["state"], seen["step"]) == ("received", "作出受理或不予受理决定")
+
+    handler = await system.login("deqing-yjj")
+    number = await tip_off_id(system, receipt, handler)
+    await act(system, handler, number, "sign")
+    accepted = await act(system, handler, number, "accept")
+    assert accepted["step_due_at"] == "2024-11-01T23:59:59+08:00"  # 60 日 from 2 Sep
+    concluded = await act(system, handler, number, "conclude", FINDING)
+    assert concluded["state"] == "concluded"
+
+    async def linked():
+        tip_off = (await system.client.get(f"{TIP_OFFS}/{number}", headers=handler)).json()
+        return tip_off if tip_off["hazard_id"] else None
+
+    hazard_id = (await until(linked))["hazard_id"]
+    hazard = (await system.client.get(f"/api/v1/hazards/hazards/{hazard_id}", headers=handler)).json()
+    assert (hazard["source"], hazard["source_ref"]) == ("tip_off", f"tip_off:{number}")
+    assert (hazard["enterprise_code"], hazard["grade"], hazard["basis_clause"]) == (ENTERPRISE, "major", "第三条(二)")
+
+    reply = {"message": "经核查举报属实，已责令企业停止动火并列为重大事故隐患督促整改。"}
+    await act(system, handler, number, "reply", reply)
+    await act(system, handler, number, "close")
+
+    seen = await as_reporter(system, receipt)
+    assert (seen["state"], seen["outcome"], seen["hazard_state"]) == ("closed", "属实", "已上报")
+    told = [message["text"] for message in seen["messages"]]
+    for step in ("已收到", "已受理", "已核查完毕", "列入隐患清单", "经核查举报属实", "已办结"):
+        assert any(step in text for text in told), (step, told)
+
+
+async def test_a_tip_off_not_decided_within_five_working_days_shows_overdue_on_the_sixth(system):
+    system.clock.freeze(MONDAY)
+    receipt = await submit(system)
+    handler = await system.login("deqing-yjj")
+    number = await tip_off_id(system, receipt, handler)
+
+    system.clock.freeze(datetime(2024, 9, 9, 23, 59, 0, tzinfo=SHANGHAI))  # the fifth working day
+    handler = await system.login("deqing-yjj")
+    on_time = (await system.client.get(f"{TIP_OFFS}/{number}", headers=handler)).json()
+    system.clock.freeze(datetime(2024, 9, 10, 8, 30, tzinfo=SHANGHAI))  # the sixth
+    handler = await system.login("deqing-yjj")
+    late = (await system.client.get(f"{TIP_OFFS}/{number}", headers=handler)).json()
+
+    assert (on_time["step_overdue"], late["step_overdue"]) == (False, True)
+    assert (await as_reporter(system, receipt))["step_overdue"] is True
+    overdue = (await system.client.get(TIP_OFFS, params={"step_overdue": "true", "limit": 500}, headers=handler)).json()
+    assert number in [item["id"] for item in overdue["items"]]
+
+
+async def test_the_same_request_sent_twice_gives_one_tip_off_and_the_same_receipt(system):
+    system.clock.freeze(MONDAY + timedelta(days=1))
+    body = {
+        "channel": "h5",
+        "category": "general_hazard",
+        "facts": "仓库安全出口被货物堵塞，消防通道无法通行",
+        "enterprise_code": ENTERPRISE,
+        "region_code": "330521",
+        "consent": await consent(system),
+    }
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    first = await system.client.post(TIP_OFFS, json=body, headers=headers)
+    again = await system.client.post(TIP_OFFS, json=body, headers=headers)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json() == again.json()
+    assert (await as_reporter(system, first.json()))["state"] == "received"
