@@ -41,6 +41,7 @@ class System:
     client: httpx.AsyncClient
     clock: FileClock
     dispatcher: EmbeddedDispatcher | None = None  # the apps themselves, in embedded mode only
+    processes: Stack | None = None  # the processes, in stack mode only
 
     async def token(self, username: str, password: str = DEMO_PASSWORD, **form: str) -> dict:
         response = await self.client.post(
@@ -96,7 +97,7 @@ async def stack() -> AsyncIterator[System]:
         _missing(str(exc))
     try:
         async with httpx.AsyncClient(base_url=running.gateway_url, timeout=30) as client:
-            yield System("stack", client, FileClock(running.clock_file))
+            yield System("stack", client, FileClock(running.clock_file), processes=running)
     finally:
         running.down()
         running.remove()

@@ -2,93 +2,15 @@
 department, signed for, accepted, verified as true, turned into exactly one hazard — while the
 reporter, holding only a receipt code and a secret, sees each step."""
 
-import asyncio
 import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from tipoff_flow import ENTERPRISE, FINDING, MONDAY, TIP_OFFS, act, as_reporter, consent, submit, tip_off_id, until
 
 from qingling.clock import SHANGHAI
 
 pytestmark = pytest.mark.asyncio
-
-MONDAY = datetime(2024, 9, 2, 9, 0, tzinfo=SHANGHAI)
-ENTERPRISE = "91330521MA2B3C4D5Q"  # a registered 工贸 enterprise in 德清县
-TIP_OFFS = "/api/v1/reports/tip-offs"
-
-
-async def consent(system) -> dict:
-    notice = (await system.client.get("/api/v1/reports/privacy-notice")).json()
-    return {"notice_version": notice["version"], "agreed": True}
-
-
-async def submit(system, headers=None, **fields) -> dict:
-    body = {
-        "channel": "miniprogram",
-        "category": "major_hazard",
-        "facts": "厂区二号车间有人在易燃物旁违规电气焊作业，没有动火审批，也没有人监护",
-        "enterprise_code": ENTERPRISE,
-        "region_code": "330521",
-        "consent": await consent(system),
-    } | fields
-    response = await system.client.post(
-        TIP_OFFS, json=body, headers={"Idempotency-Key": str(uuid.uuid4()), **(headers or {})}
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def as_reporter(system, receipt: dict) -> dict:
-    response = await system.client.get(
-        "/api/v1/reports/receipts/tip-off", auth=(receipt["receipt_code"], receipt["secret"])
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def tip_off_id(system, receipt: dict, headers: dict) -> int:
-    page = (await system.client.get(TIP_OFFS, params={"limit": 500}, headers=headers)).json()
-    while True:
-        for item in page["items"]:
-            if item["receipt_code"] == receipt["receipt_code"]:
-                return item["id"]
-        assert page["next_after"], "tip-off not visible"
-        page = (
-            await system.client.get(TIP_OFFS, params={"limit": 500, "after": page["next_after"]}, headers=headers)
-        ).json()
-
-
-async def act(system, headers: dict, tip_off: int, action: str, body: dict | None = None) -> dict:
-    response = await system.client.post(f"{TIP_OFFS}/{tip_off}/{action}", json=body, headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def until(condition):
-    """Polls until the outbox relay has delivered (every 0.2 s embedded, every 1 s in the stack)."""
-    async with asyncio.timeout(20):
-        while not (result := await condition()):  # noqa: ASYNC110 - polling another service
-            await asyncio.sleep(0.2)
-    return result
-
-
-FINDING = {
-    "outcome": "true",
-    "findings": "现场核查：二号车间确有未经审批的电气焊作业，周边堆放易燃物",
-    "hazard": {
-        "title": "易燃物旁违规动火作业",
-        "description": "二号车间在易燃物旁进行电气焊作业，未办理动火审批，无人监护",
-        "grade": "major",
-        "basis_standard": "GM2023",
-        "basis_clause": "第三条(二)",
-        "tags": ["welding"],
-        "report": {
-            "condition": "车间违规动火，易燃物未清理",
-            "harm": "可能引发火灾爆炸，须停止动火作业",
-            "plan": "停止动火，清理易燃物，建立动火审批制度",
-        },
-    },
-}
 
 
 async def test_an_anonymous_tip_off_becomes_a_hazard_and_the_reporter_sees_every_step(system):
@@ -164,3 +86,21 @@ async def test_the_same_request_sent_twice_gives_one_tip_off_and_the_same_receip
     assert (first.status_code, again.status_code) == (201, 201)
     assert first.json() == again.json()
     assert (await as_reporter(system, first.json()))["state"] == "received"
+
+
+async def test_a_tip_off_without_an_idempotency_key_is_refused_and_nothing_is_stored(system):
+    handler = await system.login("deqing-yjj")
+    before = (await system.client.get(TIP_OFFS, params={"limit": 1}, headers=handler)).json()
+    body = {
+        "channel": "h5",
+        "category": "general_hazard",
+        "facts": "仓库安全出口被货物堵塞，消防通道无法通行",
+        "region_code": "330521",
+        "consent": await consent(system),
+    }
+
+    response = await system.client.post(TIP_OFFS, json=body)
+
+    assert (response.status_code, response.json()["code"]) == (400, "idempotency-key-missing")
+    after = (await system.client.get(TIP_OFFS, params={"limit": 1}, headers=handler)).json()
+    assert after == before

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -57,6 +57,7 @@ class Stack:
         self.nginx: Nginx | None = None
         self.processes: list[tuple[str, subprocess.Popen]] = []
         self.env: dict[str, dict[str, str]] = {}
+        self.upstreams: dict[str, list[str]] = {}  # service → its API replicas' host:port
         self.service_secrets = {name: secrets.token_urlsafe(24) for name in SERVICE_NAMES}
 
     def __enter__(self) -> Stack:
@@ -73,33 +74,15 @@ class Stack:
     def up(self, timeout: float = 90.0) -> None:
         (self.root / "logs").mkdir(parents=True, exist_ok=True)
         self.postgres.start()
-        upstreams: dict[str, list[str]] = {}
         for name in SERVICE_NAMES:
             self.env[name] = self._service_env(name)
             self._run(name, "migrate", [sys.executable, "-m", "qlstack.cli", "migrate", name])
-            upstreams[name] = []
-            for replica in range(self.replicas[name]):
-                port = free_port()
-                upstreams[name].append(f"127.0.0.1:{port}")
-                self._spawn(
-                    name,
-                    f"api-{replica}",
-                    [
-                        sys.executable,
-                        "-m",
-                        "qlstack.cli",
-                        "serve",
-                        name,
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                    ],
-                )
+            self.upstreams[name] = [f"127.0.0.1:{free_port()}" for _ in range(self.replicas[name])]
+            self._serve(name)
         self.nginx = Nginx(
             self.root / "nginx",
             self.gateway_port,
-            upstreams,
+            self.upstreams,
             index_html([service_module(name).service for name in SERVICE_NAMES]),
         )
         self.nginx.start()
@@ -107,9 +90,28 @@ class Stack:
         for name in SERVICE_NAMES:  # once every API answers, so the workers' first deliveries find them
             self._spawn(name, "worker", [sys.executable, "-m", "qlstack.cli", "worker", name])
 
-    def wait_ready(self, timeout: float) -> None:
+    def _serve(self, name: str) -> None:
+        for replica, address in enumerate(self.upstreams[name]):
+            port = address.rsplit(":", 1)[1]
+            command = [sys.executable, "-m", "qlstack.cli", "serve", name, "--host", "127.0.0.1", "--port", port]
+            self._spawn(name, f"api-{replica}", command)
+
+    def stop(self, name: str) -> None:
+        """Stops a service's API replicas: the gateway answers 503 for it until ``start``."""
+        stopping = [(label, p) for label, p in self.processes if label.startswith(f"{name}-api-")]
+        for _, process in stopping:
+            process.terminate()
+            process.wait(timeout=10)
+        self.processes = [entry for entry in self.processes if entry not in stopping]
+
+    def start(self, name: str, timeout: float = 60.0) -> None:
+        """Starts a stopped service's API replicas again, on the ports the gateway knows."""
+        self._serve(name)
+        self.wait_ready(timeout, [name])
+
+    def wait_ready(self, timeout: float, names: Sequence[str] = SERVICE_NAMES) -> None:
         deadline = time.monotonic() + timeout
-        pending = set(SERVICE_NAMES)
+        pending = set(names)
         while pending:
             for name, process in self.processes:
                 if process.poll() is not None:

@@ -1,0 +1,85 @@
+"""Helpers for tests that drive tip-offs through the running system over HTTP."""
+
+import asyncio
+import uuid
+from datetime import datetime
+
+from qingling.clock import SHANGHAI
+
+MONDAY = datetime(2024, 9, 2, 9, 0, tzinfo=SHANGHAI)
+ENTERPRISE = "91330521MA2B3C4D5Q"  # a registered 工贸 enterprise in 德清县
+TIP_OFFS = "/api/v1/reports/tip-offs"
+
+
+async def consent(system) -> dict:
+    notice = (await system.client.get("/api/v1/reports/privacy-notice")).json()
+    return {"notice_version": notice["version"], "agreed": True}
+
+
+async def submit(system, headers=None, **fields) -> dict:
+    body = {
+        "channel": "miniprogram",
+        "category": "major_hazard",
+        "facts": "厂区二号车间有人在易燃物旁违规电气焊作业，没有动火审批，也没有人监护",
+        "enterprise_code": ENTERPRISE,
+        "region_code": "330521",
+        "consent": await consent(system),
+    } | fields
+    response = await system.client.post(
+        TIP_OFFS, json=body, headers={"Idempotency-Key": str(uuid.uuid4()), **(headers or {})}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def as_reporter(system, receipt: dict) -> dict:
+    response = await system.client.get(
+        "/api/v1/reports/receipts/tip-off", auth=(receipt["receipt_code"], receipt["secret"])
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def tip_off_id(system, receipt: dict, headers: dict) -> int:
+    page = (await system.client.get(TIP_OFFS, params={"limit": 500}, headers=headers)).json()
+    while True:
+        for item in page["items"]:
+            if item["receipt_code"] == receipt["receipt_code"]:
+                return item["id"]
+        assert page["next_after"], "tip-off not visible"
+        page = (
+            await system.client.get(TIP_OFFS, params={"limit": 500, "after": page["next_after"]}, headers=headers)
+        ).json()
+
+
+async def act(system, headers: dict, tip_off: int, action: str, body: dict | None = None) -> dict:
+    response = await system.client.post(f"{TIP_OFFS}/{tip_off}/{action}", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def until(condition):
+    """Polls until the outbox relay has delivered (every 0.2 s embedded, every 1 s in the stack)."""
+    async with asyncio.timeout(20):
+        while not (result := await condition()):  # noqa: ASYNC110 - polling another service
+            await asyncio.sleep(0.2)
+    return result
+
+
+FINDING = {
+    "outcome": "true",
+    "findings": "现场核查：二号车间确有未经审批的电气焊作业，周边堆放易燃物",
+    "hazard": {
+        "title": "易燃物旁违规动火作业",
+        "description": "二号车间在易燃物旁进行电气焊作业，未办理动火审批，无人监护",
+        "grade": "major",
+        "basis_standard": "GM2023",
+        "basis_clause": "第三条(二)",
+        "tags": ["welding"],
+        "report": {
+            "condition": "车间违规动火，易燃物未清理",
+            "harm": "可能引发火灾爆炸，须停止动火作业",
+            "plan": "停止动火，清理易燃物，建立动火审批制度",
+        },
+    },
+}
