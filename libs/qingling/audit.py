@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any
 
 import pydantic
-from sqlalchemy import JSON
+from sqlalchemy import JSON, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import declared_attr
 from sqlalchemy.schema import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -93,6 +94,12 @@ def trail_values(
 
 def trail_entry(model: type[AuditEntryBase], subject_id: int, head: Head, **details: Any) -> AuditEntryBase:
     return model(**trail_values(subject_id, head, **details))
+
+
+async def trail(session: AsyncSession, model: type[AuditEntryBase], subject_id: int) -> list[AuditEntryBase]:
+    """A record's whole trail, in order."""
+    query = select(model).where(model.subject_id == subject_id).order_by(model.seq)
+    return list((await session.execute(query)).scalars())
 
 
 @dataclass(frozen=True)

@@ -299,8 +299,7 @@ def to_read(hazard: Hazard, now: datetime) -> schemas.HazardRead:
 
 async def history(session: AsyncSession, caller: Principal, hazard_id: int) -> list[HazardAudit]:
     await get(session, caller, hazard_id)
-    query = select(HazardAudit).where(HazardAudit.subject_id == hazard_id).order_by(HazardAudit.seq)
-    return list((await session.execute(query)).scalars())
+    return await audit.trail(session, HazardAudit, hazard_id)
 
 
 async def verify(session: AsyncSession, caller: Principal, hazard_id: int) -> audit.Verification:

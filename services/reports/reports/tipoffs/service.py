@@ -290,8 +290,7 @@ def _step_overdue(tip_off: TipOff, now: datetime) -> bool:
 
 async def history(session: AsyncSession, caller: Principal, tip_off_id: int) -> list[TipOffAudit]:
     await get(session, caller, tip_off_id)
-    query = select(TipOffAudit).where(TipOffAudit.subject_id == tip_off_id).order_by(TipOffAudit.seq)
-    return list((await session.execute(query)).scalars())
+    return await audit.trail(session, TipOffAudit, tip_off_id)
 
 
 async def verify(session: AsyncSession, caller: Principal, tip_off_id: int) -> audit.Verification:
@@ -426,6 +425,10 @@ async def act(
     the state and its time limit, tells the reporter, and appends to the trail."""
     tip_off = await get(session, caller, tip_off_id, for_update=True)
     transition = TIP_OFF_LIFECYCLE.check(tip_off.state, transition.action, caller)
+    if payload is not None:  # a handler's words never carry the reporter onward
+        payload = type(payload).model_validate(
+            _redacted(payload.model_dump(), await _reporter_details(runtime, session, tip_off))
+        )
     step = Step(session, runtime, tip_off, caller, payload, now, await working_calendar(session, HolidayArrangement))
     extra = await EFFECTS[transition.action](step) if transition.action in EFFECTS else None
     before = tip_off.state
@@ -444,6 +447,16 @@ async def act(
         session, tip_off, transition.action, caller, now, {"from": before, "to": tip_off.state, **body, **(extra or {})}
     )
     return tip_off
+
+
+def _redacted(value: Any, known: list[str | None]) -> Any:
+    if isinstance(value, str):
+        return redact(value, known)
+    if isinstance(value, dict):
+        return {key: _redacted(item, known) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item, known) for item in value]
+    return value
 
 
 def record_change(
@@ -647,7 +660,7 @@ async def _conclude(step: Step) -> dict[str, Any]:
         tip_off_id=tip_off.id,
         enterprise_code=enterprise_code,
         title=hazard.title,
-        description=redact(hazard.description, await _reporter_details(step.runtime, step.session, tip_off)),
+        description=hazard.description,
         grade=hazard.grade,
         basis_standard=hazard.basis_standard,
         basis_clause=hazard.basis_clause,

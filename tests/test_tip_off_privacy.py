@@ -1,0 +1,198 @@
+"""A real-name reporter signed in through the mini-program is never exposed: a scan of everything
+one tip-off's whole flow produced — every response body and header (errors included), every
+event the services sent each other, every request the WeChat stand-in received, and the raw
+database files of the reports, hazards and notify services — finds no trace of the reporter's
+name, phone number (in any format), ID number, openid or secret, except in the custodian's own
+answer (and the secret in the reporter's own receipt)."""
+
+import contextlib
+import io
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+from sqlalchemy import select
+from tipoff_flow import ENTERPRISE, FINDING, MONDAY, TIP_OFFS, act, consent, tip_off_id, until
+
+from qingling.clock import FileClock
+from qingling.settings import Environment
+from qlstack.embedded import EmbeddedDispatcher, build_embedded
+from standins import serving
+from standins.wechat import FakeWechat
+
+pytestmark = pytest.mark.asyncio
+
+NAME, PHONE, ID_NUMBER, OPENID = "张秀英", "13912345678", "33052119900101123X", "oQl-pii-openid-7Hq2"
+WECHAT_GRANT = "urn:qingling:params:oauth:grant-type:wechat-code"
+# A phone number however it is written: 13912345678, 139-1234-5678, +86 139 1234 5678, １３９…
+PHONE_ANYHOW = re.compile(r"[\s\-·.()（）]*".join(PHONE).replace("1", "[1１]", 1))
+
+
+@dataclass
+class Wired:
+    client: httpx.AsyncClient
+    clock: FileClock
+    dispatcher: EmbeddedDispatcher
+    wechat: FakeWechat
+    data_dir: Path
+    responses: list[tuple[str, str]] = field(default_factory=list)  # (request, everything the client saw)
+
+    async def login(self, username: str) -> dict[str, str]:
+        form = {"grant_type": "password", "username": username, "password": "Qingling@2026"}
+        token = (await self.client.post("/api/v1/identity/oauth/token", data=form)).json()["access_token"]
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def wired(tmp_path) -> AsyncIterator[Wired]:
+    wechat = FakeWechat()
+    with serving(wechat.app()) as wechat_url:
+        clock = FileClock(tmp_path / "clock.json")
+        dispatcher = build_embedded(
+            tmp_path / "data",
+            environment=Environment.TEST,
+            clock_file=clock.path,
+            relay_interval_seconds=0.2,
+            wechat_api_base=wechat_url,
+            wechat_app_id=wechat.app_id,
+            wechat_app_secret=wechat.app_secret,
+        )
+        async with dispatcher.lifespan():
+            seen: list[tuple[str, str]] = []
+
+            async def keep(response: httpx.Response) -> None:
+                body = (await response.aread()).decode("utf-8", "replace")
+                with contextlib.suppress(ValueError):  # \u-escaped JSON would hide a name from the scan
+                    body = json.dumps(json.loads(body), ensure_ascii=False)
+                headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+                seen.append((f"{response.request.method} {response.request.url.path}", f"{headers}\n\n{body}"))
+
+            transport = httpx.ASGITransport(app=dispatcher)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://qingling.test", event_hooks={"response": [keep]}
+            ) as client:
+                yield Wired(client, clock, dispatcher, wechat, tmp_path / "data", seen)
+
+
+def _photo_naming_the_reporter() -> bytes:
+    image = Image.new("RGB", (64, 48), (200, 40, 40))
+    exif = image.getexif()
+    exif[0x010E] = f"IMG by {PHONE}"  # ImageDescription, as some phone apps write
+    exif[0x013B] = PHONE  # Artist
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def _traces(text: str, secret: str | None = None) -> list[str]:
+    found = [what for what in (NAME, ID_NUMBER, OPENID) if what in text]
+    found += ["phone"] if PHONE_ANYHOW.search(text) else []
+    if secret:
+        found += ["secret"] if secret in text or secret.replace("-", "") in text else []
+    return found
+
+
+async def test_nothing_the_flow_produces_exposes_the_reporter(wired):
+    wired.clock.freeze(MONDAY)
+    code = wired.wechat.issue_code(OPENID)
+    token = await wired.client.post("/api/v1/identity/oauth/token", data={"grant_type": WECHAT_GRANT, "code": code})
+    reporter_headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+    photo = await wired.client.post(
+        "/api/v1/reports/media", files={"file": ("张秀英.jpg", _photo_naming_the_reporter())}
+    )
+    assert photo.status_code == 201, photo.text
+    body = {
+        "channel": "miniprogram",
+        "category": "major_hazard",
+        "facts": f"我是{NAME}，在二号车间看到有人违规电气焊，联系电话 139-1234-5678，也可打 +86 139 1234 5678",
+        "enterprise_code": ENTERPRISE,
+        "region_code": "330521",
+        "media": [photo.json()["token"]],
+        "employee": True,
+        "reporter": {"name": NAME, "phone": PHONE, "id_number": ID_NUMBER},
+        "consent": await consent(wired),
+    }
+    bad = body | {"reporter": {"name": NAME, "phone": PHONE[:-1]}}  # a mistyped number: 422, not echoed
+    refused = await wired.client.post(
+        TIP_OFFS, json=bad, headers={**reporter_headers, "Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert refused.status_code == 422
+    submitted = await wired.client.post(
+        TIP_OFFS, json=body, headers={**reporter_headers, "Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert submitted.status_code == 201, submitted.text
+    receipt = submitted.json()
+    follow = {"auth": (receipt["receipt_code"], receipt["secret"])}
+    supplement = {"text": f"补充：我（{NAME}）的手机号 13912345678 随时可以联系"}
+    added = await wired.client.post("/api/v1/reports/receipts/tip-off/supplements", json=supplement, **follow)
+    assert added.status_code == 201, added.text
+
+    handler = await wired.login("deqing-yjj")
+    number = await tip_off_id(wired, receipt, handler)
+    for path in ("", "/history", "/media"):
+        assert (await wired.client.get(f"{TIP_OFFS}/{number}{path}", headers=handler)).status_code == 200
+    [media] = (await wired.client.get(f"{TIP_OFFS}/{number}/media", headers=handler)).json()
+    download = await wired.client.get(f"/api/v1/reports/media/{media['id']}", headers=handler)
+    assert download.status_code == 200 and PHONE.encode() not in download.content
+    await act(wired, handler, number, "sign")
+    await act(wired, handler, number, "accept")
+    careless = FINDING | {
+        "hazard": FINDING["hazard"] | {"description": f"经核查属实（举报人{NAME}，电话{PHONE}）：二号车间违规动火"}
+    }
+    await act(wired, handler, number, "conclude", careless)
+
+    async def linked():
+        return (await wired.client.get(f"{TIP_OFFS}/{number}", headers=handler)).json()["hazard_id"]
+
+    hazard_id = await until(linked)
+    for path in (f"/api/v1/hazards/hazards/{hazard_id}", f"/api/v1/hazards/hazards/{hazard_id}/history"):
+        assert (await wired.client.get(path, headers=handler)).status_code == 200
+    enterprise = await wired.login("demo-enterprise")
+    assert (await wired.client.get(f"/api/v1/hazards/hazards/{hazard_id}", headers=enterprise)).status_code == 200
+    assert (await wired.client.get(f"{TIP_OFFS}/{number}", headers=enterprise)).status_code == 403
+    assert (await wired.client.get("/api/v1/notify/deadlines", headers=handler)).status_code == 200
+    await act(wired, handler, number, "reply", {"message": "经核查举报属实，已列为重大事故隐患督促整改。"})
+    assert (await wired.client.get("/api/v1/reports/receipts/tip-off", **follow)).status_code == 200
+    assert (await wired.client.get("/api/v1/reports/tip-offs/mine", headers=reporter_headers)).status_code == 200
+
+    # The custodian opens the seal, for a reason, on the record.
+    wired.clock.advance(timedelta(minutes=5))
+    custodian = await wired.login("huzhou-custodian")
+    checker_try = await wired.client.post(f"{TIP_OFFS}/{number}/reporter", json={"reason": "核实"}, headers=handler)
+    assert checker_try.status_code == 403
+    reason = {"reason": "举报人申请奖励，须核实身份"}
+    revealed = await wired.client.post(f"{TIP_OFFS}/{number}/reporter", json=reason, headers=custodian)
+    assert revealed.status_code == 200, revealed.text
+    assert (revealed.json()["name"], revealed.json()["phone"]) == (NAME, PHONE)
+    history = (await wired.client.get(f"{TIP_OFFS}/{number}/history", headers=handler)).json()
+    assert (history[-1]["action"], history[-1]["reason"]) == ("reveal_reporter", reason["reason"])
+    assert history[-1]["actor"].startswith("account:")
+
+    # The scan.
+    secret = receipt["secret"]
+    for request, seen in wired.responses:
+        if request.endswith("/reporter") and "Bearer" not in seen and NAME in seen:
+            continue  # the custodian's own answer
+        own_receipt = request == f"POST {TIP_OFFS}" and receipt["receipt_code"] in seen
+        assert _traces(seen, None if own_receipt else secret) == [], (request, seen[:500])
+    for received in wired.wechat.received:
+        assert _traces(json.dumps([received.path, received.query, received.body], ensure_ascii=False), secret) == []
+    assert any(r.path == "/wxa/msg_sec_check" for r in wired.wechat.received)  # the text was checked, masked
+    for app in wired.dispatcher.apps.values():
+        runtime = app.state.runtime
+        async with runtime.sessionmaker() as session:
+            events = (await session.execute(select(runtime.service.tables.outbox.payload))).scalars().all()
+        assert _traces(json.dumps(events, ensure_ascii=False), secret) == [], runtime.service.name
+    for service in ("reports", "hazards", "notify"):
+        for file in wired.data_dir.glob(f"{service}.db*"):
+            raw = file.read_bytes().decode("utf-8", "replace")
+            escaped = NAME.encode("unicode_escape").decode()
+            assert _traces(raw, secret) == [] and escaped not in raw, file.name
