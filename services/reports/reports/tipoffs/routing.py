@@ -17,7 +17,7 @@ import httpx
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from qingling.errors import FieldError, ValidationFailed
+from qingling.errors import ValidationFailed
 from qingling.runtime import Runtime
 from reports.tipoffs.models import RegisterAnswer, TipOff
 
@@ -30,14 +30,6 @@ ROUTING_INTERVAL_SECONDS = 60
 
 class RegisterUnavailable(Exception):
     """The hazards service could not be asked and nothing usable is cached."""
-
-
-class NotInRegister(Exception):
-    """The register answered that it knows no such thing (unknown region, industry, enterprise)."""
-
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(detail)
-        self.field, self.detail = field, detail
 
 
 @dataclass(frozen=True)
@@ -69,8 +61,8 @@ async def ask(session: AsyncSession, runtime: Runtime, question: str, path: str,
             return cached.answer
         raise RegisterUnavailable(failure)
     if response.status_code == 422 or (response.status_code == 404 and _code(response) != "no-responsible-department"):
-        problem = response.json()
-        raise NotInRegister(_field(problem), problem.get("detail") or problem.get("title", ""))
+        problem = response.json()  # the caller's own input names no such thing: a 422 on that field
+        raise ValidationFailed.for_field(_field(problem), problem.get("detail") or problem.get("title", ""))
     answer = response.json() if response.status_code == 200 else None
     if cached is None:
         session.add(RegisterAnswer(question=question, answer=answer, fetched_at=now))
@@ -153,7 +145,3 @@ async def route(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -> boo
     except RegisterUnavailable:
         return False
     return True
-
-
-def as_validation_error(exc: NotInRegister) -> ValidationFailed:
-    return ValidationFailed(exc.detail, errors=[FieldError(location="body", field=f"/{exc.field}", message=exc.detail)])

@@ -27,12 +27,6 @@ class Category(StrEnum):
     CONCEALED_ACCIDENT = "concealed_accident"
 
 
-CATEGORY_TITLES = {
-    Category.MAJOR_HAZARD: "重大事故隐患",
-    Category.GENERAL_HAZARD: "一般事故隐患",
-    Category.ILLEGAL_ACT: "安全生产违法行为",
-    Category.CONCEALED_ACCIDENT: "瞒报、谎报生产安全事故",
-}
 HAZARD_CATEGORIES = frozenset({Category.MAJOR_HAZARD, Category.GENERAL_HAZARD})
 
 
@@ -128,13 +122,6 @@ class TipOffReceipt(Schema):
     routed_to: str | None = Field(description="承办部门；暂未确定时为空")
     decision_due_at: Timestamp | None = Field(description="作出受理决定的期限")
     received_at: Timestamp
-
-
-class Routing(Schema):
-    lead_department_id: int | None
-    lead_department: str | None
-    lead_region_code: str | None
-    co_handlers: list[dict]
 
 
 class TipOffRead(Schema):

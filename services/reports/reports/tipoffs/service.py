@@ -12,7 +12,7 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling import audit
@@ -114,6 +114,10 @@ async def receive(
             f"告知已更新为 {schemas.PRIVACY_NOTICE_VERSION} 版，请重新阅读并同意",
             errors=[FieldError(location="body", field="/consent/notice_version", message="不是最新版本")],
         )
+    reporter = body.reporter or schemas.Reporter()
+    known = [reporter.name, reporter.phone, reporter.id_number]
+    facts = redact(body.facts, known)
+    verdict = await runtime.adapters.content_check.check(facts)  # before the transaction takes its locks
     media = await _unattached_media(session, body.media)
     region_code, industry = body.region_code, body.industry or routing.DEFAULT_INDUSTRY
     enterprise = None
@@ -124,15 +128,9 @@ async def receive(
             region_code, industry = enterprise["region_code"], body.industry or enterprise["industry"]
         route = await routing.resolve(session, runtime, region_code, industry)
         routed = True
-    except routing.NotInRegister as exc:
-        raise routing.as_validation_error(exc) from None
     except routing.RegisterUnavailable:
         route, routed = None, False  # received all the same; the routing worker finishes the job
 
-    reporter = body.reporter or schemas.Reporter()
-    known = [reporter.name, reporter.phone, reporter.id_number]
-    facts = redact(body.facts, known)
-    verdict = await runtime.adapters.content_check.check(facts)
     code = await _unused_receipt_code(session)
     secret = receipts.new_secret()
     calendar = await working_calendar(session, HolidayArrangement)
@@ -235,7 +233,7 @@ def visible(caller: Principal) -> Any:
     reported enterprise)."""
     if caller.has(*STAFF_ROLES) and caller.jurisdiction:
         return TipOff.region_code.startswith(caller.jurisdiction)
-    return TipOff.id.is_(None)
+    return false()
 
 
 async def get(session: AsyncSession, caller: Principal, tip_off_id: int, *, for_update: bool = False) -> TipOff:
@@ -539,8 +537,6 @@ async def _transfer(step: Step) -> dict[str, Any]:
     region_code = body.region_code or tip_off.region_code
     try:
         route = await routing.resolve(step.session, step.runtime, region_code, body.industry)
-    except routing.NotInRegister as exc:
-        raise routing.as_validation_error(exc) from None
     except routing.RegisterUnavailable:
         raise RegisterDown() from None
     if route is None:
@@ -718,7 +714,7 @@ async def on_hazard_changed(session: AsyncSession, data: HazardChanged, envelope
     if first:
         text = "您举报的隐患已列入隐患清单，督促被举报单位限期整改。"
         session.add(TipOffMessage(tip_off_id=tip_off.id, side="handler", kind="notice", text=text, at=at))
-    if data.closed and data.state == "closed":
+    if data.state == "closed":  # 销号
         text = "您举报的隐患已整改完毕，经复核销号。"
         session.add(TipOffMessage(tip_off_id=tip_off.id, side="handler", kind="notice", text=text, at=at))
     record_change(session, tip_off, "hazard_update", Principal(subject=f"service:{envelope.source}"), at,
