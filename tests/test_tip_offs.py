@@ -6,7 +6,19 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from tipoff_flow import ENTERPRISE, FINDING, MONDAY, TIP_OFFS, act, as_reporter, consent, submit, tip_off_id, until
+from tipoff_flow import (
+    ENTERPRISE,
+    FINDING,
+    MONDAY,
+    TIP_OFFS,
+    act,
+    as_reporter,
+    consent,
+    submit,
+    tip_off_id,
+    tip_offs,
+    until,
+)
 
 from qingling.clock import SHANGHAI
 
@@ -90,7 +102,7 @@ async def test_the_same_request_sent_twice_gives_one_tip_off_and_the_same_receip
 
 async def test_a_tip_off_without_an_idempotency_key_is_refused_and_nothing_is_stored(system):
     handler = await system.login("deqing-yjj")
-    before = (await system.client.get(TIP_OFFS, params={"limit": 1}, headers=handler)).json()
+    before = await tip_offs(system, handler)
     body = {
         "channel": "h5",
         "category": "general_hazard",
@@ -102,5 +114,40 @@ async def test_a_tip_off_without_an_idempotency_key_is_refused_and_nothing_is_st
     response = await system.client.post(TIP_OFFS, json=body)
 
     assert (response.status_code, response.json()["code"]) == (400, "idempotency-key-missing")
-    after = (await system.client.get(TIP_OFFS, params={"limit": 1}, headers=handler)).json()
+    after = await tip_offs(system, handler)
+    assert after == before
+
+
+async def test_bad_input_is_named_field_by_field_and_nothing_is_stored(system):
+    handler = await system.login("deqing-yjj")
+    before = await tip_offs(system, handler)
+    body = {
+        "channel": "h5",
+        "category": "major_hazard",
+        "facts": "太短",
+        "enterprise_code": "91330521MA2B3C4D5X",  # wrong check character
+        "region_code": "33052",
+        "latitude": 30.5,
+        "consent": {"notice_version": "2020-01", "agreed": False},
+    }
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+
+    malformed = await system.client.post(TIP_OFFS, json=body, headers=headers)
+    unknown_place = await system.client.post(
+        TIP_OFFS,
+        json={**body, "facts": "车间内有人违规电气焊作业", "enterprise_code": None, "latitude": None,
+              "region_code": "330599", "consent": await consent(system)},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )  # fmt: skip
+    executable = await system.client.post(
+        "/api/v1/reports/media", files={"file": ("photo.jpg", b"MZ\x90\x00" + bytes(4096), "image/jpeg")}
+    )
+
+    assert malformed.status_code == 422
+    assert malformed.headers["content-type"] == "application/problem+json"
+    named = {error["field"] for error in malformed.json()["errors"]}
+    assert {"/facts", "/enterprise_code", "/region_code", "/consent/agreed"} <= named
+    assert (unknown_place.status_code, unknown_place.json()["errors"][0]["field"]) == (422, "/region_code")
+    assert (executable.status_code, executable.json()["code"]) == (415, "unsupported-media-type")
+    after = await tip_offs(system, handler)
     assert after == before

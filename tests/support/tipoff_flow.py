@@ -40,16 +40,19 @@ async def as_reporter(system, receipt: dict) -> dict:
     return response.json()
 
 
-async def tip_off_id(system, receipt: dict, headers: dict) -> int:
-    page = (await system.client.get(TIP_OFFS, params={"limit": 500}, headers=headers)).json()
+async def tip_offs(system, headers: dict) -> list[dict]:
+    """Every tip-off the caller can see, following the pages."""
+    items, after = [], None
     while True:
-        for item in page["items"]:
-            if item["receipt_code"] == receipt["receipt_code"]:
-                return item["id"]
-        assert page["next_after"], "tip-off not visible"
-        page = (
-            await system.client.get(TIP_OFFS, params={"limit": 500, "after": page["next_after"]}, headers=headers)
-        ).json()
+        params = {"limit": 500} | ({"after": after} if after else {})
+        page = (await system.client.get(TIP_OFFS, params=params, headers=headers)).json()
+        items += page["items"]
+        if not (after := page["next_after"]):
+            return items
+
+
+async def tip_off_id(system, receipt: dict, headers: dict) -> int:
+    return next(t["id"] for t in await tip_offs(system, headers) if t["receipt_code"] == receipt["receipt_code"])
 
 
 async def act(system, headers: dict, tip_off: int, action: str, body: dict | None = None) -> dict:

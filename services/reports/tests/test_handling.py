@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 import pytest
+from tipoff_flow import tip_off_id
 
 from qingling.clock import SHANGHAI
 
@@ -29,9 +30,7 @@ async def _entered(embedded) -> tuple[int, dict]:
     headers = {**await embedded.login("deqing-12345"), "Idempotency-Key": str(uuid.uuid4())}
     receipt = await embedded.client.post(f"{TIP_OFFS}/entered", json=body, headers=headers)
     assert receipt.status_code == 201, receipt.text
-    staff = await embedded.login("deqing-yjj")
-    listed = (await embedded.client.get(TIP_OFFS, params={"limit": 500, "state": "received"}, headers=staff)).json()
-    return next(t for t in listed["items"] if t["receipt_code"] == receipt.json()["receipt_code"])["id"], receipt.json()
+    return await tip_off_id(embedded, receipt.json(), await embedded.login("deqing-yjj")), receipt.json()
 
 
 async def test_an_operator_enters_a_call_and_only_operators_may(embedded):

@@ -5,6 +5,7 @@ without a real name and contact may be refused for that (应急〔2020〕69号).
 import uuid
 
 import pytest
+from tipoff_flow import tip_off_id
 
 pytestmark = pytest.mark.asyncio
 
@@ -25,8 +26,7 @@ async def _received(embedded, handler: dict, **fields) -> tuple[int, dict]:
     } | fields
     receipt = await embedded.client.post(TIP_OFFS, json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
     assert receipt.status_code == 201, receipt.text
-    listed = (await embedded.client.get(TIP_OFFS, params={"limit": 500, "state": "received"}, headers=handler)).json()
-    number = next(t["id"] for t in listed["items"] if t["receipt_code"] == receipt.json()["receipt_code"])
+    number = await tip_off_id(embedded, receipt.json(), handler)
     signed = await embedded.client.post(f"{TIP_OFFS}/{number}/sign", headers=handler)
     assert signed.status_code == 200, signed.text
     return number, receipt.json()
