@@ -81,7 +81,11 @@ async def embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Sy
     root = tmp_path_factory.mktemp("embedded")
     clock = FileClock(root / "clock.json")
     dispatcher: EmbeddedDispatcher = build_embedded(
-        root / "data", environment=Environment.TEST, clock_file=clock.path, relay_interval_seconds=0.2
+        root / "data",
+        environment=Environment.TEST,
+        clock_file=clock.path,
+        relay_interval_seconds=0.2,
+        sweep_interval_seconds=0.2,
     )
     async with dispatcher.lifespan():
         transport = httpx.ASGITransport(app=dispatcher)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel
 
 from qingling.auth.access import allow
-from qingling.auth.principal import Principal
+from qingling.auth.principal import RECEIPT_HOLDER, Principal
 from qingling.auth.roles import ROLES, Role
 from qingling.calendar import UNIT_TITLES, Unit
 from qingling.db import DbSession
@@ -45,6 +45,8 @@ class Transition:
     payload: type[BaseModel] | None = None  # what the action requires, as a request body
     limit: TimeLimit | None = None  # the time limit this action sets for what comes next
     note: str = ""  # a rule the declaration cannot express as data, in words
+    reporter: bool = False  # the reporter may fire it too, with their receipt (on a route of their own)
+    automatic: bool = False  # fired by the service itself when its time comes: no route
 
     def next_state(self, state: str) -> str:
         return state if self.target is None else self.target
@@ -102,7 +104,7 @@ class Lifecycle:
                 f"当前状态为“{self.states[state]}”，不能{transition.title}；此时可以：{names}",
                 extensions={"state": state, "allowed_actions": [t.action for t in allowed]},
             )
-        if not caller.has(*transition.roles):
+        if not (caller.has(*transition.roles) or (transition.reporter and caller == RECEIPT_HOLDER)):
             raise ActionNotPermitted(f"{transition.title}须由以下角色进行：{_role_names(transition.roles)}")
         return transition
 
@@ -111,8 +113,10 @@ class Lifecycle:
         target = "（状态不变）" if transition.target is None else self.states[transition.target]
         lines = [
             f"**{transition.title}**：{'、'.join(self.states[s] for s in transition.sources)} → {target}",
-            f"- 可由：{_role_names(transition.roles)}",
+            f"- 可由：{_role_names(transition.roles)}" + ("；举报人凭回执" if transition.reporter else ""),
         ]
+        if transition.automatic:
+            lines[1] = "- 到期由系统自动进行"
         if transition.payload is not None:
             required = [name for name, info in transition.payload.model_fields.items() if info.is_required()]
             lines.append(f"- 须提供：{'、'.join(required) or '（见请求体）'}")
@@ -156,6 +160,8 @@ def action_routes(
     router = APIRouter(prefix=prefix, tags=list(tags))
     responses = problem_responses(TransitionNotAllowed, ActionNotPermitted, *problems)
     for transition in lifecycle.transitions:
+        if transition.automatic:
+            continue
         router.add_api_route(
             f"/{{item_id}}/{transition.action}",
             _endpoint(transition, handler, item),

@@ -40,6 +40,7 @@ class ServiceSettings(BaseSettings):
     relay_interval_seconds: float = 1.0
     relay_batch_size: int = 50
     relay_lease_seconds: float = 60.0
+    sweep_interval_seconds: float = 30.0  # how often workers look for what has fallen due (lib sweeps)
     cors_origins: list[str] = []
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"

@@ -18,6 +18,7 @@ from qingling.errors import catalogue_for
 from qingling.events import EventData, EventEnvelope
 from qlstack.gateway import compose_gateway_files
 from qlstack.services import SERVICE_NAMES, service_module
+from reports.rewards.lifecycle import REWARD_LIFECYCLE
 from reports.tipoffs.lifecycle import TIP_OFF_LIFECYCLE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +48,7 @@ README_SECTIONS: dict[str, Callable[[], str]] = {
     "roles": roles_table,
     "hazard-lifecycle": lambda: f"```mermaid\n{HAZARD_LIFECYCLE.mermaid()}\n```",
     "tip-off-lifecycle": lambda: f"```mermaid\n{TIP_OFF_LIFECYCLE.mermaid()}\n```",
+    "reward-lifecycle": lambda: f"```mermaid\n{REWARD_LIFECYCLE.mermaid()}\n```",
 }
 
 

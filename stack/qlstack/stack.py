@@ -161,6 +161,7 @@ class Stack:
             settings["SERVICE_CLIENT_SECRETS"] = json.dumps(self.service_secrets)
         if self.environment is not Environment.PRODUCTION:
             settings["CLOCK_FILE"] = str(self.clock_file)
+            settings["SWEEP_INTERVAL_SECONDS"] = "1"  # a moved clock is followed within a second
         return {prefix + key: value for key, value in settings.items()}
 
     def _run(self, name: str, role: str, command: list[str]) -> None:

@@ -86,3 +86,35 @@ FINDING = {
         },
     },
 }
+
+RECEIPT = "/api/v1/reports/receipts/tip-off"
+REPLY = {"message": "经核查，您反映的违规动火问题属实，已责令停止作业、清理易燃物并限期整改。"}
+
+
+async def entered(system, operator: dict, **fields) -> dict:
+    """A hotline call entered by an operator; answers the receipt read out to the caller."""
+    body = {
+        "channel": "hotline_12345",
+        "call_reference": f"12345-{uuid.uuid4().hex[:8]}",
+        "category": "major_hazard",
+        "facts": "来电反映：车间内有人在油漆桶旁违规电焊，没有动火审批",
+        "enterprise_code": ENTERPRISE,
+        "region_code": "330521",
+        "consent": await consent(system),
+    } | fields
+    response = await system.client.post(
+        f"{TIP_OFFS}/entered", json=body, headers={**operator, "Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def to_reply(system, handler: dict, tip_off: int, finding: dict = FINDING) -> dict:
+    """Signs, accepts, concludes with ``finding`` and replies: the straight path of a true tip-off."""
+    for action, body in [("sign", None), ("accept", None), ("conclude", finding), ("reply", REPLY)]:
+        answer = await act(system, handler, tip_off, action, body)
+    return answer
+
+
+async def reporter_post(system, receipt: dict, path: str, body: dict):
+    return await system.client.post(f"{RECEIPT}{path}", json=body, auth=(receipt["receipt_code"], receipt["secret"]))

@@ -61,3 +61,7 @@ class Principal(BaseModel):
             enterprise_code=claims.get("ent"),
             scopes=frozenset(claims.get("scope", "").split()),
         )
+
+
+# Whoever holds a tip-off's receipt code and secret: no account, no roles, never named on a trail.
+RECEIPT_HOLDER = Principal(subject="reporter")

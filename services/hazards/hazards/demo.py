@@ -1,5 +1,6 @@
 """Demo register for embedded mode: 湖州市 with 德清县 and 吴兴区, their departments and towns,
-and fifty enterprises across industries. Deterministic: the same data on every start.
+and fifty enterprises across industries; and 日照市莒县 in 山东省, whose local reward rules
+(anonymous claims by receipt) differ from the national ones. Deterministic: the same data on every start.
 
 德清县 has no 消防 department of its own, so fire-safety matters resolve to the city's
 消防救援支队 — the register's walk up the hierarchy is visible in the demo.
@@ -54,6 +55,9 @@ DEPARTMENTS = {
         "transport": "吴兴区交通运输局",
         "education": "吴兴区教育局",
     },
+    "370000": {"emergency": "山东省应急管理厅"},
+    "371100": {"emergency": "日照市应急管理局", "fire": "日照市消防救援支队"},
+    "371122": {"emergency": "莒县应急管理局", "housing": "莒县住房和城乡建设局"},
     "330521001": {TOWN_OFFICE: "武康街道应急管理办公室"},
     "330521102": {TOWN_OFFICE: "新市镇应急管理办公室"},
     "330502100": {TOWN_OFFICE: "织里镇应急管理办公室"},
@@ -127,9 +131,9 @@ async def load_demo(session: AsyncSession, runtime: Runtime) -> list[str]:
                         updated_at=now,
                     )
                 )
-        for enterprise in demo_enterprises():
+        for enterprise in [*demo_enterprises(), *shandong_enterprises()]:
             session.add(Enterprise(**enterprise, created_at=now, updated_at=now, created_by="demo"))
-    return ["隐患服务：湖州市（德清县、吴兴区）的监管部门与 50 家演示企业"]
+    return ["隐患服务：湖州市（德清县、吴兴区）的监管部门与 50 家演示企业；日照市莒县的监管部门与 3 家企业"]
 
 
 def demo_enterprises() -> list[dict]:
@@ -159,6 +163,34 @@ def demo_enterprises() -> list[dict]:
                     "actual_controller": _person(chooser),
                     "safety_manager": _person(chooser),
                 },
+            }
+        )
+    return enterprises
+
+
+def shandong_enterprises() -> list[dict]:
+    chooser = random.Random(3711)
+    enterprises = []
+    for number, (name, industry, tags) in enumerate(
+        [
+            ("莒县鲁东石材有限公司", "industry_trade", ["dust_explosion"]),
+            ("莒县浮来山食品有限公司", "industry_trade", ["ammonia_refrigeration", "confined_space"]),
+            ("莒县沭河化工有限公司", "hazardous_chemicals", ["confined_space"]),
+        ]
+    ):
+        body = f"91371122MA3{number + 1:06d}"
+        enterprises.append(
+            {
+                "credit_code": body + check_character(body),
+                "name": name,
+                "address": f"莒县城阳街道工业园区{number + 1}号",
+                "region_code": "371122",
+                "industry": industry,
+                "tags": tags,
+                "latitude": round(35.58 + chooser.uniform(-0.01, 0.01), 6),
+                "longitude": round(118.83 + chooser.uniform(-0.01, 0.01), 6),
+                "risk_class": "C",
+                "people": {"principal": _person(chooser), "safety_manager": _person(chooser)},
             }
         )
     return enterprises

@@ -1,4 +1,5 @@
-"""Demo accounts for embedded mode: one city (湖州市) with two counties (德清县, 吴兴区).
+"""Demo accounts for embedded mode: one city (湖州市) with two counties (德清县, 吴兴区); and
+日照市莒县 (山东省), whose reward rules allow anonymous claims.
 
 They share one password, printed at start-up. Loaded into a production deployment by mistake,
 they cannot sign in before their password is changed.
@@ -38,6 +39,16 @@ DEMO_ACCOUNTS = [
     ("deqing-12345", "德清县 12345 接线员", [Role.OPERATOR], "330521", None, None),
     ("wuxing-yjj", "吴兴区应急管理局", [Role.REGULATOR], "330502", "emergency", None),
     ("xinshi-town", "新市镇应急管理办公室", [Role.REGULATOR], "330521102", "town_office", None),
+    ("rizhao-yjj", "日照市应急管理局", [Role.REGULATOR, Role.DEPARTMENT_LEADER], "371100", "emergency", None),
+    ("juxian-yjj", "莒县应急管理局", [Role.REGULATOR], "371122", "emergency", None),
+    (
+        "juxian-yjj-leader",
+        "莒县应急管理局负责人",
+        [Role.REGULATOR, Role.DEPARTMENT_LEADER],
+        "371122",
+        "emergency",
+        None,
+    ),
     ("demo-enterprise", "德清示范企业安全管理员", [Role.ENTERPRISE_ADMIN], "330521", None, DEMO_ENTERPRISE),
 ]
 

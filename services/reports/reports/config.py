@@ -26,6 +26,10 @@ class Settings(ServiceSettings):
     # hazards service cannot be reached, a cached answer up to ``routing_stale_seconds`` old is used.
     routing_cache_seconds: int = 300
     routing_stale_seconds: int = 7 * 24 * 3600
+    # Possible duplicates flagged on intake: open tip-offs received within the window that name the
+    # same enterprise, or lie within the radius and are of the same category.
+    duplicate_window_days: int = 90
+    duplicate_radius_m: float = 300.0
     # Optional content-safety check of the reporter's text (WeChat msgSecCheck); off without an app id.
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_app_id: str | None = None

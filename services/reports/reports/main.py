@@ -7,12 +7,18 @@ from qingling.app import create_service_app
 from qingling.hazard_events import HazardChanged
 from qingling.holidays import CalendarYearLoaded
 from qingling.runtime import Service
+from qingling.sweeps import sweep
 from reports.adapters import reports_adapters
 from reports.calendar import on_year_loaded
 from reports.config import Settings
+from reports.conversation.router import router as conversation_router
 from reports.database import tables
+from reports.duplicates.router import router as duplicates_router
 from reports.media.router import router as media_router
 from reports.receipts.router import router as receipts_router
+from reports.rewards import service as rewards
+from reports.rewards.router import actions_router as reward_actions_router
+from reports.rewards.router import router as rewards_router
 from reports.tipoffs import service as tipoffs
 from reports.tipoffs.router import actions_router as tip_off_actions_router
 from reports.tipoffs.router import router as tip_offs_router
@@ -25,10 +31,23 @@ service = Service(
     migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
-    routers=[tip_offs_router, tip_off_actions_router, receipts_router, media_router],
+    routers=[
+        tip_offs_router,
+        tip_off_actions_router,
+        duplicates_router,
+        conversation_router,
+        receipts_router,
+        media_router,
+        rewards_router,
+        reward_actions_router,
+    ],
     event_handlers={CalendarYearLoaded: on_year_loaded, HazardChanged: tipoffs.on_hazard_changed},
-    workers=[tipoffs.route_pending],
+    workers=[
+        sweep("route_pending_tip_offs", tipoffs.route_pending),
+        sweep("lapse_unclaimed_rewards", rewards.lapse_unclaimed),
+    ],
     adapters=reports_adapters,
+    bootstrap=rewards.seed_rules,
 )
 
 

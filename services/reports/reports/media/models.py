@@ -15,6 +15,7 @@ class TipOffMedia(ReportsModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token: str = Field(max_length=43, unique=True)  # the uploader's handle until it is attached
     tip_off_id: int | None = Field(default=None, foreign_key="tip_off.id", index=True)
+    message_id: int | None = Field(default=None, foreign_key="tip_off_message.id")  # came with this addition
     sha256: str = Field(max_length=64)
     media_type: str = Field(max_length=50)  # detected from the content
     size: int

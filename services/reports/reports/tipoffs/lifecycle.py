@@ -13,6 +13,8 @@ DECISION_LIMIT = TimeLimit(5, Unit.WORKING_DAYS, "作出受理或不予受理决
 VERIFICATION_LIMIT = TimeLimit(60, Unit.CALENDAR_DAYS, "完成核查")  # from acceptance
 MAX_EXTENSION_DAYS = 30
 REPLY_LIMIT = TimeLimit(10, Unit.CALENDAR_DAYS, "答复举报人")  # from the finding
+OBJECTION_DAYS = 10  # 日 from the reply, for the reporter (not a step of the handlers')
+RE_EXAMINATION_LIMIT = TimeLimit(30, Unit.CALENDAR_DAYS, "复查")  # from the objection
 
 TIP_OFF_LIFECYCLE = Lifecycle(
     name="tip_off",
@@ -26,10 +28,13 @@ TIP_OFF_LIFECYCLE = Lifecycle(
         "extension_requested": "延期核查待批",
         "concluded": "已核查（待答复）",
         "replied": "已答复",
+        "objected": "复查中（举报人提出异议）",
+        "re_examined": "已复查",
+        "merged": "已并案办理",
         "closed": "已办结",
     },
     initial="received",
-    final=frozenset({"refused", "handed_over", "closed"}),
+    final=frozenset({"refused", "handed_over", "merged", "closed"}),
     transitions=(
         Transition("sign", "签收", ("received",), "signed", HANDLERS, note=LEAD_ONLY),
         Transition(
@@ -49,6 +54,15 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             HANDLERS,
             payload=schemas.Reason,
             note="市级及以上部门可直接办理辖区内的举报，本部门成为主办部门",
+        ),
+        Transition(
+            "merge",
+            "并案",
+            ("received", "signed", "verifying", "extension_requested"),
+            "merged",
+            HANDLERS,
+            payload=schemas.Merge,
+            note="由并入的举报的主办部门进行；举报人保留回执，办理进展和结果同样告知；最先举报的人记入奖励",
         ),
         Transition(
             "accept",
@@ -123,13 +137,33 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             payload=schemas.Reply,
             note=f"{LEAD_ONLY}；答复核查结论、处理情况和奖励资格",
         ),
-        Transition("close", "办结", ("replied",), "closed", HANDLERS, note=LEAD_ONLY),
+        Transition(
+            "object",
+            "提出异议",
+            ("replied", "closed"),
+            "objected",
+            frozenset({Role.OPERATOR}),
+            payload=schemas.Objection,
+            limit=RE_EXAMINATION_LIMIT,
+            reporter=True,
+            note=f"答复后 {OBJECTION_DAYS} 日内，只能提出一次；接线员可代来电的举报人登记",
+        ),
+        Transition(
+            "re_examine",
+            "复查",
+            ("objected",),
+            "re_examined",
+            HANDLERS,
+            payload=schemas.ReExamination,
+            note="由主办部门的上一级部门复查；复查结论告知举报人",
+        ),
+        Transition("close", "办结", ("replied", "re_examined"), "closed", HANDLERS, note=LEAD_ONLY),
     ),
 )
 
 # States in which a time limit runs. A transition declaring a limit starts it; moving within these
 # states keeps the one running (签收 and 转办 do not restart the five working days); leaving them ends it.
-TIMED_STATES = frozenset({"received", "signed", "verifying", "extension_requested", "concluded"})
+TIMED_STATES = frozenset({"received", "signed", "verifying", "extension_requested", "concluded", "objected"})
 # What the reporter is told at each step (shown by receipt; the handlers' words are added to it).
 REPORTER_NOTICES = {
     "receive": "您的举报已收到，将在 5 个工作日内决定是否受理。",
@@ -139,5 +173,8 @@ REPORTER_NOTICES = {
     "grant_extension": "您举报的事项情况复杂，核查期限已经批准延长。",
     "conclude": "您举报的事项已核查完毕，将在 10 日内答复您。",
     "reply": "答复：",
+    "merge": "您的举报与同一事项的其他举报合并办理，办理进展和结果同样告知您。",
+    "object": "您的异议已收到，将由上一级部门在 30 日内复查。",
+    "re_examine": "复查结论：",
     "close": "您的举报已办结。",
 }

@@ -45,7 +45,8 @@ class TipOff(ReportsModel, table=True):
     state: str = Field(max_length=30, index=True)
     # What each step recorded: refusal grounds, transfer, extension, findings, the reply.
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    duplicate_of: int | None = Field(default=None, foreign_key="tip_off.id")
+    duplicate_of: int | None = Field(default=None, foreign_key="tip_off.id", index=True)  # refused as, or merged into
+    possible_duplicates: list[int] = Field(default_factory=list, sa_type=JSON)  # flagged at intake, for the handler
     extended: bool = False  # the one extension of verification has been granted
     hazard_id: int | None = Field(default=None, index=True)  # the hazard a true tip-off became …
     hazard_state: str | None = Field(default=None, max_length=30)  # … and its state, mirrored for the reporter
@@ -76,22 +77,6 @@ class SealedReporter(ReportsModel, table=True):
 class TipOffAudit(AuditEntryBase, ReportsModel, table=True):
     __tablename__ = "tip_off_audit"
     subject_id: int = Field(foreign_key="tip_off.id", index=True)
-
-
-class TipOffMessage(ReportsModel, table=True):
-    """What passed between the handler and the reporter after intake: the reporter's additions and
-    the replies. The text is kept redacted; the reporter's original is sealed with it."""
-
-    __tablename__ = "tip_off_message"
-
-    id: int | None = Field(default=None, primary_key=True)
-    tip_off_id: int = Field(foreign_key="tip_off.id", index=True)
-    side: str = Field(max_length=10)  # reporter | handler
-    kind: str = Field(max_length=20)  # supplement | reply | notice
-    text: str = Field(max_length=4000)
-    sealed_original: str | None = Field(default=None, max_length=20000)
-    author: str | None = Field(default=None, max_length=100)  # staff only; a reporter is never named
-    at: datetime
 
 
 class RegisterAnswer(ReportsModel, table=True):

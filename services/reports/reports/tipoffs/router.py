@@ -20,7 +20,7 @@ from qingling.idempotency import (
 from qingling.lifecycle import action_routes
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime, Runtime
-from reports.tipoffs import service
+from reports.tipoffs import actions, service
 from reports.tipoffs.lifecycle import TIP_OFF_LIFECYCLE
 from reports.tipoffs.schemas import (
     PRIVACY_NOTICE,
@@ -175,7 +175,7 @@ async def reveal_reporter(
 
 async def _act(session, runtime, caller, tip_off_id, transition, payload) -> TipOffRead:
     now = runtime.clock.now()
-    return service.to_read(await service.act(session, runtime, caller, tip_off_id, transition, payload, now), now)
+    return service.to_read(await actions.act(session, runtime, caller, tip_off_id, transition, payload, now), now)
 
 
 actions_router = action_routes(
@@ -193,6 +193,9 @@ actions_router = action_routes(
         service.RefusalGroundNotApplicable,
         service.AlreadyExtended,
         service.FindingIncomplete,
+        actions.CannotMerge,
+        actions.AlreadyObjected,
+        actions.ObjectionPeriodOver,
         service.RegisterDown,
         ValidationFailed,
     ),

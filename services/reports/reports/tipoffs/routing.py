@@ -25,7 +25,6 @@ log = structlog.get_logger(__name__)
 
 DEFAULT_INDUSTRY = "industry_trade"
 HAZARDS = "/api/v1/hazards"
-ROUTING_INTERVAL_SECONDS = 60
 
 
 class RegisterUnavailable(Exception):

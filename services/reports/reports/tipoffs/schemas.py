@@ -6,6 +6,7 @@ from pydantic import Field, StringConstraints, model_validator
 from qingling.credit_code import CreditCode
 from qingling.regions import RegionCode
 from qingling.schemas import Schema, Timestamp
+from reports.rewards.schemas import RewardNotice
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -154,7 +155,8 @@ class TipOffRead(Schema):
     state_title: str
     allowed_actions: list[str]
     details: dict
-    duplicate_of: int | None
+    duplicate_of: int | None = Field(description="并入或重复的已受理举报的编号")
+    possible_duplicates: list[int] = Field(description="可能是同一事项的其他举报（同一单位，或相近地点的同类举报）")
     extended: bool
     hazard_id: int | None
     hazard_state: str | None
@@ -270,13 +272,41 @@ class Reply(Schema):
     message: Text = Field(description="答复举报人的内容：核查结论、简要情况、处理决定、奖励资格")
 
 
+class Merge(Schema):
+    into: int = Field(description="并入的举报编号（同一事项、尚在办理中）")
+    reason: Text = Field(description="并案理由（记入台账）")
+
+
+class Objection(Schema):
+    reason: Text = Field(description="对答复的异议及理由")
+
+
+class ReExaminationDecision(StrEnum):
+    UPHELD = "upheld"
+    REVISED = "revised"
+
+
+class ReExamination(Schema):
+    decision: ReExaminationDecision = Field(description="upheld 维持原核查结论；revised 变更核查结论")
+    outcome: Outcome | None = Field(default=None, description="变更后的核查结论（decision 为 revised 时必填）")
+    explanation: Text = Field(description="复查意见（告知举报人）")
+
+    @model_validator(mode="after")
+    def _revision_names_outcome(self):
+        if self.decision is ReExaminationDecision.REVISED and self.outcome is None:
+            raise ValueError("变更核查结论须填写 outcome")
+        return self
+
+
 # ------------------------------------------------------------------------------ the reporter's view
 
 
 class MessageRead(Schema):
+    id: int
     side: Literal["reporter", "handler"]
-    kind: str
+    kind: str = Field(description="notice 告知；reply 答复；question 办理人员的询问；supplement 补充；answer 回答")
     text: str
+    in_reply_to: int | None = Field(default=None, description="所回答的询问")
     at: Timestamp
 
 
@@ -293,12 +323,16 @@ class ReporterView(Schema):
     step_overdue: bool
     outcome: str | None = Field(description="核查结论")
     hazard_state: str | None = Field(description="转为隐患后的整改进展")
-    messages: list[MessageRead] = Field(description="每一步的告知、答复和您补充的材料")
+    merged: bool = Field(description="已与同一事项的其他举报合并办理：进展和结果为合并后的办理情况")
+    objection_due_at: Timestamp | None = Field(description="对答复可以提出异议的期限（答复后 10 日）")
+    reward: RewardNotice | None = Field(description="举报奖励：评定后显示")
+    messages: list[MessageRead] = Field(description="每一步的告知、答复、询问和您补充的材料")
 
 
 class Supplement(Schema):
-    text: Text = Field(description="补充的情况")
+    text: Text = Field(description="补充的情况，或对询问的回答")
     media: list[MediaToken] = Field(default_factory=list, max_length=9)
+    in_reply_to: int | None = Field(default=None, description="回答办理人员的哪一条询问（messages 中的 id）")
 
 
 class RevealRequest(Schema):

@@ -3,52 +3,51 @@ answered — every step on the tip-off's audit trail, told to the reporter, and 
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import structlog
-from pydantic import BaseModel
 from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling import audit
-from qingling.auth.principal import Principal
+from qingling.auth.principal import RECEIPT_HOLDER, Principal
 from qingling.auth.roles import STAFF_ROLES, Role
-from qingling.calendar import WorkingCalendar, is_overdue
+from qingling.calendar import Unit, WorkingCalendar, is_overdue
 from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
 from qingling.events import EventEnvelope
 from qingling.hazard_events import HazardChanged
 from qingling.holidays import working_calendar
-from qingling.lifecycle import Transition
 from qingling.outbox import emit
 from qingling.pagination import PageParams, fetch_page
-from qingling.regions import Level, is_above
 from qingling.runtime import Runtime
 from qingling.sealing import keyed_hash
-from qingling.tipoff_events import TipOffChanged, TipOffVerified
+from qingling.tipoff_events import TipOffChanged
 from reports.calendar import HolidayArrangement
+from reports.conversation.models import TipOffMessage
+from reports.duplicates import service as duplicates
 from reports.media.models import TipOffMedia
 from reports.receipts import service as receipts
+from reports.rewards.models import Reward
+from reports.rewards.notices import notice_of
 from reports.tipoffs import routing, schemas
 from reports.tipoffs.lifecycle import (
     DECISION_LIMIT,
+    OBJECTION_DAYS,
     REPORTER_NOTICES,
-    TIMED_STATES,
     TIP_OFF_LIFECYCLE,
-    VERIFICATION_LIMIT,
 )
-from reports.tipoffs.models import SealedReporter, TipOff, TipOffAudit, TipOffMessage
+from reports.tipoffs.models import SealedReporter, TipOff, TipOffAudit
 from reports.tipoffs.redaction import redact
 
 log = structlog.get_logger(__name__)
 
 SUBSCRIBERS = ("notify",)  # deadline board and reminders
-REPORTER = Principal(subject="reporter")  # the trail never names who reported
-ACCEPTED_STATES = frozenset({"verifying", "extension_requested", "concluded", "replied", "closed"})
+ACCEPTED_STATES = frozenset(
+    {"verifying", "extension_requested", "concluded", "replied", "objected", "re_examined", "closed"}
+)
 
 
 class TipOffNotFound(NotFound):
@@ -87,10 +86,6 @@ class RegisterDown(ServiceUnavailable):
     code, title = "register-unavailable", "暂时无法查询企业和部门名录，请稍后重试"
 
 
-class TipOffClosed(Conflict):
-    code, title = "tip-off-closed", "举报已办结，不能再补充材料"
-
-
 # ------------------------------------------------------------------------------------------ intake
 
 
@@ -118,7 +113,7 @@ async def receive(
     known = [reporter.name, reporter.phone, reporter.id_number]
     facts = redact(body.facts, known)
     verdict = await runtime.adapters.content_check.check(facts)  # before the transaction takes its locks
-    media = await _unattached_media(session, body.media)
+    media = await unattached_media(session, body.media)
     region_code, industry = body.region_code, body.industry or routing.DEFAULT_INDUSTRY
     enterprise = None
     try:
@@ -170,7 +165,9 @@ async def receive(
     session.add(_sealed(runtime, tip_off.id, sealed))
     for item in media:
         item.tip_off_id, item.attached_at = tip_off.id, now
-    actor = caller if isinstance(body, schemas.StaffSubmission) else REPORTER
+    actor = (
+        caller if isinstance(body, schemas.StaffSubmission) else RECEIPT_HOLDER
+    )  # the trail never names who reported
     payload = {
         "channel": body.channel,
         "category": body.category,
@@ -179,8 +176,9 @@ async def receive(
         "routed_to": tip_off.lead_department,
         "routing_pending": not routed,
     }
-    _tell_reporter(session, tip_off, "receive", now)
+    await tell_reporter(session, tip_off, "receive", now)
     record_change(session, tip_off, "receive", actor, now, payload)
+    await duplicates.flag(session, runtime, tip_off)
     return Received(tip_off, secret)
 
 
@@ -197,7 +195,7 @@ def receipt(received: Received) -> schemas.TipOffReceipt:
     )
 
 
-async def _unattached_media(session: AsyncSession, tokens: list[str]) -> list[TipOffMedia]:
+async def unattached_media(session: AsyncSession, tokens: list[str]) -> list[TipOffMedia]:
     if not tokens:
         return []
     rows = (await session.execute(select(TipOffMedia).where(TipOffMedia.token.in_(tokens)))).scalars()
@@ -300,53 +298,47 @@ async def verify(session: AsyncSession, caller: Principal, tip_off_id: int) -> a
 
 
 async def reporter_view(session: AsyncSession, tip_off_id: int, now: datetime) -> schemas.ReporterView:
+    """What the holder of a receipt sees. A merged tip-off shows the case it joined: its progress,
+    outcome and hazard, and the reward, which goes to the first reporter only."""
     tip_off = await session.get(TipOff, tip_off_id)
+    merged = tip_off.state == "merged"
+    case = await session.get(TipOff, tip_off.duplicate_of) if merged else tip_off
     query = select(TipOffMessage).where(TipOffMessage.tip_off_id == tip_off_id).order_by(TipOffMessage.id)
     messages = [schemas.MessageRead.model_validate(m) for m in (await session.execute(query)).scalars()]
-    finding = tip_off.details.get("finding")
+    finding = case.details.get("finding")
+    objection_open = case.id == tip_off.id and case.state in ("replied", "closed") and "objection" not in case.details
+    reward = (await session.execute(select(Reward).where(Reward.tip_off_id == case.id))).scalar_one_or_none()
     return schemas.ReporterView(
         receipt_code=tip_off.receipt_code,
         category=tip_off.category,
         state=tip_off.state,
-        state_title=TIP_OFF_LIFECYCLE.states[tip_off.state],
+        state_title=_state_title(tip_off, case),
         received_at=tip_off.received_at,
-        step=tip_off.step,
-        step_due_at=tip_off.step_due_at,
-        step_overdue=_step_overdue(tip_off, now),
+        step=case.step,
+        step_due_at=case.step_due_at,
+        step_overdue=_step_overdue(case, now),
         outcome=schemas.OUTCOME_TITLES[schemas.Outcome(finding["outcome"])] if finding else None,
-        hazard_state=tip_off.hazard_state,
+        hazard_state=case.hazard_state,
+        merged=merged,
+        objection_due_at=objection_due(await working_calendar(session, HolidayArrangement), case)
+        if objection_open
+        else None,
+        reward=notice_of(reward, tip_off.id) if reward is not None else None,
         messages=messages,
     )
 
 
-async def supplement(
-    session: AsyncSession, runtime: Runtime, tip_off_id: int, body: schemas.Supplement, now: datetime
-) -> schemas.ReporterView:
-    """The reporter adds to their tip-off: the handlers read it redacted, the original is sealed."""
-    tip_off = await session.get(TipOff, tip_off_id, with_for_update=True)
-    if tip_off.state in TIP_OFF_LIFECYCLE.final:
-        raise TipOffClosed(f"举报{TIP_OFF_LIFECYCLE.states[tip_off.state]}，如有新情况请重新举报")
-    media = await _unattached_media(session, body.media)
-    known = await _reporter_details(runtime, session, tip_off)
-    sealer = runtime.adapters.sealer
-    session.add(
-        TipOffMessage(
-            tip_off_id=tip_off.id,
-            side="reporter",
-            kind="supplement",
-            text=redact(body.text, known),
-            sealed_original=sealer.seal(body.text, f"tip_off:{tip_off.id}"),
-            at=now,
-        )
-    )
-    for item in media:
-        item.tip_off_id, item.attached_at = tip_off.id, now
-    tip_off.updated_at = now
-    record_change(session, tip_off, "supplement", REPORTER, now, {"media": len(media)})
-    return await reporter_view(session, tip_off.id, now)
+def _state_title(tip_off: TipOff, case: TipOff) -> str:
+    title = TIP_OFF_LIFECYCLE.states[tip_off.state]
+    return title if case is tip_off else f"{title}：{TIP_OFF_LIFECYCLE.states[case.state]}"
 
 
-async def _reporter_details(runtime: Runtime, session: AsyncSession, tip_off: TipOff) -> list[str | None]:
+def objection_due(calendar: WorkingCalendar, tip_off: TipOff) -> datetime:
+    replied_at = datetime.fromisoformat(tip_off.details["replied_at"])
+    return calendar.deadline(replied_at, OBJECTION_DAYS, Unit.CALENDAR_DAYS).due_at
+
+
+async def reporter_details(runtime: Runtime, session: AsyncSession, tip_off: TipOff) -> list[str | None]:
     sealed = _unseal(runtime, await session.get(SealedReporter, tip_off.id))
     return [sealed.get("name"), sealed.get("phone"), sealed.get("id_number")]
 
@@ -392,69 +384,7 @@ async def reveal(
     )
 
 
-# ------------------------------------------------------------------------------------------ actions
-
-
-@dataclass
-class Step:
-    session: AsyncSession
-    runtime: Runtime
-    tip_off: TipOff
-    caller: Principal
-    payload: Any
-    now: datetime
-    calendar: WorkingCalendar
-    notice: str = ""  # the handler's words added to what the reporter is told
-
-
-Effect = Callable[[Step], Awaitable[dict[str, Any] | None]]
-
-
-async def act(
-    session: AsyncSession,
-    runtime: Runtime,
-    caller: Principal,
-    tip_off_id: int,
-    transition: Transition,
-    payload: BaseModel | None,
-    now: datetime,
-) -> TipOff:
-    """Fires one action of the lifecycle: checks state, role and scope, applies its effect, moves
-    the state and its time limit, tells the reporter, and appends to the trail."""
-    tip_off = await get(session, caller, tip_off_id, for_update=True)
-    transition = TIP_OFF_LIFECYCLE.check(tip_off.state, transition.action, caller)
-    if payload is not None:  # a handler's words never carry the reporter onward
-        payload = type(payload).model_validate(
-            _redacted(payload.model_dump(), await _reporter_details(runtime, session, tip_off))
-        )
-    step = Step(session, runtime, tip_off, caller, payload, now, await working_calendar(session, HolidayArrangement))
-    extra = await EFFECTS[transition.action](step) if transition.action in EFFECTS else None
-    before = tip_off.state
-    tip_off.state = transition.next_state(before)
-    if transition.limit is not None:
-        due = step.calendar.deadline(now, transition.limit.amount, transition.limit.unit)
-        tip_off.step, tip_off.step_due_at = transition.limit.what, due.due_at
-    elif tip_off.state not in TIMED_STATES:
-        tip_off.step, tip_off.step_due_at = None, None
-    if tip_off.state in TIP_OFF_LIFECYCLE.final:
-        tip_off.closed_at = now
-    tip_off.updated_at = now
-    body = payload.model_dump(mode="json") if payload is not None else {}
-    _tell_reporter(session, tip_off, transition.action, now, step.notice)
-    record_change(
-        session, tip_off, transition.action, caller, now, {"from": before, "to": tip_off.state, **body, **(extra or {})}
-    )
-    return tip_off
-
-
-def _redacted(value: Any, known: list[str | None]) -> Any:
-    if isinstance(value, str):
-        return redact(value, known)
-    if isinstance(value, dict):
-        return {key: _redacted(item, known) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_redacted(item, known) for item in value]
-    return value
+# --------------------------------------------------------------------------------- the record
 
 
 def record_change(
@@ -497,204 +427,24 @@ def _changed(tip_off: TipOff, action: str, previous_state: str | None) -> TipOff
     )
 
 
-def _tell_reporter(session: AsyncSession, tip_off: TipOff, action: str, now: datetime, words: str = "") -> None:
+async def tell_reporter(session: AsyncSession, tip_off: TipOff, action: str, now: datetime, words: str = "") -> None:
+    """Adds what the reporter is told at this step to their messages — and to those of every
+    reporter whose tip-off was merged into this one."""
     if action not in REPORTER_NOTICES:
         return
     text = REPORTER_NOTICES[action] + words
-    kind = "reply" if action == "reply" else "notice"
-    session.add(TipOffMessage(tip_off_id=tip_off.id, side="handler", kind=kind, text=text, at=now))
+    kind = "reply" if action in ("reply", "re_examine") else "notice"
+    told = [tip_off] if action == "merge" else [tip_off, *await duplicates.merged_into(session, tip_off)]
+    for reporter in told:
+        session.add(TipOffMessage(tip_off_id=reporter.id, side="handler", kind=kind, text=text, at=now))
 
 
-def _in_lead_department(caller: Principal, tip_off: TipOff) -> bool:
+def in_lead_department(caller: Principal, tip_off: TipOff) -> bool:
     return (
         tip_off.lead_region_code is not None
         and caller.region_code == tip_off.lead_region_code
         and caller.department == tip_off.lead_kind
     )
-
-
-def _require_lead(step: Step) -> None:
-    if not _in_lead_department(step.caller, step.tip_off):
-        lead = step.tip_off.lead_department or "（尚未确定主办部门）"
-        raise LeadDepartmentOnly(f"这件举报由{lead}主办")
-
-
-def _require_level_above(step: Step) -> None:
-    lead_region = step.tip_off.lead_region_code
-    if not (step.caller.region_code and lead_region and is_above(step.caller.region_code, lead_region)):
-        raise LevelAboveOnly(f"这件举报由{step.tip_off.lead_department}主办，须由其上一级部门决定")
-
-
-async def _sign(step: Step) -> dict[str, Any]:
-    _require_lead(step)
-    return {"department": step.tip_off.lead_department}
-
-
-async def _transfer(step: Step) -> dict[str, Any]:
-    tip_off, body = step.tip_off, step.payload
-    if not (_in_lead_department(step.caller, tip_off) or step.caller.covers(tip_off.region_code)):
-        raise LeadDepartmentOnly("只有主办部门或辖区的上级部门可以转办")
-    region_code = body.region_code or tip_off.region_code
-    try:
-        route = await routing.resolve(step.session, step.runtime, region_code, body.industry)
-    except routing.RegisterUnavailable:
-        raise RegisterDown() from None
-    if route is None:
-        raise ValidationFailed.for_field("industry", "该地区及其上级没有监管这一行业的部门")
-    previous = tip_off.lead_department
-    tip_off.region_code, tip_off.industry = region_code, body.industry
-    routing.apply(tip_off, route)
-    return {"from_department": previous, "to_department": route.lead_department}
-
-
-async def _take_over(step: Step) -> dict[str, Any]:
-    caller, tip_off = step.caller, step.tip_off
-    if caller.level not in (Level.PROVINCE, Level.CITY) or not caller.covers(tip_off.region_code):
-        raise TakeOverNotAllowed()
-    try:
-        route = await routing.department_of(step.session, step.runtime, caller.region_code, caller.department or "")
-    except routing.RegisterUnavailable:
-        raise RegisterDown() from None
-    if route is None:
-        raise TakeOverNotAllowed("名录中没有您所在的部门，请联系管理员")
-    previous = tip_off.lead_department
-    routing.apply(tip_off, route)
-    return {"from_department": previous, "to_department": route.lead_department}
-
-
-async def _accept(step: Step) -> dict[str, Any]:
-    _require_lead(step)
-    step.tip_off.details = {**step.tip_off.details, "accepted_at": step.now.isoformat()}
-    return {"department": step.tip_off.lead_department}
-
-
-async def _refuse(step: Step) -> dict[str, Any]:
-    _require_lead(step)
-    tip_off, body = step.tip_off, step.payload
-    ground = schemas.RefusalGround(body.ground)
-    if ground is schemas.RefusalGround.EMPLOYEE_WITHOUT_NAME and not (tip_off.employee and not tip_off.real_name):
-        raise RefusalGroundNotApplicable(
-            "举报人不是被举报单位的从业人员，或已提供真实姓名和联系方式，不能以此理由不予受理",
-            errors=[FieldError(location="body", field="/ground", message="不适用")],
-        )
-    if ground is schemas.RefusalGround.DUPLICATE:
-        original = None
-        if body.duplicate_of is not None and body.duplicate_of != tip_off.id:
-            original = (
-                await step.session.execute(select(TipOff).where(TipOff.id == body.duplicate_of, visible(step.caller)))
-            ).scalar_one_or_none()
-        if original is None or original.state not in ACCEPTED_STATES:
-            raise RefusalGroundNotApplicable(
-                "重复举报须指明已受理的同一事项",
-                errors=[FieldError(location="body", field="/duplicate_of", message="须为已受理的另一件举报的编号")],
-            )
-        tip_off.duplicate_of = original.id
-    step.notice = f"理由：{schemas.REFUSAL_GROUNDS[ground]}。{body.explanation}"
-    tip_off.details = {**tip_off.details, "refusal": {"ground": ground, "explanation": body.explanation}}
-    return {"ground_title": schemas.REFUSAL_GROUNDS[ground]}
-
-
-async def _hand_over(step: Step) -> None:
-    _require_lead(step)
-    body = step.payload
-    step.notice = f"移送机关：{body.authority}。{body.reason}"
-    step.tip_off.details = {**step.tip_off.details, "handed_over": {"authority": body.authority, "reason": body.reason}}
-
-
-async def _request_extension(step: Step) -> None:
-    _require_lead(step)
-    if step.tip_off.extended:
-        raise AlreadyExtended()
-    request = {"days": step.payload.days, "reason": step.payload.reason, "requested_at": step.now.isoformat()}
-    step.tip_off.details = {**step.tip_off.details, "extension": request}
-
-
-async def _grant_extension(step: Step) -> dict[str, Any]:
-    _require_level_above(step)
-    tip_off = step.tip_off
-    extension = tip_off.details["extension"]
-    accepted_at = datetime.fromisoformat(tip_off.details["accepted_at"])
-    total = VERIFICATION_LIMIT.amount + extension["days"]
-    due = step.calendar.deadline(accepted_at, total, VERIFICATION_LIMIT.unit)
-    tip_off.extended, tip_off.step_due_at = True, due.due_at
-    step.notice = f"延长 {extension['days']} 日，理由：{extension['reason']}"
-    tip_off.details = {**tip_off.details, "extension": {**extension, "granted_by": step.caller.subject}}
-    return {"days": extension["days"], "verification_due_at": due.due_at.isoformat()}
-
-
-async def _refuse_extension(step: Step) -> None:
-    _require_level_above(step)
-    extension = {**step.tip_off.details["extension"], "refused_by": step.caller.subject}
-    step.tip_off.details = {**step.tip_off.details, "extension": extension}
-
-
-async def _conclude(step: Step) -> dict[str, Any]:
-    _require_lead(step)
-    tip_off, finding = step.tip_off, step.payload
-    true = finding.outcome in (schemas.Outcome.TRUE, schemas.Outcome.PARTLY_TRUE)
-    about_hazard = schemas.Category(tip_off.category) in schemas.HAZARD_CATEGORIES
-    errors = []
-    if true and about_hazard and finding.hazard is None:
-        errors.append(
-            FieldError(location="body", field="/hazard", message="属实的隐患举报须填写隐患，以转为隐患督促整改")
-        )
-    if not true and finding.hazard is not None:
-        errors.append(FieldError(location="body", field="/hazard", message="不属实或无法核实的举报不能转为隐患"))
-    enterprise_code = (finding.hazard.enterprise_code if finding.hazard else None) or tip_off.enterprise_code
-    if finding.hazard is not None and enterprise_code is None:
-        errors.append(
-            FieldError(location="body", field="/hazard/enterprise_code", message="须填写被举报单位的统一社会信用代码")
-        )
-    if errors:
-        raise FindingIncomplete("核查结论不完整", errors=errors)
-    step.tip_off.details = {**tip_off.details, "finding": finding.model_dump(mode="json")}
-    step.notice = f"核查结论：{schemas.OUTCOME_TITLES[finding.outcome]}。"
-    if finding.hazard is None:
-        return {}
-    hazard = finding.hazard
-    event = TipOffVerified(
-        tip_off_id=tip_off.id,
-        enterprise_code=enterprise_code,
-        title=hazard.title,
-        description=hazard.description,
-        grade=hazard.grade,
-        basis_standard=hazard.basis_standard,
-        basis_clause=hazard.basis_clause,
-        tags=hazard.tags,
-        found_at=step.now,
-        verified_by=tip_off.lead_department or "",
-        report=hazard.report.model_dump() if hazard.report else None,
-    )
-    emit(step.session, event, subject=f"tip_off/{tip_off.id}", to=("hazards",))
-    tip_off.enterprise_code = enterprise_code
-    return {"converted_to_hazard": True}
-
-
-async def _reply(step: Step) -> None:
-    _require_lead(step)
-    step.notice = step.payload.message
-    step.tip_off.details = {**step.tip_off.details, "replied_at": step.now.isoformat()}
-
-
-async def _close(step: Step) -> None:
-    _require_lead(step)
-
-
-EFFECTS: dict[str, Effect] = {
-    "sign": _sign,
-    "transfer": _transfer,
-    "take_over": _take_over,
-    "accept": _accept,
-    "refuse": _refuse,
-    "hand_over": _hand_over,
-    "request_extension": _request_extension,
-    "grant_extension": _grant_extension,
-    "refuse_extension": _refuse_extension,
-    "conclude": _conclude,
-    "reply": _reply,
-    "close": _close,
-}
-assert set(EFFECTS) == {t.action for t in TIP_OFF_LIFECYCLE.transitions}, "every action has its effect"
 
 
 # ------------------------------------------------------------------------------- from other services
@@ -724,21 +474,13 @@ async def on_hazard_changed(session: AsyncSession, data: HazardChanged, envelope
 # ------------------------------------------------------------------------------------------ workers
 
 
-async def route_pending(runtime: Runtime) -> None:
-    """Worker: routes tip-offs received while the register could not be asked."""
-    while True:
-        try:
-            async with runtime.unit_of_work() as session:
-                query = select(TipOff).where(TipOff.lead_department_id.is_(None), TipOff.state == "received")
-                pending = (await session.execute(query.limit(100).with_for_update(skip_locked=True))).scalars().all()
-                now = runtime.clock.now()
-                for tip_off in pending:
-                    if not await routing.route(session, runtime, tip_off):
-                        break
-                    if tip_off.lead_department_id is not None:
-                        tip_off.updated_at = now
-                        record_change(session, tip_off, "route", Principal(subject=f"service:{runtime.service.name}"),
-                                      now, {"routed_to": tip_off.lead_department})  # fmt: skip
-        except Exception:  # a database hiccup must not end the worker
-            log.exception("routing pass failed")
-        await asyncio.sleep(routing.ROUTING_INTERVAL_SECONDS)
+async def route_pending(session: AsyncSession, runtime: Runtime, now: datetime) -> None:
+    """Sweep: routes tip-offs received while the register could not be asked."""
+    query = select(TipOff).where(TipOff.lead_department_id.is_(None), TipOff.state == "received")
+    for tip_off in (await session.execute(query.limit(100).with_for_update(skip_locked=True))).scalars().all():
+        if not await routing.route(session, runtime, tip_off):
+            return  # still unreachable: the next sweep tries again
+        if tip_off.lead_department_id is not None:
+            tip_off.updated_at = now
+            service = Principal(subject=f"service:{runtime.service.name}")
+            record_change(session, tip_off, "route", service, now, {"routed_to": tip_off.lead_department})

@@ -1,0 +1,70 @@
+"""The reward sub-flow (domain.md §3): eligible → decided → notified → claimed | lapsed."""
+
+from qingling.auth.roles import Role
+from qingling.lifecycle import Lifecycle, Transition
+from reports.rewards import schemas
+
+HANDLERS = frozenset({Role.REGULATOR, Role.DEPARTMENT_LEADER})
+PAYER = "受理举报的部门（谁受理谁奖励）"
+
+REWARD_LIFECYCLE = Lifecycle(
+    name="reward",
+    title="举报奖励",
+    states={
+        "eligible": "符合奖励条件（待审批）",
+        "ineligible": "不予奖励",
+        "decided": "已审批（待告知）",
+        "notified": "已告知（待领取）",
+        "claimed": "已领取",
+        "lapsed": "逾期未领取",
+    },
+    initial="eligible",
+    final=frozenset({"ineligible", "claimed", "lapsed"}),
+    transitions=(
+        Transition(
+            "decide",
+            "审批奖励",
+            ("eligible",),
+            "decided",
+            frozenset({Role.DEPARTMENT_LEADER}),
+            payload=schemas.Approval,
+            note=f"{PAYER}负责人审批，金额按奖励办法计算",
+        ),
+        Transition(
+            "decline",
+            "不予奖励",
+            ("eligible",),
+            "ineligible",
+            frozenset({Role.DEPARTMENT_LEADER}),
+            payload=schemas.Reason,
+            note=f"{PAYER}负责人决定；告知举报人理由",
+        ),
+        Transition(
+            "notify",
+            "告知举报人",
+            ("decided",),
+            "notified",
+            HANDLERS,
+            note=f"{PAYER}告知举报人奖励金额和领取期限（奖励办法规定的日数，全国为 60 日）",
+        ),
+        Transition(
+            "claim",
+            "领取奖励",
+            ("notified",),
+            "claimed",
+            HANDLERS,
+            payload=schemas.Claim,
+            reporter=True,
+            note="实名举报人核验身份；允许匿名领取的地区凭回执码和查询密码领取，发放时核验身份证件",
+        ),
+        Transition(
+            "lapse",
+            "逾期失效",
+            ("notified",),
+            "lapsed",
+            frozenset({Role.SERVICE}),
+            automatic=True,
+            note="领取期限届满未领取的，视为放弃",
+        ),
+    ),
+)

@@ -1,0 +1,172 @@
+"""After a tip-off is taken in (issue 9): the same matter reported twice is flagged and merged,
+the handler and the reporter talk, a reporter objects to the reply, and the reward goes to the
+first reporter who qualifies under the rules of the place."""
+
+import io
+
+import pytest
+from PIL import Image
+from tipoff_flow import (
+    FINDING,
+    MONDAY,
+    TIP_OFFS,
+    act,
+    as_reporter,
+    entered,
+    reporter_post,
+    submit,
+    tip_off_id,
+    until,
+)
+
+pytestmark = pytest.mark.asyncio
+
+CALLER = {"name": "王建国", "phone": "13905721234", "id_number": "330521198001011234"}
+APP_USER = {"name": "李秀英", "phone": "13757290001"}
+FINE_40000 = {"basis": "fine", "fine_yuan": 40_000, "penalty_ref": "（德）应急罚〔2024〕17号",
+              "known_before": False, "reporter_is_staff": False}  # fmt: skip
+
+
+async def _another_enterprise(system, handler: dict) -> str:
+    """A registered 工贸 enterprise of 德清县 no other test reports on."""
+    params = {"region_prefix": "330521", "industry": "industry_trade", "name": "纺织", "limit": 1}
+    page = (await system.client.get("/api/v1/hazards/enterprises", params=params, headers=handler)).json()
+    return page["items"][0]["credit_code"]
+
+
+async def test_a_hotline_call_and_a_mini_program_report_of_one_matter_are_merged_and_the_first_is_rewarded(system):
+    system.clock.freeze(MONDAY)
+    handler, operator = await system.login("deqing-yjj"), await system.login("deqing-12345")
+    enterprise = await _another_enterprise(system, handler)
+    call = await entered(system, operator, enterprise_code=enterprise, reporter=CALLER)
+    system.clock.freeze(MONDAY.replace(hour=15))
+    report = await submit(system, enterprise_code=enterprise, reporter=APP_USER)
+    handler = await system.login("deqing-yjj")  # tokens live an hour; the clock moved on
+    first, second = await tip_off_id(system, call, handler), await tip_off_id(system, report, handler)
+
+    # Flagged both ways, and shown side by side.
+    for one, other in ((first, second), (second, first)):
+        read = (await system.client.get(f"{TIP_OFFS}/{one}", headers=handler)).json()
+        assert other in read["possible_duplicates"]
+    compared = (await system.client.get(f"{TIP_OFFS}/{second}/duplicates", headers=handler)).json()
+    candidate = next(c for c in compared["candidates"] if c["id"] == first)
+    assert candidate["same_enterprise"] is True and candidate["channel"] == "hotline_12345"
+
+    # The mini-program report joins the call's matter; its reporter is told and keeps the receipt.
+    await act(system, handler, first, "sign")
+    merged = await act(
+        system, handler, second, "merge", {"into": first, "reason": "与 12345 来电反映的是同一处违规动火"}
+    )
+    assert merged["state"] == "merged" and merged["duplicate_of"] == first
+    assert (await system.client.post(f"{TIP_OFFS}/{second}/accept", headers=handler)).status_code == 409
+    compared = (await system.client.get(f"{TIP_OFFS}/{first}/duplicates", headers=handler)).json()
+    assert [m["id"] for m in compared["merged"]] == [second]
+
+    await act(system, handler, first, "accept")
+    system.clock.freeze(MONDAY.replace(day=20))
+    handler = await system.login("deqing-yjj")
+    await act(system, handler, first, "conclude", _finding_on(enterprise))
+    await act(system, handler, first, "reply", {"message": "经核查，反映的违规动火属实，已责令停止作业并限期整改。"})
+
+    caller_view, app_view = await as_reporter(system, call), await as_reporter(system, report)
+    for view in (caller_view, app_view):
+        assert view["outcome"] == "属实"
+        assert any(m["kind"] == "reply" and "违规动火属实" in m["text"] for m in view["messages"])
+    assert app_view["merged"] is True and app_view["state_title"] == "已并案办理：已答复"
+    assert any("合并办理" in m["text"] for m in app_view["messages"])
+    await until(lambda: _linked(system, call))  # the hazard the matter became, for both reporters
+    assert (await as_reporter(system, report))["hazard_state"] is not None
+
+    # The reward: 15% of the ¥40,000 fine, to the caller, who reported first.
+    assessed = await system.client.post(f"{TIP_OFFS}/{first}/reward", json=FINE_40000, headers=handler)
+    assert assessed.status_code == 201, assessed.text
+    reward = assessed.json()
+    assert (reward["state"], reward["amount_yuan"], reward["reporter_tip_off_id"]) == ("eligible", 6_000, first)
+    assert reward["paying_department"] == "德清县应急管理局" and reward["terms"]["rules"] == ["national-2018"]
+    assert "40,000 元 × 15% = 6,000 元" in reward["computation"]
+    leader = await system.login("deqing-yjj-leader")
+    assert (
+        await system.client.post(f"/api/v1/reports/rewards/{reward['id']}/decide", json={}, headers=handler)
+    ).status_code == 403
+    await _reward_action(system, leader, reward["id"], "decide", {"note": "同意按办法奖励"})
+    told = await _reward_action(system, handler, reward["id"], "notify")
+    assert told["claim_due_at"].startswith("2024-11-19")  # 60 日 from 20 Sep
+
+    caller_view, app_view = await as_reporter(system, call), await as_reporter(system, report)
+    assert (caller_view["reward"]["yours"], caller_view["reward"]["amount_yuan"]) == (True, 6_000)
+    assert (app_view["reward"]["yours"], app_view["reward"]["amount_yuan"]) == (False, None)
+    assert app_view["reward"]["reason"] == "同一事项的奖励只发给第一位符合条件的举报人"
+    refused = await reporter_post(system, report, "/reward/claim", APP_USER | {"id_number": "330521199002021234"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "not-the-rewarded-reporter")
+
+    wrong = await reporter_post(system, call, "/reward/claim", CALLER | {"name": "王建华"})
+    assert (wrong.status_code, wrong.json()["code"]) == (403, "claimant-identity-mismatch")
+    claimed = await reporter_post(system, call, "/reward/claim", CALLER)
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["reward"]["state"] == "claimed"
+    trail = (await system.client.get(f"{TIP_OFFS}/{first}/history", headers=handler)).json()
+    assert [e["action"] for e in trail if e["action"].startswith("reward_")] == [
+        "reward_assess", "reward_decide", "reward_notify", "reward_claim",
+    ]  # fmt: skip
+    assert CALLER["id_number"] not in str(trail) and CALLER["name"] not in str(trail)
+
+
+def _finding_on(enterprise: str) -> dict:
+    return FINDING | {"hazard": FINDING["hazard"] | {"enterprise_code": enterprise}}
+
+
+def _photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (180, 90, 20)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+async def _linked(system, receipt: dict) -> bool:
+    return (await as_reporter(system, receipt))["hazard_state"] is not None
+
+
+async def _reward_action(system, headers: dict, reward: int, action: str, body: dict | None = None) -> dict:
+    response = await system.client.post(f"/api/v1/reports/rewards/{reward}/{action}", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_the_handler_asks_and_the_reporter_answers_with_a_photo(embedded):
+    embedded.clock.freeze(MONDAY)
+    handler = await embedded.login("deqing-yjj")
+    receipt = await submit(embedded, reporter=APP_USER)
+    number = await tip_off_id(embedded, receipt, handler)
+    await act(embedded, handler, number, "sign")
+    asked = await embedded.client.post(
+        f"{TIP_OFFS}/{number}/messages",
+        json={"text": "请问动火作业一般在什么时段？能否拍一张现场照片？"},
+        headers=handler,
+    )
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["open_questions"] == 1
+    other = await embedded.client.post(
+        f"{TIP_OFFS}/{number}/messages", json={"text": "请补充"}, headers=await embedded.login("deqing-zjj")
+    )
+    assert (other.status_code, other.json()["code"]) == (403, "lead-department-only")
+
+    question = next(m for m in (await as_reporter(embedded, receipt))["messages"] if m["kind"] == "question")
+    photo = await embedded.client.post("/api/v1/reports/media", files={"file": ("site.jpg", _photo(), "image/jpeg")})
+    answer = {
+        "text": f"一般在晚上七点以后，我是{APP_USER['name']}，电话 {APP_USER['phone']}，照片附上",
+        "in_reply_to": question["id"],
+        "media": [photo.json()["token"]],
+    }
+    answered = await reporter_post(embedded, receipt, "/supplements", answer)
+    assert answered.status_code == 201, answered.text
+    bogus = await reporter_post(
+        embedded, receipt, "/supplements", answer | {"in_reply_to": question["id"] + 10_000, "media": []}
+    )
+    assert (bogus.status_code, bogus.json()["code"]) == (422, "not-a-question")
+
+    talk = (await embedded.client.get(f"{TIP_OFFS}/{number}/messages", headers=handler)).json()
+    reply = next(e for e in talk["entries"] if e["kind"] == "answer")
+    assert talk["open_questions"] == 0 and reply["in_reply_to"] == question["id"] and len(reply["media"]) == 1
+    assert "晚上七点以后" in reply["text"]
+    assert APP_USER["name"] not in reply["text"] and APP_USER["phone"] not in reply["text"] and reply["author"] is None
+    actions = [e["action"] for e in (await embedded.client.get(f"{TIP_OFFS}/{number}/history", headers=handler)).json()]
+    assert actions[-2:] == ["ask", "answer"]
