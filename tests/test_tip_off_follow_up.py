@@ -3,6 +3,7 @@ the handler and the reporter talk, a reporter objects to the reply, and the rewa
 first reporter who qualifies under the rules of the place."""
 
 import io
+from datetime import datetime
 
 import pytest
 from PIL import Image
@@ -16,8 +17,11 @@ from tipoff_flow import (
     reporter_post,
     submit,
     tip_off_id,
+    to_reply,
     until,
 )
+
+from qingling.clock import SHANGHAI
 
 pytestmark = pytest.mark.asyncio
 
@@ -170,3 +174,122 @@ async def test_the_handler_asks_and_the_reporter_answers_with_a_photo(embedded):
     assert APP_USER["name"] not in reply["text"] and APP_USER["phone"] not in reply["text"] and reply["author"] is None
     actions = [e["action"] for e in (await embedded.client.get(f"{TIP_OFFS}/{number}/history", headers=handler)).json()]
     assert actions[-2:] == ["ask", "answer"]
+
+
+async def test_an_objection_on_day_8_is_re_examined_by_the_level_above_and_one_on_day_11_is_refused(embedded):
+    replied_on = MONDAY.replace(day=10, hour=10)  # Tue 10 Sep: the 10 日 run to Fri 20 Sep 23:59:59
+    embedded.clock.freeze(replied_on)
+    handler = await embedded.login("deqing-yjj")
+    late, in_time = await submit(embedded), await submit(embedded)
+    for receipt in (late, in_time):
+        await to_reply(embedded, handler, await tip_off_id(embedded, receipt, handler))
+    assert (await as_reporter(embedded, in_time))["objection_due_at"] == "2024-09-20T23:59:59+08:00"
+
+    embedded.clock.freeze(replied_on.replace(day=18))  # day 8
+    objected = await reporter_post(
+        embedded, in_time, "/objection", {"reason": "现场至今仍在违规动火，核查结论与事实不符"}
+    )
+    assert objected.status_code == 200, objected.text
+    view = objected.json()
+    assert view["state"] == "objected" and view["step"] == "复查" and view["step_due_at"] == "2024-10-18T23:59:59+08:00"
+    assert "30 日内复查" in view["messages"][-1]["text"]
+    again = await reporter_post(embedded, in_time, "/objection", {"reason": "再次提出异议"})
+    assert again.status_code == 409
+
+    embedded.clock.freeze(replied_on.replace(day=21, hour=9))  # day 11
+    refused = await reporter_post(embedded, late, "/objection", {"reason": "核查结论与事实不符"})
+    assert (refused.status_code, refused.json()["code"]) == (409, "objection-period-over")
+    assert (await as_reporter(embedded, late))["state"] == "replied"
+
+    # The city re-examines within 30 日; missed, it shows overdue to the handler and the reporter.
+    number = await tip_off_id(embedded, in_time, await embedded.login("deqing-yjj"))
+    embedded.clock.freeze(datetime(2024, 10, 18, 23, 59, tzinfo=SHANGHAI))
+    city = await embedded.login("huzhou-yjj")
+    assert (await embedded.client.get(f"{TIP_OFFS}/{number}", headers=city)).json()["step_overdue"] is False
+    embedded.clock.freeze(datetime(2024, 10, 19, 8, 30, tzinfo=SHANGHAI))
+    city, county = await embedded.login("huzhou-yjj"), await embedded.login("deqing-yjj")
+    assert (await embedded.client.get(f"{TIP_OFFS}/{number}", headers=city)).json()["step_overdue"] is True
+    assert (await as_reporter(embedded, in_time))["step_overdue"] is True
+    overdue = await embedded.client.get(TIP_OFFS, params={"step_overdue": "true", "limit": 500}, headers=city)
+    assert number in [t["id"] for t in overdue.json()["items"]]
+
+    decision = {"decision": "upheld", "explanation": "复查认为原核查属实，整改已在督促中"}
+    itself = await embedded.client.post(f"{TIP_OFFS}/{number}/re_examine", json=decision, headers=county)
+    assert (itself.status_code, itself.json()["code"]) == (403, "level-above-only")
+    await act(embedded, city, number, "re_examine", decision)
+    told = await as_reporter(embedded, in_time)
+    assert told["state"] == "re_examined" and told["step"] is None
+    assert told["messages"][-1]["text"].startswith("复查结论：维持原核查结论。")
+    closed = await act(embedded, county, number, "close")
+    assert closed["state"] == "closed"
+
+
+SHANDONG_ENTERPRISE = "91371122MA3000001T"  # 莒县, 日照市, 山东省: anonymous claims allowed
+SHANDONG = {"enterprise_code": SHANDONG_ENTERPRISE, "region_code": "371122"}
+
+
+async def _rewarded(system, handler: dict, leader: dict, receipt: dict, enterprise: str) -> dict:
+    """A true anonymous tip-off answered, assessed on a ¥40,000 fine, decided and told."""
+    number = await tip_off_id(system, receipt, handler)
+    await to_reply(system, handler, number, _finding_on(enterprise))
+    assessed = await system.client.post(f"{TIP_OFFS}/{number}/reward", json=FINE_40000, headers=handler)
+    assert assessed.status_code == 201, assessed.text
+    reward = assessed.json()
+    if reward["state"] == "eligible":
+        await _reward_action(system, leader, reward["id"], "decide", {})
+        reward = await _reward_action(system, handler, reward["id"], "notify")
+    return reward
+
+
+async def test_an_anonymous_reward_is_claimed_by_receipt_where_allowed_and_lapses_unclaimed(system):
+    system.clock.freeze(MONDAY)
+    juxian, leader = await system.login("juxian-yjj"), await system.login("juxian-yjj-leader")
+    claimed_one, lapsing_one = await submit(system, **SHANDONG), await submit(system, **SHANDONG)
+    receipt = await as_reporter(system, claimed_one)
+    assert receipt["messages"][0]["text"].startswith("您的举报已收到")
+
+    reward = await _rewarded(system, juxian, leader, claimed_one, SHANDONG_ENTERPRISE)
+    assert reward["terms"]["rules"] == ["national-2018", "shandong", "rizhao"]
+    assert (reward["state"], reward["amount_yuan"]) == ("notified", 20_000)  # 50% in 山东省
+    assert reward["paying_department"] == "莒县应急管理局"
+    claimant = {"name": "赵立新", "id_number": "371122198805051234", "phone": "13806330001"}
+    claimed = await reporter_post(system, claimed_one, "/reward/claim", claimant)
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["reward"] | {"claim_due_at": None} == {
+        "yours": True, "state": "claimed", "state_title": "已领取", "amount_yuan": 20_000, "reason": None,
+        "paying_department": "莒县应急管理局", "claim_due_at": None,
+    }  # fmt: skip
+    record = (await system.client.get(f"/api/v1/reports/rewards/{reward['id']}", headers=juxian)).text
+    assert claimant["name"] not in record and claimant["id_number"] not in record
+
+    lapsing = await _rewarded(system, juxian, leader, lapsing_one, SHANDONG_ENTERPRISE)
+    assert lapsing["claim_due_at"] == "2024-11-01T23:59:59+08:00"  # 60 日 from 2 Sep
+    system.clock.freeze(datetime(2024, 11, 2, 0, 30, tzinfo=SHANGHAI))
+    juxian = await system.login("juxian-yjj")
+
+    async def lapsed():
+        read = await system.client.get(f"/api/v1/reports/rewards/{lapsing['id']}", headers=juxian)
+        return read.json()["state"] == "lapsed"
+
+    await until(lapsed)  # the sweep follows the clock
+    too_late = await reporter_post(system, lapsing_one, "/reward/claim", claimant)
+    assert too_late.status_code == 409
+    told = await as_reporter(system, lapsing_one)
+    assert told["reward"]["state"] == "lapsed" and "视为放弃" in told["messages"][-1]["text"]
+
+
+async def test_an_anonymous_reporter_cannot_claim_under_the_national_rule(system):
+    system.clock.freeze(MONDAY)
+    handler, leader = await system.login("deqing-yjj"), await system.login("deqing-yjj-leader")
+    anonymous = await submit(system)
+    reward = await _rewarded(system, handler, leader, anonymous, "91330521MA2B3C4D5Q")
+    assert (reward["state"], reward["ineligible_reason"], reward["amount_yuan"]) == ("ineligible", "anonymous", 0)
+    view = await as_reporter(system, anonymous)
+    assert view["reward"]["state"] == "ineligible" and "只奖励实名举报" in view["reward"]["reason"]
+    refused = await reporter_post(
+        system,
+        anonymous,
+        "/reward/claim",
+        {"name": "赵立新", "id_number": "330521198805051234", "phone": "13806330001"},
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "anonymous-claim-not-allowed")

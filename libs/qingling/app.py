@@ -118,6 +118,9 @@ def create_service_app(
     return app
 
 
+WORKER_GRACE_SECONDS = 15.0  # for the pass in progress to finish at shutdown
+
+
 @asynccontextmanager
 async def background_workers(runtime: Runtime, *, enabled: bool = True) -> AsyncIterator[None]:
     """Run the outbox relay and the service's own workers for the duration of the block."""
@@ -126,9 +129,12 @@ async def background_workers(runtime: Runtime, *, enabled: bool = True) -> Async
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        runtime.stopping.set()
+        if tasks:
+            _, stuck = await asyncio.wait(tasks, timeout=WORKER_GRACE_SECONDS)
+            for task in stuck:  # e.g. a delivery still waiting on a slow peer
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _platform_router(service: Service) -> APIRouter:

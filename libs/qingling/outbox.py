@@ -127,14 +127,14 @@ class OutboxRelay:
         self.interval = settings.relay_interval_seconds
 
     async def run_forever(self) -> None:
-        while True:
+        while not self.runtime.stopping.is_set():
             try:
                 delivered = await self.run_once()
             except Exception:  # a database hiccup must not end the relay
                 log.exception("outbox relay pass failed")
                 delivered = 0
             if delivered < self.batch_size:
-                await asyncio.sleep(self.interval)
+                await self.runtime.idle(self.interval)
 
     async def run_once(self) -> int:
         """Claim one batch of due rows and try each once. Returns how many were claimed."""

@@ -7,8 +7,9 @@ clock). Four services with four databases can therefore live side by side in one
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,7 +31,7 @@ from qingling.settings import Environment, ServiceSettings
 from qingling.tables import PlatformTables
 
 DemoLoader = Callable[[AsyncSession, "Runtime"], Awaitable[list[str]]]
-Worker = Callable[["Runtime"], Awaitable[None]]  # runs until cancelled
+Worker = Callable[["Runtime"], Awaitable[None]]  # runs until ``runtime.stopping`` is set
 # Builds a service's adapters to the outside world (WeChat, SMS, storage …) for the runtime's life.
 Adapters = Callable[["Runtime"], AbstractAsyncContextManager[Any]]
 # Seeds what a service needs to work at all (keys, built-in clients); runs after migrations.
@@ -77,6 +78,15 @@ class Runtime:
     verifier: TokenVerifier  # checks the bearer tokens of incoming requests
     service_auth: ServiceAuth  # authenticates this service's own calls: ``http.post(…, auth=…)``
     adapters: Any = None  # what ``Service.adapters`` built
+    # Set at shutdown: workers finish the pass they are in (its transaction commits or rolls back)
+    # and stop, instead of being cancelled halfway through a database call.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def idle(self, seconds: float) -> bool:
+        """Waits ``seconds``, or less if the runtime is stopping; answers whether it is."""
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+        return self.stopping.is_set()
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:

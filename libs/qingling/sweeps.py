@@ -4,7 +4,6 @@ still waiting for routing, a reminder. Each pass is one transaction; a pass clai
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -18,17 +17,18 @@ log = structlog.get_logger(__name__)
 Pass = Callable[[AsyncSession, Runtime, datetime], Awaitable[object]]
 
 
-def sweep(name: str, one_pass: Pass) -> Worker:
-    """A worker running ``one_pass`` every ``sweep_interval_seconds``, at the runtime clock's now."""
+def sweep(name: str, one_pass: Pass, *, every: float | None = None) -> Worker:
+    """A worker running ``one_pass`` at the runtime clock's now, every ``every`` seconds (default:
+    the ``sweep_interval_seconds`` setting), until the runtime stops."""
 
     async def worker(runtime: Runtime) -> None:
-        while True:
+        while not runtime.stopping.is_set():
             try:
                 async with runtime.unit_of_work() as session:
                     await one_pass(session, runtime, runtime.clock.now())
             except Exception:  # a database hiccup must not end the worker
                 log.exception("sweep failed", sweep=name)
-            await asyncio.sleep(runtime.settings.sweep_interval_seconds)
+            await runtime.idle(every or runtime.settings.sweep_interval_seconds)
 
     worker.__name__ = worker.__qualname__ = name
     return worker

@@ -20,11 +20,12 @@ from hazards.industries.router import router as industries_router
 from hazards.regions import service as regions
 from hazards.regions.router import router as regions_router
 from hazards.selfchecks.router import router as selfchecks_router
-from hazards.selfchecks.service import missed_check_scanner
+from hazards.selfchecks.service import report_missed
 from hazards.standards.router import router as standards_router
 from qingling.app import create_service_app
 from qingling.holidays import working_calendar
 from qingling.runtime import Runtime, Service
+from qingling.sweeps import sweep
 from qingling.tipoff_events import TipOffVerified
 
 
@@ -59,7 +60,7 @@ service = Service(
         selfchecks_router,
     ],
     event_handlers={TipOffVerified: hazard_service.on_tip_off_verified},
-    workers=[missed_check_scanner],
+    workers=[sweep("report_missed_self_checks", report_missed, every=3600)],  # reports are idempotent
     adapters=evidence_store,
     bootstrap=bootstrap,
     gauges=gauges,

@@ -58,9 +58,9 @@ async def test_a_missed_period_is_reported_once_and_reaches_the_board(embedded):
     runtime = embedded.dispatcher.apps["/api/v1/hazards"].state.runtime
 
     async with runtime.unit_of_work() as session:
-        first = await report_missed(session, runtime)
+        first = await report_missed(session, runtime, runtime.clock.now())
     async with runtime.unit_of_work() as session:
-        again = await report_missed(session, runtime)
+        again = await report_missed(session, runtime, runtime.clock.now())
 
     assert first > 0 and again == 0
     headers = await embedded.login("deqing-yjj")

@@ -4,7 +4,6 @@ is reported — once — so notify can remind it and its regulator sees it."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -81,10 +80,9 @@ async def missing(session: AsyncSession, caller: Principal, day: date) -> list[M
     return [entry for entry, _ in await _missing(session, list((await session.execute(query)).scalars()), day)]
 
 
-async def report_missed(session: AsyncSession, runtime: Runtime) -> int:
+async def report_missed(session: AsyncSession, runtime: Runtime, now: datetime) -> int:
     """Reports every enterprise whose last finished period passed without a principal-led check —
     each enterprise and period once, through the outbox. Returns how many were reported."""
-    now = runtime.clock.now()
     today = now.astimezone(SHANGHAI).date()
     everyone = list((await session.execute(select(Enterprise))).scalars())
     reported = 0
@@ -136,11 +134,3 @@ async def _missing(
             if e.id not in done
         ]  # fmt: skip
     return sorted(result, key=lambda pair: pair[1].id)
-
-
-async def missed_check_scanner(runtime: Runtime) -> None:
-    """Background worker: looks for missed periods every hour (reports are idempotent)."""
-    while True:
-        async with runtime.unit_of_work() as session:
-            await report_missed(session, runtime)
-        await asyncio.sleep(3600)
