@@ -183,6 +183,7 @@ async def test_an_objection_on_day_8_is_re_examined_by_the_level_above_and_one_o
     late, in_time = await submit(embedded), await submit(embedded)
     for receipt in (late, in_time):
         await to_reply(embedded, handler, await tip_off_id(embedded, receipt, handler))
+        await until(lambda r=receipt: _linked(embedded, r))  # listed as a hazard before the clock moves on
     assert (await as_reporter(embedded, in_time))["objection_due_at"] == "2024-09-20T23:59:59+08:00"
 
     embedded.clock.freeze(replied_on.replace(day=18))  # day 8
@@ -232,6 +233,7 @@ async def _rewarded(system, handler: dict, leader: dict, receipt: dict, enterpri
     """A true anonymous tip-off answered, assessed on a ¥40,000 fine, decided and told."""
     number = await tip_off_id(system, receipt, handler)
     await to_reply(system, handler, number, _finding_on(enterprise))
+    await until(lambda: _linked(system, receipt))  # listed as a hazard before the clock moves on
     assessed = await system.client.post(f"{TIP_OFFS}/{number}/reward", json=FINE_40000, headers=handler)
     assert assessed.status_code == 201, assessed.text
     reward = assessed.json()
@@ -275,7 +277,7 @@ async def test_an_anonymous_reward_is_claimed_by_receipt_where_allowed_and_lapse
     too_late = await reporter_post(system, lapsing_one, "/reward/claim", claimant)
     assert too_late.status_code == 409
     told = await as_reporter(system, lapsing_one)
-    assert told["reward"]["state"] == "lapsed" and "视为放弃" in told["messages"][-1]["text"]
+    assert told["reward"]["state"] == "lapsed" and "视为放弃" in told["messages"][-1]["text"]  # the latest
 
 
 async def test_an_anonymous_reporter_cannot_claim_under_the_national_rule(system):

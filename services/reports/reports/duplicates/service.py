@@ -23,13 +23,13 @@ METRES_PER_DEGREE = 111_320  # of latitude; of longitude, times cos(latitude)
 async def flag(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -> None:
     """Marks ``tip_off`` and the open tip-offs that may report the same matter as each other's
     possible duplicates."""
-    found = await candidates(session, runtime, tip_off)
+    found = await candidates(session, runtime, tip_off, lock=True)  # two intakes may flag the same one
     tip_off.possible_duplicates = [other.id for other in found]
     for other in found:
         other.possible_duplicates = [*other.possible_duplicates, tip_off.id]
 
 
-async def candidates(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -> list[TipOff]:
+async def candidates(session: AsyncSession, runtime: Runtime, tip_off: TipOff, *, lock: bool = False) -> list[TipOff]:
     settings = runtime.settings
     since = tip_off.received_at - timedelta(days=settings.duplicate_window_days)
     near = []
@@ -56,7 +56,7 @@ async def candidates(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -
         .order_by(TipOff.id.desc())  # the latest first: the likeliest to be the same matter
         .limit(50)
     )
-    found = (await session.execute(query)).scalars()
+    found = (await session.execute(query.with_for_update() if lock else query)).scalars()
     return [
         other
         for other in found

@@ -303,7 +303,8 @@ async def reporter_view(session: AsyncSession, tip_off_id: int, now: datetime) -
     tip_off = await session.get(TipOff, tip_off_id)
     merged = tip_off.state == "merged"
     case = await session.get(TipOff, tip_off.duplicate_of) if merged else tip_off
-    query = select(TipOffMessage).where(TipOffMessage.tip_off_id == tip_off_id).order_by(TipOffMessage.id)
+    query = select(TipOffMessage).where(TipOffMessage.tip_off_id == tip_off_id)
+    query = query.order_by(TipOffMessage.at, TipOffMessage.id)  # events may arrive late, carrying their time
     messages = [schemas.MessageRead.model_validate(m) for m in (await session.execute(query)).scalars()]
     finding = case.details.get("finding")
     objection_open = case.id == tip_off.id and case.state in ("replied", "closed") and "objection" not in case.details
@@ -434,7 +435,8 @@ async def tell_reporter(session: AsyncSession, tip_off: TipOff, action: str, now
         return
     text = REPORTER_NOTICES[action] + words
     kind = "reply" if action in ("reply", "re_examine") else "notice"
-    told = [tip_off] if action == "merge" else [tip_off, *await duplicates.merged_into(session, tip_off)]
+    own_step = action in ("merge", "object")  # what only this reporter did
+    told = [tip_off] if own_step else [tip_off, *await duplicates.merged_into(session, tip_off)]
     for reporter in told:
         session.add(TipOffMessage(tip_off_id=reporter.id, side="handler", kind=kind, text=text, at=now))
 
