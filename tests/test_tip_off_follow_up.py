@@ -10,6 +10,7 @@ from PIL import Image
 from tipoff_flow import (
     FINDING,
     MONDAY,
+    RECEIPT,
     TIP_OFFS,
     act,
     as_reporter,
@@ -224,6 +225,12 @@ async def test_an_objection_on_day_8_is_re_examined_by_the_level_above_and_one_o
     closed = await act(embedded, county, number, "close")
     assert closed["state"] == "closed"
 
+    async def re_examination_in_the_inbox():
+        inbox = await _inbox(embedded, in_time)
+        return [item for item in inbox["items"] if item["text"].startswith("复查结论：")]
+
+    assert [item["title"] for item in await until(re_examination_in_the_inbox)] == ["答复"]
+
 
 SHANDONG_ENTERPRISE = "91371122MA3000001T"  # 莒县, 日照市, 山东省: anonymous claims allowed
 SHANDONG = {"enterprise_code": SHANDONG_ENTERPRISE, "region_code": "371122"}
@@ -276,6 +283,14 @@ async def test_an_anonymous_reward_is_claimed_by_receipt_where_allowed_and_lapse
     await until(lapsed)  # the sweep follows the clock
     too_late = await reporter_post(system, lapsing_one, "/reward/claim", claimant)
     assert too_late.status_code == 409
+
+    async def reward_notices():
+        inbox = await _inbox(system, lapsing_one)
+        notices = [item["text"] for item in inbox["items"] if item["title"] == "举报奖励"]
+        return notices if len(notices) == 2 else None
+
+    notice, lapse = await until(reward_notices)  # the reporter's inbox, in notify
+    assert "20,000 元" in notice and "视为放弃" in lapse
     told = await as_reporter(system, lapsing_one)
     assert told["reward"]["state"] == "lapsed" and "视为放弃" in told["messages"][-1]["text"]  # the latest
 
@@ -295,3 +310,53 @@ async def test_an_anonymous_reporter_cannot_claim_under_the_national_rule(system
         {"name": "赵立新", "id_number": "330521198805051234", "phone": "13806330001"},
     )
     assert (refused.status_code, refused.json()["code"]) == (403, "anonymous-claim-not-allowed")
+
+
+async def _inbox(system, receipt: dict, **params) -> dict:
+    response = await system.client.get(
+        f"{RECEIPT}/inbox", params=params, auth=(receipt["receipt_code"], receipt["secret"])
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_an_anonymous_reporters_inbox_reached_by_receipt_shows_the_outcome_and_the_questions(system):
+    system.clock.freeze(MONDAY)
+    handler = await system.login("deqing-yjj")
+    receipt, stranger = await submit(system), await submit(system)
+    number = await tip_off_id(system, receipt, handler)
+    await act(system, handler, number, "sign")
+    asked = await system.client.post(
+        f"{TIP_OFFS}/{number}/messages", json={"text": "请问作业一般在几点？"}, headers=handler
+    )
+    assert asked.status_code == 201, asked.text
+    await to_reply(system, handler, number, FINDING, start=1)
+
+    async def everything_arrived():
+        inbox = await _inbox(system, receipt)
+        return inbox if any(item["kind"] == "reply" for item in inbox["items"]) else None
+
+    inbox = await until(everything_arrived)  # through the outbox to notify
+    titles = [(item["title"], item["text"]) for item in inbox["items"]]
+    assert ("办理人员询问", "请问作业一般在几点？") in titles
+    assert any(title == "办理进展" and "核查结论：属实" in text for title, text in titles)
+    assert any(title == "答复" and "违规动火问题属实" in text for title, text in titles)
+    assert inbox["unread"] == len(inbox["items"]) >= 5
+
+    first = inbox["items"][0]["id"]
+    marked = await reporter_post(system, receipt, "/inbox/read", {"ids": [first]})
+    assert marked.json() == {"unread": inbox["unread"] - 1}
+    unread = await _inbox(system, receipt, unread_only="true")
+    assert first not in [item["id"] for item in unread["items"]] and unread["unread"] == inbox["unread"] - 1
+    read = next(item for item in (await _inbox(system, receipt))["items"] if item["id"] == first)
+    assert read["read_at"] is not None  # the read receipt
+
+    # Another receipt's inbox holds nothing of this tip-off; staff cannot open a receipt's inbox.
+    theirs = await _inbox(system, stranger)
+    assert {item["id"] for item in theirs["items"]}.isdisjoint(item["id"] for item in inbox["items"])
+    peek = await system.client.get(
+        "/api/v1/notify/inbox", params={"recipient": f"receipt:{receipt['receipt_code']}"}, headers=handler
+    )
+    assert (peek.status_code, peek.json()["code"]) == (403, "own-inbox-only")
+    wrong = await system.client.get(f"{RECEIPT}/inbox", auth=(receipt["receipt_code"], "WRONG-SECRET-0000"))
+    assert wrong.status_code == 401

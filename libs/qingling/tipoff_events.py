@@ -52,3 +52,17 @@ class TipOffVerified(EventData):
     found_at: AwareDatetime = Field(description="核查确认时间")
     verified_by: str = Field(description="核查部门")
     report: dict[str, Any] | None = Field(description="重大隐患报告：现状与原因、危害程度、治理方案")
+
+
+class ReporterNotified(EventData):
+    """告知举报人的一条消息（办理进展、答复、询问、复查结论、奖励通知）：送到该回执的收件箱。不含举报人信息。"""
+
+    event_type: ClassVar[str] = "tip_off.reporter_notified"
+    event_version: ClassVar[int] = 1
+
+    tip_off_id: int
+    message_id: int = Field(description="举报服务中这条消息的编号：同一条消息只进收件箱一次")
+    receipt_code: str = Field(description="收件人：持此回执的举报人")
+    kind: str = Field(description="notice 办理进展；reply 答复；question 询问；reward 奖励")
+    text: str
+    at: AwareDatetime

@@ -109,9 +109,11 @@ async def entered(system, operator: dict, **fields) -> dict:
     return response.json()
 
 
-async def to_reply(system, handler: dict, tip_off: int, finding: dict = FINDING) -> dict:
-    """Signs, accepts, concludes with ``finding`` and replies: the straight path of a true tip-off."""
-    for action, body in [("sign", None), ("accept", None), ("conclude", finding), ("reply", REPLY)]:
+async def to_reply(system, handler: dict, tip_off: int, finding: dict = FINDING, *, start: int = 0) -> dict:
+    """Signs, accepts, concludes with ``finding`` and replies — from step ``start`` on: the straight
+    path of a true tip-off."""
+    steps = [("sign", None), ("accept", None), ("conclude", finding), ("reply", REPLY)]
+    for action, body in steps[start:]:
         answer = await act(system, handler, tip_off, action, body)
     return answer
 

@@ -8,11 +8,13 @@ from notify.config import Settings
 from notify.database import tables
 from notify.deadlines.router import router as deadlines_router
 from notify.deadlines.service import track_hazard, track_missed_self_check, track_tip_off
+from notify.inbox.router import router as inbox_router
+from notify.inbox.service import on_reporter_notified
 from qingling.app import create_service_app
 from qingling.hazard_events import HazardChanged, SelfCheckMissed
 from qingling.holidays import CalendarYearLoaded
 from qingling.runtime import Service
-from qingling.tipoff_events import TipOffChanged
+from qingling.tipoff_events import ReporterNotified, TipOffChanged
 
 service = Service(
     name="notify",
@@ -22,12 +24,13 @@ service = Service(
     migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
-    routers=[deadlines_router],
+    routers=[deadlines_router, inbox_router],
     event_handlers={
         CalendarYearLoaded: on_year_loaded,
         HazardChanged: track_hazard,
         SelfCheckMissed: track_missed_self_check,
         TipOffChanged: track_tip_off,
+        ReporterNotified: on_reporter_notified,
     },
 )
 

@@ -40,11 +40,7 @@ async def ask(
     if not tipoffs.in_lead_department(caller, tip_off):
         raise tipoffs.LeadDepartmentOnly(f"这件举报由{tip_off.lead_department}主办")
     text = redact(body.text, await tipoffs.reporter_details(runtime, session, tip_off))
-    message = TipOffMessage(
-        tip_off_id=tip_off.id, side="handler", kind="question", text=text, author=caller.subject, at=now
-    )
-    session.add(message)
-    await session.flush()
+    message = await tipoffs.tell(session, tip_off, "question", text, now, author=caller.subject)
     tip_off.updated_at = now
     tipoffs.record_change(session, tip_off, "ask", caller, now, {"message_id": message.id, "text": text})
     return message

@@ -4,8 +4,11 @@ from qingling.auth.principal import RECEIPT_HOLDER
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.lifecycle import TransitionNotAllowed
+from qingling.pagination import PageQuery
 from qingling.runtime import CurrentRuntime
 from reports.conversation import service as conversation
+from reports.receipts import service as receipts
+from reports.receipts.schemas import MarkRead, ReporterInbox, Unread
 from reports.receipts.service import HeldReceipt, ReceiptLookupsThrottled, ReceiptNotRecognised
 from reports.tipoffs import actions
 from reports.tipoffs import service as tipoffs
@@ -58,3 +61,25 @@ async def object_to_reply(
     objection = TIP_OFF_LIFECYCLE.transition("object")
     await actions.act(session, runtime, RECEIPT_HOLDER, held.id, objection, body, now)
     return await tipoffs.reporter_view(session, held.id, now)
+
+
+@router.get(
+    "/tip-off/inbox",
+    summary="凭回执查看收件箱",
+    responses={**RECEIPT_PROBLEMS, **problem_responses(receipts.InboxUnavailable)},
+)
+async def reporter_inbox(
+    held: HeldReceipt, runtime: CurrentRuntime, page: PageQuery, unread_only: bool = False
+) -> ReporterInbox:
+    """发给您的办理进展、答复、询问、复查结论和奖励通知，以及未读条数（收件箱由通知服务保存）。"""
+    params = {"limit": page.limit, "unread_only": unread_only} | ({"after": page.after} if page.after else {})
+    return ReporterInbox.model_validate(await receipts.inbox(runtime, held, params))
+
+
+@router.post(
+    "/tip-off/inbox/read",
+    summary="凭回执标为已读",
+    responses={**RECEIPT_PROBLEMS, **problem_responses(receipts.InboxUnavailable)},
+)
+async def mark_inbox_read(body: MarkRead, held: HeldReceipt, runtime: CurrentRuntime) -> Unread:
+    return Unread.model_validate(await receipts.mark_read(runtime, held, body.ids))

@@ -12,8 +12,10 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
+import httpx
+import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy import select
@@ -22,13 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.auth.access import AccessRule
 from qingling.auth.roles import REPORTER_ACCESS
-from qingling.errors import TooManyRequests, Unauthorized
+from qingling.errors import ServiceUnavailable, TooManyRequests, Unauthorized
 from qingling.runtime import Runtime
 from qingling.sealing import keyed_hash, same_secret
 from reports.receipts.models import ReceiptFailure
 from reports.tipoffs.models import TipOff
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+log = structlog.get_logger(__name__)
 _READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 
@@ -123,3 +126,35 @@ class ReceiptHolder(AccessRule):
 
 
 HeldReceipt = Annotated[TipOff, Depends(ReceiptHolder())]
+
+
+# ------------------------------------------------------------------------------------ the inbox
+
+NOTIFY_INBOX = "/api/v1/notify/inbox"
+
+
+class InboxUnavailable(ServiceUnavailable):
+    code, title = "inbox-unavailable", "暂时无法打开收件箱，请稍后再试；办理进展仍可凭回执查看"
+
+
+async def inbox(runtime: Runtime, tip_off: TipOff, params: dict[str, Any]) -> dict[str, Any]:
+    """The receipt holder's inbox, kept by the notify service, read for them once the receipt is proven."""
+    return await _notify(runtime, "GET", "", params={**params, "recipient": f"receipt:{tip_off.receipt_code}"})
+
+
+async def mark_read(runtime: Runtime, tip_off: TipOff, ids: list[int] | None) -> dict[str, Any]:
+    recipient = {"recipient": f"receipt:{tip_off.receipt_code}"}
+    return await _notify(runtime, "POST", "/read", params=recipient, json={"ids": ids})
+
+
+async def _notify(runtime: Runtime, method: str, path: str, **request: Any) -> dict[str, Any]:
+    url = f"{runtime.settings.peer_url}{NOTIFY_INBOX}{path}"
+    try:
+        response = await runtime.http.request(method, url, auth=runtime.service_auth, **request)
+    except httpx.HTTPError as exc:
+        log.warning("notify unreachable", error=f"{type(exc).__name__}: {exc}")
+        raise InboxUnavailable() from None
+    if response.status_code != 200:
+        log.warning("notify refused an inbox request", status=response.status_code)
+        raise InboxUnavailable()
+    return response.json()

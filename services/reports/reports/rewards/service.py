@@ -26,7 +26,6 @@ from qingling.pagination import PageParams, fetch_page
 from qingling.regions import covers, jurisdiction_prefix
 from qingling.runtime import Runtime
 from reports.calendar import HolidayArrangement
-from reports.conversation.models import TipOffMessage
 from reports.duplicates.service import merged_into
 from reports.rewards import rules, schemas
 from reports.rewards.lifecycle import REWARD_LIFECYCLE
@@ -240,7 +239,8 @@ async def assess(
     await session.flush()
     if reason:
         text = f"经评定，本事项不予奖励：{schemas.INELIGIBLE_TITLES[reason]}。"
-        _tell(session, [t.id for t in reporters], text, now)
+        for reporter in reporters:
+            await tipoffs.tell(session, reporter, "reward", text, now)
     payload = {
         "state": reward.state,
         "amount_yuan": reward.amount_yuan,
@@ -331,7 +331,7 @@ async def act(
     elif transition.action == "decline":
         reward.ineligible_reason, reward.amount_yuan = schemas.Ineligible.DECLINED, 0
         reward.decided_by, reward.decided_at = caller.subject, now
-        _tell(session, [reward.reporter_tip_off_id or case.id], f"经审核，本事项不予奖励。{payload.reason}", now)
+        await _tell(session, reward, f"经审核，本事项不予奖励。{payload.reason}", now)
         record = {"reason": payload.reason}
     elif transition.action == "notify":
         calendar = await working_calendar(session, HolidayArrangement)
@@ -341,17 +341,17 @@ async def act(
             f"经审批，给予您举报奖励 {reward.amount_yuan:,} 元，由{reward.paying_department}发放。"
             f"请在 {reward.claim_due_at.astimezone(SHANGHAI):%Y年%m月%d日} 前领取，逾期视为放弃。"
         )
-        _tell(session, [reward.reporter_tip_off_id], text, now)
+        await _tell(session, reward, text, now)
         record = {"claim_due_at": reward.claim_due_at.isoformat()}
     elif transition.action == "claim":
         await _check_claimant(session, runtime, reward, payload, now)
         reward.claimed_at = now
         text = f"您已登记领取奖励，请持身份证件到{reward.paying_department}领取。"
-        _tell(session, [reward.reporter_tip_off_id], text, now)
+        await _tell(session, reward, text, now)
         record = {"by_receipt": caller == RECEIPT_HOLDER}  # who claimed stays sealed
     elif transition.action == "lapse":
         reward.lapsed_at = now
-        _tell(session, [reward.reporter_tip_off_id], "您未在期限内领取举报奖励，视为放弃。", now)
+        await _tell(session, reward, "您未在期限内领取举报奖励，视为放弃。", now)
     reward.state = transition.next_state(reward.state)
     reward.updated_at = now
     tipoffs.record_change(session, case, f"reward_{transition.action}", caller, now, {"state": reward.state, **record})
@@ -398,6 +398,7 @@ async def lapse_unclaimed(session: AsyncSession, runtime: Runtime, now: datetime
         await act(session, runtime, service, reward_id, REWARD_LIFECYCLE.transition("lapse"), None, now)
 
 
-def _tell(session: AsyncSession, tip_off_ids: list[int | None], text: str, now: datetime) -> None:
-    for tip_off_id in filter(None, tip_off_ids):
-        session.add(TipOffMessage(tip_off_id=tip_off_id, side="handler", kind="notice", text=text, at=now))
+async def _tell(session: AsyncSession, reward: Reward, text: str, now: datetime) -> None:
+    """Tells the reporter the reward is for (or, with nobody qualifying, the matter's own)."""
+    tip_off = await session.get(TipOff, reward.reporter_tip_off_id or reward.tip_off_id)
+    await tipoffs.tell(session, tip_off, "reward", text, now)

@@ -304,7 +304,9 @@ class ReExamination(Schema):
 class MessageRead(Schema):
     id: int
     side: Literal["reporter", "handler"]
-    kind: str = Field(description="notice 告知；reply 答复；question 办理人员的询问；supplement 补充；answer 回答")
+    kind: str = Field(
+        description="notice 告知；reply 答复；question 办理人员的询问；reward 奖励；supplement 补充；answer 回答"
+    )
     text: str
     in_reply_to: int | None = Field(default=None, description="所回答的询问")
     at: Timestamp

@@ -24,7 +24,7 @@ from qingling.outbox import emit
 from qingling.pagination import PageParams, fetch_page
 from qingling.runtime import Runtime
 from qingling.sealing import keyed_hash
-from qingling.tipoff_events import TipOffChanged
+from qingling.tipoff_events import ReporterNotified, TipOffChanged
 from reports.calendar import HolidayArrangement
 from reports.conversation.models import TipOffMessage
 from reports.duplicates import service as duplicates
@@ -438,7 +438,22 @@ async def tell_reporter(session: AsyncSession, tip_off: TipOff, action: str, now
     own_step = action in ("merge", "object")  # what only this reporter did
     told = [tip_off] if own_step else [tip_off, *await duplicates.merged_into(session, tip_off)]
     for reporter in told:
-        session.add(TipOffMessage(tip_off_id=reporter.id, side="handler", kind=kind, text=text, at=now))
+        await tell(session, reporter, kind, text, now)
+
+
+async def tell(
+    session: AsyncSession, tip_off: TipOff, kind: str, text: str, at: datetime, *, author: str | None = None
+) -> TipOffMessage:
+    """Tells the holder of ``tip_off``'s receipt something: kept with the tip-off, and sent
+    through the outbox to their inbox in the notify service."""
+    message = TipOffMessage(tip_off_id=tip_off.id, side="handler", kind=kind, text=text, author=author, at=at)
+    session.add(message)
+    await session.flush()
+    notified = ReporterNotified(
+        tip_off_id=tip_off.id, message_id=message.id, receipt_code=tip_off.receipt_code, kind=kind, text=text, at=at
+    )
+    emit(session, notified, subject=f"tip_off/{tip_off.id}", to=SUBSCRIBERS)
+    return message
 
 
 def in_lead_department(caller: Principal, tip_off: TipOff) -> bool:
@@ -465,10 +480,9 @@ async def on_hazard_changed(session: AsyncSession, data: HazardChanged, envelope
     at = envelope.occurred_at
     if first:
         text = "您举报的隐患已列入隐患清单，督促被举报单位限期整改。"
-        session.add(TipOffMessage(tip_off_id=tip_off.id, side="handler", kind="notice", text=text, at=at))
+        await tell(session, tip_off, "notice", text, at)
     if data.state == "closed":  # 销号
-        text = "您举报的隐患已整改完毕，经复核销号。"
-        session.add(TipOffMessage(tip_off_id=tip_off.id, side="handler", kind="notice", text=text, at=at))
+        await tell(session, tip_off, "notice", "您举报的隐患已整改完毕，经复核销号。", at)
     record_change(session, tip_off, "hazard_update", Principal(subject=f"service:{envelope.source}"), at,
                   {"hazard_id": data.hazard_id, "hazard_state": data.state})  # fmt: skip
 

@@ -1,0 +1,38 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from notify.inbox import service
+from notify.inbox.schemas import Inbox, MarkRead, Unread
+from qingling.auth.access import CurrentPrincipal
+from qingling.db import DbSession
+from qingling.errors import problem_responses
+from qingling.pagination import PageQuery
+from qingling.runtime import CurrentRuntime
+
+router = APIRouter(prefix="/inbox", tags=["inbox"])
+Recipient = Annotated[
+    str | None, Query(max_length=100, description="仅供内部服务代回执持有人查询（receipt:<回执码>）；本人查看不填")
+]
+
+
+@router.get("", summary="收件箱", responses=problem_responses(service.OwnInboxOnly))
+async def inbox(
+    caller: CurrentPrincipal,
+    session: DbSession,
+    page: PageQuery,
+    recipient: Recipient = None,
+    unread_only: Annotated[bool, Query(description="true 只看未读")] = False,
+) -> Inbox:
+    """发给本人的消息和未读条数，按时间先后。匿名举报人凭回执码和查询密码在举报服务查看：
+    GET /api/v1/reports/receipts/tip-off/inbox。"""
+    return await service.page(session, service.recipient_of(caller, recipient), page, unread_only=unread_only)
+
+
+@router.post("/read", summary="标为已读", responses=problem_responses(service.OwnInboxOnly))
+async def mark_read(
+    body: MarkRead, caller: CurrentPrincipal, session: DbSession, runtime: CurrentRuntime, recipient: Recipient = None
+) -> Unread:
+    """记录阅读时间（回执）：已读的消息保留第一次阅读的时间。"""
+    owner = service.recipient_of(caller, recipient)
+    return Unread(unread=await service.mark_read(session, owner, body.ids, runtime.clock.now()))
