@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 import pytest
-from tipoff_flow import tip_off_id
+from tipoff_flow import tip_off_id, to_reply
 
 from qingling.clock import SHANGHAI
 
@@ -92,3 +92,19 @@ async def test_a_city_department_takes_a_county_case_directly(embedded):
     assert (taken.json()["state"], taken.json()["lead_department"]) == ("signed", "湖州市应急管理局")
     refused = await embedded.client.post(f"{TIP_OFFS}/{number}/accept", headers=await embedded.login("deqing-yjj"))
     assert (refused.status_code, refused.json()["code"]) == (403, "lead-department-only")
+
+
+async def test_an_operator_enters_a_callers_objection_and_a_handler_may_not(embedded):
+    embedded.clock.freeze(datetime(2024, 9, 2, 10, 20, tzinfo=SHANGHAI))
+    number, _ = await _entered(embedded)
+    handler = await embedded.login("deqing-yjj")
+    await to_reply(embedded, handler, number)
+    objection = {"reason": "来电人对答复不满意：现场仍在违规动火"}
+    refused = await embedded.client.post(f"{TIP_OFFS}/{number}/object", json=objection, headers=handler)
+    assert (refused.status_code, refused.json()["code"]) == (403, "role-not-allowed")  # the route admits operators only
+    operator = await embedded.login("deqing-12345")
+    entered = await embedded.client.post(f"{TIP_OFFS}/{number}/object", json=objection, headers=operator)
+    assert entered.status_code == 200, entered.text
+    assert entered.json()["state"] == "objected" and entered.json()["details"]["objection"]["entered_by"].startswith(
+        "account:"
+    )
