@@ -6,7 +6,7 @@ the one with the highest ``seq`` (the hazard's audit sequence number)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, Field
 
@@ -33,6 +33,9 @@ class HazardChanged(EventData):
     region_code: str
     industry: str
     lister_region_code: str | None
+    supervising_department: dict[str, Any] | None = Field(
+        default=None, description="督办（监管）部门：id、region_code、kind、name"
+    )
     deadline_at: AwareDatetime | None = Field(description="整改期限")
     deadline_provisional: bool
     step: str | None = Field(description="下一步须在期限内完成的事项")

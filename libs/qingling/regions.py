@@ -65,3 +65,13 @@ def validate_region_code(code: str) -> str:
 
 
 RegionCode = Annotated[str, AfterValidator(validate_region_code)]
+
+
+def parent(code: str) -> str | None:
+    """The division one level up: a town's county, a county's city, a city's province."""
+    return {
+        Level.TOWN: code[:6],
+        Level.COUNTY: code[:4] + "00",
+        Level.CITY: code[:2] + "0000",
+        Level.PROVINCE: None,
+    }[level(code)]

@@ -2,19 +2,34 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.calendar import on_year_loaded
 from notify.config import Settings
 from notify.database import tables
 from notify.deadlines.router import router as deadlines_router
 from notify.deadlines.service import track_hazard, track_missed_self_check, track_tip_off
+from notify.deliveries.router import router as deliveries_router
 from notify.inbox.router import router as inbox_router
 from notify.inbox.service import on_reporter_notified
+from notify.reminders import service as reminders
+from notify.reminders.router import router as reminders_router
+from notify.templates import service as templates
+from notify.templates.router import router as templates_router
 from qingling.app import create_service_app
 from qingling.hazard_events import HazardChanged, SelfCheckMissed
 from qingling.holidays import CalendarYearLoaded
-from qingling.runtime import Service
+from qingling.runtime import Runtime, Service
+from qingling.sweeps import sweep
 from qingling.tipoff_events import ReporterNotified, TipOffChanged
+
+
+async def seed(session: AsyncSession, runtime: Runtime) -> None:
+    """The built-in templates and the national reminder plans (domain.md §4), once."""
+    now = runtime.clock.now()
+    await templates.seed(session, now)
+    await reminders.seed(session, now)
+
 
 service = Service(
     name="notify",
@@ -24,7 +39,7 @@ service = Service(
     migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
-    routers=[deadlines_router, inbox_router],
+    routers=[deadlines_router, reminders_router, templates_router, deliveries_router, inbox_router],
     event_handlers={
         CalendarYearLoaded: on_year_loaded,
         HazardChanged: track_hazard,
@@ -32,6 +47,8 @@ service = Service(
         TipOffChanged: track_tip_off,
         ReporterNotified: on_reporter_notified,
     },
+    workers=[sweep("send_due_reminders", reminders.send_due)],
+    bootstrap=seed,
 )
 
 

@@ -34,6 +34,7 @@ def hazard_changed(hazard: Mapping[str, Any], action: str, previous_state: str |
         region_code=hazard["region_code"],
         industry=hazard["industry"],
         lister_region_code=hazard["lister_region_code"],
+        supervising_department=(hazard.get("details") or {}).get("supervision"),
         deadline_at=hazard["deadline_at"],
         deadline_provisional=hazard["deadline_provisional"],
         step=hazard["step"],

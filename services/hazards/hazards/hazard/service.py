@@ -440,10 +440,10 @@ async def _resubmit(step: Step) -> None:
 async def _accept_general(step: Step) -> dict[str, Any]:
     _require_grade(step.hazard, "general", "受理一般隐患")
     order: schemas.GeneralOrder = step.payload
-    own_department = select(Department.id).where(
+    own_department = select(Department).where(
         Department.region_code == step.caller.region_code, Department.kind == step.caller.department
     )
-    step.hazard.supervising_department_id = (await step.session.execute(own_department)).scalar_one_or_none()
+    _supervise(step.hazard, (await step.session.execute(own_department)).scalar_one_or_none())
     if order.deadline is not None:
         if order.deadline <= step.today:
             raise ValidationFailed.for_field("deadline", "整改期限应晚于今天")
@@ -455,6 +455,14 @@ async def _accept_general(step: Step) -> dict[str, Any]:
         step.hazard.details = {**step.hazard.details, "deadline_basis": basis}
     step.hazard.details = {**step.hazard.details, "order": order.model_dump(mode="json")}
     return {"deadline_at": step.hazard.deadline_at.isoformat()}
+
+
+def _supervise(hazard: Hazard, department: Department | None) -> None:
+    """Names the supervising department — its place and kind too, so that notify can address it."""
+    hazard.supervising_department_id = department.id if department else None
+    supervision = {"id": department.id, "region_code": department.region_code, "kind": department.kind,
+                   "name": department.name} if department else None  # fmt: skip
+    hazard.details = {**hazard.details, "supervision": supervision}
 
 
 async def _confirm_major(step: Step) -> None:
@@ -483,7 +491,7 @@ async def _list(step: Step) -> dict[str, Any]:
     if (await step.session.execute(taken)).first() is not None:
         raise NoticeNoTaken(f"{listing.notice_no} 已用于本机关的其他挂牌督办")
     hazard.lister_region_code, hazard.notice_year, hazard.notice_no = caller.region_code, year, listing.notice_no
-    hazard.supervising_department_id = department.id
+    _supervise(hazard, department)
     _set_deadline(hazard, end_of_day(listing.deadline))
     hazard.details = {**hazard.details, "listing": listing.model_dump(mode="json") | {"lister": caller.subject}}
     try:

@@ -22,6 +22,8 @@ class TrackedDeadline(NotifyModel, table=True):
     region_code: str = Field(max_length=9, index=True)
     enterprise_code: str = Field(max_length=18, index=True)
     lister_region_code: str | None = Field(default=None, max_length=9)
+    supervising_region_code: str | None = Field(default=None, max_length=9)  # the supervising department …
+    supervising_kind: str | None = Field(default=None, max_length=32)  # … by place and kind, as staff are
     deadline_at: datetime | None = Field(default=None, index=True)
     deadline_provisional: bool = False
     step: str | None = Field(default=None, max_length=50)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.deadlines.models import TrackedDeadline
 from notify.deadlines.schemas import DeadlineRead
+from notify.reminders import service as reminders
 from qingling.auth.principal import Principal
 from qingling.auth.scope import visible_rows
 from qingling.calendar import lateness
@@ -31,8 +32,11 @@ async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: Eve
     )  # fmt: skip
     for name, value in fields.items():
         setattr(item, name, value)
+    supervision = data.supervising_department or {}
+    item.supervising_region_code, item.supervising_kind = supervision.get("region_code"), supervision.get("kind")
     item.version = data.seq
     item.last_event_at = item.updated_at = envelope.occurred_at
+    await reminders.schedule(session, item, envelope.occurred_at)
 
 
 async def track_tip_off(session: AsyncSession, data: TipOffChanged, envelope: EventEnvelope) -> None:

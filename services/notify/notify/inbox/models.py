@@ -7,8 +7,9 @@ from notify.database import NotifyModel
 
 class InboxEntry(NotifyModel, table=True):
     """One message in one recipient's inbox. The recipient is a principal's subject
-    ("account:12", "wechat:7") or, for an anonymous reporter, their receipt ("receipt:<code>").
-    ``read_at`` is the read receipt."""
+    ("account:12", "wechat:7"), a place whose people share it ("enterprise:<credit code>",
+    "department:<region>:<kind>", "committee:<region>"), or an anonymous reporter's receipt
+    ("receipt:<code>"). ``read_at``/``read_by`` are the read receipt."""
 
     __tablename__ = "inbox_entry"
 
@@ -23,3 +24,4 @@ class InboxEntry(NotifyModel, table=True):
     at: datetime  # when it was said
     delivered_at: datetime
     read_at: datetime | None = None
+    read_by: str | None = Field(default=None, max_length=100)  # who opened it first (a shared inbox has many readers)

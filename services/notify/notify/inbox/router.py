@@ -24,9 +24,9 @@ async def inbox(
     recipient: Recipient = None,
     unread_only: Annotated[bool, Query(description="true 只看未读")] = False,
 ) -> Inbox:
-    """发给本人的消息和未读条数，按时间先后。匿名举报人凭回执码和查询密码在举报服务查看：
+    """发给本人和本单位（企业、部门、安委办）的消息和未读条数，按送达先后。匿名举报人凭回执码和查询密码在举报服务查看：
     GET /api/v1/reports/receipts/tip-off/inbox。"""
-    return await service.page(session, service.recipient_of(caller, recipient), page, unread_only=unread_only)
+    return await service.page(session, service.recipients_of(caller, recipient), page, unread_only=unread_only)
 
 
 @router.post("/read", summary="标为已读", responses=problem_responses(service.OwnInboxOnly))
@@ -34,5 +34,6 @@ async def mark_read(
     body: MarkRead, caller: CurrentPrincipal, session: DbSession, runtime: CurrentRuntime, recipient: Recipient = None
 ) -> Unread:
     """记录阅读时间（回执）：已读的消息保留第一次阅读的时间。"""
-    owner = service.recipient_of(caller, recipient)
-    return Unread(unread=await service.mark_read(session, owner, body.ids, runtime.clock.now()))
+    inboxes = service.recipients_of(caller, recipient)
+    reader = "reporter" if recipient else caller.subject  # a receipt holder is never named
+    return Unread(unread=await service.mark_read(session, inboxes, reader, body.ids, runtime.clock.now()))

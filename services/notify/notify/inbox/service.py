@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notify.inbox import schemas
 from notify.inbox.models import InboxEntry
 from qingling.auth.principal import Principal
-from qingling.auth.roles import Role
+from qingling.auth.roles import ENTERPRISE_ROLES, Role
 from qingling.errors import Forbidden
 from qingling.events import EventEnvelope
 from qingling.pagination import PageParams, fetch_page
@@ -49,37 +49,47 @@ async def on_reporter_notified(session: AsyncSession, data: ReporterNotified, en
         pass  # already delivered under another event id: once only
 
 
-def recipient_of(caller: Principal, recipient: str | None) -> str:
-    """Everyone reads their own inbox; a service reads a receipt holder's for them."""
-    if recipient is None or recipient == caller.subject:
-        return caller.subject
-    if caller.has(Role.SERVICE) and recipient.startswith("receipt:"):
-        return recipient
-    raise OwnInboxOnly()
+def recipients_of(caller: Principal, recipient: str | None) -> list[str]:
+    """The inboxes a caller reads: their own and their place's. A service reads a receipt
+    holder's for them (the reports service, once it has checked the receipt)."""
+    if recipient is not None and recipient != caller.subject:
+        if caller.has(Role.SERVICE) and recipient.startswith("receipt:"):
+            return [recipient]
+        raise OwnInboxOnly()
+    own = [caller.subject]
+    if caller.enterprise_code and caller.has(*ENTERPRISE_ROLES):
+        own.append(f"enterprise:{caller.enterprise_code}")
+    if caller.region_code and caller.department and caller.has(Role.REGULATOR, Role.DEPARTMENT_LEADER):
+        own.append(f"department:{caller.region_code}:{caller.department}")
+    if caller.region_code and caller.has(Role.SAFETY_COMMITTEE):
+        own.append(f"committee:{caller.region_code}")
+    return own
 
 
-async def page(session: AsyncSession, recipient: str, params: PageParams, *, unread_only: bool) -> schemas.Inbox:
-    query = select(InboxEntry).where(InboxEntry.recipient == recipient)
+async def page(session: AsyncSession, recipients: list[str], params: PageParams, *, unread_only: bool) -> schemas.Inbox:
+    query = select(InboxEntry).where(InboxEntry.recipient.in_(recipients))
     if unread_only:
         query = query.where(InboxEntry.read_at.is_(None))
     items = await fetch_page(session, query, InboxEntry.id, params)
     full = len(items) == params.limit
     return schemas.Inbox(
-        unread=await unread(session, recipient),
+        unread=await unread(session, recipients),
         items=[schemas.InboxItem.model_validate(item) for item in items],
         next_after=items[-1].id if full else None,
     )
 
 
-async def unread(session: AsyncSession, recipient: str) -> int:
-    query = select(func.count()).where(InboxEntry.recipient == recipient, InboxEntry.read_at.is_(None))
+async def unread(session: AsyncSession, recipients: list[str]) -> int:
+    query = select(func.count()).where(InboxEntry.recipient.in_(recipients), InboxEntry.read_at.is_(None))
     return (await session.execute(query)).scalar_one()
 
 
-async def mark_read(session: AsyncSession, recipient: str, ids: list[int] | None, now: datetime) -> int:
+async def mark_read(
+    session: AsyncSession, recipients: list[str], reader: str, ids: list[int] | None, now: datetime
+) -> int:
     """Marks messages read (the first reading is kept) and answers how many stay unread."""
-    query = update(InboxEntry).where(InboxEntry.recipient == recipient, InboxEntry.read_at.is_(None))
+    query = update(InboxEntry).where(InboxEntry.recipient.in_(recipients), InboxEntry.read_at.is_(None))
     if ids is not None:
         query = query.where(InboxEntry.id.in_(ids))
-    await session.execute(query.values(read_at=now))
-    return await unread(session, recipient)
+    await session.execute(query.values(read_at=now, read_by=reader))
+    return await unread(session, recipients)

@@ -1,0 +1,22 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from notify.deliveries import service
+from notify.deliveries.schemas import DeliveryRead
+from qingling.auth.access import CurrentPrincipal
+from qingling.db import DbSession
+from qingling.errors import problem_responses
+
+router = APIRouter(prefix="/deliveries", tags=["deliveries"])
+
+
+@router.get("", summary="送达记录", responses=problem_responses(service.ItemNotFound))
+async def delivery_log(
+    caller: CurrentPrincipal,
+    session: DbSession,
+    item_type: Annotated[str, Query(max_length=20, description="hazard 隐患 …")],
+    item_id: Annotated[int, Query()],
+) -> list[DeliveryRead]:
+    """一个事项的全部送达：何时、以什么渠道、用哪个模板的哪个版本、对谁说了什么、结果如何、何时阅读。"""
+    return [DeliveryRead.model_validate(row) for row in await service.log(session, caller, item_type, item_id)]

@@ -1,0 +1,83 @@
+"""Sending, and the delivery log that proves it. Recipients are addressed by their place, as the
+tokens of the people who read them are: an enterprise's inbox ("enterprise:<credit code>") is
+read by its principal, controller and safety staff; a department's ("department:<region>:<kind>")
+by its staff; an 安委办's ("committee:<region>") by the committee's staff."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notify.deadlines.models import TrackedDeadline
+from notify.deliveries.models import Delivery
+from notify.inbox.models import InboxEntry
+from notify.reminders.models import Reminder
+from notify.templates import service as templates
+from qingling.auth.principal import Principal
+from qingling.clock import SHANGHAI
+from qingling.errors import NotFound
+from qingling.regions import parent
+
+
+class ItemNotFound(NotFound):
+    code, title = "item-not-found", "没有这个事项，或不在您的管辖范围内"
+
+
+def recipients(item: TrackedDeadline, audience: list[str]) -> list[str]:
+    lister = item.lister_region_code
+    above = parent(lister) if lister else None
+    addresses = {
+        "enterprise": f"enterprise:{item.enterprise_code}" if item.enterprise_code else None,
+        "supervising": f"department:{item.supervising_region_code}:{item.supervising_kind}"
+        if item.supervising_region_code
+        else None,
+        "lister": f"committee:{lister}" if lister else None,
+        "above_lister": f"committee:{above}" if above else None,
+    }
+    return list(dict.fromkeys(address for who in audience if (address := addresses.get(who))))
+
+
+async def send_reminder(session: AsyncSession, reminder: Reminder, item: TrackedDeadline, now: datetime) -> None:
+    template = await templates.current(session, reminder.template)
+    deadline_day = item.deadline_at.astimezone(SHANGHAI).date()
+    values = {
+        "title": item.title,
+        "deadline": f"{deadline_day.year}年{deadline_day.month}月{deadline_day.day}日",
+        "days": str(abs((deadline_day - now.astimezone(SHANGHAI).date()).days)),
+        "step": reminder.title,
+        "enterprise_code": item.enterprise_code,
+    }
+    title, text = templates.render(template, values)
+    for recipient in recipients(item, reminder.audience):
+        entry = InboxEntry(
+            recipient=recipient, source=f"reminder:{reminder.id}:{recipient}", item_type=item.item_type,
+            item_id=item.item_id, kind="reminder", title=title, text=text, at=now, delivered_at=now,
+        )  # fmt: skip
+        session.add(entry)
+        await session.flush()
+        session.add(Delivery(
+            item_type=item.item_type, item_id=item.item_id, cause=f"reminder:{reminder.id}", step=reminder.step,
+            recipient=recipient, channel="inbox", template=template.key, template_version=template.version,
+            title=title, text=text, provider_message_id=str(entry.id), status="delivered", attempted_at=now,
+        ))  # fmt: skip
+
+
+async def log(session: AsyncSession, caller: Principal, item_type: str, item_id: int) -> list[dict]:
+    """Who was told what about an item, and when they read it — for the item's staff and its enterprise."""
+    query = select(TrackedDeadline).where(TrackedDeadline.item_type == item_type, TrackedDeadline.item_id == item_id)
+    item = (await session.execute(query)).scalar_one_or_none()
+    if item is None or not (
+        caller.covers(item.region_code) or (item.enterprise_code and caller.enterprise_code == item.enterprise_code)
+    ):
+        raise ItemNotFound()
+    rows = await session.execute(
+        select(Delivery, InboxEntry.read_at, InboxEntry.read_by)
+        .outerjoin(
+            InboxEntry, (Delivery.channel == "inbox") & (InboxEntry.source == Delivery.cause + ":" + Delivery.recipient)
+        )
+        .where(Delivery.item_type == item_type, Delivery.item_id == item_id)
+        .order_by(Delivery.attempted_at, Delivery.id)
+    )
+    return [{**delivery.model_dump(), "read_at": read_at, "read_by": read_by} for delivery, read_at, read_by in rows]

@@ -1,0 +1,54 @@
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from qingling.calendar import Unit
+from qingling.schemas import Schema, Timestamp
+
+
+class Audience(StrEnum):
+    ENTERPRISE = "enterprise"  # 主要负责人、实际控制人、隐患责任人：企业的收件箱
+    SUPERVISING = "supervising"  # 督办（监管）部门
+    LISTER = "lister"  # 挂牌机关的安委办
+    ABOVE_LISTER = "above_lister"  # 挂牌机关上一级的安委办
+
+
+class PlanStep(Schema):
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,30}$")]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=20)] = Field(
+        description="如 预警、催办、通报、约谈"
+    )
+    offset: int = Field(ge=-365, le=365, description="相对整改期限的天数：负数为期限前，正数为期限后")
+    unit: Unit = Field(description="calendar_days 日；working_days 工作日")
+    audience: list[Audience] = Field(min_length=1)
+    template: Annotated[str, StringConstraints(pattern=r"^[a-z_.]{3,50}$")] = Field(description="消息模板")
+
+
+class PlanWrite(Schema):
+    steps: list[PlanStep] = Field(min_length=1, max_length=20)
+
+
+class PlanRead(PlanWrite):
+    id: int
+    item_type: str
+    grade: str
+    region_code: str = Field(description="为空：全国默认")
+    version: int
+    created_by: str
+    created_at: Timestamp
+
+
+class ReminderRead(Schema):
+    id: int
+    item_type: str
+    item_id: int
+    step: str
+    title: str
+    deadline_at: Timestamp
+    due_at: Timestamp
+    audience: list[str]
+    template: str
+    state: Literal["pending", "sent", "cancelled"]
+    sent_at: Timestamp | None
+    cancelled_at: Timestamp | None

@@ -1,0 +1,169 @@
+"""The reminder ladder (domain.md §4): warnings before a deadline, 催办 the working day after it,
+通报 five working days after, 约谈 fifteen — each to its audience, as data per item type, grade
+and region. Plans are scheduled from the item's events and sent by a sweep that claims due rows
+with ``FOR UPDATE SKIP LOCKED``: any number of worker processes share them, and a row is sent in
+the same transaction that marks it sent, so a worker killed mid-batch leaves it pending."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notify.calendar import HolidayArrangement
+from notify.deadlines.models import TrackedDeadline
+from notify.deliveries import service as deliveries
+from notify.reminders import schemas
+from notify.reminders.models import Reminder, ReminderPlan
+from qingling.auth.principal import Principal
+from qingling.calendar import Unit, WorkingCalendar
+from qingling.clock import SHANGHAI
+from qingling.errors import Forbidden
+from qingling.holidays import working_calendar
+from qingling.regions import covers
+from qingling.runtime import Runtime
+
+FIRE_AT = time(9, 0)  # a reminder goes out at 09:00 Asia/Shanghai on its day
+
+
+def _step(key: str, title: str, offset: int, unit: Unit, audience: list[str], template: str) -> dict:
+    return {"key": key, "title": title, "offset": offset, "unit": unit, "audience": audience, "template": template}
+
+
+_WARNINGS = [
+    _step(f"warn_{days}", "预警", -days, Unit.CALENDAR_DAYS, ["enterprise", "supervising"], "hazard.warning")
+    for days in (15, 7, 3)
+]
+_URGE = _step("urge", "催办", 1, Unit.WORKING_DAYS, ["enterprise", "supervising", "lister"], "hazard.urge")
+DEFAULT_PLANS = {
+    ("hazard", "major"): [
+        *_WARNINGS,
+        _URGE,
+        _step("bulletin", "通报", 5, Unit.WORKING_DAYS, ["lister", "supervising", "enterprise"], "hazard.bulletin"),
+        _step("interview", "约谈", 15, Unit.WORKING_DAYS, ["above_lister", "lister"], "hazard.interview"),
+    ],
+    ("hazard", "general"): [_WARNINGS[-1], _URGE],
+}
+
+
+class PlanOutsideJurisdiction(Forbidden):
+    code, title = "plan-outside-jurisdiction", "只能为本辖区制定提醒方案"
+
+
+async def seed(session: AsyncSession, now: datetime) -> None:
+    for (item_type, grade), steps in DEFAULT_PLANS.items():
+        if await _latest(session, item_type, grade, "") is None:
+            session.add(ReminderPlan(item_type=item_type, grade=grade, region_code="", version=1, steps=steps,
+                                     created_by="built-in", created_at=now))  # fmt: skip
+
+
+async def _latest(session: AsyncSession, item_type: str, grade: str, region_code: str) -> ReminderPlan | None:
+    query = (
+        select(ReminderPlan)
+        .where(
+            ReminderPlan.item_type == item_type, ReminderPlan.grade == grade, ReminderPlan.region_code == region_code
+        )
+        .order_by(ReminderPlan.version.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def plans(session: AsyncSession) -> list[ReminderPlan]:
+    query = select(ReminderPlan).order_by(ReminderPlan.item_type, ReminderPlan.grade, ReminderPlan.region_code,
+                                          ReminderPlan.version)  # fmt: skip
+    return list((await session.execute(query)).scalars())
+
+
+async def plan_for(session: AsyncSession, item_type: str, grade: str, region_code: str) -> ReminderPlan | None:
+    """The latest plan of the most local region containing ``region_code``."""
+    query = select(ReminderPlan.region_code).where(ReminderPlan.item_type == item_type, ReminderPlan.grade == grade)
+    regions = {code for code in (await session.execute(query)).scalars() if code == "" or covers(code, region_code)}
+    if not regions:
+        return None
+    return await _latest(session, item_type, grade, max(regions, key=len))
+
+
+async def write_plan(
+    session: AsyncSession, caller: Principal, item_type: str, grade: str, region_code: str,
+    body: schemas.PlanWrite, now: datetime,
+) -> ReminderPlan:  # fmt: skip
+    """A new version of a region's plan; items already scheduled keep theirs until their deadline moves."""
+    if not caller.covers(region_code):
+        raise PlanOutsideJurisdiction(f"您只能为 {caller.region_code} 及其下级地区制定提醒方案")
+    latest = await _latest(session, item_type, grade, region_code)
+    plan = ReminderPlan(
+        item_type=item_type, grade=grade, region_code=region_code, version=(latest.version if latest else 0) + 1,
+        steps=[step.model_dump(mode="json") for step in body.steps], created_by=caller.subject, created_at=now,
+    )  # fmt: skip
+    session.add(plan)
+    await session.flush()
+    return plan
+
+
+def due_at(calendar: WorkingCalendar, deadline_at: datetime, step: dict) -> datetime:
+    deadline_day = deadline_at.astimezone(SHANGHAI).date()
+    if step["unit"] == Unit.WORKING_DAYS:
+        day, _ = calendar.add_working_days(deadline_day, step["offset"])
+    else:
+        day = deadline_day + timedelta(days=step["offset"])
+    return datetime.combine(day, FIRE_AT, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+async def schedule(session: AsyncSession, item: TrackedDeadline, now: datetime) -> None:
+    """Brings an item's reminders in line with its deadline: steps for a superseded deadline, or of
+    a closed item, are cancelled; the plan's steps for the deadline in force are planned once."""
+    query = select(Reminder).where(Reminder.item_type == item.item_type, Reminder.item_id == item.item_id)
+    existing = list((await session.execute(query.with_for_update())).scalars())
+    for reminder in existing:
+        if reminder.state == "pending" and (item.closed or reminder.deadline_at != item.deadline_at):
+            reminder.state, reminder.cancelled_at = "cancelled", now
+    if item.closed or item.deadline_at is None:
+        return
+    plan = await plan_for(session, item.item_type, item.grade, item.region_code)
+    if plan is None:
+        return
+    planned = {r.step for r in existing if r.deadline_at == item.deadline_at}
+    calendar = await working_calendar(session, HolidayArrangement)
+    for step in plan.steps:
+        due = due_at(calendar, item.deadline_at, step)
+        if step["key"] in planned or (step["offset"] < 0 and due <= now):  # no late warnings
+            continue
+        session.add(Reminder(
+            item_type=item.item_type, item_id=item.item_id, step=step["key"], title=step["title"],
+            deadline_at=item.deadline_at, due_at=due, audience=step["audience"], template=step["template"],
+            plan_id=plan.id,
+        ))  # fmt: skip
+
+
+async def send_due(session: AsyncSession, runtime: Runtime, now: datetime) -> int:
+    """Sweep: sends the reminders that have fallen due, each in its claiming transaction."""
+    query = (
+        select(Reminder)
+        .where(Reminder.state == "pending", Reminder.due_at <= now)
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(200)
+        .with_for_update(skip_locked=True)
+    )
+    sent = 0
+    for reminder in (await session.execute(query)).scalars().all():
+        item = (
+            await session.execute(
+                select(TrackedDeadline).where(
+                    TrackedDeadline.item_type == reminder.item_type, TrackedDeadline.item_id == reminder.item_id
+                )
+            )
+        ).scalar_one_or_none()
+        if item is None or item.closed or item.deadline_at != reminder.deadline_at:
+            reminder.state, reminder.cancelled_at = "cancelled", now  # superseded after it was planned
+            continue
+        await deliveries.send_reminder(session, reminder, item, now)
+        reminder.state, reminder.sent_at = "sent", now
+        sent += 1
+    return sent
+
+
+async def of_item(session: AsyncSession, item_type: str, item_id: int) -> list[Reminder]:
+    query = select(Reminder).where(Reminder.item_type == item_type, Reminder.item_id == item_id)
+    return list((await session.execute(query.order_by(Reminder.due_at, Reminder.id))).scalars())

@@ -1,0 +1,159 @@
+"""Nobody misses a deadline unnoticed (issue 10, domain.md §4 and scenario 10): a listed major
+hazard's reminder ladder — 预警 D−15/−7/−3 日, 催办 D+1 工作日, 通报 D+5, 约谈 D+15 — planned from
+its events, moved by an extension, sent across 国庆 by the sweep, and shown in the delivery log."""
+
+from datetime import datetime
+
+import pytest
+from tipoff_flow import until
+
+from qingling.clock import SHANGHAI
+
+HAZARDS = "/api/v1/hazards/hazards"
+NOTIFY = "/api/v1/notify"
+ENTERPRISE = "91330521MA2B3C4D5Q"
+LEAK = {
+    "title": "液氨储罐区泄漏报警装置失效",
+    "description": "液氨储罐区两台泄漏报警探头失效，未与紧急切断联锁",
+    "grade": "major",
+    "basis_standard": "GM2023",
+    "basis_clause": "第六条(二)",
+    "tags": ["ammonia_refrigeration"],
+    "found_at": "2024-09-02T08:30:00+08:00",
+    "report": {"condition": "探头失效", "harm": "泄漏无法及时发现，可能中毒", "plan": "更换探头并联锁"},
+}
+PLAN = {
+    "goals": "恢复液氨泄漏报警和紧急切断",
+    "measures": "更换探头，恢复联锁，每日检查",
+    "funds_and_materials": "投入资金 3 万元",
+    "people": "总经理负总责，设备部具体负责",
+    "time_limit": "2024 年 9 月 20 日前完成",
+    "safety_measures": "整改期间人工巡检，每两小时一次",
+}
+
+
+def at(month: int, day: int, hour: int = 10) -> datetime:
+    return datetime(2024, month, day, hour, 0, tzinfo=SHANGHAI)
+
+
+async def _ok(system, url: str, username: str, body: dict | None = None) -> dict:
+    response = await system.client.post(url, json=body, headers=await system.login(username))
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+async def _get(system, path: str, username: str, **params) -> list | dict:
+    response = await system.client.get(f"{NOTIFY}{path}", params=params, headers=await system.login(username))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def _reminders(system, hazard: int) -> list[dict]:
+    params = {"item_type": "hazard", "item_id": hazard}
+    response = await system.client.get(f"{NOTIFY}/reminders", params=params, headers=await system.login("deqing-yjj"))
+    assert response.status_code in (200, 404), response.text  # 404 until notify has heard of the hazard
+    return response.json() if response.status_code == 200 else []
+
+
+async def _sent_by(system, hazard: int, moment: datetime) -> list[str]:
+    """Moves the clock and waits for the sweep to send what fell due; answers what was sent."""
+    system.clock.freeze(moment)
+
+    async def settled():
+        reminders = await _reminders(system, hazard)
+        late = [r for r in reminders if r["state"] == "pending" and datetime.fromisoformat(r["due_at"]) <= moment]
+        return None if late else reminders
+
+    return [f"{r['step']}@{r['due_at'][:10]}" for r in await until(settled) if r["state"] == "sent"]
+
+
+@pytest.mark.asyncio
+async def test_a_listed_major_hazard_climbs_the_ladder_across_national_day_and_an_extension_reschedules_it(system):
+    system.clock.freeze(at(9, 2, 9))
+    hazard = await _ok(system, HAZARDS, "demo-enterprise", LEAK)
+    url = f"{HAZARDS}/{hazard['id']}"
+    await _ok(system, f"{url}/confirm_major", "deqing-yjj", {"order_no": "德应急责改〔2024〕41号"})
+    departments = await system.client.get(
+        "/api/v1/hazards/departments", params={"region_prefix": "330521", "kind": "emergency"},
+        headers=await system.login("admin"),
+    )  # fmt: skip
+    supervising = next(d["id"] for d in departments.json()["items"] if d["region_code"] == "330521")
+    listing = {
+        "notice_no": "〔2024〕41号", "listed_on": "2024-09-02", "deadline": "2024-09-20", "measures": "恢复报警联锁",
+        "responsible_unit": "德清示范企业", "responsible_person": "王强", "supervising_department_id": supervising,
+    }  # fmt: skip
+    await _ok(system, f"{url}/list", "deqing-yjj", listing)
+
+    async def planned():
+        reminders = await _reminders(system, hazard["id"])
+        return reminders if len(reminders) == 6 else None
+
+    first_plan = {r["step"]: r["due_at"] for r in await until(planned)}
+    assert first_plan == {
+        "warn_15": "2024-09-05T09:00:00+08:00",
+        "warn_7": "2024-09-13T09:00:00+08:00",
+        "warn_3": "2024-09-17T09:00:00+08:00",  # the last day of 中秋: a warning still goes out
+        "urge": "2024-09-23T09:00:00+08:00",  # the working day after Fri 20 Sep
+        "bulletin": "2024-09-27T09:00:00+08:00",
+        "interview": "2024-10-16T09:00:00+08:00",  # 15 工作日, with 29 Sep worked and 国庆 off
+    }
+
+    assert await _sent_by(system, hazard["id"], at(9, 5)) == ["warn_15@2024-09-05"]
+    enterprise_inbox = await _get(system, "/inbox", "demo-enterprise")
+    warning = next(item for item in enterprise_inbox["items"] if item["item_id"] == hazard["id"])
+    assert warning["title"] == "隐患整改期限预警" and "还剩 15 天" in warning["text"]
+
+    await _ok(system, f"{url}/submit_plan", "demo-enterprise", PLAN)
+    await _ok(system, f"{url}/accept_plan", "deqing-yjj")
+    assert await _sent_by(system, hazard["id"], at(9, 17)) == [
+        "warn_15@2024-09-05", "warn_7@2024-09-13", "warn_3@2024-09-17",
+    ]  # fmt: skip
+
+    # The lister extends the deadline to 30 Sep: the old 催办, 通报 and 约谈 are cancelled.
+    system.clock.freeze(at(9, 18))
+    await _ok(system, f"{url}/request_extension", "demo-enterprise",
+              {"requested_deadline": "2024-09-30", "reason": "探头到货延迟"})  # fmt: skip
+    await _ok(system, f"{url}/grant_extension", "deqing-yjj", {"reason": "理由充分，同意延期至 9 月 30 日"})
+
+    async def rescheduled():
+        reminders = await _reminders(system, hazard["id"])
+        return reminders if sum(r["state"] == "cancelled" for r in reminders) == 3 else None
+
+    reminders = await until(rescheduled)
+    assert {r["step"] for r in reminders if r["state"] == "cancelled"} == {"urge", "bulletin", "interview"}
+    new_plan = {r["step"]: r["due_at"] for r in reminders if r["state"] == "pending"}
+    assert new_plan == {
+        "warn_7": "2024-09-23T09:00:00+08:00",
+        "warn_3": "2024-09-27T09:00:00+08:00",
+        "urge": "2024-10-08T09:00:00+08:00",  # 1–7 Oct are 国庆
+        "bulletin": "2024-10-12T09:00:00+08:00",  # Saturday 12 Oct is a working day (调休)
+        "interview": "2024-10-25T09:00:00+08:00",
+    }  # warn_15 (15 Sep) had already passed: no late warning
+
+    for moment in (at(9, 23), at(9, 27), at(10, 8), at(10, 12), at(10, 25)):
+        await _sent_by(system, hazard["id"], moment)
+    reminders = await _reminders(system, hazard["id"])
+    assert [r["step"] for r in reminders if r["state"] == "sent"] == [
+        "warn_15", "warn_7", "warn_3", "warn_7", "warn_3", "urge", "bulletin", "interview",
+    ]  # fmt: skip
+    assert all(r["sent_at"] is None for r in reminders if r["state"] == "cancelled")  # the old steps never fired
+
+    # The city's 安委办 is told to 约谈 and reads it; the delivery log shows every step and reading.
+    committee = await _get(system, "/inbox", "huzhou-ajb")
+    interview = next(item for item in committee["items"] if item["item_id"] == hazard["id"])
+    assert interview["title"] == "隐患整改超期约谈" and "超过整改期限（2024年9月30日）25 天" in interview["text"]
+    await _ok(system, f"{NOTIFY}/inbox/read", "huzhou-ajb", {"ids": [interview["id"]]})
+
+    log = await _get(system, "/deliveries", "deqing-yjj", item_type="hazard", item_id=hazard["id"])
+    told = [(entry["step"], entry["recipient"]) for entry in log]
+    assert told[-8:] == [
+        ("urge", f"enterprise:{ENTERPRISE}"), ("urge", "department:330521:emergency"), ("urge", "committee:330521"),
+        ("bulletin", "committee:330521"), ("bulletin", "department:330521:emergency"),
+        ("bulletin", f"enterprise:{ENTERPRISE}"),
+        ("interview", "committee:330500"), ("interview", "committee:330521"),
+    ]  # fmt: skip
+    assert len(told) == 2 * 5 + 8  # five warnings to the enterprise and the department, then the ladder
+    read = next(e for e in log if e["step"] == "interview" and e["recipient"] == "committee:330500")
+    assert read["read_by"].startswith("account:") and read["read_at"] is not None
+    assert all(e["template_version"] == 1 and e["channel"] == "inbox" and e["status"] == "delivered" for e in log)
+    assert {e["attempted_at"][:10] for e in log if e["step"] == "urge"} == {"2024-10-08"}
