@@ -155,5 +155,7 @@ async def test_a_listed_major_hazard_climbs_the_ladder_across_national_day_and_a
     assert len(told) == 2 * 5 + 8  # five warnings to the enterprise and the department, then the ladder
     read = next(e for e in log if e["step"] == "interview" and e["recipient"] == "committee:330500")
     assert read["read_by"].startswith("account:") and read["read_at"] is not None
-    assert all(e["template_version"] == 1 and e["channel"] == "inbox" and e["status"] == "delivered" for e in log)
+    latest = {t["key"]: t["version"] for t in await _get(system, "/templates", "deqing-yjj")}
+    assert all(e["template_version"] == latest[e["template"]] for e in log)  # each names the wording it used
+    assert all(e["channel"] == "inbox" and e["status"] == "delivered" for e in log)
     assert {e["attempted_at"][:10] for e in log if e["step"] == "urge"} == {"2024-10-08"}

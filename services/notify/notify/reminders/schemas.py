@@ -1,7 +1,7 @@
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from qingling.calendar import Unit
 from qingling.schemas import Schema, Timestamp
@@ -23,6 +23,12 @@ class PlanStep(Schema):
     unit: Unit = Field(description="calendar_days 日；working_days 工作日")
     audience: list[Audience] = Field(min_length=1)
     template: Annotated[str, StringConstraints(pattern=r"^[a-z_.]{3,50}$")] = Field(description="消息模板")
+
+    @model_validator(mode="after")
+    def _counted_from_the_deadline(self):
+        if self.offset == 0 or (self.unit is Unit.WORKING_DAYS and self.offset < 0):
+            raise ValueError("期限前的提醒按日计（offset 为负数）；期限后的按日或工作日计（offset 为正数）")
+        return self
 
 
 class PlanWrite(Schema):
