@@ -9,3 +9,13 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="QL_NOTIFY_", env_file=".env", extra="ignore")
 
     service_name: ClassVar[str] = "notify"
+
+    # Webhooks to enterprise systems: claimed in batches under a lease, retried with exponential
+    # backoff up to ``webhook_max_attempts``; after a secret rotation the old one signs too for
+    # the overlap. Outside production, loopback and private addresses are allowed (local receivers).
+    webhook_batch_size: int = 50
+    webhook_lease_seconds: float = 60.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 8
+    webhook_secret_overlap_hours: int = 24
+    webhook_allow_private_hosts: bool = False

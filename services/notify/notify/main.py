@@ -4,6 +4,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notify.adapters import notify_adapters
 from notify.calendar import on_year_loaded
 from notify.config import Settings
 from notify.database import tables
@@ -16,6 +17,8 @@ from notify.reminders import service as reminders
 from notify.reminders.router import router as reminders_router
 from notify.templates import service as templates
 from notify.templates.router import router as templates_router
+from notify.webhooks import service as webhooks
+from notify.webhooks.router import router as webhooks_router
 from qingling.app import create_service_app
 from qingling.hazard_events import HazardChanged, SelfCheckMissed
 from qingling.holidays import CalendarYearLoaded
@@ -39,7 +42,7 @@ service = Service(
     migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
-    routers=[deadlines_router, reminders_router, templates_router, deliveries_router, inbox_router],
+    routers=[deadlines_router, reminders_router, templates_router, deliveries_router, inbox_router, webhooks_router],
     event_handlers={
         CalendarYearLoaded: on_year_loaded,
         HazardChanged: track_hazard,
@@ -47,7 +50,8 @@ service = Service(
         TipOffChanged: track_tip_off,
         ReporterNotified: on_reporter_notified,
     },
-    workers=[sweep("send_due_reminders", reminders.send_due)],
+    workers=[sweep("send_due_reminders", reminders.send_due), webhooks.deliver_forever],
+    adapters=notify_adapters,
     bootstrap=seed,
 )
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notify.deadlines.models import TrackedDeadline
 from notify.deadlines.schemas import DeadlineRead
 from notify.reminders import service as reminders
+from notify.webhooks import service as webhooks
 from qingling.auth.principal import Principal
 from qingling.auth.scope import visible_rows
 from qingling.calendar import lateness
@@ -37,6 +38,8 @@ async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: Eve
     item.version = data.seq
     item.last_event_at = item.updated_at = envelope.occurred_at
     await reminders.schedule(session, item, envelope.occurred_at)
+    await webhooks.enqueue(session, data.enterprise_code, "hazard.changed", data.model_dump(mode="json"),
+                           envelope.occurred_at, "hazard", data.hazard_id)  # fmt: skip
 
 
 async def track_tip_off(session: AsyncSession, data: TipOffChanged, envelope: EventEnvelope) -> None:

@@ -1,8 +1,8 @@
-"""inbox, reminders, templates, delivery log
+"""inboxes, reminders, templates, delivery log, webhooks
 
-Revision ID: 72259438b152
+Revision ID: 56a504459f58
 Revises: 472527b34f72
-Create Date: 2026-11-23 01:50:29.783551
+Create Date: 2026-11-23 01:56:14.137251
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '72259438b152'
+revision: str = '56a504459f58'
 down_revision: str | None = '472527b34f72'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -107,6 +107,57 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_plan')),
     sa.UniqueConstraint('item_type', 'grade', 'region_code', 'version', name=op.f('uq_reminder_plan_item_type_grade_region_code_version'))
     )
+    op.create_table('webhook_endpoint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('enterprise_code', sqlmodel.sql.sqltypes.AutoString(length=18), nullable=False),
+    sa.Column('url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('event_types', sa.JSON(), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoint'))
+    )
+    with op.batch_alter_table('webhook_endpoint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_endpoint_enterprise_code'), ['enterprise_code'], unique=False)
+
+    op.create_table('webhook_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('msg_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('endpoint_id', sa.Integer(), nullable=False),
+    sa.Column('event_type', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('item_type', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('available_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('last_status', sa.Integer(), nullable=True),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('delivered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['endpoint_id'], ['webhook_endpoint.id'], name=op.f('fk_webhook_message_endpoint_id_webhook_endpoint')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_message')),
+    sa.UniqueConstraint('msg_id', name=op.f('uq_webhook_message_msg_id'))
+    )
+    with op.batch_alter_table('webhook_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_message_available_at'), ['available_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_webhook_message_endpoint_id'), ['endpoint_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_webhook_message_state'), ['state'], unique=False)
+
+    op.create_table('webhook_secret',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('endpoint_id', sa.Integer(), nullable=False),
+    sa.Column('secret', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['endpoint_id'], ['webhook_endpoint.id'], name=op.f('fk_webhook_secret_endpoint_id_webhook_endpoint')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_secret'))
+    )
+    with op.batch_alter_table('webhook_secret', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_secret_endpoint_id'), ['endpoint_id'], unique=False)
+
     with op.batch_alter_table('tracked_deadline', schema=None) as batch_op:
         batch_op.add_column(sa.Column('supervising_region_code', sqlmodel.sql.sqltypes.AutoString(length=9), nullable=True))
         batch_op.add_column(sa.Column('supervising_kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
@@ -120,6 +171,20 @@ def downgrade() -> None:
         batch_op.drop_column('supervising_kind')
         batch_op.drop_column('supervising_region_code')
 
+    with op.batch_alter_table('webhook_secret', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_secret_endpoint_id'))
+
+    op.drop_table('webhook_secret')
+    with op.batch_alter_table('webhook_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_message_state'))
+        batch_op.drop_index(batch_op.f('ix_webhook_message_endpoint_id'))
+        batch_op.drop_index(batch_op.f('ix_webhook_message_available_at'))
+
+    op.drop_table('webhook_message')
+    with op.batch_alter_table('webhook_endpoint', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_endpoint_enterprise_code'))
+
+    op.drop_table('webhook_endpoint')
     op.drop_table('reminder_plan')
     with op.batch_alter_table('reminder', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reminder_state'))

@@ -1,0 +1,58 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlmodel import Field
+
+from notify.database import NotifyModel
+
+
+class WebhookEndpoint(NotifyModel, table=True):
+    """An enterprise system's URL and the event types it wants, set up by the enterprise's admin."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_code: str = Field(max_length=18, index=True)
+    url: str = Field(max_length=500)
+    event_types: list[str] = Field(sa_type=JSON)
+    description: str | None = Field(default=None, max_length=200)
+    active: bool = True
+    created_by: str = Field(max_length=100)
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookSecret(NotifyModel, table=True):
+    """A signing secret of an endpoint. After a rotation the old one signs too until it expires,
+    so the receiver can switch over without losing a message."""
+
+    __tablename__ = "webhook_secret"
+
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(foreign_key="webhook_endpoint.id", index=True)
+    secret: str = Field(max_length=100)  # whsec_<base64>, as the Standard Webhooks libraries take it
+    created_at: datetime
+    expires_at: datetime | None = None
+
+
+class WebhookMessage(NotifyModel, table=True):
+    """One message for one endpoint, delivered at least once: claimed with a lease, retried with
+    backoff, identified by ``msg_id`` (the ``webhook-id`` header) so receivers drop duplicates."""
+
+    __tablename__ = "webhook_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    msg_id: str = Field(max_length=40, unique=True)
+    endpoint_id: int = Field(foreign_key="webhook_endpoint.id", index=True)
+    event_type: str = Field(max_length=50)
+    payload: dict[str, Any] = Field(sa_type=JSON)
+    item_type: str | None = Field(default=None, max_length=20)
+    item_id: int | None = None
+    state: str = Field(default="pending", max_length=10, index=True)  # pending | delivered | failed | cancelled
+    attempts: int = 0
+    available_at: datetime = Field(index=True)
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime
+    delivered_at: datetime | None = None
