@@ -109,6 +109,17 @@ class Stack:
         self._serve(name)
         self.wait_ready(timeout, [name])
 
+    def add_worker(self, name: str) -> subprocess.Popen:
+        """One more worker process for a service (workers share their work through row locks)."""
+        count = sum(label.startswith(f"{name}-worker") for label, _ in self.processes)
+        return self._spawn(name, f"worker-{count + 1}", [sys.executable, "-m", "qlstack.cli", "worker", name])
+
+    def kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL: no shutdown, no last transaction — what a crash or an OOM kill does."""
+        process.kill()
+        process.wait(timeout=10)
+        self.processes = [entry for entry in self.processes if entry[1] is not process]
+
     def wait_ready(self, timeout: float, names: Sequence[str] = SERVICE_NAMES) -> None:
         deadline = time.monotonic() + timeout
         pending = set(names)

@@ -198,6 +198,7 @@ async def deliver_batch(runtime: Runtime) -> int:
     results = await asyncio.gather(*(_send(runtime, job) for job in jobs))
     if jobs:
         await _record(runtime, list(zip(jobs, results, strict=True)))
+        log.info("webhook batch sent", messages=len(jobs), accepted=sum(error is None for _, error in results))
     return len(jobs)
 
 

@@ -1,0 +1,89 @@
+"""Webhook deliveries at scale on PostgreSQL (issue 10): two worker processes share 10,000 due
+messages through row locks, one is killed with SIGKILL mid-run, and nothing is lost — the rows
+it had claimed come back when their lease runs out. Delivery is at least once: the receiver
+drops duplicates by ``webhook-id``; at most the killed worker's batch in flight arrives twice."""
+
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from standins import serving
+from standins.webhooks import Receiver
+
+MESSAGES = 10_000
+BATCH = 50  # the workers' claim size (QL_NOTIFY_WEBHOOK_BATCH_SIZE default)
+
+
+async def _insert_due_messages(database_url: str, endpoint_id: int) -> None:
+    """10,000 messages made due at once, as a burst of hazard changes would make them."""
+    engine = create_async_engine(database_url)
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    rows = [
+        {"msg_id": f"msg_{uuid.uuid4().hex}", "endpoint_id": endpoint_id, "event_type": "webhook.ping",
+         "payload": json.dumps({"type": "webhook.ping", "timestamp": now.isoformat(), "data": {"n": n}}),
+         "state": "pending", "attempts": 0, "available_at": now, "created_at": now}
+        for n in range(MESSAGES)
+    ]  # fmt: skip
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO webhook_message (msg_id, endpoint_id, event_type, payload, state, attempts,"
+                " available_at, created_at) VALUES (:msg_id, :endpoint_id, :event_type, CAST(:payload AS JSON),"
+                " :state, :attempts, :available_at, :created_at)"
+            ),
+            rows,
+        )
+    await engine.dispose()
+
+
+def _batches(log_file) -> int:
+    return sum('"webhook batch sent"' in line for line in log_file.read_text().splitlines())
+
+
+@pytest.mark.stack
+@pytest.mark.asyncio
+async def test_two_workers_share_ten_thousand_deliveries_and_a_sigkilled_one_loses_none(stack):
+    receiver = Receiver()
+    with serving(receiver.app()) as url:
+        admin = await stack.login("demo-enterprise")
+        created = await stack.client.post(
+            "/api/v1/notify/webhooks", json={"url": f"{url}/hooks", "event_types": ["hazard.changed"]}, headers=admin
+        )
+        assert created.status_code == 201, created.text
+        endpoint = created.json()
+        receiver.secrets = [endpoint["secret"]]
+        processes = stack.processes
+        second = processes.add_worker("notify")
+        await asyncio.sleep(3)  # both workers polling
+
+        await _insert_due_messages(processes.env["notify"]["QL_NOTIFY_DATABASE_URL"], endpoint["id"])
+        async with asyncio.timeout(120):
+            while len(receiver.accepted) < MESSAGES // 4:  # noqa: ASYNC110 - a receiver in another thread
+                await asyncio.sleep(0.05)
+        processes.kill(second)  # mid-run, with whatever it had claimed in flight
+        killed_at = len(receiver.accepted)
+        stack.clock.advance(timedelta(minutes=2))  # past the 60 s lease of the rows it held
+
+        async with asyncio.timeout(180):
+            while len(receiver.accepted) < MESSAGES:  # noqa: ASYNC110 - a receiver in another thread
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(2)  # anything still on its way
+
+        logs = processes.root / "logs"
+        survivor, killed = _batches(logs / "notify-worker.log"), _batches(logs / "notify-worker-2.log")
+        duplicates = len(receiver.arrivals) - len(receiver.accepted)
+        print(f"\n{MESSAGES} messages: accepted {len(receiver.accepted)}, arrivals {len(receiver.arrivals)}, "
+              f"duplicates {duplicates}; batches: surviving worker {survivor}, killed worker {killed} "
+              f"(killed after {killed_at} accepted)")  # fmt: skip
+        await stack.client.post(f"/api/v1/notify/webhooks/{endpoint['id']}/disable", headers=admin)
+        stack.clock.reset()
+
+    assert len(receiver.accepted) == MESSAGES  # every id reached the receiver
+    assert all(arrival.verified for arrival in receiver.arrivals)
+    assert survivor > 0 and killed > 0  # the two workers shared the work
+    assert duplicates <= BATCH  # no more than the killed worker's batch in flight
