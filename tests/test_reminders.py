@@ -2,10 +2,12 @@
 hazard's reminder ladder — 预警 D−15/−7/−3 日, 催办 D+1 工作日, 通报 D+5, 约谈 D+15 — planned from
 its events, moved by an extension, sent across 国庆 by the sweep, and shown in the delivery log."""
 
+import io
 from datetime import datetime
 
 import pytest
-from tipoff_flow import until
+from openpyxl import load_workbook
+from tipoff_flow import submit, tip_off_id, until
 
 from qingling.clock import SHANGHAI
 
@@ -160,3 +162,46 @@ async def test_a_listed_major_hazard_climbs_the_ladder_across_national_day_and_a
     assert all(e["template_version"] == latest[e["template"]] for e in log)  # each names the wording it used
     assert all(e["channel"] == "inbox" and e["status"] == "delivered" for e in log)
     assert {e["attempted_at"][:10] for e in log if e["step"] == "urge"} == {"2024-10-08"}
+
+    exported = await system.client.get(
+        f"{NOTIFY}/deliveries/export", params={"item_type": "hazard", "item_id": hazard["id"]},
+        headers=await system.login("deqing-yjj"),
+    )  # fmt: skip
+    assert exported.status_code == 200 and exported.headers["content-disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(exported.content), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("时间", "环节", "收件人") and len(rows) - 1 >= len(log)
+    assert ("interview", "committee:330500") in {(row[1], row[2]) for row in rows[1:]}
+
+
+@pytest.mark.asyncio
+async def test_a_tip_off_not_decided_in_time_is_urged_to_its_department_and_never_to_the_enterprise(system):
+    system.clock.freeze(at(9, 2, 9))
+    receipt = await submit(system)  # about the demo enterprise; decision due Mon 9 Sep 23:59:59
+    number = await tip_off_id(system, receipt, await system.login("deqing-yjj"))
+
+    async def planned():
+        params = {"item_type": "tip_off", "item_id": number}
+        response = await system.client.get(
+            f"{NOTIFY}/reminders", params=params, headers=await system.login("deqing-yjj")
+        )
+        steps = {r["step"]: r for r in response.json()} if response.status_code == 200 else {}
+        return steps if {"warn_1", "urge"} <= set(steps) else None
+
+    steps = await until(planned)
+    assert (steps["warn_1"]["due_at"], steps["urge"]["due_at"]) == (
+        "2024-09-08T09:00:00+08:00", "2024-09-10T09:00:00+08:00",
+    )  # fmt: skip
+
+    system.clock.freeze(at(9, 10))
+
+    async def urged():
+        inbox = await _get(system, "/inbox", "deqing-yjj", limit=500)
+        mine = [i for i in inbox["items"] if i["item_type"] == "tip_off" and i["item_id"] == number]
+        return mine if any(i["title"] == "举报办理超期催办" for i in mine) else None
+
+    told = await until(urged)
+    urge = next(i for i in told if i["title"] == "举报办理超期催办")
+    assert "作出受理或不予受理决定" in urge["text"] and receipt["receipt_code"] in urge["text"]
+    enterprise = await _get(system, "/inbox", "demo-enterprise", limit=500)
+    assert not [i for i in enterprise["items"] if i["item_type"] == "tip_off"]  # the reported unit never hears of it

@@ -29,6 +29,7 @@ class TipOffChanged(EventData):
     region_code: str
     lead_department_id: int | None = Field(description="主办部门")
     lead_region_code: str | None
+    lead_kind: str | None = Field(default=None, description="主办部门的类别，如 emergency（应急管理局）")
     step: str | None = Field(description="下一步须在期限内完成的事项")
     step_due_at: AwareDatetime | None
     hazard_id: int | None = Field(description="核查属实后转成的隐患")

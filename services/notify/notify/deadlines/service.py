@@ -52,8 +52,10 @@ async def track_tip_off(session: AsyncSession, data: TipOffChanged, envelope: Ev
     item.state, item.region_code, item.lister_region_code = data.state, data.region_code, data.lead_region_code
     item.deadline_at = item.step_due_at = data.step_due_at
     item.step, item.closed = data.step, data.closed
+    item.supervising_region_code, item.supervising_kind = data.lead_region_code, data.lead_kind  # the handler
     item.version = data.seq
     item.last_event_at = item.updated_at = envelope.occurred_at
+    await reminders.schedule(session, item, envelope.occurred_at)
 
 
 async def _board_row(session: AsyncSession, item_type: str, item_id: int, at: datetime) -> TrackedDeadline:

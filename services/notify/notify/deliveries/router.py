@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from notify.deliveries import service
 from notify.deliveries.schemas import DeliveryRead
@@ -9,6 +9,7 @@ from qingling.db import DbSession
 from qingling.errors import problem_responses
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("", summary="送达记录", responses=problem_responses(service.ItemNotFound))
@@ -20,3 +21,21 @@ async def delivery_log(
 ) -> list[DeliveryRead]:
     """一个事项的全部送达：何时、以什么渠道、用哪个模板的哪个版本、对谁说了什么、结果如何、何时阅读。"""
     return [DeliveryRead.model_validate(row) for row in await service.log(session, caller, item_type, item_id)]
+
+
+@router.get(
+    "/export",
+    summary="导出送达记录（Excel）",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}, **problem_responses(service.ItemNotFound)},
+)
+async def export_delivery_log(
+    caller: CurrentPrincipal,
+    session: DbSession,
+    item_type: Annotated[str, Query(max_length=20)],
+    item_id: Annotated[int, Query()],
+) -> Response:
+    """同一事项的送达记录，作为通知送达的证据留存（不替代法定的文书送达）。"""
+    workbook = service.as_workbook(await service.log(session, caller, item_type, item_id))
+    filename = f"delivery-log-{item_type}-{item_id}.xlsx"
+    return Response(workbook, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

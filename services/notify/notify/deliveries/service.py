@@ -5,8 +5,10 @@ by its staff; an 安委办's ("committee:<region>") by the committee's staff."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
+from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,6 +49,7 @@ async def send_reminder(session: AsyncSession, reminder: Reminder, item: Tracked
         "deadline": f"{deadline_day.year}年{deadline_day.month}月{deadline_day.day}日",
         "days": str(abs((deadline_day - now.astimezone(SHANGHAI).date()).days)),
         "step": reminder.title,
+        "step_what": item.step or "",
         "enterprise_code": item.enterprise_code,
     }
     title, text = templates.render(template, values)
@@ -81,3 +84,28 @@ async def log(session: AsyncSession, caller: Principal, item_type: str, item_id:
         .order_by(Delivery.attempted_at, Delivery.id)
     )
     return [{**delivery.model_dump(), "read_at": read_at, "read_by": read_by} for delivery, read_at, read_by in rows]
+
+
+EXPORT_COLUMNS = [
+    ("attempted_at", "时间"), ("step", "环节"), ("recipient", "收件人"), ("channel", "渠道"), ("template", "模板"),
+    ("template_version", "模板版本"), ("title", "标题"), ("text", "内容"), ("provider_message_id", "消息编号"),
+    ("status", "结果"), ("error", "错误"), ("read_at", "阅读时间"), ("read_by", "阅读人"),
+]  # fmt: skip
+
+
+def as_workbook(entries: list[dict]) -> bytes:
+    """The delivery log of one item as an .xlsx sheet, times in Asia/Shanghai."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("送达记录")
+    sheet.append([title for _, title in EXPORT_COLUMNS])
+    for entry in entries:
+        sheet.append([_cell(entry[name]) for name, _ in EXPORT_COLUMNS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.astimezone(SHANGHAI).replace(tzinfo=None)
+    return value

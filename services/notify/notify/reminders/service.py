@@ -44,6 +44,12 @@ DEFAULT_PLANS = {
         _step("interview", "约谈", 15, Unit.WORKING_DAYS, ["above_lister", "lister"], "hazard.interview"),
     ],
     ("hazard", "general"): [_WARNINGS[-1], _URGE],
+    # A tip-off's current limit (受理决定, 核查, 答复, 复查), for the department handling it only:
+    # the reported enterprise must never learn of a tip-off.
+    ("tip_off", ""): [
+        _step("warn_1", "预警", -1, Unit.CALENDAR_DAYS, ["supervising"], "tip_off.warning"),
+        _step("urge", "催办", 1, Unit.WORKING_DAYS, ["supervising"], "tip_off.urge"),
+    ],
 }
 
 

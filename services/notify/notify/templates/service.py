@@ -13,11 +13,13 @@ from notify.templates import schemas
 from notify.templates.models import MessageTemplate
 from qingling.errors import FieldError, NotFound, ValidationFailed
 
-VARIABLES = frozenset({"title", "deadline", "days", "step", "enterprise_code"})
+VARIABLES = frozenset({"title", "deadline", "days", "step", "step_what", "enterprise_code"})
 BUILT_IN = {
     "hazard.warning": ("隐患整改期限预警", "$title 的整改期限为 $deadline，还剩 $days 天，请抓紧整改并按时申请销号。"),
     "hazard.urge": ("隐患整改超期催办", "$title 已超过整改期限（$deadline）$days 天，请立即整改并报告进展。"),
     "hazard.bulletin": ("隐患整改超期通报", "$title 超过整改期限（$deadline）$days 天仍未整改完毕，予以通报。"),
+    "tip_off.warning": ("举报办理期限预警", "$title 的“$step_what”将于 $deadline 到期，请按时办理。"),
+    "tip_off.urge": ("举报办理超期催办", "$title 的“$step_what”已于 $deadline 到期，超期 $days 天，请立即办理。"),
     "hazard.interview": (
         "隐患整改超期约谈",
         "$title 超过整改期限（$deadline）$days 天，请上级安委办约谈或函告责任单位。",

@@ -421,6 +421,7 @@ def _changed(tip_off: TipOff, action: str, previous_state: str | None) -> TipOff
         region_code=tip_off.region_code,
         lead_department_id=tip_off.lead_department_id,
         lead_region_code=tip_off.lead_region_code,
+        lead_kind=tip_off.lead_kind,
         step=tip_off.step,
         step_due_at=tip_off.step_due_at,
         hazard_id=tip_off.hazard_id,
