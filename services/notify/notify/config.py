@@ -1,5 +1,6 @@
 from typing import ClassVar
 
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from qingling.settings import ServiceSettings
@@ -19,3 +20,7 @@ class Settings(ServiceSettings):
     webhook_max_attempts: int = 8
     webhook_secret_overlap_hours: int = 24
     webhook_allow_private_hosts: bool = False
+    # Webhook signing secrets are sealed (AES-256-GCM) at rest under these keys: id → secret; new
+    # values use ``sealing_key_id``, the others stay readable so a key can be rotated.
+    sealing_keys: dict[str, SecretStr] = Field(default_factory=lambda: {"demo": SecretStr("qingling-demo-notify-key")})
+    sealing_key_id: str = "demo"

@@ -149,7 +149,7 @@ def upgrade() -> None:
     op.create_table('webhook_secret',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('endpoint_id', sa.Integer(), nullable=False),
-    sa.Column('secret', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('sealed_secret', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['endpoint_id'], ['webhook_endpoint.id'], name=op.f('fk_webhook_secret_endpoint_id_webhook_endpoint')),

@@ -31,7 +31,7 @@ class WebhookSecret(NotifyModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     endpoint_id: int = Field(foreign_key="webhook_endpoint.id", index=True)
-    secret: str = Field(max_length=100)  # whsec_<base64>, as the Standard Webhooks libraries take it
+    sealed_secret: str = Field(max_length=200)  # whsec_<base64> (as the libraries take it), sealed at rest
     created_at: datetime
     expires_at: datetime | None = None
 

@@ -82,7 +82,7 @@ async def create(
     session.add(endpoint)
     await session.flush()
     secret = new_secret()
-    session.add(WebhookSecret(endpoint_id=endpoint.id, secret=secret, created_at=now))
+    session.add(_sealed(runtime, endpoint.id, secret, now))
     return endpoint, secret
 
 
@@ -114,8 +114,13 @@ async def rotate(
     for old in (await session.execute(current)).scalars():
         old.expires_at = overlap_ends
     secret = new_secret()
-    session.add(WebhookSecret(endpoint_id=found.id, secret=secret, created_at=now))
+    session.add(_sealed(runtime, found.id, secret, now))
     return schemas.SecretRotated(secret=secret, previous_expires_at=overlap_ends)
+
+
+def _sealed(runtime: Runtime, endpoint_id: int, secret: str, now: datetime) -> WebhookSecret:
+    sealed = runtime.adapters.sealer.seal(secret, f"webhook:{endpoint_id}")
+    return WebhookSecret(endpoint_id=endpoint_id, sealed_secret=sealed, created_at=now)
 
 
 async def ping(session: AsyncSession, caller: Principal, endpoint_id: int, now: datetime) -> WebhookMessage:
@@ -221,11 +226,12 @@ async def _claim(runtime: Runtime) -> list[_Job]:
                 row.state = "cancelled"  # the enterprise switched the endpoint off
                 continue
             row.available_at = now + timedelta(seconds=settings.webhook_lease_seconds)  # the lease
-            valid = select(WebhookSecret.secret).where(
+            valid = select(WebhookSecret.sealed_secret).where(
                 WebhookSecret.endpoint_id == found.id,
                 or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > now),
             )
-            keys = list((await session.execute(valid.order_by(WebhookSecret.id.desc()))).scalars())
+            sealed = (await session.execute(valid.order_by(WebhookSecret.id.desc()))).scalars()
+            keys = [runtime.adapters.sealer.unseal(value, f"webhook:{found.id}") for value in sealed]
             body = json.dumps(row.payload, ensure_ascii=False, separators=(",", ":"))
             jobs.append(_Job(row.id, row.msg_id, found.url, keys, body))
         return jobs
