@@ -44,3 +44,11 @@ def visible_rows(principal: Principal, region_column: Any, enterprise_column: An
     if principal.has(*ENTERPRISE_ROLES) and principal.enterprise_code:
         clauses.append(enterprise_column == principal.enterprise_code)
     return or_(*clauses) if clauses else false()
+
+
+def staff_rows(principal: Principal, region_column: Any) -> ColumnElement[bool]:
+    """For records only staff may see — a tip-off and what hangs on it: those of their
+    jurisdiction. Enterprises, least of all the reported one, and the public see none."""
+    if principal.has(*STAFF_ROLES) and principal.jurisdiction:
+        return region_column.startswith(principal.jurisdiction)
+    return false()

@@ -18,6 +18,7 @@ from notify.inbox.models import InboxEntry
 from notify.reminders.models import Reminder
 from notify.templates import service as templates
 from qingling.auth.principal import Principal
+from qingling.auth.scope import can_see
 from qingling.clock import SHANGHAI
 from qingling.errors import NotFound
 from qingling.regions import parent
@@ -67,14 +68,18 @@ async def send_reminder(session: AsyncSession, reminder: Reminder, item: Tracked
         ))  # fmt: skip
 
 
-async def log(session: AsyncSession, caller: Principal, item_type: str, item_id: int) -> list[dict]:
-    """Who was told what about an item, and when they read it — for the item's staff and its enterprise."""
+async def visible_item(session: AsyncSession, caller: Principal, item_type: str, item_id: int) -> TrackedDeadline:
+    """The item, if the caller may see it: its staff, and its enterprise (a tip-off names none)."""
     query = select(TrackedDeadline).where(TrackedDeadline.item_type == item_type, TrackedDeadline.item_id == item_id)
     item = (await session.execute(query)).scalar_one_or_none()
-    if item is None or not (
-        caller.covers(item.region_code) or (item.enterprise_code and caller.enterprise_code == item.enterprise_code)
-    ):
+    if item is None or not can_see(caller, region_code=item.region_code, enterprise_code=item.enterprise_code or None):
         raise ItemNotFound()
+    return item
+
+
+async def log(session: AsyncSession, caller: Principal, item_type: str, item_id: int) -> list[dict]:
+    """Who was told what about an item, and when they read it."""
+    await visible_item(session, caller, item_type, item_id)
     rows = await session.execute(
         select(Delivery, InboxEntry.read_at, InboxEntry.read_by)
         .outerjoin(

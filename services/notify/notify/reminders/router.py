@@ -2,7 +2,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from notify.deliveries.service import ItemNotFound, log
+from notify.deliveries.service import ItemNotFound, visible_item
 from notify.reminders import service
 from notify.reminders.schemas import PlanRead, PlanWrite, ReminderRead
 from qingling.auth.access import CurrentPrincipal, allow
@@ -50,5 +50,5 @@ async def item_reminders(
     item_id: Annotated[int, Query()],
 ) -> list[ReminderRead]:
     """已计划、已发出和因期限变动而取消的每一步提醒。"""
-    await log(session, caller, item_type, item_id)  # the same who-may-see as the delivery log
+    await visible_item(session, caller, item_type, item_id)
     return [ReminderRead.model_validate(r) for r in await service.of_item(session, item_type, item_id)]

@@ -84,7 +84,8 @@ def _same_enterprise(one: TipOff, other: TipOff) -> bool:
 
 
 def _within(one: TipOff, other: TipOff, radius_m: float) -> bool:
-    return _distance(one, other) is not None and _distance(one, other) <= radius_m and one.category == other.category
+    distance = _distance(one, other)
+    return distance is not None and distance <= radius_m and one.category == other.category
 
 
 def _distance(one: TipOff, other: TipOff) -> float | None:

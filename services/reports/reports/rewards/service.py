@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.auth.principal import RECEIPT_HOLDER, Principal
 from qingling.auth.roles import STAFF_ROLES, Role
+from qingling.auth.scope import staff_rows
 from qingling.calendar import Unit
 from qingling.clock import SHANGHAI
 from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -269,10 +270,7 @@ def _ineligible(case: TipOff, body: schemas.Assessment, first: TipOff | None) ->
 
 
 async def get(session: AsyncSession, caller: Principal, reward_id: int, *, for_update: bool = False) -> Reward:
-    query = select(Reward).where(Reward.id == reward_id)
-    if not (caller.has(*STAFF_ROLES) and caller.jurisdiction):
-        raise RewardNotFound()
-    query = query.where(Reward.region_code.startswith(caller.jurisdiction))
+    query = select(Reward).where(Reward.id == reward_id, staff_rows(caller, Reward.region_code))
     reward = (await session.execute(query.with_for_update() if for_update else query)).scalar_one_or_none()
     if reward is None:
         raise RewardNotFound()
@@ -282,9 +280,7 @@ async def get(session: AsyncSession, caller: Principal, reward_id: int, *, for_u
 async def page(
     session: AsyncSession, caller: Principal, params: PageParams, *, state: str | None = None
 ) -> list[Reward]:
-    if not (caller.has(*STAFF_ROLES) and caller.jurisdiction):
-        return []
-    query = select(Reward).where(Reward.region_code.startswith(caller.jurisdiction))
+    query = select(Reward).where(staff_rows(caller, Reward.region_code))
     if state:
         query = query.where(Reward.state == state)
     return await fetch_page(session, query, Reward.id, params)

@@ -9,12 +9,13 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import false, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling import audit
 from qingling.auth.principal import RECEIPT_HOLDER, Principal
-from qingling.auth.roles import STAFF_ROLES, Role
+from qingling.auth.roles import Role
+from qingling.auth.scope import staff_rows
 from qingling.calendar import Unit, WorkingCalendar, is_overdue
 from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
 from qingling.events import EventEnvelope
@@ -227,11 +228,7 @@ def _sealed(runtime: Runtime, tip_off_id: int, values: dict[str, Any]) -> Sealed
 
 
 def visible(caller: Principal) -> Any:
-    """Staff see the tip-offs of their jurisdiction; nobody else sees any (least of all the
-    reported enterprise)."""
-    if caller.has(*STAFF_ROLES) and caller.jurisdiction:
-        return TipOff.region_code.startswith(caller.jurisdiction)
-    return false()
+    return staff_rows(caller, TipOff.region_code)
 
 
 async def get(session: AsyncSession, caller: Principal, tip_off_id: int, *, for_update: bool = False) -> TipOff:
