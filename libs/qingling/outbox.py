@@ -28,6 +28,7 @@ from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 from qingling.events import EventData, EventEnvelope
+from qingling.sweeps import keep_running
 
 if TYPE_CHECKING:
     from qingling.runtime import Runtime
@@ -127,14 +128,10 @@ class OutboxRelay:
         self.interval = settings.relay_interval_seconds
 
     async def run_forever(self) -> None:
-        while not self.runtime.stopping.is_set():
-            try:
-                delivered = await self.run_once()
-            except Exception:  # a database hiccup must not end the relay
-                log.exception("outbox relay pass failed")
-                delivered = 0
-            if delivered < self.batch_size:
-                await self.runtime.idle(self.interval)
+        async def a_batch() -> bool:
+            return await self.run_once() >= self.batch_size  # a full batch: more may be waiting
+
+        await keep_running(self.runtime, "outbox relay", a_batch, self.interval)
 
     async def run_once(self) -> int:
         """Claim one batch of due rows and try each once. Returns how many were claimed."""

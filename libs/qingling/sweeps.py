@@ -1,34 +1,50 @@
-"""Sweeps: workers that act on what has fallen due with time — a reward nobody claimed, a tip-off
-still waiting for routing, a reminder. Each pass is one transaction; a pass claims its rows with
-``FOR UPDATE SKIP LOCKED``, so any number of worker replicas can sweep side by side."""
+"""The loop every background worker runs (``keep_running``: pass after pass until the runtime
+stops, a failed pass logged), and sweeps built on it: workers that act on what has fallen due
+with time — a reward nobody claimed, a tip-off still waiting for routing, a reminder. Each sweep
+pass is one transaction that claims its rows with ``FOR UPDATE SKIP LOCKED``, so any number of
+worker replicas can sweep side by side."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from qingling.runtime import Runtime, Worker
+if TYPE_CHECKING:  # the outbox, which runtime's tables import, runs its relay with keep_running
+    from qingling.runtime import Runtime, Worker
 
 log = structlog.get_logger(__name__)
 
-Pass = Callable[[AsyncSession, Runtime, datetime], Awaitable[object]]
+Pass = Callable[[AsyncSession, "Runtime", datetime], Awaitable[object]]
+
+
+async def keep_running(runtime: Runtime, name: str, one_pass: Callable[[], Awaitable[bool]], every: float) -> None:
+    """Runs ``one_pass`` until the runtime stops: at once again while it answers that more work is
+    waiting, else after ``every`` seconds. A failed pass is logged, never the end of the worker."""
+    while not runtime.stopping.is_set():
+        try:
+            more = await one_pass()
+        except Exception:  # a database hiccup must not end the worker
+            log.exception("worker pass failed", worker=name)
+            more = False
+        if not more:
+            await runtime.idle(every)
 
 
 def sweep(name: str, one_pass: Pass, *, every: float | None = None) -> Worker:
-    """A worker running ``one_pass`` at the runtime clock's now, every ``every`` seconds (default:
-    the ``sweep_interval_seconds`` setting), until the runtime stops."""
+    """A worker running ``one_pass`` in one transaction at the runtime clock's now, every ``every``
+    seconds (default: the ``sweep_interval_seconds`` setting), until the runtime stops."""
 
     async def worker(runtime: Runtime) -> None:
-        while not runtime.stopping.is_set():
-            try:
-                async with runtime.unit_of_work() as session:
-                    await one_pass(session, runtime, runtime.clock.now())
-            except Exception:  # a database hiccup must not end the worker
-                log.exception("sweep failed", sweep=name)
-            await runtime.idle(every or runtime.settings.sweep_interval_seconds)
+        async def in_a_transaction() -> bool:
+            async with runtime.unit_of_work() as session:
+                await one_pass(session, runtime, runtime.clock.now())
+            return False
+
+        await keep_running(runtime, name, in_a_transaction, every or runtime.settings.sweep_interval_seconds)
 
     worker.__name__ = worker.__qualname__ = name
     return worker

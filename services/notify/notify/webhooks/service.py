@@ -32,6 +32,7 @@ from qingling.errors import FieldError, NotFound, ValidationFailed
 from qingling.outbox import retry_delay
 from qingling.runtime import Runtime
 from qingling.settings import Environment
+from qingling.sweeps import keep_running
 
 log = structlog.get_logger(__name__)
 
@@ -188,14 +189,11 @@ class _Job:
 async def deliver_forever(runtime: Runtime) -> None:
     """Worker: delivers due webhook messages until the runtime stops."""
     settings = runtime.settings
-    while not runtime.stopping.is_set():
-        try:
-            claimed = await deliver_batch(runtime)
-        except Exception:  # a database hiccup must not end the worker
-            log.exception("webhook delivery pass failed")
-            claimed = 0
-        if claimed < settings.webhook_batch_size:
-            await runtime.idle(settings.sweep_interval_seconds)
+
+    async def a_batch() -> bool:
+        return await deliver_batch(runtime) >= settings.webhook_batch_size  # a full batch: more may be waiting
+
+    await keep_running(runtime, "webhook delivery", a_batch, settings.sweep_interval_seconds)
 
 
 async def deliver_batch(runtime: Runtime) -> int:
@@ -219,22 +217,35 @@ async def _claim(runtime: Runtime) -> list[_Job]:
             .with_for_update(skip_locked=True)
         )
         rows = (await session.execute(query)).scalars().all()
+        targets = {
+            endpoint_id: await _target(session, runtime, endpoint_id, now)
+            for endpoint_id in {r.endpoint_id for r in rows}
+        }
         jobs = []
         for row in rows:
-            found = await session.get(WebhookEndpoint, row.endpoint_id)
-            if not found.active:
+            target = targets[row.endpoint_id]
+            if target is None:
                 row.state = "cancelled"  # the enterprise switched the endpoint off
                 continue
             row.available_at = now + timedelta(seconds=settings.webhook_lease_seconds)  # the lease
-            valid = select(WebhookSecret.sealed_secret).where(
-                WebhookSecret.endpoint_id == found.id,
-                or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > now),
-            )
-            sealed = (await session.execute(valid.order_by(WebhookSecret.id.desc()))).scalars()
-            keys = [runtime.adapters.sealer.unseal(value, f"webhook:{found.id}") for value in sealed]
             body = json.dumps(row.payload, ensure_ascii=False, separators=(",", ":"))
-            jobs.append(_Job(row.id, row.msg_id, found.url, keys, body))
+            jobs.append(_Job(row.id, row.msg_id, target[0], target[1], body))
         return jobs
+
+
+async def _target(
+    session: AsyncSession, runtime: Runtime, endpoint_id: int, now: datetime
+) -> tuple[str, list[str]] | None:
+    """An active endpoint's URL and the secrets that sign for it now (newest first), once a batch."""
+    found = await session.get(WebhookEndpoint, endpoint_id)
+    if not found.active:
+        return None
+    valid = select(WebhookSecret.sealed_secret).where(
+        WebhookSecret.endpoint_id == found.id,
+        or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > now),
+    )
+    sealed = (await session.execute(valid.order_by(WebhookSecret.id.desc()))).scalars()
+    return found.url, [runtime.adapters.sealer.unseal(value, f"webhook:{found.id}") for value in sealed]
 
 
 async def _send(runtime: Runtime, job: _Job) -> tuple[int | None, str | None]:
