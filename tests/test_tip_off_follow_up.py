@@ -360,3 +360,32 @@ async def test_an_anonymous_reporters_inbox_reached_by_receipt_shows_the_outcome
     assert (peek.status_code, peek.json()["code"]) == (403, "own-inbox-only")
     wrong = await system.client.get(f"{RECEIPT}/inbox", auth=(receipt["receipt_code"], "WRONG-SECRET-0000"))
     assert wrong.status_code == 401
+
+
+async def test_bad_follow_up_input_is_named_and_changes_nothing(embedded):
+    embedded.clock.freeze(MONDAY)
+    handler = await embedded.login("deqing-yjj")
+    receipt = await submit(embedded)
+    number = await tip_off_id(embedded, receipt, handler)
+    await act(embedded, handler, number, "sign")
+
+    for into in (number, 10**9):  # itself, and no such tip-off
+        merged = await embedded.client.post(
+            f"{TIP_OFFS}/{number}/merge", json={"into": into, "reason": "同一事项"}, headers=handler
+        )
+        assert (merged.status_code, merged.json()["code"]) == (422, "cannot-merge")
+        assert merged.json()["errors"][0]["field"] == "/into"
+    assert (await embedded.client.get(f"{TIP_OFFS}/{number}", headers=handler)).json()["state"] == "signed"
+
+    await to_reply(embedded, handler, number, start=1)
+    url = f"{TIP_OFFS}/{number}/reward"
+    no_fine = await embedded.client.post(url, json=FINE_40000 | {"fine_yuan": None}, headers=handler)
+    assert no_fine.status_code == 422 and no_fine.json()["code"] == "validation-failed"
+    wrong_basis = {"basis": "accident", "accident_grade": "larger", "deaths": 2, "known_before": False,
+                   "reporter_is_staff": False}  # fmt: skip
+    mismatch = await embedded.client.post(url, json=wrong_basis, headers=handler)
+    assert (mismatch.status_code, mismatch.json()["code"]) == (422, "reward-basis-mismatch")
+    assert mismatch.json()["errors"][0]["field"] == "/basis"
+    rewards = (await embedded.client.get("/api/v1/reports/rewards", params={"limit": 500}, headers=handler)).json()
+    assert number not in [r["tip_off_id"] for r in rewards["items"]]  # nothing was assessed
+    assert (await embedded.client.post(url, json=FINE_40000, headers=handler)).status_code == 201

@@ -168,3 +168,18 @@ async def test_signatures_verify_old_requests_are_refused_and_a_rotated_secret_o
     arrival = await eventually(lambda: _arrived(receiver, after["msg_id"]))
     assert not Receiver(secrets=[first_secret]).verify(arrival.body, arrival.headers)  # the old one expired
     assert Receiver(secrets=[rotated_secret]).verify(arrival.body, arrival.headers)
+
+
+@pytest.mark.asyncio
+async def test_a_subscription_to_an_unknown_event_or_without_a_url_is_refused_and_nothing_is_kept(embedded):
+    admin = await embedded.login("demo-enterprise")
+    before = (await embedded.client.get(WEBHOOKS, headers=admin)).json()
+    for body in (
+        {"url": "https://erp.example.com/hooks", "event_types": ["hazard.deleted"]},
+        {"url": "not a url", "event_types": ["hazard.changed"]},
+        {"url": "https://erp.example.com/hooks", "event_types": []},
+    ):
+        refused = await embedded.client.post(WEBHOOKS, json=body, headers=admin)
+        assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["errors"]
+    assert (await embedded.client.get(WEBHOOKS, headers=admin)).json() == before
