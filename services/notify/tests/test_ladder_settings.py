@@ -1,5 +1,6 @@
 """The ladder and its wording are data an administrator changes without a release: a region's own
-plan (within the admin's jurisdiction, validated), and a new version of a template."""
+plan and a region's own version of a template, each within the admin's jurisdiction and validated;
+the national defaults change only with a release."""
 
 NOTIFY = "/api/v1/notify"
 WUXING_LADDER = {
@@ -43,25 +44,83 @@ async def test_an_admin_rewords_a_template_as_a_new_version_with_known_variables
     admin = await embedded.login("admin")
     url = f"{NOTIFY}/templates/hazard.bulletin/versions"
     unknown = await embedded.client.post(
-        url, json={"title": "超期通报", "body": "$title 超期 $days 天，负责人 $principal"}, headers=admin
+        url,
+        json={"title": "超期通报", "body": "$title 超期 $days 天，负责人 $principal", "region_code": "330000"},
+        headers=admin,
     )
     assert (unknown.status_code, unknown.json()["code"]) == (422, "template-unknown-variable")
     assert "principal" in unknown.json()["errors"][0]["message"]
     not_admin = await embedded.client.post(
-        url, json={"title": "超期通报", "body": "$title 超期"}, headers=await embedded.login("deqing-yjj")
+        url,
+        json={"title": "超期通报", "body": "$title 超期", "region_code": "330521"},
+        headers=await embedded.login("deqing-yjj"),
     )
     assert not_admin.status_code == 403
     missing = await embedded.client.post(f"{NOTIFY}/templates/hazard.nothing/versions",
-                                         json={"title": "无此模板", "body": "无此模板"}, headers=admin)  # fmt: skip
+                                         json={"title": "无此模板", "body": "无此模板", "region_code": "330000"},
+                                         headers=admin)  # fmt: skip
     assert (missing.status_code, missing.json()["code"]) == (404, "template-not-found")
 
     added = await embedded.client.post(
         url,
-        json={"title": "隐患超期通报", "body": "$title 已超期 $days 天（期限 $deadline），特此通报。"},
+        json={
+            "title": "隐患超期通报",
+            "body": "$title 已超期 $days 天（期限 $deadline），特此通报。",
+            "region_code": "330000",
+        },
         headers=admin,
     )
     assert added.status_code == 201, added.text
     versions = [t for t in (await embedded.client.get(f"{NOTIFY}/templates", headers=admin)).json()
                 if t["key"] == "hazard.bulletin"]  # fmt: skip
     assert [t["version"] for t in versions][-1] == added.json()["version"] >= 2
+    assert (versions[0]["region_code"], versions[-1]["region_code"]) == ("", "330000")
     assert versions[0]["body"].endswith("予以通报。")  # the earlier wording is kept: the log refers to it
+
+
+async def test_a_county_admin_words_messages_for_its_own_county_only(embedded):
+    deqing = await embedded.login("deqing-admin")
+    url = f"{NOTIFY}/templates/tip_off.warning/versions"
+    wording = {"title": "举报办理期限预警", "body": "德清县：$title 的“$step_what”将于 $deadline 到期，请按时办理。"}
+
+    for region in ("330502", "371122", "330500"):  # another county, another province, its own city
+        refused = await embedded.client.post(url, json=wording | {"region_code": region}, headers=deqing)
+        assert (refused.status_code, refused.json()["code"]) == (403, "template-outside-jurisdiction"), region
+    for national in ({"region_code": ""}, {"region_code": "000000"}, {}):  # the default changes with a release
+        refused = await embedded.client.post(url, json=wording | national, headers=deqing)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "/region_code", national
+    listed = {t["key"]: t for t in (await embedded.client.get(f"{NOTIFY}/templates", headers=deqing)).json()}
+    assert listed["tip_off.warning"]["region_code"] == ""  # nothing above was kept
+
+    added = await embedded.client.post(url, json=wording | {"region_code": "330521"}, headers=deqing)
+    assert added.status_code == 201, added.text
+
+    async def regions_seen_by(username: str) -> set[str]:
+        versions = (await embedded.client.get(f"{NOTIFY}/templates", headers=await embedded.login(username))).json()
+        return {t["region_code"] for t in versions if t["key"] == "tip_off.warning"}
+
+    assert await regions_seen_by("huzhou-admin") >= {"", "330521"}  # the city sees its counties' wording
+    assert "330521" in await regions_seen_by("deqing-yjj")
+    assert await regions_seen_by("juxian-yjj") == {""}  # Shandong sees the national default only
+    assert "330521" not in await regions_seen_by("wuxing-yjj")
+
+
+async def test_a_county_admin_plans_only_within_its_county_and_never_the_national_default(embedded):
+    deqing = await embedded.login("deqing-admin")
+    plans = f"{NOTIFY}/reminder-plans/hazard/general"
+
+    for region in ("330502", "330500", "370000"):
+        refused = await embedded.client.put(f"{plans}/{region}", json=WUXING_LADDER, headers=deqing)
+        assert (refused.status_code, refused.json()["code"]) == (403, "plan-outside-jurisdiction"), region
+    national = await embedded.client.put(f"{plans}/000000", json=WUXING_LADDER, headers=deqing)
+    assert national.status_code == 422 and national.json()["errors"][0]["field"] == "/region_code"
+
+    town = await embedded.client.put(f"{plans}/330521104", json=WUXING_LADDER, headers=deqing)  # no demo enterprise
+    assert (town.status_code, town.json()["region_code"]) == (201, "330521104")
+
+    async def regions_seen_by(username: str) -> set[str]:
+        listed = await embedded.client.get(f"{NOTIFY}/reminder-plans", headers=await embedded.login(username))
+        return {p["region_code"] for p in listed.json()}
+
+    assert {"", "330521104"} <= await regions_seen_by("huzhou-admin")
+    assert await regions_seen_by("juxian-yjj") == {""}  # another province's plans are not shown

@@ -43,7 +43,7 @@ def recipients(item: TrackedDeadline, audience: list[str]) -> list[str]:
 
 
 async def send_reminder(session: AsyncSession, reminder: Reminder, item: TrackedDeadline, now: datetime) -> None:
-    template = await templates.current(session, reminder.template)
+    template = await templates.current(session, reminder.template, item.region_code)
     deadline_day = item.deadline_at.astimezone(SHANGHAI).date()
     values = {
         "title": item.title,

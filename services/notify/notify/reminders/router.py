@@ -18,8 +18,9 @@ router = APIRouter(tags=["reminders"])
 
 @router.get("/reminder-plans", summary="提醒与催办方案")
 async def reminder_plans(caller: CurrentPrincipal, session: DbSession) -> list[PlanRead]:
-    """每类事项的提醒阶梯（预警、催办、通报、约谈）：全国默认方案和各地的方案，含全部版本。"""
-    return [PlanRead.model_validate(plan) for plan in await service.plans(session)]
+    """每类事项的提醒阶梯（预警、催办、通报、约谈），含全部版本：全国默认方案、适用于本地区的上级方案，
+    以及本辖区内各地的方案。事项适用其所在地最近一级地区的最新方案，没有时适用全国默认方案。"""
+    return [PlanRead.model_validate(plan) for plan in await service.plans(session, caller)]
 
 
 @router.put(
@@ -37,7 +38,8 @@ async def write_reminder_plan(
     session: DbSession,
     runtime: CurrentRuntime,
 ) -> PlanRead:
-    """新版本对此后计划的提醒生效；已计划的提醒在期限变动时按新方案重排。"""
+    """仅辖区包含该地区的系统管理员可用。新版本对此后计划的提醒生效；已计划的提醒在期限变动时按新方案重排。
+    全国默认方案随软件版本发布，不能在此修改。"""
     plan = await service.write_plan(session, caller, item_type, grade, region_code, body, runtime.clock.now())
     return PlanRead.model_validate(plan)
 

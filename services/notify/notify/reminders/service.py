@@ -11,17 +11,18 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notify import regional
 from notify.calendar import HolidayArrangement
 from notify.deadlines.models import TrackedDeadline
 from notify.deliveries import service as deliveries
 from notify.reminders import schemas
 from notify.reminders.models import Reminder, ReminderPlan
 from qingling.auth.principal import Principal
+from qingling.auth.roles import Role
 from qingling.calendar import Unit, WorkingCalendar
 from qingling.clock import SHANGHAI
 from qingling.errors import Forbidden
 from qingling.holidays import working_calendar
-from qingling.regions import covers
 from qingling.runtime import Runtime
 
 FIRE_AT = time(9, 0)  # a reminder goes out at 09:00 Asia/Shanghai on its day
@@ -76,27 +77,26 @@ async def _latest(session: AsyncSession, item_type: str, grade: str, region_code
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def plans(session: AsyncSession) -> list[ReminderPlan]:
-    query = select(ReminderPlan).order_by(ReminderPlan.item_type, ReminderPlan.grade, ReminderPlan.region_code,
-                                          ReminderPlan.version)  # fmt: skip
+async def plans(session: AsyncSession, caller: Principal) -> list[ReminderPlan]:
+    """Every version of the plans the caller may see (``regional.visible_to``)."""
+    query = select(ReminderPlan).where(regional.visible_to(caller, ReminderPlan.region_code))
+    query = query.order_by(ReminderPlan.item_type, ReminderPlan.grade, ReminderPlan.region_code, ReminderPlan.version)
     return list((await session.execute(query)).scalars())
 
 
 async def plan_for(session: AsyncSession, item_type: str, grade: str, region_code: str) -> ReminderPlan | None:
     """The latest plan of the most local region containing ``region_code``."""
-    query = select(ReminderPlan.region_code).where(ReminderPlan.item_type == item_type, ReminderPlan.grade == grade)
-    regions = {code for code in (await session.execute(query)).scalars() if code == "" or covers(code, region_code)}
-    if not regions:
-        return None
-    return await _latest(session, item_type, grade, max(regions, key=len))
+    where = (ReminderPlan.item_type == item_type, ReminderPlan.grade == grade)
+    return await regional.nearest_newest(session, ReminderPlan, region_code, *where)
 
 
 async def write_plan(
     session: AsyncSession, caller: Principal, item_type: str, grade: str, region_code: str,
     body: schemas.PlanWrite, now: datetime,
 ) -> ReminderPlan:  # fmt: skip
-    """A new version of a region's plan; items already scheduled keep theirs until their deadline moves."""
-    if not caller.covers(region_code):
+    """A new version of a region's plan; items already scheduled keep theirs until their deadline moves.
+    The national default (no region) changes only with a release."""
+    if region_code == regional.NATIONAL or not (caller.has(Role.ADMIN) and caller.covers(region_code)):
         raise PlanOutsideJurisdiction(f"您只能为 {caller.region_code} 及其下级地区制定提醒方案")
     latest = await _latest(session, item_type, grade, region_code)
     plan = ReminderPlan(

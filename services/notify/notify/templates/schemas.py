@@ -2,10 +2,11 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from qingling.regions import RegionCode
 from qingling.schemas import Schema, Timestamp
 
 
-class TemplateVersion(Schema):
+class TemplateText(Schema):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)] = Field(
         description="正文，可用变量：$title 事项名称，$deadline 期限，$days 距期限（或超期）天数，$step 提醒环节，"
@@ -14,8 +15,15 @@ class TemplateVersion(Schema):
     )
 
 
-class TemplateRead(TemplateVersion):
+class TemplateVersion(TemplateText):
+    region_code: RegionCode = Field(
+        description="适用的行政区划（含下级），须在您的辖区内；全国默认文本随软件版本发布，不能在此修改"
+    )
+
+
+class TemplateRead(TemplateText):
     key: str
-    version: int
+    region_code: str = Field(description="适用的行政区划（含下级）；为空：全国默认")
+    version: int = Field(description="版本号，同一模板在各地区间统一编号；送达记录写明所用的版本")
     created_by: str
     created_at: Timestamp

@@ -1,5 +1,6 @@
-"""Message wording in Chinese, with variables, versioned. ``string.Template`` is enough: the
-variables are few and named, and a template an admin writes can do nothing but substitute them."""
+"""Message wording in Chinese, with variables, versioned per region (``notify.regional``).
+``string.Template`` is enough: the variables are few and named, and a template an admin writes can
+do nothing but substitute them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from string import Template
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notify import regional
 from notify.templates import schemas
 from notify.templates.models import MessageTemplate
-from qingling.errors import FieldError, NotFound, ValidationFailed
+from qingling.auth.principal import Principal
+from qingling.auth.roles import Role
+from qingling.errors import FieldError, Forbidden, NotFound, ValidationFailed
 
 VARIABLES = frozenset({"title", "deadline", "days", "step", "step_what", "enterprise_code"})
 BUILT_IN = {
@@ -35,45 +39,67 @@ class UnknownVariable(ValidationFailed):
     code, title = "template-unknown-variable", "模板中有不认识的变量"
 
 
+class TemplateOutsideJurisdiction(Forbidden):
+    code, title = "template-outside-jurisdiction", "只能为本辖区修改消息模板"
+
+
 async def seed(session: AsyncSession, now: datetime) -> None:
-    known = set((await session.execute(select(MessageTemplate.key))).scalars())
+    """The release's wording as the national default: added when a key is new, and again as a new
+    version when the newest national one differs from it (no API writes the national default)."""
     for key, (title, body) in BUILT_IN.items():
-        if key not in known:
-            session.add(
-                MessageTemplate(key=key, version=1, title=title, body=body, created_by="built-in", created_at=now)
-            )
+        national = await _newest(session, key, regional.NATIONAL)
+        if national is None or (national.title, national.body) != (title, body):
+            version = await _next_version(session, key)
+            session.add(MessageTemplate(key=key, region_code=regional.NATIONAL, version=version, title=title, body=body,
+                                        created_by="built-in", created_at=now))  # fmt: skip
 
 
-async def current(session: AsyncSession, key: str) -> MessageTemplate:
-    query = select(MessageTemplate).where(MessageTemplate.key == key).order_by(MessageTemplate.version.desc())
-    template = (await session.execute(query.limit(1))).scalar_one_or_none()
+async def current(session: AsyncSession, key: str, region_code: str | None) -> MessageTemplate:
+    """The wording for a message about a place: the nearest region's newest version."""
+    template = await regional.nearest_newest(session, MessageTemplate, region_code, MessageTemplate.key == key)
     if template is None:
         raise TemplateNotFound(f"没有模板 {key}")
     return template
 
 
-async def versions(session: AsyncSession) -> list[MessageTemplate]:
-    query = select(MessageTemplate).order_by(MessageTemplate.key, MessageTemplate.version)
-    return list((await session.execute(query)).scalars())
+async def versions(session: AsyncSession, caller: Principal) -> list[MessageTemplate]:
+    """Every version the caller may see (``regional.visible_to``)."""
+    query = select(MessageTemplate).where(regional.visible_to(caller, MessageTemplate.region_code))
+    return list((await session.execute(query.order_by(MessageTemplate.key, MessageTemplate.version))).scalars())
 
 
 async def add_version(
-    session: AsyncSession, key: str, body: schemas.TemplateVersion, author: str, now: datetime
+    session: AsyncSession, caller: Principal, key: str, body: schemas.TemplateVersion, now: datetime
 ) -> MessageTemplate:
-    await current(session, key)  # only built-in keys: each is sent by a step of the ladder
+    """A region's new wording, by an admin whose jurisdiction contains the region."""
+    if key not in BUILT_IN:  # only built-in keys: each is sent by a step of the ladder
+        raise TemplateNotFound(f"没有模板 {key}")
+    if not (caller.has(Role.ADMIN) and caller.covers(body.region_code)):
+        raise TemplateOutsideJurisdiction(
+            f"您只能为 {caller.region_code} 及其下级地区修改消息模板",
+            errors=[FieldError(location="body", field="/region_code", message="不在您的辖区内")],
+        )
     unknown = sorted({name for name in _names(body.title + body.body)} - VARIABLES)
     if unknown:
         errors = [FieldError(location="body", field="/body", message=f"不认识的变量：{', '.join(unknown)}")]
         raise UnknownVariable(f"可用变量：{'、'.join(sorted(VARIABLES))}", errors=errors)
-    latest = (
-        await session.execute(select(func.max(MessageTemplate.version)).where(MessageTemplate.key == key))
-    ).scalar()
     template = MessageTemplate(
-        key=key, version=latest + 1, title=body.title, body=body.body, created_by=author, created_at=now
-    )
+        key=key, region_code=body.region_code, version=await _next_version(session, key), title=body.title,
+        body=body.body, created_by=caller.subject, created_at=now,
+    )  # fmt: skip
     session.add(template)
     await session.flush()
     return template
+
+
+async def _newest(session: AsyncSession, key: str, region_code: str) -> MessageTemplate | None:
+    query = select(MessageTemplate).where(MessageTemplate.key == key, MessageTemplate.region_code == region_code)
+    return (await session.execute(query.order_by(MessageTemplate.version.desc()).limit(1))).scalar_one_or_none()
+
+
+async def _next_version(session: AsyncSession, key: str) -> int:
+    query = select(func.max(MessageTemplate.version)).where(MessageTemplate.key == key)
+    return ((await session.execute(query)).scalar() or 0) + 1
 
 
 def render(template: MessageTemplate, values: dict[str, str]) -> tuple[str, str]:
