@@ -1,4 +1,4 @@
-"""The working-day calendar: a province administrator loads a year's arrangement, the service's
+"""The working-day calendar: the national-level administrator loads a year's arrangement, the service's
 deadlines for that year stop being provisional, and the reports and notify services get a copy.
 
 2027 is used because ``chinese_calendar`` has no data for it and no test elsewhere touches it."""
@@ -51,7 +51,7 @@ async def test_a_loaded_year_turns_its_provisional_deadlines_final(system):
     assert await _coverage_of(system, 2027, clerk) == {"year": 2027, "known": False, "basis": "none"}
     assert await _coverage_of(system, 2026, clerk) == {"year": 2026, "known": True, "basis": "library"}
 
-    loaded = await system.client.put(f"{YEARS}/2027", json=FIXTURE_2027, headers=await system.login("admin"))
+    loaded = await system.client.put(f"{YEARS}/2027", json=FIXTURE_2027, headers=await system.login("nation-admin"))
 
     assert loaded.status_code == 200, loaded.text
     assert {key: loaded.json()[key] for key in FIXTURE_2027} == FIXTURE_2027
@@ -84,16 +84,22 @@ async def test_a_calendar_day_limit_is_counted_too(system):
     }
 
 
-async def test_only_a_province_admin_loads_a_year(system):
+async def test_only_the_national_admin_loads_a_year_the_calendar_being_national(system):
     url = f"{YEARS}/2027"
+    clerk = await system.login("deqing-yjj")
+    before = (await system.client.get(YEARS, headers=clerk)).json()
 
+    province_admin = await system.client.put(url, json=FIXTURE_2027, headers=await system.login("admin"))
     city_admin = await system.client.put(url, json=FIXTURE_2027, headers=await system.login("huzhou-admin"))
     regulator = await system.client.put(url, json=FIXTURE_2027, headers=await system.login("deqing-yjj"))
     anonymous = await system.client.put(url, json=FIXTURE_2027)
 
-    assert (city_admin.status_code, city_admin.json()["code"]) == (403, "calendar-load-not-allowed")
+    for refused in (province_admin, city_admin):
+        assert (refused.status_code, refused.json()["code"]) == (403, "calendar-load-not-allowed")
+        assert "国家级" in refused.json()["title"] and "国家级" in refused.json()["detail"]
     assert (regulator.status_code, regulator.json()["code"]) == (403, "role-not-allowed")
     assert (anonymous.status_code, anonymous.json()["code"]) == (401, "not-signed-in")
+    assert (await system.client.get(YEARS, headers=clerk)).json() == before  # nothing was loaded
 
 
 @pytest.mark.parametrize(
@@ -113,7 +119,7 @@ async def test_only_a_province_admin_loads_a_year(system):
 )
 async def test_an_invalid_arrangement_is_refused_naming_the_field(system, year, changes, location, field, message):
     response = await system.client.put(
-        f"{YEARS}/{year}", json=FIXTURE_2027 | changes, headers=await system.login("admin")
+        f"{YEARS}/{year}", json=FIXTURE_2027 | changes, headers=await system.login("nation-admin")
     )
 
     assert response.status_code == 422, response.text
@@ -155,7 +161,7 @@ async def _forget_2027(embedded) -> None:
 
 async def test_a_loaded_year_reaches_reports_and_notify(embedded):
     # The process stack's databases are not reachable from a test, hence embedded mode only.
-    admin = await embedded.login("admin")
+    admin = await embedded.login("nation-admin")
     corrected = FIXTURE_2027 | {"source": "测试用数据（非真实通知），更正"}
     try:
         for body in (FIXTURE_2027, corrected):  # a correction right after the first load: the last one wins

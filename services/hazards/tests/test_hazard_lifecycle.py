@@ -275,7 +275,7 @@ async def test_a_deadline_in_an_unpublished_year_is_provisional_until_the_year_i
     assert (accepted["deadline_at"], accepted["deadline_provisional"]) == ("2028-01-14T23:59:59+08:00", True)
 
     fixture = {"holidays": ["2028-01-14"], "makeup_workdays": [], "source": "测试用放假安排（非真实通知）"}
-    admin = await _as(system, "admin")
+    admin = await _as(system, "nation-admin")  # the calendar is national
     loaded = await system.client.put("/api/v1/hazards/calendar/years/2028", json=fixture, headers=admin)
     assert loaded.status_code == 200, loaded.text
 

@@ -20,6 +20,7 @@ DEMO_ENTERPRISE = "91330521MA2B3C4D5Q"  # 德清县 demo enterprise (valid GB 32
 
 # username, display name, roles, region, department, enterprise
 DEMO_ACCOUNTS = [
+    ("nation-admin", "国家级系统管理员", [Role.ADMIN], "000000", None, None),  # loads the holiday calendar
     ("admin", "浙江省系统管理员", [Role.ADMIN], "330000", None, None),
     ("huzhou-admin", "湖州市系统管理员", [Role.ADMIN], "330500", None, None),
     ("huzhou-ajb", "湖州市安委办", [Role.SAFETY_COMMITTEE], "330500", None, None),

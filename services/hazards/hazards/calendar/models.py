@@ -3,7 +3,7 @@ from qingling.holidays import HolidayArrangementBase
 
 
 class HolidayArrangement(HolidayArrangementBase, HazardsModel, table=True):
-    """One year's official holiday arrangement, as a province administrator loaded it. The
+    """One year's official holiday arrangement, as the national-level administrator loaded it. The
     service's working-day calendar; the other services keep copies fed by events."""
 
     __tablename__ = "holiday_arrangement"

@@ -35,7 +35,8 @@ async def load_year(
     session: DbSession,
     runtime: CurrentRuntime,
 ) -> ArrangementRead:
-    """仅省级系统管理员可用。按国务院办公厅当年的通知录入；再次加载即替换该年原有安排。
+    """放假安排全国统一，仅国家级（000000）系统管理员可用；未加载的年份使用内置日历库（chinese_calendar）的数据。
+    按国务院办公厅当年的通知录入；再次加载即替换该年原有安排。
     加载的安排优先于内置日历库，并同步到举报服务、通知服务，各服务计算期限口径一致。"""
     return ArrangementRead.model_validate(await service.load(session, caller, year, body, runtime.clock.now()))
 

@@ -1,5 +1,6 @@
-"""The working-day calendar: the years' official arrangements, loaded by a province
-administrator and passed on to the other services, and the time limits counted with them."""
+"""The working-day calendar: the years' official arrangements — national, so loaded by a
+national-level administrator (region 000000) only — passed on to the other services, and the
+time limits counted with them. A year nobody loaded uses the release's library (chinese_calendar)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ CONSUMERS = ("reports", "notify")  # the services that count time limits with a 
 
 
 class CalendarLoadNotAllowed(Forbidden):
-    code, title = "calendar-load-not-allowed", "只有省级系统管理员可以加载放假安排"
+    code, title = "calendar-load-not-allowed", "放假安排全国统一，只有国家级系统管理员可以加载"
 
 
 async def load(
@@ -35,8 +36,11 @@ async def load(
 ) -> HolidayArrangement:
     """Store (or replace) a year's arrangement, pass it on to the other services, and count again
     the deadlines that were provisional for want of it."""
-    if not (caller.has(Role.ADMIN) and caller.level is Level.PROVINCE):
-        raise CalendarLoadNotAllowed()
+    if not (caller.has(Role.ADMIN) and caller.level is Level.NATION):
+        raise CalendarLoadNotAllowed(
+            "节假日和调休安排由国务院办公厅统一发布，全国适用，只能由国家级（000000）系统管理员加载；"
+            "尚未加载的年份使用本版本内置的日历数据（chinese_calendar）"
+        )
     arrangement = _arrangement(year, data)
     row = await store_arrangement(session, HolidayArrangement, arrangement, now)
     emit(session, CalendarYearLoaded.of(arrangement), subject=f"calendar/{year}", to=CONSUMERS)
