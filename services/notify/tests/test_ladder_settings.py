@@ -2,6 +2,11 @@
 plan and a region's own version of a template, each within the admin's jurisdiction and validated;
 the national defaults change only with a release."""
 
+from sqlalchemy import func, select
+
+from notify.templates.models import MessageTemplate
+from qingling.migrations import prepare_database
+
 NOTIFY = "/api/v1/notify"
 WUXING_LADDER = {
     "steps": [
@@ -124,3 +129,23 @@ async def test_a_county_admin_plans_only_within_its_county_and_never_the_nationa
 
     assert {"", "330521104"} <= await regions_seen_by("huzhou-admin")
     assert await regions_seen_by("juxian-yjj") == {""}  # another province's plans are not shown
+
+
+async def test_a_national_wording_not_from_the_release_is_superseded_at_the_next_start(embedded):
+    """Before issue 15 an admin's version applied everywhere; the migration keeps such rows as
+    national ones, and the next start puts the release's wording back on top of them."""
+    runtime = embedded.dispatcher.apps[NOTIFY].state.runtime
+    async with runtime.unit_of_work() as session:
+        newest = (await session.execute(select(func.max(MessageTemplate.version)))).scalar()
+        legacy = {"title": "被改写的约谈", "body": "$title 全国都收到这段文字", "created_by": "account:7"}
+        session.add(MessageTemplate(key="hazard.interview", region_code="", version=newest + 100, **legacy,
+                                    created_at=runtime.clock.now()))  # fmt: skip
+
+    await prepare_database(runtime)  # what every start runs
+
+    admin = await embedded.login("admin")
+    versions = [t for t in (await embedded.client.get(f"{NOTIFY}/templates", headers=admin)).json()
+                if t["key"] == "hazard.interview" and t["region_code"] == ""]  # fmt: skip
+    assert versions[-2]["title"] == "被改写的约谈"  # kept: the delivery log may name it
+    assert (versions[-1]["title"], versions[-1]["created_by"]) == ("隐患整改超期约谈", "built-in")
+    assert versions[-1]["version"] > versions[-2]["version"]
