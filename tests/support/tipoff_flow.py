@@ -120,3 +120,38 @@ async def to_reply(system, handler: dict, tip_off: int, finding: dict = FINDING,
 
 async def reporter_post(system, receipt: dict, path: str, body: dict):
     return await system.client.post(f"{RECEIPT}{path}", json=body, auth=(receipt["receipt_code"], receipt["secret"]))
+
+
+# ---------------------------------------------------------------------------------------- rewards
+
+REWARDS = "/api/v1/reports/rewards"
+FINE_40000 = {"basis": "fine", "fine_yuan": 40_000, "penalty_ref": "（德）应急罚〔2024〕17号",
+              "known_before": False, "reporter_is_staff": False}  # fmt: skip
+
+
+def finding_on(enterprise: str) -> dict:
+    return FINDING | {"hazard": FINDING["hazard"] | {"enterprise_code": enterprise}}
+
+
+async def linked(system, receipt: dict) -> bool:
+    return (await as_reporter(system, receipt))["hazard_state"] is not None
+
+
+async def reward_action(system, headers: dict, reward: int, action: str, body: dict | None = None) -> dict:
+    response = await system.client.post(f"{REWARDS}/{reward}/{action}", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def rewarded(system, handler: dict, leader: dict, receipt: dict, enterprise: str = ENTERPRISE) -> dict:
+    """A true tip-off answered, assessed on a ¥40,000 fine, decided and told."""
+    number = await tip_off_id(system, receipt, handler)
+    await to_reply(system, handler, number, finding_on(enterprise))
+    await until(lambda: linked(system, receipt))  # listed as a hazard before the clock moves on
+    assessed = await system.client.post(f"{TIP_OFFS}/{number}/reward", json=FINE_40000, headers=handler)
+    assert assessed.status_code == 201, assessed.text
+    reward = assessed.json()
+    if reward["state"] == "eligible":
+        await reward_action(system, leader, reward["id"], "decide", {})
+        reward = await reward_action(system, handler, reward["id"], "notify")
+    return reward

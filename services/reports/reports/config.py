@@ -22,6 +22,11 @@ class Settings(ServiceSettings):
     receipt_failures_per_code: int = 5
     receipt_failures_per_address: int = 20
     receipt_failure_window_seconds: int = 900
+    # Reward claims whose name or ID number does not match the sealed identity: after this many for
+    # one reward within the window, further claims are refused (429) without checking the identity.
+    # Counted in the same table as receipt failures.
+    claim_mismatches_per_reward: int = 3
+    claim_mismatch_window_seconds: int = 24 * 3600
     # The register's answer to "who handles this place and industry" is cached this long; when the
     # hazards service cannot be reached, a cached answer up to ``routing_stale_seconds`` old is used.
     routing_cache_seconds: int = 300

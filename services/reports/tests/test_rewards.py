@@ -71,32 +71,74 @@ async def test_shandong_bounds_apply_in_shandong_only(embedded):
     assert before.rules == ("national-2018",) and rules.for_fine(before, 10_000).yuan == 3_000
 
 
-async def test_a_province_adds_its_own_rule_for_its_own_region_only(embedded):
+RULES = "/api/v1/reports/reward-rules"
+# What deqing-admin added (issue 15): 100% of the fine, ¥200k–¥5M, from a day already past.
+COUNTY_RULE = {
+    "key": "deqing-generous",
+    "region_code": "330521",
+    "title": "德清县举报奖励办法",
+    "valid_from": "2024-01-01",
+    "fine_percent": 100,
+    "fine_min": 200_000,
+    "fine_max": 5_000_000,
+}
+
+
+async def test_only_a_province_admin_or_above_adds_a_reward_rule(embedded):
+    for county_or_city in ("deqing-admin", "huzhou-admin"):
+        admin = await embedded.login(county_or_city)
+        for rule in (
+            COUNTY_RULE,
+            COUNTY_RULE | {"key": "deqing-modest", "fine_percent": 10, "valid_from": "2099-01-01"},
+        ):
+            refused = await embedded.client.post(RULES, json=rule, headers=admin)
+            assert (refused.status_code, refused.json()["code"]) == (403, "reward-rule-province-level-only")
+    keys = [r["key"] for r in (await embedded.client.get(RULES)).json()]
+    assert "deqing-generous" not in keys and "deqing-modest" not in keys
+
+
+async def test_a_province_rule_within_the_national_bounds_needs_no_document_one_beyond_them_does(embedded):
     admin = await embedded.login("admin")  # 浙江省
     rule = {
         "key": "zhejiang-2099",
         "region_code": "330000",
         "title": "浙江省举报奖励办法（测试用，远期施行）",
         "valid_from": "2099-01-01",
-        "fine_percent": 20,
+        "fine_percent": 12,
+        "fine_max": 300_000,
+        "death_amounts": {"major": 50_000},
     }
-    created = await embedded.client.post("/api/v1/reports/reward-rules", json=rule, headers=admin)
+    created = await embedded.client.post(RULES, json=rule, headers=admin)
     assert created.status_code == 201, created.text
-    again = await embedded.client.post("/api/v1/reports/reward-rules", json=rule, headers=admin)
+    again = await embedded.client.post(RULES, json=rule, headers=admin)
     assert (again.status_code, again.json()["code"]) == (409, "reward-rule-exists")
     elsewhere = await embedded.client.post(
-        "/api/v1/reports/reward-rules", json=rule | {"key": "shandong-2099", "region_code": "370000"}, headers=admin
+        RULES, json=rule | {"key": "sd-2099", "region_code": "370000"}, headers=admin
     )
     assert (elsewhere.status_code, elsewhere.json()["code"]) == (403, "reward-rule-outside-jurisdiction")
     bad = await embedded.client.post(
-        "/api/v1/reports/reward-rules",
-        json=rule | {"key": "zj-bad", "fine_min": 9_000, "fine_max": 1_000},
-        headers=admin,
+        RULES, json=rule | {"key": "zj-bad", "fine_min": 9_000, "fine_max": 1_000}, headers=admin
     )
     assert bad.status_code == 422
-    listed = (await embedded.client.get("/api/v1/reports/reward-rules")).json()
-    assert [r["key"] for r in listed].count("zhejiang-2099") == 1 and "zj-bad" not in [r["key"] for r in listed]
 
-    assert (await _terms(embedded, "330521", "2099-01-02")).fine_percent == 20
+    # Beyond the national rule: every term that exceeds it is named, and a document is asked for.
+    generous = COUNTY_RULE | {"key": "zhejiang-generous", "region_code": "330000", "valid_from": "2099-02-01",
+                              "death_amounts": {"major": 80_000, "general": 30_000}}  # fmt: skip
+    beyond = await embedded.client.post(RULES, json=generous, headers=admin)
+    assert (beyond.status_code, beyond.json()["code"]) == (422, "reward-rule-beyond-national")
+    fields = [error["field"] for error in beyond.json()["errors"]]
+    assert fields == ["/fine_percent", "/fine_min", "/fine_max", "/death_amounts/major", "/basis_document"]
+    assert "15%" in beyond.json()["errors"][0]["message"] and "basis_document" in beyond.json()["detail"]
+    cited = generous | {"basis_document": "浙江省安全生产举报奖励办法（浙应急〔2099〕1号）"}
+    created = await embedded.client.post(RULES, json=cited, headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["basis_document"] == cited["basis_document"]
+
+    listed = {r["key"]: r for r in (await embedded.client.get(RULES)).json()}
+    assert "zj-bad" not in listed and "zhejiang-generous" in listed
+    # The seeded local patterns go beyond the national rule, and cite their documents.
+    assert listed["shandong"]["basis_document"] and listed["rizhao"]["basis_document"]
+
+    assert (await _terms(embedded, "330521", "2099-01-02")).fine_percent == 12
     assert (await _terms(embedded, "330521", "2098-12-31")).fine_percent == 15
     assert (await _terms(embedded, "370102", "2099-01-02")).fine_percent == 50

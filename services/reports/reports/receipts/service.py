@@ -79,9 +79,7 @@ async def open_receipt(runtime: Runtime, code: str, secret: str, address: str) -
     async with runtime.unit_of_work() as session:
         now = runtime.clock.now()
         for key, limit in limits.items():
-            row = await session.get(ReceiptFailure, key)
-            if row is not None and now - row.window_started_at < window and row.failures >= limit:
-                wait = max(1, math.ceil((row.window_started_at + window - now).total_seconds()))
+            if wait := await retry_after(session, key, limit, window, now):
                 raise ReceiptLookupsThrottled(
                     f"请在 {math.ceil(wait / 60)} 分钟后再试", headers={"Retry-After": str(wait)}
                 )
@@ -90,23 +88,39 @@ async def open_receipt(runtime: Runtime, code: str, secret: str, address: str) -
         if tip_off is not None and same_secret(runtime.adapters.hash_key, normalise(secret), tip_off.secret_hash):
             return tip_off
         for key in limits:
-            await _count_failure(session, key, now, window)
+            await count_failure(session, key, now, window)
     raise ReceiptNotRecognised()
 
 
-async def _count_failure(session: AsyncSession, key: str, now: datetime, window: timedelta) -> None:
+# Failure counters: one row per key, in the database, so every replica counts against the same
+# limit. Used for receipt look-ups and for reward claims whose identity does not match.
+
+
+async def retry_after(session: AsyncSession, key: str, limit: int, window: timedelta, now: datetime) -> int | None:
+    """Seconds until ``key`` may try again when it has failed ``limit`` times in the current
+    window; ``None`` when it may try now."""
+    row = await session.get(ReceiptFailure, key)
+    if row is None or now - row.window_started_at >= window or row.failures < limit:
+        return None
+    return max(1, math.ceil((row.window_started_at + window - now).total_seconds()))
+
+
+async def count_failure(session: AsyncSession, key: str, now: datetime, window: timedelta) -> int:
+    """Counts one failure of ``key`` (a new window when the last one has passed); answers the
+    failures in the window so far."""
     row = await session.get(ReceiptFailure, key, with_for_update=True, populate_existing=True)
     if row is None:
         try:
             async with session.begin_nested():
                 session.add(ReceiptFailure(key=key, window_started_at=now, failures=1))
-            return
+            return 1
         except IntegrityError:  # another replica counted a first failure at the same moment
             row = await session.get(ReceiptFailure, key, with_for_update=True, populate_existing=True)
     if now - row.window_started_at >= window:
         row.window_started_at, row.failures = now, 1
     else:
         row.failures += 1
+    return row.failures
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The reward sub-flow (domain.md §3): eligible → decided → notified → claimed | lapsed."""
+"""The reward sub-flow (domain.md §3): eligible → decided → notified → claimed → paid | lapsed."""
 
 from qingling.auth.roles import Role
 from qingling.lifecycle import Lifecycle, Transition
@@ -15,11 +15,12 @@ REWARD_LIFECYCLE = Lifecycle(
         "ineligible": "不予奖励",
         "decided": "已审批（待告知）",
         "notified": "已告知（待领取）",
-        "claimed": "已领取",
+        "claimed": "已领取（待发放）",
+        "paid": "已发放",
         "lapsed": "逾期未领取",
     },
     initial="eligible",
-    final=frozenset({"ineligible", "claimed", "lapsed"}),
+    final=frozenset({"ineligible", "paid", "lapsed"}),
     transitions=(
         Transition(
             "decide",
@@ -52,10 +53,23 @@ REWARD_LIFECYCLE = Lifecycle(
             "领取奖励",
             ("notified",),
             "claimed",
-            HANDLERS,
+            frozenset({Role.MINIPROGRAM_USER}),
             payload=schemas.Claim,
             reporter=True,
-            note="实名举报人核验身份；允许匿名领取的地区凭回执码和查询密码领取，发放时核验身份证件",
+            note=(
+                "只能由举报人本人领取，工作人员不能代领：凭回执码和查询密码，或由实名举报的小程序用户领取本人举报的奖励；"
+                "实名举报人的姓名和证件须与举报时登记的一致，不一致的次数受限制并记入办理记录；"
+                "允许匿名领取的地区，匿名举报人在此登记身份，发放时核验身份证件"
+            ),
+        ),
+        Transition(
+            "pay",
+            "登记发放",
+            ("claimed",),
+            "paid",
+            HANDLERS,
+            payload=schemas.Payout,
+            note=(f"{PAYER}登记实际发放的日期、金额、方式和经办人；发放金额与审批金额不一致的，须说明理由"),
         ),
         Transition(
             "lapse",

@@ -18,6 +18,7 @@ class RewardRule(ReportsModel, table=True):
     region_code: str | None = Field(default=None, max_length=9, index=True)  # None: the national rule
     title: str = Field(max_length=200)  # the document's name
     document: str | None = Field(default=None, max_length=100)  # its number, e.g. 安监总财〔2018〕19号
+    basis_document: str | None = Field(default=None, max_length=200)  # the local document allowing more than national
     valid_from: date
     valid_to: date | None = None
     fine_percent: int | None = None
@@ -36,7 +37,8 @@ class RewardRule(ReportsModel, table=True):
 class Reward(ReportsModel, table=True):
     """The reward for one true tip-off (after merging, one matter): assessed by the department that
     accepted it — which pays (谁受理谁奖励) — decided by its head, told to the first reporter who
-    qualifies, claimed or lapsed. Every step is on the tip-off's audit trail."""
+    qualifies, claimed by that reporter (or lapsed), and paid out by the department, which records
+    it. Every step is on the tip-off's audit trail."""
 
     __tablename__ = "reward"
 
@@ -66,5 +68,14 @@ class Reward(ReportsModel, table=True):
     notified_at: datetime | None = None
     claim_due_at: datetime | None = Field(default=None, index=True)
     claimed_at: datetime | None = None
+    claim_channel: str | None = Field(default=None, max_length=20)  # receipt | miniprogram
     lapsed_at: datetime | None = None
+    paid_on: date | None = None  # the payout, as the paying department records it
+    paid_amount_yuan: int | None = None
+    payout_method: str | None = Field(default=None, max_length=20)
+    paid_by: str | None = Field(default=None, max_length=50)
+    payout_reason: str | None = Field(default=None, max_length=2000)  # why the amount differs from the decision
+    payout_note: str | None = Field(default=None, max_length=200)
+    payout_recorded_by: str | None = Field(default=None, max_length=100)
+    payout_recorded_at: datetime | None = None
     updated_at: datetime

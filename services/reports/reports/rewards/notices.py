@@ -4,7 +4,7 @@ from reports.rewards.lifecycle import REWARD_LIFECYCLE
 from reports.rewards.models import Reward
 from reports.rewards.schemas import INELIGIBLE_TITLES, NOT_FIRST, Ineligible, RewardNotice
 
-TOLD = frozenset({"ineligible", "notified", "claimed", "lapsed"})  # decided but not yet told: nothing shown
+TOLD = frozenset({"ineligible", "notified", "claimed", "paid", "lapsed"})  # decided but not yet told: nothing shown
 
 
 def notice_of(reward: Reward, tip_off_id: int) -> RewardNotice | None:
@@ -16,6 +16,7 @@ def notice_of(reward: Reward, tip_off_id: int) -> RewardNotice | None:
     else:
         reason = None if yours else NOT_FIRST
     return RewardNotice(
+        reward_id=reward.id if yours and reward.state != "ineligible" else None,
         yours=yours,
         state=reward.state,
         state_title=REWARD_LIFECYCLE.states[reward.state],

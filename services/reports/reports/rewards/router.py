@@ -9,7 +9,7 @@ from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.clock import SHANGHAI
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
-from qingling.lifecycle import action_routes
+from qingling.lifecycle import TransitionNotAllowed, action_routes
 from qingling.pagination import Page, PageQuery
 from qingling.regions import RegionCode
 from qingling.runtime import CurrentRuntime
@@ -49,12 +49,21 @@ async def reward_terms(
     "/reward-rules",
     summary="制定地方奖励办法",
     status_code=201,
-    responses=problem_responses(service.RuleKeyTaken, service.RuleOutsideJurisdiction, ValidationFailed),
+    responses=problem_responses(
+        service.RuleKeyTaken,
+        service.RuleOutsideJurisdiction,
+        service.RuleProvinceLevelOnly,
+        service.RuleBeyondNational,
+        service.RuleRetroactive,
+        ValidationFailed,
+    ),
 )
 async def add_reward_rule(
     body: RewardRuleCreate, caller: Annotated[Principal, allow(Role.ADMIN)], session: DbSession, runtime: CurrentRuntime
 ) -> RewardRuleRead:
-    """本辖区的地方办法或其新版本（按施行日期生效）；只填写与上级办法不同的条款。"""
+    """省级（或国家级）系统管理员制定本辖区的地方办法或其新版本（按施行日期生效）；只填写与上级办法不同的条款。
+    比例、最低额、最高额、每人死亡奖励额等高于全国办法的，须在 basis_document 中写明依据的地方文件。
+    本地区已有评定奖励的举报在施行日期当天或之后收到的，不能施行（不能改变已评定的奖励）。"""
     return RewardRuleRead.model_validate(await service.add_rule(session, caller, body, runtime.clock.now()))
 
 
@@ -110,16 +119,19 @@ async def get_reward(reward_id: int, caller: Staff, session: DbSession) -> Rewar
             service.AnonymousClaimNotAllowed,
             service.NotTheRewardedReporter,
             service.ClaimantMismatch,
+            service.ClaimsThrottled,
             service.ClaimPeriodOver,
+            TransitionNotAllowed,
             ValidationFailed,
         ),
     },
 )
 async def claim_reward(body: Claim, held: HeldReceipt, session: DbSession, runtime: CurrentRuntime) -> ReporterView:
     """实名举报人填写与举报时一致的姓名和身份证号码；允许匿名领取的地区，匿名举报人在此登记身份，
-    发放时核验身份证件。须在告知后的领取期限内。"""
+    发放时核验身份证件。须在告知后的领取期限内。姓名或证件号码不一致的，每次记入办理记录；
+    同一奖励多次不一致后暂停领取一段时间（429，Retry-After）。"""
     now = runtime.clock.now()
-    await service.claim(session, runtime, held.id, body, now)
+    await service.claim_by_receipt(session, runtime, held.id, body, now)
     return await tipoffs.reporter_view(session, held.id, now)
 
 
@@ -135,5 +147,13 @@ actions_router = action_routes(
     item="奖励",
     response_model=RewardRead,
     tags=["reward-actions"],
-    problems=(service.RewardNotFound, service.PayingDepartmentOnly, service.ClaimantMismatch, service.ClaimPeriodOver),
+    problems=(
+        service.RewardNotFound,
+        service.PayingDepartmentOnly,
+        service.ClaimantMismatch,
+        service.ClaimsThrottled,
+        service.ClaimPeriodOver,
+        service.PayoutAmountDiffers,
+        ValidationFailed,
+    ),
 )

@@ -71,6 +71,40 @@ class Claim(Schema):
     phone: Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
 
 
+class PayoutMethod(StrEnum):
+    BANK_TRANSFER = "bank_transfer"
+    CASH = "cash"
+    CHECK = "check"
+    MOBILE = "mobile"
+    OTHER = "other"
+
+
+PAYOUT_METHOD_TITLES = {
+    PayoutMethod.BANK_TRANSFER: "银行转账",
+    PayoutMethod.CASH: "现金",
+    PayoutMethod.CHECK: "支票",
+    PayoutMethod.MOBILE: "移动支付",
+    PayoutMethod.OTHER: "其他",
+}
+
+
+class Payout(Schema):
+    """支付奖励的部门登记实际发放：日期、金额、方式和经办人。金额应与审批金额一致，不一致的须说明理由。"""
+
+    paid_on: date = Field(description="发放日期（不能早于领取登记，不能晚于今天）")
+    amount_yuan: int = Field(ge=0, le=10**9, description="实际发放金额（元）")
+    method: PayoutMethod = Field(
+        description="bank_transfer 银行转账；cash 现金；check 支票；mobile 移动支付；other 其他（在 note 中写明）"
+    )
+    paid_by: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] = Field(
+        description="经办人（发放奖励的工作人员姓名）"
+    )
+    reason: Text | None = Field(default=None, description="发放金额与审批金额不一致的理由（一致时不填）")
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+        default=None, description="备注，如转账流水号"
+    )
+
+
 class RewardRead(Schema):
     id: int
     tip_off_id: int
@@ -97,11 +131,21 @@ class RewardRead(Schema):
     claim_due_at: Timestamp | None
     claimed_at: Timestamp | None
     lapsed_at: Timestamp | None
+    claim_channel: str | None = Field(description="领取渠道：receipt 凭回执；miniprogram 小程序实名举报人")
+    paid_on: date | None = Field(description="发放日期")
+    paid_amount_yuan: int | None = Field(description="实际发放金额（元）")
+    payout_method: PayoutMethod | None
+    paid_by: str | None = Field(description="经办人")
+    payout_reason: str | None = Field(description="发放金额与审批金额不一致的理由")
+    payout_note: str | None
+    payout_recorded_by: str | None
+    payout_recorded_at: Timestamp | None
 
 
 class RewardNotice(Schema):
     """举报人凭回执看到的奖励：决定告知后显示。"""
 
+    reward_id: int | None = Field(description="奖励编号（奖励发给您时显示；小程序实名举报人凭它领取）")
     yours: bool = Field(description="奖励是否发给您")
     state: str
     state_title: str
@@ -118,7 +162,15 @@ class RewardRuleCreate(Schema):
     region_code: RegionCode = Field(description="适用的行政区划")
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
     document: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    valid_from: date
+    basis_document: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200)] | None = (
+        Field(
+            default=None,
+            description="依据的地方文件（名称和文号）：比例、最低额、最高额或每人死亡奖励额高于全国办法的，必须填写",
+        )
+    )
+    valid_from: date = Field(
+        description="施行日期：不能使已评定的奖励适用新的条款（本地区已有评定奖励的举报在此日期之后收到的，不能施行）"
+    )
     valid_to: date | None = None
     fine_percent: int | None = Field(default=None, ge=1, le=100)
     fine_min: int | None = Field(default=None, ge=0)

@@ -7,11 +7,14 @@ audit trail and told to the reporter."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,14 +23,16 @@ from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.auth.scope import staff_rows
 from qingling.calendar import Unit
 from qingling.clock import SHANGHAI
-from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from qingling.errors import Conflict, FieldError, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from qingling.holidays import working_calendar
 from qingling.lifecycle import Transition
 from qingling.pagination import PageParams, fetch_page
-from qingling.regions import covers, jurisdiction_prefix
+from qingling.regions import Level, covers, jurisdiction_prefix
 from qingling.runtime import Runtime
+from qingling.sealing import keyed_hash
 from reports.calendar import HolidayArrangement
 from reports.duplicates.service import merged_into
+from reports.receipts import service as receipts
 from reports.rewards import rules, schemas
 from reports.rewards.lifecycle import REWARD_LIFECYCLE
 from reports.rewards.models import Reward, RewardRule
@@ -82,12 +87,32 @@ class ClaimPeriodOver(Conflict):
     code, title = "claim-period-over", "已超过领取期限，奖励视为放弃"
 
 
+class ClaimsThrottled(TooManyRequests):
+    code, title = "claim-attempts-throttled", "身份核验不一致的次数过多，请稍后再领取"
+
+
+class PayoutAmountDiffers(ValidationFailed):
+    code, title = "payout-amount-differs", "发放金额与审批金额不一致"
+
+
 class RuleKeyTaken(Conflict):
     code, title = "reward-rule-exists", "已有同一标识的奖励规则"
 
 
 class RuleOutsideJurisdiction(Forbidden):
     code, title = "reward-rule-outside-jurisdiction", "只能为本辖区制定奖励规则"
+
+
+class RuleProvinceLevelOnly(Forbidden):
+    code, title = "reward-rule-province-level-only", "奖励规则只能由省级或国家级系统管理员制定"
+
+
+class RuleBeyondNational(ValidationFailed):
+    code, title = "reward-rule-beyond-national", "奖励条款高于全国办法，须在 basis_document 中写明依据的地方文件"
+
+
+class RuleRetroactive(ValidationFailed):
+    code, title = "reward-rule-retroactive", "施行日期会改变已评定的奖励"
 
 
 # ------------------------------------------------------------------------------------------ rules
@@ -118,6 +143,7 @@ LOCAL_RULES = [  # local variants used as patterns (domain.md §3); numbers and 
         "fine_min": 5_000,
         "fine_max": 500_000,
         "anonymous_claims": True,
+        "basis_document": "山东省安全生产举报奖励办法（文号未核实）",
         "note": "按罚款的 50% 计，5000 元至 50 万元；匿名举报凭回执码领取。文号和施行日期未核实",
     },
     {
@@ -126,18 +152,22 @@ LOCAL_RULES = [  # local variants used as patterns (domain.md §3); numbers and 
         "title": "日照市安全生产举报奖励办法（地方样例）",
         "valid_from": date(2022, 8, 12),
         "employee_bonus_percent": 20,
+        "basis_document": "日照市安全生产举报奖励办法（文号未核实）",
         "note": "企业从业人员举报本单位的，奖励增加 20%。文号和施行日期未核实",
     },
 ]
 
 
 async def seed_rules(session: AsyncSession, runtime: Runtime) -> None:
-    """Bootstrap: the national rule and the local patterns, once."""
-    known = set((await session.execute(select(RewardRule.key))).scalars())
+    """Bootstrap: the national rule and the local patterns, once; a local pattern seeded before
+    rules cited their basis documents gets its own."""
+    known = {rule.key: rule for rule in (await session.execute(select(RewardRule))).scalars()}
     now = runtime.clock.now()
     for rule in [NATIONAL_RULE, *LOCAL_RULES]:
         if rule["key"] not in known:
             session.add(RewardRule(**rule, created_by="built-in", created_at=now))
+        elif known[rule["key"]].basis_document is None and rule.get("basis_document"):
+            known[rule["key"]].basis_document = rule["basis_document"]
 
 
 async def all_rules(session: AsyncSession) -> list[RewardRule]:
@@ -147,11 +177,28 @@ async def all_rules(session: AsyncSession) -> list[RewardRule]:
     return list((await session.execute(query)).scalars())
 
 
+RULE_MAKERS = frozenset({Level.NATION, Level.PROVINCE})
+
+
 async def add_rule(
     session: AsyncSession, caller: Principal, body: schemas.RewardRuleCreate, now: datetime
 ) -> RewardRule:
+    """A local rule by a province's (or the national) admin, for its own jurisdiction: no higher
+    than the national rule unless it cites the local document that allows it, and never in force
+    from a day that would change a reward already assessed."""
+    if caller.level not in RULE_MAKERS:
+        raise RuleProvinceLevelOnly(f"您是{caller.region_code}的管理员；地方奖励办法由省级人民政府或其部门制定")
     if not caller.covers(body.region_code):
         raise RuleOutsideJurisdiction(f"您只能为 {caller.region_code} 及其下级地区制定奖励规则")
+    if body.basis_document is None:
+        beyond = _beyond_national(body, await _national_rule(session, body.valid_from))
+        if beyond:
+            raise RuleBeyondNational(
+                f"{'、'.join(error.field.lstrip('/') for error in beyond)} 高于全国办法，"
+                "须在 basis_document 中写明依据的地方文件（名称和文号）",
+                errors=[*beyond, FieldError(location="body", field="/basis_document", message="须写明依据的地方文件")],
+            )
+    await _refuse_retroactive(session, body)
     rule = RewardRule(**body.model_dump(), created_by=caller.subject, created_at=now)
     try:
         async with session.begin_nested():
@@ -159,6 +206,65 @@ async def add_rule(
     except IntegrityError:
         raise RuleKeyTaken(f"标识 {body.key} 已被使用") from None
     return rule
+
+
+async def _national_rule(session: AsyncSession, on: date) -> Any:
+    query = select(RewardRule).where(RewardRule.region_code.is_(None), RewardRule.valid_from <= on)
+    national = (await session.execute(query.order_by(RewardRule.valid_from.desc()).limit(1))).scalar_one_or_none()
+    return national or SimpleNamespace(**NATIONAL_RULE)
+
+
+BOUNDED_TERMS = {  # the terms no local rule may raise above the national rule's without a document
+    "fine_percent": "奖励比例",
+    "fine_min": "最低奖励额",
+    "fine_max": "最高奖励额",
+    "death_cap": "瞒报事故奖励的最高额",
+    "employee_bonus_percent": "从业人员举报本单位的增加比例",
+}
+
+
+def _beyond_national(body: schemas.RewardRuleCreate, national: Any) -> list[FieldError]:
+    """Each term of ``body`` above the national rule's, as a field error naming both."""
+    errors = []
+
+    def beyond(field: str, what: str, value: Any, bound: Any, unit: str) -> None:
+        if value is not None and bound is not None and value > bound:
+            message = f"{what}{value:,}{unit}高于全国办法的 {bound:,}{unit}，须写明依据的地方文件"
+            errors.append(FieldError(location="body", field=f"/{field}", message=message))
+
+    for field, what in BOUNDED_TERMS.items():
+        unit = "%" if field.endswith("percent") else " 元"
+        beyond(field, what, getattr(body, field), getattr(national, field), unit)
+    for grade, amount in (body.death_amounts or {}).items():
+        bound = (national.death_amounts or {}).get(grade)
+        beyond(f"death_amounts/{grade}", f"{rules.ACCIDENT_GRADE_TITLES[grade]}每人死亡奖励额", amount, bound, " 元")
+    if body.anonymous_claims and not national.anonymous_claims:
+        message = "全国办法只奖励实名举报；奖励匿名举报须写明依据的地方文件"
+        errors.append(FieldError(location="body", field="/anonymous_claims", message=message))
+    return errors
+
+
+async def _refuse_retroactive(session: AsyncSession, body: schemas.RewardRuleCreate) -> None:
+    """Refuses a rule that would be in force on the day a tip-off was received whose reward, in
+    the rule's region, has already been assessed: its terms were fixed by the rules then in force,
+    and a rule published later must not change them."""
+    start = datetime.combine(body.valid_from, time.min, SHANGHAI).astimezone(UTC)
+    query = (
+        select(func.count(Reward.id), func.max(TipOff.received_at))
+        .join(TipOff, TipOff.id == Reward.tip_off_id)
+        .where(Reward.region_code.startswith(jurisdiction_prefix(body.region_code)), TipOff.received_at >= start)
+    )
+    if body.valid_to is not None:
+        end = datetime.combine(body.valid_to + timedelta(days=1), time.min, SHANGHAI).astimezone(UTC)
+        query = query.where(TipOff.received_at < end)
+    count, latest = (await session.execute(query)).one()
+    if count:
+        latest_day = latest.astimezone(SHANGHAI).date()
+        raise RuleRetroactive.for_field(
+            "valid_from",
+            f"本地区已有 {count} 件举报的奖励已按当时的办法评定，最晚的一件收到于 {latest_day:%Y年%m月%d日}；"
+            f"施行日期须晚于该日（{latest_day + timedelta(days=1):%Y-%m-%d} 或以后）",
+        )
 
 
 async def terms_for(session: AsyncSession, region_code: str, on: date) -> rules.Terms:
@@ -310,6 +416,24 @@ async def act(
     payload: BaseModel | None,
     now: datetime,
 ) -> Reward:
+    """An action on a reward through its own route. Claiming there is for the mini-program user
+    whose own tip-off the reward is for; staff never claim."""
+    if transition.action == "claim":
+        return await claim(session, runtime, Claimant(MINIPROGRAM, caller), reward_id, payload, now)
+    return await _fire(session, runtime, caller, reward_id, transition, payload, now)
+
+
+async def _fire(
+    session: AsyncSession,
+    runtime: Runtime,
+    caller: Principal,
+    reward_id: int,
+    transition: Transition,
+    payload: BaseModel | None,
+    now: datetime,
+    *,
+    channel: str | None = None,
+) -> Reward:
     if caller == RECEIPT_HOLDER or caller.has(Role.SERVICE):
         reward = await session.get(Reward, reward_id, with_for_update=True)
     else:
@@ -340,11 +464,28 @@ async def act(
         await _tell(session, reward, text, now)
         record = {"claim_due_at": reward.claim_due_at.isoformat()}
     elif transition.action == "claim":
-        await _check_claimant(session, runtime, reward, payload, now)
-        reward.claimed_at = now
+        _in_claim_period(reward, now)
+        reporter = await session.get(TipOff, reward.reporter_tip_off_id)
+        if not reporter.real_name:  # allowed here (else nobody anonymous is rewarded): identity sealed for the payout
+            plaintext = json.dumps(payload.model_dump(), ensure_ascii=False)
+            reward.sealed_claimant = runtime.adapters.sealer.seal(plaintext, f"reward:{reward.id}")
+        reward.claimed_at, reward.claim_channel = now, channel
         text = f"您已登记领取奖励，请持身份证件到{reward.paying_department}领取。"
         await _tell(session, reward, text, now)
-        record = {"by_receipt": caller == RECEIPT_HOLDER}  # who claimed stays sealed
+        record = {"channel": channel}  # who claimed stays sealed
+    elif transition.action == "pay":
+        _check_payout(reward, payload, now)
+        reward.paid_on, reward.paid_amount_yuan, reward.payout_method = (
+            payload.paid_on,
+            payload.amount_yuan,
+            payload.method,
+        )
+        reward.paid_by, reward.payout_reason, reward.payout_note = payload.paid_by, payload.reason, payload.note
+        reward.payout_recorded_by, reward.payout_recorded_at = caller.subject, now
+        method = schemas.PAYOUT_METHOD_TITLES[payload.method]
+        text = f"您的举报奖励 {payload.amount_yuan:,} 元已于 {payload.paid_on:%Y年%m月%d日} 以{method}方式发放。"
+        await _tell(session, reward, text, now)
+        record = payload.model_dump(mode="json", exclude_none=True)
     elif transition.action == "lapse":
         reward.lapsed_at = now
         await _tell(session, reward, "您未在期限内领取举报奖励，视为放弃。", now)
@@ -354,26 +495,110 @@ async def act(
     return reward
 
 
-async def _check_claimant(
-    session: AsyncSession, runtime: Runtime, reward: Reward, claimant: schemas.Claim, now: datetime
-) -> None:
+def _in_claim_period(reward: Reward, now: datetime) -> None:
     if now > reward.claim_due_at:
         raise ClaimPeriodOver(f"领取期限已于 {reward.claim_due_at.astimezone(SHANGHAI):%Y年%m月%d日} 届满")
-    reporter = await session.get(TipOff, reward.reporter_tip_off_id)
-    if not reporter.real_name:  # allowed here (else nobody anonymous is rewarded): identity sealed for the payout
-        plaintext = json.dumps(claimant.model_dump(), ensure_ascii=False)
-        reward.sealed_claimant = runtime.adapters.sealer.seal(plaintext, f"reward:{reward.id}")
-        return
-    name, phone, id_number = await tipoffs.reporter_details(runtime, session, reporter)
-    # The receipt already proved its holder; this checks the person is the one who reported.
-    same_person = name == claimant.name and (id_number == claimant.id_number if id_number else phone == claimant.phone)
-    if not same_person:
-        raise ClaimantMismatch()
 
 
-async def claim(session: AsyncSession, runtime: Runtime, tip_off_id: int, body: schemas.Claim, now: datetime) -> Reward:
+def _check_payout(reward: Reward, payout: schemas.Payout, now: datetime) -> None:
+    """The payout as recorded: on a day between the claim and today, of the amount decided — less
+    only with a reason; more needs a new decision, not a payout record."""
+    today, claimed_on = now.astimezone(SHANGHAI).date(), reward.claimed_at.astimezone(SHANGHAI).date()
+    if payout.paid_on > today:
+        raise ValidationFailed.for_field("paid_on", f"发放日期不能晚于今天（{today:%Y-%m-%d}）")
+    if payout.paid_on < claimed_on:
+        raise ValidationFailed.for_field("paid_on", f"发放日期不能早于举报人登记领取的日期（{claimed_on:%Y-%m-%d}）")
+    if payout.amount_yuan > reward.amount_yuan:
+        raise PayoutAmountDiffers.for_field(
+            "amount_yuan", f"发放金额 {payout.amount_yuan:,} 元超过审批金额 {reward.amount_yuan:,} 元，须重新审批"
+        )
+    if payout.amount_yuan != reward.amount_yuan and payout.reason is None:
+        raise PayoutAmountDiffers.for_field(
+            "reason", f"发放金额 {payout.amount_yuan:,} 元少于审批金额 {reward.amount_yuan:,} 元，须说明理由"
+        )
+
+
+# ------------------------------------------------------------------------------------ claiming
+
+RECEIPT, MINIPROGRAM = "receipt", "miniprogram"
+
+
+@dataclass(frozen=True)
+class Claimant:
+    """Who claims, and how they proved it: the holder of a tip-off's receipt (``tip_off_id``),
+    or a signed-in mini-program user (``caller``)."""
+
+    channel: str
+    caller: Principal | None = None
+    tip_off_id: int | None = None
+
+
+async def claim_by_receipt(
+    session: AsyncSession, runtime: Runtime, tip_off_id: int, body: schemas.Claim, now: datetime
+) -> Reward:
     """A receipt holder claims the reward for their matter."""
-    held = await session.get(TipOff, tip_off_id)
+    return await claim(session, runtime, Claimant(RECEIPT, tip_off_id=tip_off_id), None, body, now)
+
+
+async def claim(
+    session: AsyncSession,
+    runtime: Runtime,
+    claimant: Claimant,
+    reward_id: int | None,
+    body: schemas.Claim,
+    now: datetime,
+) -> Reward:
+    """Only the reporter claims. Who they are is checked first, in a transaction of its own, so
+    that a mismatch is counted and put on the trail although the request is refused; then the
+    claim itself is recorded in the request's transaction."""
+    reward_id = await _check_claimant(runtime, claimant, reward_id, body)
+    claim_ = REWARD_LIFECYCLE.transition("claim")
+    return await _fire(session, runtime, RECEIPT_HOLDER, reward_id, claim_, body, now, channel=claimant.channel)
+
+
+async def _check_claimant(runtime: Runtime, claimant: Claimant, reward_id: int | None, body: schemas.Claim) -> int:
+    """The reward ``claimant`` may claim, or the problem to answer. Mismatches of name or ID number
+    are counted per reward in the database (as failed receipt look-ups are); past the limit every
+    claim is refused for the rest of the window without the identity even being compared."""
+    settings = runtime.settings
+    window = timedelta(seconds=settings.claim_mismatch_window_seconds)
+    async with runtime.unit_of_work() as session:
+        now = runtime.clock.now()
+        reward = await _claimable(session, runtime, claimant, reward_id)
+        REWARD_LIFECYCLE.check(reward.state, "claim", RECEIPT_HOLDER)
+        _in_claim_period(reward, now)
+        key = f"claim:{reward.id}"
+        if wait := await receipts.retry_after(session, key, settings.claim_mismatches_per_reward, window, now):
+            raise ClaimsThrottled(
+                f"身份核验不一致的次数已达上限，请在 {math.ceil(wait / 3600)} 小时后再领取；"
+                f"如有疑问请联系{reward.paying_department}",
+                headers={"Retry-After": str(wait)},
+            )
+        reporter = await session.get(TipOff, reward.reporter_tip_off_id)
+        if not reporter.real_name:
+            return reward.id  # an anonymous reporter gives their identity here, sealed for the payout
+        name, phone, id_number = await tipoffs.reporter_details(runtime, session, reporter)
+        if name == body.name and (id_number == body.id_number if id_number else phone == body.phone):
+            return reward.id
+        failures = await receipts.count_failure(session, key, now, window)
+        case = await session.get(TipOff, reward.tip_off_id, with_for_update=True)
+        limit = settings.claim_mismatches_per_reward
+        record = {"channel": claimant.channel, "mismatches_in_window": failures, "throttled": failures >= limit}
+        tipoffs.record_change(session, case, "reward_claim_mismatch", RECEIPT_HOLDER, now, record, publish=False)
+    raise ClaimantMismatch(f"如确为本人，请核对后重新填写；连续 {limit} 次不一致将暂停领取")
+
+
+async def _claimable(session: AsyncSession, runtime: Runtime, claimant: Claimant, reward_id: int | None) -> Reward:
+    if claimant.channel == MINIPROGRAM:
+        reward = await session.get(Reward, reward_id)
+        reporter = (
+            await session.get(TipOff, reward.reporter_tip_off_id) if reward and reward.reporter_tip_off_id else None
+        )
+        own = keyed_hash(runtime.adapters.hash_key, claimant.caller.subject)
+        if reporter is None or reporter.reporter_key != own:
+            raise RewardNotFound("没有发给您的这项奖励（只能领取您本人在小程序中举报的事项的奖励）")
+        return reward
+    held = await session.get(TipOff, claimant.tip_off_id)
     case_id = held.duplicate_of if held.state == "merged" else held.id
     reward = (await session.execute(select(Reward).where(Reward.tip_off_id == case_id))).scalar_one_or_none()
     if reward is None:
@@ -382,7 +607,7 @@ async def claim(session: AsyncSession, runtime: Runtime, tip_off_id: int, body: 
         raise AnonymousClaimNotAllowed()
     if reward.reporter_tip_off_id != held.id and reward.state != "ineligible":
         raise NotTheRewardedReporter()
-    return await act(session, runtime, RECEIPT_HOLDER, reward.id, REWARD_LIFECYCLE.transition("claim"), body, now)
+    return reward
 
 
 async def lapse_unclaimed(session: AsyncSession, runtime: Runtime, now: datetime) -> None:
@@ -391,7 +616,7 @@ async def lapse_unclaimed(session: AsyncSession, runtime: Runtime, now: datetime
     due = (await session.execute(query.limit(100).with_for_update(skip_locked=True))).scalars().all()
     service = Principal(subject=f"service:{runtime.service.name}", roles=frozenset({Role.SERVICE}))
     for reward_id in due:
-        await act(session, runtime, service, reward_id, REWARD_LIFECYCLE.transition("lapse"), None, now)
+        await _fire(session, runtime, service, reward_id, REWARD_LIFECYCLE.transition("lapse"), None, now)
 
 
 async def _tell(session: AsyncSession, reward: Reward, text: str, now: datetime) -> None:

@@ -169,8 +169,9 @@ async def reveal_reporter(
     session: DbSession,
     runtime: CurrentRuntime,
 ) -> RevealedReporter:
-    """举报人信息保管人说明理由后查看举报人的姓名、联系方式和原始举报内容；每次查看记入办理记录（谁、何时、理由）。"""
-    return await service.reveal(session, runtime, caller, tip_off_id, body.reason, runtime.clock.now())
+    """举报人信息保管人选择事由类别（核查需要、奖励兑付、司法协查、复查复核、其他）并写明至少 10 个字的理由后，
+    查看举报人的姓名、联系方式和原始举报内容；每次查看记入办理记录（谁、何时、事由类别和理由）。"""
+    return await service.reveal(session, runtime, caller, tip_off_id, body, runtime.clock.now())
 
 
 async def _act(session, runtime, caller, tip_off_id, transition, payload) -> TipOffRead:

@@ -337,8 +337,32 @@ class Supplement(Schema):
     in_reply_to: int | None = Field(default=None, description="回答办理人员的哪一条询问（messages 中的 id）")
 
 
+class RevealCategory(StrEnum):
+    VERIFICATION = "verification"
+    REWARD_PAYOUT = "reward_payout"
+    JUDICIAL = "judicial"
+    REVIEW = "review"
+    OTHER = "other"
+
+
+REVEAL_CATEGORY_TITLES = {
+    RevealCategory.VERIFICATION: "核查需要",
+    RevealCategory.REWARD_PAYOUT: "奖励兑付",
+    RevealCategory.JUDICIAL: "司法协查",
+    RevealCategory.REVIEW: "复查复核",
+    RevealCategory.OTHER: "其他",
+}
+
+
 class RevealRequest(Schema):
-    reason: Text = Field(description="查看举报人身份的理由（记入台账）")
+    """查看举报人身份须选择事由类别并具体说明理由；两者都记入办理记录。"""
+
+    category: RevealCategory = Field(
+        description="verification 核查需要；reward_payout 奖励兑付；judicial 司法协查；review 复查复核；other 其他"
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=500)] = Field(
+        description="具体理由，至少 10 个字（记入办理记录），如“举报人申请领取奖励，须核实其身份证件”"
+    )
 
 
 class RevealedReporter(Schema):

@@ -357,9 +357,15 @@ async def mine(session: AsyncSession, runtime: Runtime, caller: Principal, now: 
 
 
 async def reveal(
-    session: AsyncSession, runtime: Runtime, caller: Principal, tip_off_id: int, reason: str, now: datetime
+    session: AsyncSession,
+    runtime: Runtime,
+    caller: Principal,
+    tip_off_id: int,
+    request: schemas.RevealRequest,
+    now: datetime,
 ) -> schemas.RevealedReporter:
-    """Opens the seal for a custodian of the tip-off's region, for a stated reason, on the record."""
+    """Opens the seal for a custodian of the tip-off's region, for a stated category and reason,
+    on the record."""
     tip_off = await get(session, caller, tip_off_id, for_update=True)
     sealed = _unseal(runtime, await session.get(SealedReporter, tip_off.id))
     query = select(TipOffMessage.sealed_original).where(
@@ -369,7 +375,12 @@ async def reveal(
         runtime.adapters.sealer.unseal(value, f"tip_off:{tip_off.id}")
         for value in (await session.execute(query)).scalars()
     ]
-    record_change(session, tip_off, "reveal_reporter", caller, now, {"reason": reason}, publish=False)
+    record = {
+        "category": request.category,
+        "category_title": schemas.REVEAL_CATEGORY_TITLES[request.category],
+        "reason": request.reason,
+    }
+    record_change(session, tip_off, "reveal_reporter", caller, now, record, publish=False)
     return schemas.RevealedReporter(
         tip_off_id=tip_off.id,
         name=sealed.get("name"),
