@@ -13,6 +13,7 @@ from fastapi import Depends
 
 from identity.accounts.passwords import Passwords
 from identity.config import Settings
+from identity.register import EnterpriseRegister
 from identity.wechat.client import WechatClient
 from qingling.runtime import CurrentRuntime, Runtime
 from qingling.settings import Environment
@@ -23,6 +24,7 @@ class Adapters:
     passwords: Passwords
     key_cipher: Fernet  # signing keys are stored encrypted
     wechat: WechatClient | None  # None until a mini-program app id is configured
+    register: EnterpriseRegister  # the hazards service's enterprise register
 
 
 @asynccontextmanager
@@ -36,6 +38,7 @@ async def identity_adapters(runtime: Runtime) -> AsyncIterator[Adapters]:
             passwords=Passwords(fast=settings.environment is Environment.TEST),
             key_cipher=Fernet(settings.key_encryption_key.get_secret_value()),
             wechat=wechat,
+            register=EnterpriseRegister(runtime.http, settings.peer_url, runtime.service_auth),
         )
 
 

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.accounts.router import router as accounts_router
 from identity.adapters import identity_adapters
+from identity.audit.router import router as audit_router
 from identity.clients import service as client_service
 from identity.clients.router import router as clients_router
 from identity.config import Settings
@@ -13,6 +14,7 @@ from identity.database import tables
 from identity.demo import load_demo
 from identity.keys import service as key_service
 from identity.keys.router import router as keys_router
+from identity.revocations.router import router as revocations_router
 from identity.tokens.router import router as tokens_router
 from qingling.app import create_service_app
 from qingling.runtime import Runtime, Service
@@ -34,7 +36,7 @@ service = Service(
     migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
-    routers=[tokens_router, keys_router, accounts_router, clients_router],
+    routers=[tokens_router, keys_router, accounts_router, clients_router, audit_router, revocations_router],
     adapters=identity_adapters,
     bootstrap=bootstrap,
     demo=load_demo,

@@ -1,5 +1,6 @@
-"""The identity service on its own (embedded, SQLite) with its demo accounts, a steerable clock,
-and WeChat's login endpoint played by a local stand-in server."""
+"""The identity service (embedded, SQLite) with its demo accounts, a steerable clock, WeChat's
+login endpoint played by a local stand-in server, and the hazards service beside it: the
+enterprise register it asks before issuing an enterprise's credentials (its workers off)."""
 
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from hazards import main as hazards_main
 from identity import main
 from identity.demo import DEMO_PASSWORD
 from qingling.clock import FileClock
@@ -39,10 +41,8 @@ def wechat() -> Iterator[tuple[FakeWechat, str]]:
         yield fake, base_url
 
 
-@pytest.fixture(scope="session")
-async def identity_system(tmp_path_factory, wechat) -> AsyncIterator[Identity]:
+async def _running(root, wechat, *, with_register: bool) -> AsyncIterator[Identity]:
     fake, base_url = wechat
-    root = tmp_path_factory.mktemp("identity")
     clock = FileClock(root / "clock.json")
     dispatcher = EmbeddedDispatcher()
     transport = httpx.ASGITransport(app=dispatcher)
@@ -56,8 +56,26 @@ async def identity_system(tmp_path_factory, wechat) -> AsyncIterator[Identity]:
         wechat_app_secret=fake.app_secret,
     )
     dispatcher.add(main.create_app(settings, peer_transport=transport))
+    if with_register:
+        register = hazards_main.service.settings_class(
+            environment=Environment.TEST, data_dir=root, clock_file=clock.path, load_demo_data=True, run_workers=False
+        )
+        dispatcher.add(hazards_main.create_app(register, peer_transport=transport))
     async with dispatcher.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield Identity(client, clock, fake)
+
+
+@pytest.fixture(scope="session")
+async def identity_system(tmp_path_factory, wechat) -> AsyncIterator[Identity]:
+    async for running in _running(tmp_path_factory.mktemp("identity"), wechat, with_register=True):
+        yield running
+
+
+@pytest.fixture
+async def identity_without_register(tmp_path_factory, wechat) -> AsyncIterator[Identity]:
+    """The identity service alone: the hazards service (and its register) unreachable."""
+    async for running in _running(tmp_path_factory.mktemp("alone"), wechat, with_register=False):
+        yield running
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ async def test_an_enterprise_system_signs_in_as_its_enterprise(identity):
         )
     ).json()
     assert me["roles"] == ["enterprise_client"]
-    assert (me["enterprise_code"], me["region_code"]) == (ENTERPRISE, "330521")
+    assert (me["enterprise_code"], me["region_code"]) == (ENTERPRISE, "330521001")  # where it is registered
     assert set(me["scopes"]) == {"hazards:read", "hazards:write", "webhooks"}
 
 

@@ -5,7 +5,9 @@ from fastapi import APIRouter
 from identity.accounts import service
 from identity.accounts.schemas import AccountCreate, AccountRead, AccountUpdate, TemporaryPassword
 from identity.adapters import IdentityAdapters
-from identity.permissions import RoleNotGrantable
+from identity.audit.schemas import ChangeReason
+from identity.permissions import HigherAdminRequired, RoleNotGrantable
+from identity.register import RegisterUnavailable
 from qingling.auth.access import allow
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
@@ -24,14 +26,19 @@ Administrator = Annotated[Principal, allow(Role.ADMIN, Role.ENTERPRISE_ADMIN, Ro
     "",
     summary="创建账号",
     status_code=201,
-    responses=problem_responses(OutsideJurisdiction, RoleNotGrantable, service.UsernameTaken, ValidationFailed),
+    responses=problem_responses(
+        OutsideJurisdiction, RoleNotGrantable, service.UsernameTaken, ValidationFailed, RegisterUnavailable
+    ),
 )
 async def create_account(
     body: AccountCreate, caller: Administrator, session: DbSession, runtime: CurrentRuntime, adapters: IdentityAdapters
 ) -> AccountRead:
-    """在本辖区内创建账号。县级管理员不能创建市级人员；“举报人信息保管人”和“系统管理员”只能由上级管理员授予；
-    企业管理员只能为本企业创建企业账号。新账号首次登录前须修改密码。"""
-    account = await service.create(session, caller, body, adapters.passwords, runtime.clock.now())
+    """在本辖区内创建账号。县级管理员不能创建市级人员；“举报人信息保管人”和“系统管理员”只能由上级管理员授予。
+
+    企业账号只能为已在企业名录（隐患服务）中登记、且在本辖区内的企业开通，账号地区取企业登记的地区；
+    企业管理员只能为本企业创建企业账号。统一社会信用代码校验位不对或未登记的返回 422；名录暂时无法查询时返回 503，
+    不创建账号。新账号首次登录前须修改密码。请求体的 `reason` 记入身份台账。"""
+    account = await service.create(session, caller, body, adapters, runtime.clock.now())
     return AccountRead.model_validate(account)
 
 
@@ -51,32 +58,55 @@ async def get_account(account_id: int, caller: Administrator, session: DbSession
 @router.patch(
     "/{account_id}",
     summary="修改账号（角色、部门、停用）",
-    responses=problem_responses(service.AccountNotFound, RoleNotGrantable, ValidationFailed),
+    responses=problem_responses(service.AccountNotFound, HigherAdminRequired, RoleNotGrantable, ValidationFailed),
 )
 async def update_account(
     account_id: int, body: AccountUpdate, caller: Administrator, session: DbSession, runtime: CurrentRuntime
 ) -> AccountRead:
-    """只改传入的字段。改角色时按创建账号的授权规则检查。"""
-    account = await service.update(session, caller, account_id, body, runtime.clock.now())
+    """只改传入的字段。改角色时按创建账号的授权规则检查。持有“举报人信息保管人”或“系统管理员”角色的账号，
+    只能由更高一级、辖区包含它的系统管理员修改（同级管理员之间不能互改）。停用、改角色或部门后，
+    该账号已有的登录立即失效（续期凭证作废，访问令牌列入吊销名单）。请求体的 `reason` 记入身份台账。"""
+    account = await service.update(session, caller, account_id, body, runtime.settings, runtime.clock.now())
     return AccountRead.model_validate(account)
 
 
 @router.post(
     "/{account_id}/password-reset",
     summary="重置密码",
-    responses=problem_responses(service.AccountNotFound),
+    responses=problem_responses(service.AccountNotFound, HigherAdminRequired),
 )
 async def reset_password(
-    account_id: int, caller: Administrator, session: DbSession, runtime: CurrentRuntime, adapters: IdentityAdapters
+    account_id: int,
+    caller: Administrator,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    adapters: IdentityAdapters,
+    body: ChangeReason | None = None,
 ) -> TemporaryPassword:
-    """生成一次性临时密码（只显示这一次）并解除锁定；对方须先修改密码才能登录。"""
-    temporary = await service.reset_password(session, caller, account_id, adapters.passwords, runtime.clock.now())
+    """生成一次性临时密码（只显示这一次）并解除锁定；对方须先修改密码才能登录，已有的登录立即失效。
+    特权账号（保管人、系统管理员）只能由上级管理员重置。可在请求体 `reason` 中说明理由（记入身份台账）。"""
+    temporary = await service.reset_password(
+        session, caller, account_id, adapters.passwords, runtime.settings, runtime.clock.now(), _reason(body)
+    )
     return TemporaryPassword(temporary_password=temporary)
 
 
-@router.post("/{account_id}/unlock", summary="解除锁定", responses=problem_responses(service.AccountNotFound))
+@router.post(
+    "/{account_id}/unlock",
+    summary="解除锁定",
+    responses=problem_responses(service.AccountNotFound, HigherAdminRequired),
+)
 async def unlock_account(
-    account_id: int, caller: Administrator, session: DbSession, runtime: CurrentRuntime
+    account_id: int,
+    caller: Administrator,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    body: ChangeReason | None = None,
 ) -> AccountRead:
-    """清除连续登录失败造成的临时锁定。"""
-    return AccountRead.model_validate(await service.unlock(session, caller, account_id, runtime.clock.now()))
+    """清除连续登录失败造成的临时锁定。特权账号只能由上级管理员解锁。请求体 `reason` 记入身份台账。"""
+    account = await service.unlock(session, caller, account_id, runtime.clock.now(), _reason(body))
+    return AccountRead.model_validate(account)
+
+
+def _reason(body: ChangeReason | None) -> str | None:
+    return body.reason if body is not None else None

@@ -3,7 +3,8 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from qingling.auth.roles import Role
-from qingling.regions import RegionCode
+from qingling.credit_code import CreditCode
+from qingling.regions import JurisdictionCode
 from qingling.schemas import Schema, Timestamp
 
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{3,64}$")]
@@ -15,7 +16,9 @@ Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+\- ]{5,20}$")]
 class AccountBase(Schema):
     display_name: str = Field(min_length=1, max_length=64, description="姓名或岗位名称")
     roles: list[Role] = Field(min_length=1, description="角色，见角色目录")
-    region_code: RegionCode | None = Field(default=None, description="所在地区行政区划代码（辖区 = 代码前缀）")
+    region_code: JurisdictionCode | None = Field(
+        default=None, description="所在地区行政区划代码（辖区 = 代码前缀；000000 为国家级）"
+    )
     department: DepartmentKind | None = Field(default=None, description="所属部门类别，如 emergency（应急管理局）")
     enterprise_code: EnterpriseCode | None = Field(default=None, description="所属企业统一社会信用代码")
     phone: Phone | None = Field(default=None, description="联系电话")
@@ -24,6 +27,15 @@ class AccountBase(Schema):
 class AccountCreate(AccountBase):
     username: Username = Field(description="登录名：字母、数字、_ . -，3–64 位")
     password: str = Field(min_length=1, max_length=128, description="初始密码；对方首次登录后须修改")
+    region_code: JurisdictionCode | None = Field(
+        default=None,
+        description="所在地区行政区划代码（辖区 = 代码前缀；000000 为国家级）。企业账号不必填写："
+        "一律以企业名录中该企业登记的地区为准（仅名录所在的隐患服务开通企业时由其填写）",
+    )
+    enterprise_code: CreditCode | None = Field(
+        default=None, description="所属企业统一社会信用代码（按 GB 32100 校验位核验，须已在企业名录中登记）"
+    )
+    reason: str | None = Field(default=None, max_length=500, description="变更理由（记入身份台账，可不填）")
 
 
 class AccountUpdate(Schema):
@@ -32,6 +44,7 @@ class AccountUpdate(Schema):
     department: DepartmentKind | None = None
     phone: Phone | None = None
     disabled: bool | None = None
+    reason: str | None = Field(default=None, max_length=500, description="变更理由（记入身份台账，可不填）")
 
 
 class AccountRead(AccountBase):

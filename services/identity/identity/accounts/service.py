@@ -13,9 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.accounts.models import Account
 from identity.accounts.passwords import Passwords, check_policy
 from identity.accounts.schemas import AccountCreate, AccountUpdate
+from identity.adapters import Adapters
+from identity.audit import service as trail
 from identity.config import Settings
-from identity.permissions import check_grant, may_manage, scope_filter
+from identity.permissions import check_change, check_grant, enterprise_region, may_manage, scope_filter
+from identity.revocations import service as revocations
 from qingling.auth.principal import Principal
+from qingling.auth.roles import ENTERPRISE_ROLES
 from qingling.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from qingling.pagination import PageParams, fetch_page
 
@@ -44,15 +48,23 @@ class PasswordChangeRequired(Forbidden):
     code, title = "password-change-required", "首次登录或密码被重置后须先修改密码"
 
 
-async def create(session: AsyncSession, caller: Principal, data: AccountCreate, passwords: Passwords, now: datetime):
+async def create(
+    session: AsyncSession, caller: Principal, data: AccountCreate, adapters: Adapters, now: datetime
+) -> Account:
+    """An account; an enterprise account only for a registered enterprise in the caller's
+    jurisdiction, placed where the enterprise is registered."""
     roles = set(data.roles)
+    region_code = data.region_code
+    if roles & ENTERPRISE_ROLES and data.enterprise_code:
+        region_code = await enterprise_region(caller, adapters.register, data.enterprise_code, data.region_code)
     check_grant(
-        caller, roles, region_code=data.region_code, department=data.department, enterprise_code=data.enterprise_code
+        caller, roles, region_code=region_code, department=data.department, enterprise_code=data.enterprise_code
     )
     check_policy(data.password, data.username)
     account = Account(
-        **data.model_dump(exclude={"password"}),
-        password_hash=await passwords.hash(data.password),
+        **data.model_dump(exclude={"password", "reason", "region_code"}),
+        region_code=region_code,
+        password_hash=await adapters.passwords.hash(data.password),
         must_change_password=True,
         created_at=now,
         updated_at=now,
@@ -63,6 +75,8 @@ async def create(session: AsyncSession, caller: Principal, data: AccountCreate, 
             session.add(account)
     except IntegrityError:
         raise UsernameTaken(f"登录名 {data.username} 已被使用") from None
+    created = {field: getattr(account, field) for field in RECORDED}
+    await _record(session, caller, account, now, "account.created", created, data.reason)
     return account
 
 
@@ -78,9 +92,12 @@ async def get(session: AsyncSession, caller: Principal, account_id: int) -> Acco
     return account
 
 
-async def update(session: AsyncSession, caller: Principal, account_id: int, changes: AccountUpdate, now: datetime):
+async def update(
+    session: AsyncSession, caller: Principal, account_id: int, changes: AccountUpdate, settings: Settings, now: datetime
+) -> Account:
     account = await get(session, caller, account_id)
-    values = changes.model_dump(exclude_unset=True)
+    check_change(caller, account.roles, account.region_code)
+    values = changes.model_dump(exclude_unset=True, exclude={"reason"})
     if "roles" in values or "department" in values:
         check_grant(
             caller,
@@ -89,25 +106,82 @@ async def update(session: AsyncSession, caller: Principal, account_id: int, chan
             department=values.get("department", account.department),
             enterprise_code=account.enterprise_code,
         )
-    for field, value in values.items():
-        setattr(account, field, value)
+    if "roles" in values:
+        values["roles"] = sorted(set(values["roles"]))
+    diff = {
+        field: {"before": getattr(account, field), "after": value}
+        for field, value in values.items()
+        if getattr(account, field) != value and not (field == "roles" and set(account.roles) == set(value))
+    }
+    for field in diff:
+        setattr(account, field, values[field])
+    if "phone" in diff:  # personal data stays out of the permanent trail
+        diff["phone"] = {"changed": True}
     account.updated_at = now
+    ends_sign_ins = {"roles", "department"} & diff.keys() or diff.get("disabled", {}).get("after") is True
+    change: dict = {"fields": diff}
+    if ends_sign_ins:
+        change["revoked"] = await revocations.revoke_account(session, account.id, now, _window(settings))
+    if diff:
+        await _record(session, caller, account, now, "account.updated", change, changes.reason)
     return account
 
 
-async def reset_password(session: AsyncSession, caller: Principal, account_id: int, passwords: Passwords, now):
+async def reset_password(
+    session: AsyncSession,
+    caller: Principal,
+    account_id: int,
+    passwords: Passwords,
+    settings: Settings,
+    now: datetime,
+    reason: str | None = None,
+) -> str:
+    """A one-time password; every sign-in of the account ends at once."""
     account = await get(session, caller, account_id)
+    check_change(caller, account.roles, account.region_code)
     temporary = f"Ql-{secrets.token_urlsafe(9)}"
     account.password_hash = await passwords.hash(temporary)
     account.must_change_password = True
     account.failed_logins, account.locked_until, account.updated_at = 0, None, now
+    revoked = await revocations.revoke_account(session, account.id, now, _window(settings))
+    await _record(session, caller, account, now, "account.password_reset", {"revoked": revoked}, reason)
     return temporary
 
 
-async def unlock(session: AsyncSession, caller: Principal, account_id: int, now: datetime) -> Account:
+async def unlock(
+    session: AsyncSession, caller: Principal, account_id: int, now: datetime, reason: str | None = None
+) -> Account:
     account = await get(session, caller, account_id)
+    check_change(caller, account.roles, account.region_code)
+    locked_until = account.locked_until.isoformat() if account.locked_until else None
+    change = {"locked_until": locked_until, "failed_logins": account.failed_logins}
     account.failed_logins, account.locked_until, account.updated_at = 0, None, now
+    await _record(session, caller, account, now, "account.unlocked", change, reason)
     return account
+
+
+# What the trail keeps of a new account (never its password, nor its phone number).
+RECORDED = ("username", "display_name", "roles", "region_code", "department", "enterprise_code")
+
+
+async def _record(
+    session: AsyncSession, caller: Principal, account: Account, now: datetime, action: str, change: dict, reason
+) -> None:
+    await trail.record(
+        session,
+        caller,
+        now,
+        action=action,
+        target=f"account:{account.id}",
+        region_code=account.region_code,
+        enterprise_code=account.enterprise_code,
+        change=change,
+        reason=reason,
+    )
+
+
+def _window(settings: Settings) -> timedelta:
+    return revocations.window(settings.access_token_minutes)
 
 
 @dataclass

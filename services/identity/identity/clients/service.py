@@ -10,9 +10,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.audit import service as trail
 from identity.clients.models import ApiClient
 from identity.clients.schemas import ClientCreate, ClientUpdate
-from identity.permissions import check_grant, may_manage, scope_filter
+from identity.permissions import check_grant, enterprise_region, may_manage, scope_filter
+from identity.register import EnterpriseRegister
+from identity.revocations import service as revocations
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.errors import NotFound, Unauthorized
@@ -36,9 +39,14 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def create(session: AsyncSession, caller: Principal, data: ClientCreate, now: datetime) -> tuple[ApiClient, str]:
+async def create(
+    session: AsyncSession, caller: Principal, data: ClientCreate, register: EnterpriseRegister, now: datetime
+) -> tuple[ApiClient, str]:
+    """A client for a registered enterprise in the caller's jurisdiction, placed where the
+    enterprise is registered."""
     roles = {Role.ENTERPRISE_CLIENT}
-    check_grant(caller, roles, region_code=data.region_code, department=None, enterprise_code=data.enterprise_code)
+    region_code = await enterprise_region(caller, register, data.enterprise_code, data.region_code)
+    check_grant(caller, roles, region_code=region_code, department=None, enterprise_code=data.enterprise_code)
     secret = new_secret()
     client = ApiClient(
         client_id=f"ent-{data.enterprise_code.lower()}-{secrets.token_hex(3)}",
@@ -46,7 +54,7 @@ async def create(session: AsyncSession, caller: Principal, data: ClientCreate, n
         secret_hash=_digest(secret),
         roles=sorted(roles),
         scopes=sorted(set(data.scopes)),
-        region_code=data.region_code,
+        region_code=region_code,
         enterprise_code=data.enterprise_code,
         created_at=now,
         updated_at=now,
@@ -54,6 +62,8 @@ async def create(session: AsyncSession, caller: Principal, data: ClientCreate, n
     )
     session.add(client)
     await session.flush()
+    created = {"client_id": client.client_id, "name": client.name, "scopes": client.scopes, "region_code": region_code}
+    await _record(session, caller, client, now, "client.created", created, data.reason)
     return client, secret
 
 
@@ -75,16 +85,37 @@ async def get(session: AsyncSession, caller: Principal, client_pk: int) -> ApiCl
     return client
 
 
-async def update(session: AsyncSession, caller: Principal, client_pk: int, changes: ClientUpdate, now: datetime):
+async def update(
+    session: AsyncSession, caller: Principal, client_pk: int, changes: ClientUpdate, window: timedelta, now: datetime
+) -> ApiClient:
+    """Renamed, narrowed or disabled; narrowing or disabling also ends the tokens issued so far."""
     client = await get(session, caller, client_pk)
-    for field, value in changes.model_dump(exclude_unset=True).items():
-        setattr(client, field, sorted(set(value)) if field == "scopes" else value)
+    values = changes.model_dump(exclude_unset=True, exclude={"reason"})
+    if "scopes" in values:
+        values["scopes"] = sorted(set(values["scopes"]))
+    diff = {
+        field: {"before": getattr(client, field), "after": value}
+        for field, value in values.items()
+        if getattr(client, field) != value
+    }
+    for field in diff:
+        setattr(client, field, values[field])
     client.updated_at = now
+    change: dict = {"fields": diff}
+    if "scopes" in diff or diff.get("disabled", {}).get("after") is True:
+        change["revoked"] = await revocations.revoke(session, client.principal().subject, now, window)
+    if diff:
+        await _record(session, caller, client, now, "client.updated", change, changes.reason)
     return client
 
 
 async def rotate_secret(
-    session: AsyncSession, caller: Principal, client_pk: int, now: datetime, overlap: timedelta
+    session: AsyncSession,
+    caller: Principal,
+    client_pk: int,
+    now: datetime,
+    overlap: timedelta,
+    reason: str | None = None,
 ) -> tuple[ApiClient, str]:
     """A new secret; the current one stays valid for ``overlap`` (zero: revoked at once)."""
     client = await get(session, caller, client_pk)
@@ -93,7 +124,26 @@ async def rotate_secret(
     client.previous_secret_expires_at = now + overlap if overlap > timedelta(0) else None
     client.secret_hash = _digest(secret)
     client.updated_at = now
+    previous_until = client.previous_secret_expires_at.isoformat() if client.previous_secret_expires_at else None
+    change = {"previous_secret_valid_until": previous_until}
+    await _record(session, caller, client, now, "client.secret_rotated", change, reason)
     return client, secret
+
+
+async def _record(
+    session: AsyncSession, caller: Principal, client: ApiClient, now: datetime, action: str, change: dict, reason
+) -> None:
+    await trail.record(
+        session,
+        caller,
+        now,
+        action=action,
+        target=f"client:{client.client_id}",
+        region_code=client.region_code,
+        enterprise_code=client.enterprise_code,
+        change=change,
+        reason=reason,
+    )
 
 
 async def authenticate(session: AsyncSession, client_id: str, secret: str, now: datetime) -> ApiClient:

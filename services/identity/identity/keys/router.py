@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 
 from identity.adapters import IdentityAdapters
+from identity.audit.schemas import ChangeReason
 from identity.keys import service
 from identity.keys.schemas import Jwks, SigningKeyRead
 from identity.keys.service import KeyRotationNotAllowed
@@ -41,8 +42,11 @@ async def rotate_key(
     runtime: CurrentRuntime,
     adapters: IdentityAdapters,
     caller: Annotated[Principal, allow(Role.ADMIN)],
+    body: ChangeReason | None = None,
 ) -> SigningKeyRead:
-    """新密钥立即用于签发；旧密钥继续发布到其签发的令牌全部过期，已登录用户不受影响。"""
+    """新密钥立即用于签发；旧密钥继续发布到其签发的令牌全部过期，已登录用户不受影响。
+    轮换记入身份台账（请求体 `reason` 可说明理由）。"""
     token_lifetime = timedelta(minutes=runtime.settings.access_token_minutes)
-    key = await service.rotate(session, caller, adapters.key_cipher, runtime.clock.now(), token_lifetime)
+    reason = body.reason if body is not None else None
+    key = await service.rotate(session, caller, adapters.key_cipher, runtime.clock.now(), token_lifetime, reason)
     return SigningKeyRead.model_validate(key)

@@ -8,6 +8,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.audit import service as trail
 from identity.keys.models import SigningKey
 from qingling.auth import jwt
 from qingling.auth.principal import Principal
@@ -49,15 +50,34 @@ async def published(session: AsyncSession, now: datetime) -> list[SigningKey]:
 
 
 async def rotate(
-    session: AsyncSession, caller: Principal, cipher: Fernet, now: datetime, token_lifetime: timedelta
+    session: AsyncSession,
+    caller: Principal,
+    cipher: Fernet,
+    now: datetime,
+    token_lifetime: timedelta,
+    reason: str | None = None,
 ) -> SigningKey:
     """A new key signs from now on; the old ones stay published as long as a token they signed
     can live, then drop out of the JWKS."""
     if not (caller.has(Role.ADMIN) and caller.level is Level.PROVINCE):
         raise KeyRotationNotAllowed()
     overlap = token_lifetime + timedelta(seconds=jwt.LEEWAY_SECONDS)
+    retired = []
     for key in (await session.execute(select(SigningKey).where(SigningKey.retire_at.is_(None)))).scalars():
         key.retire_at = now + overlap
+        retired.append(key.kid)
     key = _create(cipher, now)
     session.add(key)
+    change = {"kid": key.kid, "retired": sorted(retired), "retire_at": (now + overlap).isoformat()}
+    await trail.record(
+        session,
+        caller,
+        now,
+        action="key.rotated",
+        target=f"key:{key.kid}",
+        region_code=caller.region_code,  # seen by the rotating admin's level and those above it
+        enterprise_code=None,
+        change=change,
+        reason=reason,
+    )
     return key
