@@ -98,6 +98,10 @@ async def _newest(session: AsyncSession, key: str, region_code: str) -> MessageT
 
 
 async def _next_version(session: AsyncSession, key: str) -> int:
+    """One more than the key's newest version in any region. The key's first version is locked
+    first (PostgreSQL), so two regions adding at once number one after the other."""
+    first = select(MessageTemplate.id).where(MessageTemplate.key == key).order_by(MessageTemplate.version).limit(1)
+    await session.execute(first.with_for_update())
     query = select(func.max(MessageTemplate.version)).where(MessageTemplate.key == key)
     return ((await session.execute(query)).scalar() or 0) + 1
 
