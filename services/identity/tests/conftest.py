@@ -5,6 +5,7 @@ enterprise register it asks before issuing an enterprise's credentials (its work
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ class Identity:
     client: httpx.AsyncClient
     clock: FileClock
     wechat: FakeWechat
+    data_dir: Path  # the SQLite files (embedded): for tests that tamper with what is stored
 
     async def token(self, **form: str) -> httpx.Response:
         return await self.client.post("/api/v1/identity/oauth/token", data=form)
@@ -62,7 +64,7 @@ async def _running(root, wechat, *, with_register: bool) -> AsyncIterator[Identi
         )
         dispatcher.add(hazards_main.create_app(register, peer_transport=transport))
     async with dispatcher.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield Identity(client, clock, fake)
+        yield Identity(client, clock, fake, root)
 
 
 @pytest.fixture(scope="session")

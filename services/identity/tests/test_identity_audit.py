@@ -2,6 +2,9 @@
 why and when — hash-chained and verifiable, readable by admins within their scope, and without
 a password or secret in it."""
 
+import json
+import sqlite3
+
 import pytest
 
 pytestmark = pytest.mark.asyncio
@@ -101,3 +104,20 @@ async def test_a_key_rotation_is_on_the_trail(identity):
     [entry] = await _trail(identity, headers, f"key:{key['kid']}")
     assert (entry["action"], entry["reason"]) == ("key.rotated", "年度轮换")
     assert "private" not in str(entry).lower()
+
+
+async def test_an_edited_entry_breaks_the_verification(identity_without_register, account_body):
+    identity = identity_without_register  # a database of its own to tamper with
+    headers = await identity.login("deqing-admin")
+    created = (await identity.client.post(ACCOUNTS, json=account_body(), headers=headers)).json()
+    await identity.client.post(f"{ACCOUNTS}/{created['id']}/password-reset", headers=headers)
+    [entry, *_] = await _trail(identity, headers, f"account:{created['id']}")
+
+    with sqlite3.connect(identity.data_dir / "identity.db") as db:  # someone rewrites who was granted what
+        [stored] = db.execute("SELECT payload FROM identity_audit WHERE seq = ?", (entry["seq"],)).fetchone()
+        payload = json.loads(stored)
+        payload["change"]["roles"] = ["custodian"]
+        db.execute("UPDATE identity_audit SET payload = ? WHERE seq = ?", (json.dumps(payload), entry["seq"]))
+
+    verification = (await identity.client.get(f"{AUDIT}/verification", headers=headers)).json()
+    assert (verification["intact"], verification["first_broken_seq"]) == (False, entry["seq"])
