@@ -126,9 +126,11 @@ def _check_consistent(
         raise ValidationFailed.for_field("roles", "至少需要一个角色")
     if roles & ENTERPRISE_ROLES and roles & STAFF_ROLES:
         raise ValidationFailed.for_field("roles", "企业角色与监管角色不能授予同一账号")
-    if region_code is None:
-        raise ValidationFailed.for_field("region_code", "须填写所在地区的行政区划代码")
     if roles & ENTERPRISE_ROLES and not enterprise_code:
         raise ValidationFailed.for_field("enterprise_code", "企业角色须填写所属企业的统一社会信用代码")
+    if enterprise_code and not roles & ENTERPRISE_ROLES:
+        raise ValidationFailed.for_field("enterprise_code", "只有企业角色的账号才属于企业，监管人员账号不填写此项")
+    if region_code is None:
+        raise ValidationFailed.for_field("region_code", "须填写所在地区的行政区划代码")
     if roles & {Role.REGULATOR, Role.DEPARTMENT_LEADER} and not department:
         raise ValidationFailed.for_field("department", "监管人员须填写所属部门")

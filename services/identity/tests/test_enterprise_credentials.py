@@ -120,3 +120,12 @@ async def test_without_the_register_nothing_is_issued(identity_without_register)
     assert not await _exists(identity, body["username"])
     listed = (await identity.client.get(f"{CLIENTS}?limit=500", headers=headers)).json()["items"]
     assert listed == []
+
+
+async def test_a_staff_account_belongs_to_no_enterprise(identity, account_body):
+    body = account_body(enterprise_code=WUXING["credit_code"])  # a regulator "of" an enterprise elsewhere
+
+    response = await identity.client.post(ACCOUNTS, json=body, headers=await identity.login("deqing-admin"))
+
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == ["/enterprise_code"]
