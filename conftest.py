@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from identity.config import DEMO_SERVICE_SECRET
 from identity.demo import DEMO_PASSWORD
 from qingling.clock import FileClock
 from qingling.settings import Environment
@@ -31,6 +32,9 @@ def _missing(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI must run every test: {reason}")
     pytest.skip(reason)
+
+
+SCRAPE_TOKEN = "qingling-test-scrape-token"  # the monitoring system's (metrics_token)
 
 
 @dataclass
@@ -50,6 +54,27 @@ class System:
         )
         assert response.status_code == 200, response.text
         return response.json()
+
+    def service_secret(self, service: str) -> str:
+        """The client secret a service signs in with (the demo's in embedded mode)."""
+        return self.processes.service_secrets[service] if self.processes else DEMO_SERVICE_SECRET.get_secret_value()
+
+    async def as_service(self, service: str, to: str) -> dict[str, str]:
+        """Authorization of a call from one of our services to another, as its outbox makes it."""
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": f"service:{service}",
+            "client_secret": self.service_secret(service),
+            "audience": f"urn:qingling:{to}",
+        }
+        response = await self.client.post("/api/v1/identity/oauth/token", data=form)
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    @property
+    def scraper(self) -> dict[str, str]:
+        """Authorization of the monitoring system scraping /metrics."""
+        return {"Authorization": f"Bearer {SCRAPE_TOKEN}"}
 
     async def login(self, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
         """Authorization headers of a signed-in demo account."""
@@ -86,6 +111,7 @@ async def embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Sy
         clock_file=clock.path,
         relay_interval_seconds=0.2,
         sweep_interval_seconds=0.2,
+        metrics_token=SCRAPE_TOKEN,
     )
     async with dispatcher.lifespan():
         transport = httpx.ASGITransport(app=dispatcher)

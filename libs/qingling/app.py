@@ -9,16 +9,27 @@ from typing import Annotated, Any, Literal
 
 import httpx
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 
-from qingling.auth.access import CurrentPrincipal, NotSignedIn, RoleNotAllowed, allow, api_routes, declared_rule, public
+from qingling.auth.access import (
+    ANY_SCOPE,
+    InsufficientScope,
+    NotSignedIn,
+    RoleNotAllowed,
+    ScrapeToken,
+    allow,
+    api_routes,
+    declared_rule,
+    public,
+)
 from qingling.auth.jwt import InvalidToken
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
+from qingling.auth.scopes import ServiceScope
 from qingling.db import DbSession
 from qingling.docs import mount_docs
 from qingling.errors import (
@@ -38,7 +49,7 @@ from qingling.migrations import is_at_head, prepare_database
 from qingling.outbox import OutboxRelay
 from qingling.runtime import CurrentRuntime, Runtime, Service, open_runtime
 from qingling.schemas import Schema, Timestamp
-from qingling.settings import ServiceSettings
+from qingling.settings import Environment, ServiceSettings
 
 
 class Health(Schema):
@@ -113,7 +124,7 @@ def create_service_app(
     app.include_router(_platform_router(service), prefix=service.prefix)
     for router in service.routers:
         app.include_router(router, prefix=service.prefix)
-    mount_docs(app, service.prefix, service.title)
+    mount_docs(app, service.prefix, service.title, demo=settings.environment is Environment.DEMO)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -151,7 +162,7 @@ def _platform_router(service: Service) -> APIRouter:
         await check_ready(runtime)
         return Readiness(service=service.name)
 
-    @router.get("/metrics", include_in_schema=False, dependencies=[public()])
+    @router.get("/metrics", include_in_schema=False, dependencies=[Depends(ScrapeToken())])
     async def metrics(runtime: CurrentRuntime, request: Request) -> Response:
         return await request.app.state.metrics.render(runtime)
 
@@ -174,17 +185,21 @@ def _platform_router(service: Service) -> APIRouter:
         raise ProblemTypeNotFound(f"错误码 {code} 不存在")
 
     @router.get("/whoami", summary="我是谁", responses=problem_responses(NotSignedIn, InvalidToken))
-    async def whoami(caller: CurrentPrincipal) -> Principal:
+    async def whoami(caller: Annotated[Principal, allow(scope=ANY_SCOPE)]) -> Principal:
         """本服务从登录凭证中看到的调用者：角色、辖区、部门、企业。对接时用于核对令牌。"""
         return caller
 
     @router.post(
         "/events",
         summary="接收事件（服务间调用）",
-        responses=problem_responses(ValidationFailed, NotSignedIn, RoleNotAllowed, ForeignEventSource),
+        responses=problem_responses(
+            ValidationFailed, NotSignedIn, RoleNotAllowed, InsufficientScope, ForeignEventSource
+        ),
     )
     async def receive_event(
-        envelope: EventEnvelope, session: DbSession, caller: Annotated[Principal, allow(Role.SERVICE)]
+        envelope: EventEnvelope,
+        session: DbSession,
+        caller: Annotated[Principal, allow(Role.SERVICE, scope=ServiceScope.EVENTS)],
     ) -> EventReceipt:
         """由其他服务的 outbox 投递，每个服务只能投递自己发出的事件。
         按事件 ID 去重：重复投递返回 `duplicate`，不会重复处理。"""

@@ -5,6 +5,7 @@ An event type is a pydantic model of its ``data``, declared once where it is emi
     class HazardListed(EventData):
         event_type: ClassVar[str] = "hazard.listed"
         event_version: ClassVar[int] = 1
+        publisher: ClassVar[str] = "hazards"  # the one service that may send it
         hazard_id: int
 
 The JSON Schema of each envelope type is exported to ``openapi/events/`` for integrators.
@@ -36,11 +37,14 @@ class EventEnvelope(BaseModel):
 class EventData(BaseModel):
     event_type: ClassVar[str]
     event_version: ClassVar[int] = 1
+    publisher: ClassVar[str]  # the service whose outbox sends it; no other may deliver it
     catalogue: ClassVar[dict[tuple[str, int], type[EventData]]] = {}
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
+        if not isinstance(cls.__dict__.get("publisher"), str):
+            raise TypeError(f"event {cls.__qualname__} must name its publisher")
         key = (cls.event_type, cls.event_version)
         if (known := EventData.catalogue.get(key)) and known is not cls:
             raise TypeError(f"event {key} is declared twice: {known.__qualname__}, {cls.__qualname__}")

@@ -17,6 +17,7 @@ class HazardChanged(EventData):
     """隐患有变化（上报、每一步操作、期限重算）：事件携带变化后的完整状态。"""
 
     event_type: ClassVar[str] = "hazard.changed"
+    publisher: ClassVar[str] = "hazards"
     event_version: ClassVar[int] = 1
 
     hazard_id: int
@@ -48,6 +49,7 @@ class SelfCheckMissed(EventData):
     """一个周期内企业没有记录主要负责人带队的重大隐患排查（高风险企业按月，其他按季度）。"""
 
     event_type: ClassVar[str] = "enterprise.self_check_missed"
+    publisher: ClassVar[str] = "hazards"
     event_version: ClassVar[int] = 1
 
     notice_id: int

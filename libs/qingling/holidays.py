@@ -48,6 +48,7 @@ class CalendarYearLoaded(EventData):
     """某年的放假调休安排已加载（或被替换）：各服务据此更新本地的工作日日历。"""
 
     event_type: ClassVar[str] = "calendar.year_loaded"
+    publisher: ClassVar[str] = "hazards"
     event_version: ClassVar[int] = 1
 
     year: int = PydanticField(description="年份")

@@ -63,6 +63,8 @@ async def receive(
     handler = handlers.get(event_class) if event_class else None
     if handler is None:
         raise UnknownEventType(f"{runtime.service.name} 不处理事件 {envelope.type} v{envelope.version}")
+    if event_class.publisher != envelope.source:  # e.g. a tip-off message forged by another service
+        raise ForeignEventSource(f"事件 {envelope.type} 只能由 {event_class.publisher} 服务发出")
     try:
         data = event_class.model_validate(envelope.data)
     except ValidationError as exc:

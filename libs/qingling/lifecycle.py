@@ -72,6 +72,7 @@ class Lifecycle:
     initial: str
     final: frozenset[str]
     transitions: tuple[Transition, ...] = field(default=())
+    client_scope: str | None = None  # what an API client needs to fire the actions its role allows
 
     def __post_init__(self) -> None:
         actions = [t.action for t in self.transitions]
@@ -164,7 +165,7 @@ def action_routes(
             continue
         router.add_api_route(
             f"/{{item_id}}/{transition.action}",
-            _endpoint(transition, handler, item),
+            _endpoint(transition, handler, item, lifecycle.client_scope),
             methods=["POST"],
             summary=transition.title,
             description=lifecycle.describe(transition),
@@ -175,8 +176,10 @@ def action_routes(
     return router
 
 
-def _endpoint(transition: Transition, handler: ActionHandler, item: str) -> Callable[..., Awaitable[Any]]:
-    Caller = Annotated[Principal, allow(*transition.roles)]
+def _endpoint(
+    transition: Transition, handler: ActionHandler, item: str, client_scope: str | None
+) -> Callable[..., Awaitable[Any]]:
+    Caller = Annotated[Principal, allow(*transition.roles, scope=client_scope)]
     ItemId = Annotated[int, Path(description=f"{item} ID")]
 
     if transition.payload is None:

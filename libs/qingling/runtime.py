@@ -20,9 +20,9 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from qingling.auth.access import TOKEN_PATH
+from qingling.auth.access import REVOCATIONS_PATH, TOKEN_PATH
 from qingling.auth.service_auth import ServiceAuth
-from qingling.auth.verifier import TokenVerifier, jwks_fetcher
+from qingling.auth.verifier import TokenVerifier, json_fetcher
 from qingling.clock import Clock, FileClock, SystemClock
 from qingling.db import create_engine, create_sessionmaker
 from qingling.events import EventData
@@ -125,16 +125,23 @@ async def open_runtime(
     # An external OIDC provider's keys are fetched over the real network, never the peer transport.
     external = httpx.AsyncClient(timeout=httpx.Timeout(10.0)) if settings.jwks_url else None
     clock = make_clock(settings)
-    jwks_url = settings.jwks_url or f"{settings.peer_url}/api/v1/identity/jwks.json"
-    verifier = TokenVerifier(
-        jwks_fetcher(external or http, jwks_url), issuer=settings.token_issuer, audience=settings.audience, clock=clock
-    )
     service_auth = ServiceAuth(
         http,
         f"{settings.peer_url}{TOKEN_PATH}",
         client_id=f"service:{service.name}",
         client_secret=settings.service_client_secret.get_secret_value(),
         clock=clock,
+    )
+    jwks_url = settings.jwks_url or f"{settings.peer_url}/api/v1/identity/jwks.json"
+    verifier = TokenVerifier(
+        json_fetcher(external or http, jwks_url),
+        issuer=settings.token_issuer,
+        audience=settings.audience,
+        clock=clock,
+        # Our identity service lists revoked sign-ins; an external provider is trusted on its own.
+        fetch_revocations=None
+        if external
+        else json_fetcher(http, f"{settings.peer_url}{REVOCATIONS_PATH}", auth=service_auth),
     )
     runtime = Runtime(service, settings, engine, create_sessionmaker(engine), http, clock, verifier, service_auth)
     try:

@@ -15,9 +15,12 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSetti
 
 
 class Environment(StrEnum):
-    EMBEDDED = "embedded"  # one process, SQLite, demo data and demo credentials
+    """What a deployment is for — not its shape: one process (``./ql run``) or many (distributed)
+    can be either a demo or a real install."""
+
+    DEMO = "demo"  # the published demo secrets and demo data are allowed; every page says so
     TEST = "test"  # like production, but the clock may be steered through a clock file
-    PRODUCTION = "production"
+    PRODUCTION = "production"  # real data: demo secrets, demo data and the steerable clock refused
 
 
 class ServiceSettings(BaseSettings):
@@ -28,7 +31,7 @@ class ServiceSettings(BaseSettings):
 
     service_name: ClassVar[str]
 
-    environment: Environment = Environment.EMBEDDED
+    environment: Environment = Environment.DEMO
     data_dir: Path = Path("var")
     database_url: str = ""  # default: a SQLite file under data_dir
     database_pool_size: int = 10
@@ -46,6 +49,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     clock_file: Path | None = None  # honoured outside production only
     load_demo_data: bool = False
+    # Prometheus scrapes /metrics with this bearer token; without one the path answers 404.
+    metrics_token: SecretStr | None = None
 
     # Tokens: issued by the identity service (or an external OIDC provider: set the issuer and
     # its JWKS URL), verified by every service itself.
@@ -74,6 +79,8 @@ class ServiceSettings(BaseSettings):
             self._refuse_demo_secrets()
             if self.clock_file is not None:
                 raise ValueError("生产环境不允许使用可调时钟（clock_file）")
+            if self.load_demo_data:
+                raise ValueError("生产环境不允许加载演示数据（load_demo_data）")
         return self
 
     def _refuse_demo_secrets(self) -> None:

@@ -17,6 +17,7 @@ class TipOffChanged(EventData):
     """举报有变化（接收、签收、受理、不予受理、转办、移送、延期、核查结论、答复、办结）：事件携带变化后的状态，不含举报人信息。"""
 
     event_type: ClassVar[str] = "tip_off.changed"
+    publisher: ClassVar[str] = "reports"
     event_version: ClassVar[int] = 1
 
     tip_off_id: int
@@ -40,6 +41,7 @@ class TipOffVerified(EventData):
     """举报核查属实（部分属实），须转为隐患：隐患服务按举报编号幂等地建一条隐患。"""
 
     event_type: ClassVar[str] = "tip_off.verified"
+    publisher: ClassVar[str] = "reports"
     event_version: ClassVar[int] = 1
 
     tip_off_id: int
@@ -59,6 +61,7 @@ class ReporterNotified(EventData):
     """告知举报人的一条消息（办理进展、答复、询问、复查结论、奖励通知）：送到该回执的收件箱。不含举报人信息。"""
 
     event_type: ClassVar[str] = "tip_off.reporter_notified"
+    publisher: ClassVar[str] = "reports"
     event_version: ClassVar[int] = 1
 
     tip_off_id: int

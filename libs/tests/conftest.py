@@ -28,6 +28,11 @@ class Pair:
     clock: FileClock
 
     @property
+    def scraper(self) -> dict[str, str]:
+        """The monitoring system, scraping /metrics."""
+        return {"Authorization": f"Bearer {SCRAPE_TOKEN}"}
+
+    @property
     def relay(self) -> OutboxRelay:
         return OutboxRelay(self.alpha.state.runtime)
 
@@ -44,9 +49,14 @@ class Pair:
     async def received(self) -> list[dict]:
         return (await self.client.get("/api/v1/beta/notes")).json()
 
-    async def service_headers(self, name: str) -> dict[str, str]:
-        """Authorization for calls made as service ``name`` (client credentials)."""
-        form = {"grant_type": "client_credentials", "client_id": f"service:{name}", "client_secret": SECRETS[name]}
+    async def service_headers(self, name: str, to: str) -> dict[str, str]:
+        """Authorization for calls made as service ``name`` to service ``to`` (client credentials)."""
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": f"service:{name}",
+            "client_secret": SECRETS[name],
+            "audience": f"urn:qingling:{to}",
+        }
         token = (await self.client.post("/api/v1/identity/oauth/token", data=form)).json()["access_token"]
         return {"Authorization": f"Bearer {token}"}
 
@@ -74,6 +84,7 @@ def _with_fault_injection(app: FastAPI) -> FastAPI:
 
 
 SECRETS = {"alpha": "alpha-test-secret", "beta": "beta-test-secret"}
+SCRAPE_TOKEN = "alpha-beta-scrape-token"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -87,7 +98,13 @@ async def pair(request, tmp_path) -> AsyncIterator[Pair]:
         urls = {"alpha": new_database(), "beta": new_database()}
     dispatcher = EmbeddedDispatcher()
     transport = httpx.ASGITransport(app=dispatcher)
-    common = {"environment": Environment.TEST, "data_dir": tmp_path, "clock_file": clock.path, "run_workers": False}
+    common = {
+        "environment": Environment.TEST,
+        "data_dir": tmp_path,
+        "clock_file": clock.path,
+        "run_workers": False,
+        "metrics_token": SCRAPE_TOKEN,
+    }
     identity = identity_main.service.settings_class(**common, service_client_secrets=SECRETS)
     dispatcher.add(identity_main.create_app(identity, peer_transport=transport))
     apps = {}

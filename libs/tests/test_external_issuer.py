@@ -47,3 +47,22 @@ async def test_tokens_of_the_configured_provider_are_accepted_and_others_refused
     assert accepted.status_code == 200, accepted.text
     assert (accepted.json()["subject"], accepted.json()["region_code"]) == ("sso:zhang", "330521")
     assert stranger.status_code == ours.status_code == 401
+
+
+async def test_a_token_naming_no_service_is_refused_even_from_the_trusted_provider(tmp_path):
+    provider_key = jwt.generate_key_pair()
+    jwks = Starlette(routes=[Route("/jwks", lambda _: JSONResponse({"keys": [provider_key.public_jwk]}))])
+    with serving(jwks) as provider_url:
+        settings = sample_apps.AlphaSettings(
+            data_dir=tmp_path, run_workers=False, token_issuer=ISSUER, jwks_url=f"{provider_url}/jwks"
+        )
+        app = create_service_app(sample_apps.alpha, settings)
+        async with app.router.lifespan_context(app):
+            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+            claims = {"sub": "sso:zhang", "roles": ["regulator"], "region": "330521", "iss": ISSUER}
+            now = int(time.time())
+            unaddressed = jwt.sign(claims | {"iat": now, "exp": now + 300}, provider_key.private_pem, provider_key.kid)
+            response = await client.get("/api/v1/alpha/whoami", headers={"Authorization": f"Bearer {unaddressed}"})
+
+    assert response.status_code == 401
+    assert "aud" in response.json()["detail"]

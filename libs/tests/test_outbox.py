@@ -67,7 +67,7 @@ async def test_the_relay_answers_duplicates_by_event_id(pair):
     await pair.client.post("/api/v1/alpha/notes", json={"text": "粉尘涉爆"})
     [row] = await pair.outbox_rows()
 
-    as_alpha = await pair.service_headers("alpha")
+    as_alpha = await pair.service_headers("alpha", to="beta")
     first = await pair.client.post("/api/v1/beta/events", json=row.payload, headers=as_alpha)
     second = await pair.client.post("/api/v1/beta/events", json=row.payload, headers=as_alpha)
 
@@ -80,13 +80,14 @@ async def test_metrics_show_the_outbox_backlog(pair):
     await pair.client.post("/api/v1/alpha/notes", json={"text": "积压"})
     pair.clock.advance(timedelta(minutes=2))
 
-    waiting = (await pair.client.get("/api/v1/alpha/metrics")).text
+    assert (await pair.client.get("/api/v1/alpha/metrics")).status_code == 401  # only to the scraper
+    waiting = (await pair.client.get("/api/v1/alpha/metrics", headers=pair.scraper)).text
     assert "qingling_outbox_pending 1.0" in waiting
     assert "qingling_outbox_oldest_pending_seconds 120.0" in waiting
     assert 'handler="/api/v1/alpha/notes"' in waiting  # request metrics per route template
 
     await pair.relay.run_once()
-    assert "qingling_outbox_pending 0.0" in (await pair.client.get("/api/v1/alpha/metrics")).text
+    assert "qingling_outbox_pending 0.0" in (await pair.client.get("/api/v1/alpha/metrics", headers=pair.scraper)).text
 
 
 async def test_one_request_id_traces_the_effect_across_services(pair):
@@ -119,7 +120,7 @@ async def test_a_service_delivers_only_its_own_events(pair):
     [row] = await pair.outbox_rows()
 
     as_beta = await pair.client.post(
-        "/api/v1/beta/events", json=row.payload, headers=await pair.service_headers("beta")
+        "/api/v1/beta/events", json=row.payload, headers=await pair.service_headers("beta", to="beta")
     )
 
     assert (as_beta.status_code, as_beta.json()["code"]) == (403, "foreign-event-source")

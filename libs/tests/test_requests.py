@@ -101,7 +101,9 @@ async def test_an_event_the_service_does_not_consume_is_refused(pair):
         "data": {},
     }
 
-    response = await pair.client.post("/api/v1/alpha/events", json=envelope, headers=await pair.service_headers("beta"))
+    response = await pair.client.post(
+        "/api/v1/alpha/events", json=envelope, headers=await pair.service_headers("beta", to="alpha")
+    )
 
     assert response.status_code == 422
     assert response.json()["code"] == "unknown-event-type"

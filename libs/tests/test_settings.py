@@ -16,10 +16,10 @@ class SealSettings(ServiceSettings):
     seal_key: SecretStr = SecretStr("demo-seal-key")
 
 
-def test_embedded_defaults_to_a_sqlite_file_per_service(tmp_path):
+def test_the_default_is_the_demo_on_a_sqlite_file_per_service(tmp_path):
     settings = SealSettings(data_dir=tmp_path)
 
-    assert settings.environment is Environment.EMBEDDED
+    assert settings.environment is Environment.DEMO
     assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path}/seal.db"
 
 

@@ -1,6 +1,7 @@
 """``qingling``: run the system, its parts, and its housekeeping.
 
-qingling run                 embedded mode: everything in one process on SQLite, with demo data
+qingling run                 everything in one process on SQLite: the demo, or an install (--data-dir)
+qingling init                make a directory a real install: secrets, databases, the first admin
 qingling stack up            the distributed topology as local processes (PostgreSQL + nginx)
 qingling serve <service>     run one service's API (distributed deployments)
 qingling migrate <service>   bring a service's database to the latest schema
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -29,10 +31,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="qingling", description="清零 Qingling")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="嵌入式运行：单进程、SQLite、演示数据")
+    run = commands.add_parser("run", help="单进程运行（SQLite）：已初始化的数据目录为正式运行，否则为演示")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8350)
-    run.add_argument("--data-dir", type=Path, default=Path("var/embedded"))
+    run.add_argument("--data-dir", type=Path, default=Path("var/demo"))
+
+    init = commands.add_parser("init", help="初始化正式安装：生成密钥、建库、创建首个管理员（不含演示数据）")
+    init.add_argument("--data-dir", type=Path, required=True)
+    init.add_argument("--region", required=True, help="本安装的行政区划代码，如 330521（国家级为 000000）")
+    init.add_argument("--admin", required=True, help="首个系统管理员的登录名")
 
     stack = commands.add_parser("stack", help="以本地进程运行分布式拓扑（PostgreSQL + nginx）")
     stack.add_argument("action", choices=["up"])
@@ -57,24 +64,60 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import structlog
     import uvicorn
 
+    from qingling.docs import DEMO_NOTICE
     from qingling.logs import configure_logging
+    from qlstack import install
     from qlstack.embedded import build_embedded
 
     configure_logging()
-    dispatcher = build_embedded(args.data_dir)
+    installed = install.is_installed(args.data_dir)
+    try:
+        dispatcher = install.production(args.data_dir) if installed else build_embedded(args.data_dir)
+    except (install.InstallError, ValueError) as exc:  # settings refuse demo secrets in production
+        print(f"无法启动：{exc}", file=sys.stderr)
+        return 1
     base = f"http://{args.host}:{args.port}"
 
     def banner() -> None:
-        lines = [f"清零 Qingling 已启动（嵌入式，数据目录 {args.data_dir}）", f"  首页      {base}/"]
+        kind = "正式运行" if installed else "演示"
+        lines = [f"清零 Qingling 已启动（{kind}，单进程，数据目录 {args.data_dir}）", f"  首页      {base}/"]
         lines += [f"  {app.title:<8}{base}{prefix}/docs" for prefix, app in dispatcher.apps.items()]
         if demo := dispatcher.demo_lines():
-            lines += ["演示账号（仅限嵌入式模式）：", *(f"  {line}" for line in demo)]
+            lines += ["演示账号：", *(f"  {line}" for line in demo)]
         print("\n".join(lines), flush=True)
+        if not installed:
+            structlog.get_logger().warning(
+                DEMO_NOTICE, hint="正式使用请先运行 ./ql init --data-dir 目录 --region 代码 --admin 登录名"
+            )
 
     dispatcher.on_started = banner
     uvicorn.run(dispatcher, host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from identity.install import FirstAdminRefused
+    from qingling.logs import configure_logging
+    from qlstack import install
+
+    os.environ.setdefault("QL_LOG_LEVEL", "WARNING")  # migrations' chatter is not for this screen
+    configure_logging(level="WARNING")
+    try:
+        password = install.initialise(args.data_dir, args.region, args.admin)
+    except (install.InstallError, FirstAdminRefused) as exc:
+        print(f"初始化失败：{exc}", file=sys.stderr)
+        return 1
+    print(
+        f"已初始化 {args.data_dir}（行政区划 {args.region}）。\n"
+        f"  密钥文件  {args.data_dir / install.SECRETS_FILE}（仅所有者可读，请与数据目录一起备份）\n"
+        f"  首个管理员 {args.admin}，一次性密码：{password}\n"
+        "  该密码只显示这一次；首次登录须先修改密码。\n"
+        f"启动：./ql run --data-dir {args.data_dir}",
+        flush=True,
+    )
     return 0
 
 
@@ -150,6 +193,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": _run,
+    "init": _init,
     "stack": _stack,
     "serve": _serve,
     "migrate": _migrate,

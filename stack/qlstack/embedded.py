@@ -71,7 +71,8 @@ class EmbeddedDispatcher:
         await send({"type": "lifespan.shutdown.complete"})
 
     async def _index(self, scope: Scope, send: Send) -> None:
-        page = index_html(app.state.service for app in self.apps.values())
+        demo = any(app.state.settings.environment is Environment.DEMO for app in self.apps.values())
+        page = index_html((app.state.service for app in self.apps.values()), demo=demo)
         await _respond(send, 200, "text/html; charset=utf-8", page.encode())
 
     async def _not_found(self, scope: Scope, send: Send) -> None:
@@ -96,7 +97,7 @@ async def _respond(send: Send, status: int, content_type: str, body: bytes) -> N
 def build_embedded(
     data_dir: Path,
     *,
-    environment: Environment = Environment.EMBEDDED,
+    environment: Environment = Environment.DEMO,
     load_demo_data: bool = True,
     clock_file: Path | None = None,
     **overrides: Any,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
+from qingling.docs import DEMO_NOTICE
 from qingling.runtime import Service
 
 
-def index_html(services: Iterable[Service]) -> str:
+def index_html(services: Iterable[Service], *, demo: bool = False) -> str:
     rows = "".join(
         f'<li><a href="{s.prefix}/docs">{html.escape(s.title)}</a> <code>{s.prefix}</code>'
         f" — {html.escape(s.description)}</li>"
@@ -16,6 +17,8 @@ def index_html(services: Iterable[Service]) -> str:
     )
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>清零 Qingling</title></head>'
-        "<body><h1>清零 Qingling</h1><p>安全生产事故隐患举报与整改督办系统 · 各服务接口文档：</p>"
+        "<body>"
+        + (f'<p role="alert" style="background:#b71c1c;color:#fff;padding:8px">{DEMO_NOTICE}</p>' if demo else "")
+        + "<h1>清零 Qingling</h1><p>安全生产事故隐患举报与整改督办系统 · 各服务接口文档：</p>"
         f"<ul>{rows}</ul></body></html>"
     )

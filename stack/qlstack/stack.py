@@ -59,6 +59,7 @@ class Stack:
         self.env: dict[str, dict[str, str]] = {}
         self.upstreams: dict[str, list[str]] = {}  # service → its API replicas' host:port
         self.service_secrets = {name: secrets.token_urlsafe(24) for name in SERVICE_NAMES}
+        self.metrics_token = secrets.token_urlsafe(24)
 
     def __enter__(self) -> Stack:
         try:
@@ -167,6 +168,7 @@ class Stack:
             "LOG_FORMAT": "json",
             "LOAD_DEMO_DATA": "true",
             "SERVICE_CLIENT_SECRET": self.service_secrets[name],
+            "METRICS_TOKEN": self.metrics_token,
         }
         if name == "identity":
             settings["SERVICE_CLIENT_SECRETS"] = json.dumps(self.service_secrets)

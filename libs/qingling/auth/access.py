@@ -3,15 +3,21 @@
     @router.get("/accounts")
     async def list_accounts(caller: Annotated[Principal, allow(Role.ADMIN)]) -> ...
 
+    @router.post("/hazards", ...)
+    async def create_hazard(caller: Annotated[Principal, allow(*STAFF, *ENTERPRISE, scope=Scope.HAZARDS_WRITE)])
+
     @router.get("/jwks.json", dependencies=[public()])
 
 A rule authenticates the caller (bearer token, verified against the issuer's keys) and checks
-the role; jurisdiction and ownership are checked again in the services, where the data is.
+the role; a client acting by itself (client credentials: an enterprise system, one of our
+services) must also hold one of the route's scopes — a route that names none is for people only.
+Jurisdiction and ownership are checked again in the services, where the data is.
 ``routes_without_rule()`` finds routes that declare nothing, so none slips through.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -24,9 +30,11 @@ from starlette.routing import Mount
 
 from qingling.auth.principal import Principal
 from qingling.auth.roles import PUBLIC_ACCESS, ROLES, Role
-from qingling.errors import Forbidden, Unauthorized
+from qingling.auth.scopes import Scope, ServiceScope
+from qingling.errors import Forbidden, NotFound, Unauthorized
 
 TOKEN_PATH = "/api/v1/identity/oauth/token"
+REVOCATIONS_PATH = "/api/v1/identity/revocations"
 
 bearer_token = OAuth2PasswordBearer(
     tokenUrl=TOKEN_PATH,
@@ -39,8 +47,25 @@ class NotSignedIn(Unauthorized):
     code, title = "not-signed-in", "请先登录（请求缺少 Authorization: Bearer 令牌）"
 
 
+class ScrapeTokenRequired(Unauthorized):
+    code, title = "scrape-token-required", "监控指标须凭抓取令牌（metrics_token）读取"
+
+
+class MetricsNotEnabled(NotFound):
+    code, title = "metrics-not-enabled", "本服务未配置监控抓取令牌，监控指标接口未开放"
+
+
 class RoleNotAllowed(Forbidden):
     code, title = "role-not-allowed", "您的角色无权进行此操作"
+
+
+class InsufficientScope(Forbidden):
+    code, title = "insufficient-scope", "该 API 客户端未获此项授权（scope）"
+
+
+# ``scope=ANY_SCOPE``: any client may call the route (e.g. ``whoami``), whatever it was granted.
+ANY_SCOPE = "*"
+RouteScopes = Scope | ServiceScope | tuple[Scope | ServiceScope, ...] | None
 
 
 class AccessRule:
@@ -61,6 +86,7 @@ class Public(AccessRule):
 class RolesRequired(AccessRule):
     roles: frozenset[Role]  # empty: any signed-in caller
     description: str
+    scopes: frozenset[str] = frozenset()  # a client needs one of these (ANY_SCOPE: any client)
 
     async def __call__(self, request: Request, token: Annotated[str | None, Depends(bearer_token)]) -> Principal:
         if not token:
@@ -68,6 +94,9 @@ class RolesRequired(AccessRule):
         principal = await request.app.state.runtime.verifier.verify(token)
         if self.roles and not principal.roles & self.roles:
             raise RoleNotAllowed(f"需要以下角色之一：{self.description}")
+        if principal.is_client and ANY_SCOPE not in self.scopes and not principal.scopes & self.scopes:
+            needed = "、".join(sorted(self.scopes)) or "不对 API 客户端开放，须由本人登录操作"
+            raise InsufficientScope(f"此接口需要授权范围：{needed}")
         return principal
 
 
@@ -81,6 +110,21 @@ class Anyone(AccessRule):
         return await request.app.state.runtime.verifier.verify(token) if token else None
 
 
+@dataclass(frozen=True)
+class ScrapeToken(AccessRule):
+    """The monitoring system, with the deployment's scrape token (``metrics_token``): the numbers
+    say how busy each route is and how much is overdue, which is not for the public."""
+
+    description: str = "监控系统（凭抓取令牌 metrics_token）"
+
+    async def __call__(self, request: Request, token: Annotated[str | None, Depends(bearer_token)]) -> None:
+        expected = request.app.state.settings.metrics_token
+        if expected is None:
+            raise MetricsNotEnabled()
+        if token is None or not hmac.compare_digest(token.encode(), expected.get_secret_value().encode()):
+            raise ScrapeTokenRequired()
+
+
 def public() -> Any:
     return Depends(Public())
 
@@ -90,14 +134,20 @@ def anyone() -> Any:
     return Depends(Anyone())
 
 
-def allow(*roles: Role) -> Any:
-    """Callers holding any of ``roles``; with none given, any signed-in caller."""
+def allow(*roles: Role, scope: RouteScopes | str = None) -> Any:
+    """Callers holding any of ``roles`` (with none given, any signed-in caller); a client acting
+    by itself needs ``scope`` (or one of them) as well."""
     ordered = [role for role in Role if role in roles]  # catalogue order: stable across processes
     description = "、".join(ROLES[role].title for role in ordered) if roles else "任何已登录用户"
-    return Depends(RolesRequired(frozenset(roles), description))
+    scopes = frozenset(scope if isinstance(scope, tuple) else () if scope is None else (scope,))
+    if scopes - {ANY_SCOPE}:
+        description += f"（API 客户端须有授权范围 {' 或 '.join(sorted(scopes))}）"
+    return Depends(RolesRequired(frozenset(roles), description, frozenset(str(item) for item in scopes)))
 
 
-CurrentPrincipal = Annotated[Principal, allow()]
+CurrentPrincipal = Annotated[Principal, allow()]  # any person signed in; no API client
+# Any person signed in, and an enterprise system granted ``hazards:read`` (its own records only).
+HazardsReader = Annotated[Principal, allow(scope=Scope.HAZARDS_READ)]
 MaybePrincipal = Annotated[Principal | None, anyone()]
 
 

@@ -80,6 +80,10 @@ def verify(token: str, public_jwk: dict[str, Any], *, audience: str, issuer: str
     except JOSEError as exc:
         raise InvalidToken(_reason(exc)) from exc
     moment = now.timestamp()
+    if not claims.get("aud"):  # python-jose lets a token without one through; we don't
+        raise InvalidToken("登录凭证未指明目标服务（aud）")
+    if not isinstance(claims.get("iat"), int | float):
+        raise InvalidToken("登录凭证缺少签发时间（iat）")
     if not isinstance(claims.get("exp"), int | float):
         raise InvalidToken("登录凭证缺少有效期（exp）")
     if claims["exp"] + LEEWAY_SECONDS < moment:

@@ -23,6 +23,11 @@ class Principal(BaseModel):
     enterprise_code: str | None = None  # 统一社会信用代码
     scopes: frozenset[str] = frozenset()
 
+    @property
+    def is_client(self) -> bool:
+        """A system acting by itself (client credentials): bound by its scopes, not only its roles."""
+        return self.has(Role.ENTERPRISE_CLIENT, Role.SERVICE)
+
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
 

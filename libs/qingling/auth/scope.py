@@ -39,7 +39,7 @@ def visible_rows(principal: Principal, region_column: Any, enterprise_column: An
     if principal.has(Role.SERVICE):
         return true()
     clauses = []
-    if principal.has(*STAFF_ROLES) and principal.jurisdiction:
+    if principal.has(*STAFF_ROLES) and principal.jurisdiction is not None:
         clauses.append(region_column.startswith(principal.jurisdiction))
     if principal.has(*ENTERPRISE_ROLES) and principal.enterprise_code:
         clauses.append(enterprise_column == principal.enterprise_code)
@@ -49,6 +49,6 @@ def visible_rows(principal: Principal, region_column: Any, enterprise_column: An
 def staff_rows(principal: Principal, region_column: Any) -> ColumnElement[bool]:
     """For records only staff may see — a tip-off and what hangs on it: those of their
     jurisdiction. Enterprises, least of all the reported one, and the public see none."""
-    if principal.has(*STAFF_ROLES) and principal.jurisdiction:
+    if principal.has(*STAFF_ROLES) and principal.jurisdiction is not None:
         return region_column.startswith(principal.jurisdiction)
     return false()

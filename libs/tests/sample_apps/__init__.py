@@ -30,6 +30,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 class NoteWritten(EventData):
     event_type: ClassVar[str] = "test.note_written"
+    publisher: ClassVar[str] = "alpha"
     note_id: int
     text: str
 

@@ -88,7 +88,8 @@ async def test_filters(embedded):
 async def test_operators_see_overdue_hazards_and_missing_holiday_notices_in_metrics(embedded):
     embedded.clock.freeze(datetime(2024, 9, 12, 9, 0, tzinfo=SHANGHAI))
 
-    metrics = (await embedded.client.get("/api/v1/hazards/metrics")).text
+    assert (await embedded.client.get("/api/v1/hazards/metrics")).status_code == 401  # not for the public
+    metrics = (await embedded.client.get("/api/v1/hazards/metrics", headers=embedded.scraper)).text
 
     readings = {
         line.split()[0]: float(line.split()[1])
@@ -99,5 +100,5 @@ async def test_operators_see_overdue_hazards_and_missing_holiday_notices_in_metr
     overdue_in_the_province = await _find(embedded, "admin", overdue="true")
     assert readings["qingling_overdue_hazards"] == len(overdue_in_the_province)
     embedded.clock.freeze(datetime(2028, 6, 1, tzinfo=SHANGHAI))
-    later = (await embedded.client.get("/api/v1/hazards/metrics")).text
+    later = (await embedded.client.get("/api/v1/hazards/metrics", headers=embedded.scraper)).text
     assert "qingling_calendar_next_year_unknown 1.0" in later  # nobody has loaded 2029

@@ -35,7 +35,12 @@ def _envelope(tip_off_id: int, **changes) -> dict:
 
 async def _service_headers(embedded) -> dict[str, str]:
     """Signed in as the reports service (embedded mode runs with the demo service secret)."""
-    form = {"grant_type": "client_credentials", "client_id": "service:reports", "client_secret": DEMO_SECRET}
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": "service:reports",
+        "client_secret": DEMO_SECRET,
+        "audience": "urn:qingling:hazards",
+    }
     token = (await embedded.client.post("/api/v1/identity/oauth/token", data=form)).json()
     return {"Authorization": f"Bearer {token['access_token']}"}
 

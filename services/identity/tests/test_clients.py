@@ -25,7 +25,9 @@ async def _client_token(identity, client_id: str, secret: str, **form: str):
 async def test_an_enterprise_system_signs_in_as_its_enterprise(identity):
     client = await _new_client(identity)
 
-    token = await _client_token(identity, client["client_id"], client["client_secret"])
+    token = await _client_token(
+        identity, client["client_id"], client["client_secret"], audience="urn:qingling:identity"
+    )
 
     assert token.status_code == 200, token.text
     me = (

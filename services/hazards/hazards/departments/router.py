@@ -11,10 +11,11 @@ from hazards.departments.schemas import (
     IndustryCode,
     Resolution,
 )
-from qingling.auth.access import CurrentPrincipal, allow
+from qingling.auth.access import allow
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.auth.scope import OutsideJurisdiction
+from qingling.auth.scopes import ServiceScope
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.pagination import Page, PageQuery
@@ -23,7 +24,9 @@ from qingling.runtime import CurrentRuntime
 
 router = APIRouter(prefix="/departments", tags=["departments"])
 
-Administrator = Annotated[Principal, allow(Role.ADMIN, Role.SERVICE)]
+Administrator = Annotated[Principal, allow(Role.ADMIN)]
+# People; and a service routing a tip-off (which department handles this place and industry).
+Reader = Annotated[Principal, allow(scope=ServiceScope.REGISTER_READ)]
 
 
 @router.get(
@@ -32,7 +35,7 @@ Administrator = Annotated[Principal, allow(Role.ADMIN, Role.SERVICE)]
     responses=problem_responses(service.NoResponsibleDepartment, ValidationFailed),
 )
 async def resolve(
-    caller: CurrentPrincipal,
+    caller: Reader,
     session: DbSession,
     region_code: Annotated[RegionCode, Query(description="事发地区划代码（县级或乡镇）")],
     industry: Annotated[IndustryCode, Query(description="行业领域代码")],
@@ -43,7 +46,7 @@ async def resolve(
 
 @router.get("", summary="部门列表")
 async def list_departments(
-    caller: CurrentPrincipal,
+    caller: Reader,
     session: DbSession,
     page: PageQuery,
     region_prefix: Annotated[str | None, Query(pattern=r"^\d{2,9}$", description="区划代码前缀")] = None,

@@ -14,10 +14,11 @@ from hazards.enterprises.schemas import (
     RiskClass,
 )
 from hazards.spreadsheets import NotASpreadsheet, RowsRejected
-from qingling.auth.access import CurrentPrincipal, allow
+from qingling.auth.access import allow
 from qingling.auth.principal import Principal
 from qingling.auth.roles import STAFF_ROLES
 from qingling.auth.scope import OutsideJurisdiction
+from qingling.auth.scopes import Scope, ServiceScope
 from qingling.db import DbSession
 from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
 from qingling.pagination import Page, PageQuery
@@ -26,6 +27,8 @@ from qingling.runtime import CurrentRuntime
 router = APIRouter(prefix="/enterprises", tags=["enterprises"])
 
 Editor = Annotated[Principal, allow(*service.EDITORS)]
+# People in scope; an enterprise system its own enterprise; a service checking the register.
+Reader = Annotated[Principal, allow(scope=(Scope.HAZARDS_READ, ServiceScope.REGISTER_READ))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -44,7 +47,7 @@ async def create_enterprise(
 
 @router.get("", summary="查找企业")
 async def list_enterprises(
-    caller: CurrentPrincipal,
+    caller: Reader,
     session: DbSession,
     page: PageQuery,
     name: Annotated[str | None, Query(max_length=50, description="企业名称中的任意片段")] = None,
@@ -95,7 +98,7 @@ async def import_enterprises(
 
 
 @router.get("/{enterprise_id}", summary="查看企业", responses=problem_responses(service.EnterpriseNotFound))
-async def get_enterprise(enterprise_id: int, caller: CurrentPrincipal, session: DbSession) -> EnterpriseRead:
+async def get_enterprise(enterprise_id: int, caller: Reader, session: DbSession) -> EnterpriseRead:
     """辖区外的企业按不存在处理（404）。"""
     return EnterpriseRead.model_validate(await service.get(session, caller, enterprise_id))
 

@@ -8,8 +8,9 @@ from hazards.evidence.schemas import EvidenceRead
 from hazards.evidence.storage import Store
 from hazards.hazard.lifecycle import ENTERPRISE, STAFF
 from hazards.hazard.service import HazardNotFound
-from qingling.auth.access import CurrentPrincipal, allow
+from qingling.auth.access import HazardsReader, allow
 from qingling.auth.principal import Principal
+from qingling.auth.scopes import Scope
 from qingling.db import DbSession
 from qingling.errors import problem_responses
 from qingling.media import MEDIA_TYPES, MediaTooLarge, UnsupportedMedia
@@ -27,7 +28,7 @@ router = APIRouter(tags=["evidence"])
 async def upload_evidence(
     hazard_id: int,
     file: Annotated[UploadFile, File(description="照片、PDF 或短视频")],
-    caller: Annotated[Principal, allow(*STAFF, *ENTERPRISE)],
+    caller: Annotated[Principal, allow(*STAFF, *ENTERPRISE, scope=Scope.HAZARDS_WRITE)],
     session: DbSession,
     runtime: CurrentRuntime,
     store: Store,
@@ -44,7 +45,7 @@ async def upload_evidence(
 
 
 @router.get("/hazards/{hazard_id}/evidence", summary="隐患的证据清单", responses=problem_responses(HazardNotFound))
-async def list_evidence(hazard_id: int, caller: CurrentPrincipal, session: DbSession) -> list[EvidenceRead]:
+async def list_evidence(hazard_id: int, caller: HazardsReader, session: DbSession) -> list[EvidenceRead]:
     """能查看该隐患的人都能看到其证据的清单（不含文件内容），按上传先后排列。"""
     return [EvidenceRead.model_validate(evidence) for evidence in await service.listing(session, caller, hazard_id)]
 
@@ -61,7 +62,7 @@ async def list_evidence(hazard_id: int, caller: CurrentPrincipal, session: DbSes
         **problem_responses(service.EvidenceNotFound),
     },
 )
-async def evidence_content(evidence_id: int, caller: CurrentPrincipal, session: DbSession, store: Store) -> Response:
+async def evidence_content(evidence_id: int, caller: HazardsReader, session: DbSession, store: Store) -> Response:
     """上传一方（企业上传的：该企业；监管人员上传的：监管人员）取得原始文件。另一方取得的图片经重新编码，
     去除 EXIF 等元数据（拍摄设备、时间、位置）；PDF 和视频按原样提供。
     X-Content-SHA256 总是原始文件的摘要；

@@ -3,6 +3,7 @@ documentation and the diagram in the README all come from this declaration."""
 
 from hazards.hazard import schemas
 from qingling.auth.roles import Role
+from qingling.auth.scopes import Scope
 from qingling.calendar import Unit
 from qingling.lifecycle import Lifecycle, TimeLimit, Transition
 
@@ -11,6 +12,7 @@ ENTERPRISE = frozenset({Role.ENTERPRISE_USER, Role.ENTERPRISE_ADMIN, Role.ENTERP
 LISTER_ONLY = "仅挂牌机关（重大隐患）或辖区监管部门（一般隐患）"
 
 HAZARD_LIFECYCLE = Lifecycle(
+    client_scope=Scope.HAZARDS_WRITE,
     name="hazard",
     title="事故隐患",
     states={

@@ -16,8 +16,9 @@ from hazards.hazard.schemas import (
 )
 from hazards.spreadsheets import NotASpreadsheet, RowsRejected
 from qingling.audit import AuditEntryRead, TrailVerification
-from qingling.auth.access import CurrentPrincipal, allow
+from qingling.auth.access import HazardsReader, allow
 from qingling.auth.principal import Principal
+from qingling.auth.scopes import Scope
 from qingling.db import DbSession
 from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
 from qingling.idempotency import IdempotencyKeyInUse, IdempotencyKeyMissing, IdempotencyKeyReused
@@ -34,7 +35,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.post("", summary="上报隐患", status_code=201, responses=problem_responses(ValidationFailed))
 async def report_hazard(
     body: HazardCreate,
-    caller: Annotated[Principal, allow(*STAFF, *ENTERPRISE)],
+    caller: Annotated[Principal, allow(*STAFF, *ENTERPRISE, scope=Scope.HAZARDS_WRITE)],
     session: DbSession,
     runtime: CurrentRuntime,
 ) -> HazardRead:
@@ -61,7 +62,7 @@ async def report_hazard(
 async def report_batch(
     body: BatchReport,
     request: Request,
-    caller: Annotated[Principal, allow(*ENTERPRISE)],
+    caller: Annotated[Principal, allow(*ENTERPRISE, scope=Scope.HAZARDS_WRITE)],
     runtime: CurrentRuntime,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
 ) -> JSONResponse:
@@ -77,7 +78,7 @@ async def report_batch(
     summary="下载隐患台账导入模板",
     response_class=Response,
     responses={200: {"content": {XLSX: {}}, "description": "Excel 模板"}},
-    dependencies=[allow(*STAFF, *ENTERPRISE)],
+    dependencies=[allow(*STAFF, *ENTERPRISE, scope=Scope.HAZARDS_READ)],
 )
 async def ledger_template() -> Response:
     """第一行为列名，第二行为示例。隐患等级填“一般/重大”，整改状态填“未整改/整改中/已销号”。"""
@@ -93,7 +94,7 @@ async def ledger_template() -> Response:
 )
 async def import_ledger(
     file: UploadFile,
-    caller: Annotated[Principal, allow(*STAFF, *ENTERPRISE)],
+    caller: Annotated[Principal, allow(*STAFF, *ENTERPRISE, scope=Scope.HAZARDS_WRITE)],
     session: DbSession,
     runtime: CurrentRuntime,
 ) -> LedgerResult:
@@ -105,7 +106,7 @@ async def import_ledger(
 
 @router.get("", summary="查询隐患")
 async def list_hazards(
-    caller: CurrentPrincipal,
+    caller: HazardsReader,
     session: DbSession,
     runtime: CurrentRuntime,
     page: PageQuery,
@@ -134,15 +135,13 @@ async def list_hazards(
 
 
 @router.get("/{hazard_id}", summary="查看隐患", responses=problem_responses(service.HazardNotFound))
-async def get_hazard(
-    hazard_id: int, caller: CurrentPrincipal, session: DbSession, runtime: CurrentRuntime
-) -> HazardRead:
+async def get_hazard(hazard_id: int, caller: HazardsReader, session: DbSession, runtime: CurrentRuntime) -> HazardRead:
     """含当前可进行的操作、整改期限与是否超期、下一步事项的期限。"""
     return service.to_read(await service.get(session, caller, hazard_id), runtime.clock.now())
 
 
 @router.get("/{hazard_id}/history", summary="隐患台账记录", responses=problem_responses(service.HazardNotFound))
-async def hazard_history(hazard_id: int, caller: CurrentPrincipal, session: DbSession) -> list[AuditEntryRead]:
+async def hazard_history(hazard_id: int, caller: HazardsReader, session: DbSession) -> list[AuditEntryRead]:
     """每一步操作：谁、何时、以什么角色、理由、提交的内容及其摘要，按哈希链串联。"""
     return [AuditEntryRead.model_validate(entry) for entry in await service.history(session, caller, hazard_id)]
 

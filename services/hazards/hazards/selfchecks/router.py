@@ -7,8 +7,9 @@ from hazards.enterprises.service import EnterpriseNotFound
 from hazards.hazard.lifecycle import ENTERPRISE, STAFF
 from hazards.selfchecks import service
 from hazards.selfchecks.schemas import MissingSelfCheck, SelfCheckCreate, SelfCheckRead
-from qingling.auth.access import CurrentPrincipal, allow
+from qingling.auth.access import HazardsReader, allow
 from qingling.auth.principal import Principal
+from qingling.auth.scopes import Scope
 from qingling.clock import SHANGHAI
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
@@ -26,7 +27,7 @@ router = APIRouter(tags=["self-checks"])
 async def record_self_check(
     enterprise_id: int,
     body: SelfCheckCreate,
-    caller: Annotated[Principal, allow(*ENTERPRISE)],
+    caller: Annotated[Principal, allow(*ENTERPRISE, scope=Scope.HAZARDS_WRITE)],
     session: DbSession,
     runtime: CurrentRuntime,
 ) -> SelfCheckRead:
@@ -39,7 +40,7 @@ async def record_self_check(
     summary="自查记录",
     responses=problem_responses(EnterpriseNotFound),
 )
-async def self_check_history(enterprise_id: int, caller: CurrentPrincipal, session: DbSession) -> list[SelfCheckRead]:
+async def self_check_history(enterprise_id: int, caller: HazardsReader, session: DbSession) -> list[SelfCheckRead]:
     return [SelfCheckRead.model_validate(check) for check in await service.history(session, caller, enterprise_id)]
 
 

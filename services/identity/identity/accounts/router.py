@@ -12,6 +12,7 @@ from qingling.auth.access import allow
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.auth.scope import OutsideJurisdiction
+from qingling.auth.scopes import ServiceScope
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.pagination import Page, PageQuery
@@ -19,7 +20,10 @@ from qingling.runtime import CurrentRuntime
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
-Administrator = Annotated[Principal, allow(Role.ADMIN, Role.ENTERPRISE_ADMIN, Role.SERVICE)]
+# The hazards service sets up an enterprise's first admin and API client when it onboards one.
+Administrator = Annotated[
+    Principal, allow(Role.ADMIN, Role.ENTERPRISE_ADMIN, Role.SERVICE, scope=ServiceScope.ENTERPRISE_CREDENTIALS)
+]
 
 
 @router.post(

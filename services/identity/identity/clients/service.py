@@ -18,6 +18,7 @@ from identity.register import EnterpriseRegister
 from identity.revocations import service as revocations
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
+from qingling.auth.scopes import service_scopes
 from qingling.errors import NotFound, Unauthorized
 from qingling.pagination import PageParams, fetch_page
 
@@ -160,7 +161,8 @@ async def authenticate(session: AsyncSession, client_id: str, secret: str, now: 
 
 
 async def sync_service_clients(session: AsyncSession, secrets_by_service: dict[str, str], now: datetime) -> None:
-    """Each service signs in as ``service:<name>`` with the secret from settings."""
+    """Each service signs in as ``service:<name>`` with the secret from settings, and holds only
+    the scopes its calls to the others need (``service_scopes``)."""
     for name, secret in secrets_by_service.items():
         client_id = f"service:{name}"
         client = (await session.execute(select(ApiClient).where(ApiClient.client_id == client_id))).scalar_one_or_none()
@@ -176,3 +178,4 @@ async def sync_service_clients(session: AsyncSession, secrets_by_service: dict[s
             )
             session.add(client)
         client.secret_hash, client.disabled, client.updated_at = _digest(secret), False, now
+        client.scopes = sorted(service_scopes(name))

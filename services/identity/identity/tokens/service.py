@@ -42,6 +42,8 @@ from identity.wechat import service as wechat
 from identity.wechat.client import InvalidWechatCode
 from qingling.auth import jwt
 from qingling.auth.principal import Principal
+from qingling.auth.roles import Role
+from qingling.auth.scopes import SCOPE_AUDIENCES, Scope
 from qingling.errors import BadRequest, QinglingError, Unauthorized
 from qingling.runtime import Runtime
 
@@ -62,6 +64,10 @@ class InvalidAudience(BadRequest):
     code, title = "invalid-audience", "申请的服务标识（audience）不存在"
 
 
+class AudienceRequired(BadRequest):
+    code, title = "audience-required", "内部服务申请令牌须指明目标服务（audience）"
+
+
 class InvalidRefreshToken(Unauthorized):
     code, title = "invalid-refresh-token", "续期凭证无效、已过期或已被使用，请重新登录"
 
@@ -79,6 +85,7 @@ OAUTH_ERRORS: dict[type[QinglingError], str] = {
     MissingTokenParameter: "invalid_request",
     InvalidScope: "invalid_scope",
     InvalidAudience: "invalid_target",
+    AudienceRequired: "invalid_target",
 }
 
 
@@ -96,7 +103,7 @@ async def issue(runtime: Runtime, adapters: Adapters, form: TokenRequest) -> Tok
 
 
 async def _issue(runtime: Runtime, adapters: Adapters, form: TokenRequest) -> TokenResponse:
-    audience = _audience(form.audience, runtime.settings)
+    audience = _audience(form.audience, runtime.settings, service_audiences(runtime.settings))
     if form.grant_type == PASSWORD:
         username, password = _required(form, "username", "password")
         async with runtime.unit_of_work() as session:
@@ -124,7 +131,10 @@ async def _issue(runtime: Runtime, adapters: Adapters, form: TokenRequest) -> To
             now = runtime.clock.now()
             client = await client_service.authenticate(session, client_id, client_secret, now)
             scopes = _scopes(form.scope, frozenset(client.scopes))
-            return await _response(session, runtime, adapters, client.principal(scopes), audience, now)
+            principal = client.principal(scopes)
+            if not form.audience:
+                audience = _client_audience(principal, runtime.settings)
+            return await _response(session, runtime, adapters, principal, audience, now)
     if form.grant_type == WECHAT_CODE:
         (code,) = _required(form, "code")
         if adapters.wechat is None:
@@ -159,14 +169,26 @@ def _required(form: TokenRequest, *names: str) -> tuple[str, ...]:
     return tuple(getattr(form, name) for name in names)
 
 
-def _audience(requested: str | None, settings: Settings) -> list[str]:
+def _audience(requested: str | None, settings: Settings, default: list[str]) -> list[str]:
+    """The services a token is for. A person's sign-in without ``audience`` is one session across
+    the console's four services; a client's default is narrowed by ``_client_audience``."""
     known = service_audiences(settings)
     if not requested:
-        return known
+        return default
     wanted = requested.split()
     if unknown := [item for item in wanted if item not in known]:
         raise InvalidAudience(f"未知的服务标识：{' '.join(unknown)}")
     return wanted
+
+
+def _client_audience(principal: Principal, settings: Settings) -> list[str]:
+    """A system's token is valid only at the services its scopes open; one of our services must
+    name the one it calls (``ServiceAuth`` does, per call)."""
+    if principal.has(Role.SERVICE):
+        raise AudienceRequired("请在 audience 参数中指明要调用的服务，如 urn:qingling:hazards")
+    names = {name for scope in principal.scopes if scope in SCOPE_AUDIENCES for name in SCOPE_AUDIENCES[Scope(scope)]}
+    known = service_audiences(settings)
+    return [audience for audience in known if audience.removeprefix("urn:qingling:") in names]
 
 
 def _scopes(requested: str | None, granted: frozenset[str]) -> frozenset[str]:

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query
 
 from notify.deadlines import service
 from notify.deadlines.schemas import DeadlineRead
-from qingling.auth.access import CurrentPrincipal
+from qingling.auth.access import HazardsReader
 from qingling.db import DbSession
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/deadlines", tags=["deadlines"])
 
 @router.get("", summary="期限看板")
 async def deadline_board(
-    caller: CurrentPrincipal,
+    caller: HazardsReader,
     session: DbSession,
     runtime: CurrentRuntime,
     page: PageQuery,

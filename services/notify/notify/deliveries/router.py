@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Response
 
 from notify.deliveries import service
 from notify.deliveries.schemas import DeliveryRead
-from qingling.auth.access import CurrentPrincipal
+from qingling.auth.access import HazardsReader
 from qingling.db import DbSession
 from qingling.errors import problem_responses
 
@@ -14,7 +14,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.get("", summary="送达记录", responses=problem_responses(service.ItemNotFound))
 async def delivery_log(
-    caller: CurrentPrincipal,
+    caller: HazardsReader,
     session: DbSession,
     item_type: Annotated[str, Query(max_length=20, description="hazard 隐患 …")],
     item_id: Annotated[int, Query()],
@@ -30,7 +30,7 @@ async def delivery_log(
     responses={200: {"content": {XLSX: {}}}, **problem_responses(service.ItemNotFound)},
 )
 async def export_delivery_log(
-    caller: CurrentPrincipal,
+    caller: HazardsReader,
     session: DbSession,
     item_type: Annotated[str, Query(max_length=20)],
     item_id: Annotated[int, Query()],

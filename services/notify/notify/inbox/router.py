@@ -4,13 +4,18 @@ from fastapi import APIRouter, Query
 
 from notify.inbox import service
 from notify.inbox.schemas import Inbox, MarkRead, Unread
-from qingling.auth.access import CurrentPrincipal
+from qingling.auth.access import allow
+from qingling.auth.principal import Principal
+from qingling.auth.scopes import Scope, ServiceScope
 from qingling.db import DbSession
 from qingling.errors import problem_responses
 from qingling.pagination import PageQuery
 from qingling.runtime import CurrentRuntime
 
 router = APIRouter(prefix="/inbox", tags=["inbox"])
+# People read their own and their place's inboxes; an enterprise system its enterprise's; the
+# reports service a receipt holder's, for them.
+Reader = Annotated[Principal, allow(scope=(Scope.HAZARDS_READ, ServiceScope.RECEIPT_INBOX))]
 Recipient = Annotated[
     str | None, Query(max_length=100, description="仅供内部服务代回执持有人查询（receipt:<回执码>）；本人查看不填")
 ]
@@ -18,7 +23,7 @@ Recipient = Annotated[
 
 @router.get("", summary="收件箱", responses=problem_responses(service.OwnInboxOnly))
 async def inbox(
-    caller: CurrentPrincipal,
+    caller: Reader,
     session: DbSession,
     page: PageQuery,
     recipient: Recipient = None,
@@ -31,7 +36,7 @@ async def inbox(
 
 @router.post("/read", summary="标为已读", responses=problem_responses(service.OwnInboxOnly))
 async def mark_read(
-    body: MarkRead, caller: CurrentPrincipal, session: DbSession, runtime: CurrentRuntime, recipient: Recipient = None
+    body: MarkRead, caller: Reader, session: DbSession, runtime: CurrentRuntime, recipient: Recipient = None
 ) -> Unread:
     """记录阅读时间（回执）：已读的消息保留第一次阅读的时间。"""
     inboxes = service.recipients_of(caller, recipient)

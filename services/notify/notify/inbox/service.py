@@ -14,6 +14,7 @@ from notify.inbox import schemas
 from notify.inbox.models import InboxEntry
 from qingling.auth.principal import Principal
 from qingling.auth.roles import ENTERPRISE_ROLES, Role
+from qingling.auth.scopes import ServiceScope
 from qingling.errors import Forbidden
 from qingling.events import EventEnvelope
 from qingling.pagination import PageParams, fetch_page
@@ -53,7 +54,11 @@ def recipients_of(caller: Principal, recipient: str | None) -> list[str]:
     """The inboxes a caller reads: their own and their place's. A service reads a receipt
     holder's for them (the reports service, once it has checked the receipt)."""
     if recipient is not None and recipient != caller.subject:
-        if caller.has(Role.SERVICE) and recipient.startswith("receipt:"):
+        if (
+            caller.has(Role.SERVICE)
+            and ServiceScope.RECEIPT_INBOX in caller.scopes
+            and recipient.startswith("receipt:")
+        ):
             return [recipient]
         raise OwnInboxOnly()
     own = [caller.subject]

@@ -7,13 +7,15 @@ from notify.webhooks.schemas import EndpointCreated, EndpointRead, EndpointWrite
 from qingling.auth.access import allow, public
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
+from qingling.auth.scopes import Scope
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.events import EventData
 from qingling.runtime import CurrentRuntime
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
-EnterpriseAdmin = Annotated[Principal, allow(Role.ENTERPRISE_ADMIN)]
+# The enterprise's admin, or its own system granted the ``webhooks`` scope.
+EnterpriseAdmin = Annotated[Principal, allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_CLIENT, scope=Scope.WEBHOOKS)]
 NOT_FOUND = problem_responses(service.EndpointNotFound)
 
 
