@@ -1,8 +1,11 @@
 """Lifecycles declared once, as data: states, the actions that move between them, who may fire
-each, what each requires, and the time limit each sets. Everything else is derived from the
+each (a role, and the authority among those roles: the lister, the supervising department …),
+what each requires, and the time limit each sets. Everything else is derived from the
 declaration — the check that answers an illegal step with 409 naming the allowed ones, one API
-route per action with its own request body and documentation, and the Mermaid diagram in the
-README. Change the declaration and all of them change with it.
+route per action with its own request body and documentation, the README's diagrams and
+authority tables, and ``Runner``: the one place an action is fired, for every lifecycle. Each
+domain supplies only its effects (``actions.py``) and how to tell its authorities apart.
+Change the declaration and all of them change with it.
 
 (No ``from __future__ import annotations`` here: the generated endpoints' annotations must be
 real objects for FastAPI to read them.)
@@ -11,7 +14,8 @@ real objects for FastAPI to read them.)
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel
@@ -19,10 +23,11 @@ from pydantic import BaseModel
 from qingling.auth.access import allow
 from qingling.auth.principal import RECEIPT_HOLDER, Principal
 from qingling.auth.roles import ROLES, Role
-from qingling.calendar import UNIT_TITLES, Unit
+from qingling.calendar import UNIT_TITLES, Unit, WorkingCalendar
+from qingling.clock import SHANGHAI
 from qingling.db import DbSession
 from qingling.errors import Conflict, Forbidden, ValidationFailed, problem_responses
-from qingling.runtime import CurrentRuntime
+from qingling.runtime import CurrentRuntime, Runtime
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,17 @@ class TimeLimit:
 
     def __str__(self) -> str:
         return f"{self.amount} {UNIT_TITLES[self.unit]}内{self.what}"
+
+
+@dataclass(frozen=True)
+class Authority:
+    """Who, among the callers whose role allows an action, may take it on this item: the body the
+    rules name (the lister, the supervising department, the level above …). Each domain tells
+    whether a caller is that body (``Runner(authorities=…)``)."""
+
+    key: str  # stable identifier, e.g. "lister"
+    title: str  # 中文, e.g. "挂牌督办机关"
+    why: str  # the rule it comes from, in words (domain.md)
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,7 @@ class Transition:
     note: str = ""  # a rule the declaration cannot express as data, in words
     reporter: bool = False  # the reporter may fire it too, with their receipt (on a route of their own)
     automatic: bool = False  # fired by the service itself when its time comes: no route
+    authority: Authority | None = None  # None: anyone whose role allows it and who can see the item
 
     def next_state(self, state: str) -> str:
         return state if self.target is None else self.target
@@ -58,6 +75,10 @@ class TransitionNotAllowed(Conflict):
 
 class ActionNotPermitted(Forbidden):
     code, title = "action-not-permitted", "您的角色不能进行此操作"
+
+
+class NotTheAuthority(Forbidden):
+    code, title = "not-the-authority", "此操作须由规定的机关或部门进行"
 
 
 class UnknownAction(ValidationFailed):
@@ -116,6 +137,8 @@ class Lifecycle:
             f"**{transition.title}**：{'、'.join(self.states[s] for s in transition.sources)} → {target}",
             f"- 可由：{_role_names(transition.roles)}" + ("；举报人凭回执" if transition.reporter else ""),
         ]
+        if transition.authority is not None:
+            lines.append(f"- 由谁决定：{transition.authority.title}（{transition.authority.why}）")
         if transition.automatic:
             lines[1] = "- 到期由系统自动进行"
         if transition.payload is not None:
@@ -126,6 +149,17 @@ class Lifecycle:
         if transition.note:
             lines.append(f"- 规则：{transition.note}")
         return "\n".join(lines)
+
+    def authority_table(self) -> str:
+        """Who takes each action and why, as a Markdown table (the README's)."""
+        rows = ["| 动作 | 代码 | 角色 | 由谁决定 | 依据 |", "|---|---|---|---|---|"]
+        for t in self.transitions:
+            who = "系统到期自动进行" if t.automatic else _role_names(t.roles) + ("；举报人凭回执" if t.reporter else "")
+            authority = t.authority.title if t.authority else "可见该事项者"
+            rows.append(
+                f"| {t.title} | `{t.action}` | {who} | {authority} | {t.authority.why if t.authority else ''} |"
+            )
+        return "\n".join(rows)
 
     def mermaid(self) -> str:
         lines = ["stateDiagram-v2"]
@@ -200,3 +234,143 @@ def _endpoint(
 
     endpoint.__name__ = transition.action
     return endpoint
+
+
+# ------------------------------------------------------------------------------------ the runner
+
+
+class Stateful(Protocol):
+    """What the runner moves: an item with a state and the time limit of its next step."""
+
+    id: int | None
+    state: str
+    step: str | None
+    step_due_at: datetime | None
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+Item = TypeVar("Item", bound=Stateful)
+
+
+@dataclass
+class Step(Generic[Item]):
+    """One action being fired: what an effect gets to work with."""
+
+    session: Any  # AsyncSession
+    runtime: Runtime | None
+    item: Item
+    caller: Principal
+    transition: Transition
+    payload: Any
+    now: datetime
+    calendar: WorkingCalendar
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(SHANGHAI).date()
+
+
+# An action's own work (checks, records, events), inside the action's transaction; what it
+# returns is added to the trail entry.
+Effect = Callable[[Step[Any]], Awaitable[dict[str, Any] | None]]
+# Whether ``caller`` is the body an authority names for this item: None if so, else why not (in
+# Chinese, naming the body, e.g. "销号须由挂牌督办机关德清县应急管理局作出").
+AuthorityCheck = Callable[[Any, Principal], str | None]
+# Appends the change to the item's trail (and publishes it): (session, item, action, caller, now, payload).
+Recorder = Callable[..., None]
+
+
+async def nothing(step: Step[Any]) -> None:
+    """The effect of an action that only moves the state (declared, so none is forgotten)."""
+    return None
+
+
+class Runner(Generic[Item]):
+    """Fires the actions of one lifecycle, for every domain the same way: checks the state, the
+    role and the authority; runs the action's effect; moves the state; sets (or clears) the time
+    limit of the next step from the declaration; stamps the times; appends the change to the trail,
+    naming the acting department. Built at import, where a missing or extra effect, or an
+    authority nobody can check, stops the service from starting."""
+
+    def __init__(
+        self,
+        lifecycle: Lifecycle,
+        *,
+        effects: Mapping[str, Effect],
+        authorities: Mapping[str, AuthorityCheck],
+        record: Recorder,
+        calendar: Callable[[Any], Awaitable[WorkingCalendar]],
+        keeps_step: frozenset[str] = frozenset(),  # states that keep a running limit (a pending extension)
+        acting: Callable[[Step[Any]], Awaitable[str | None]] | None = None,  # the acting department's name
+        after: Callable[[Step[Any], str], Awaitable[None]]
+        | None = None,  # (step, state before), e.g. tell the reporter
+    ) -> None:
+        actions = {t.action for t in lifecycle.transitions}
+        if missing := actions - set(effects):
+            raise TypeError(f"{lifecycle.name}: no effect for {sorted(missing)} (use lifecycle.nothing)")
+        if extra := set(effects) - actions:
+            raise TypeError(f"{lifecycle.name}: effects for undeclared actions {sorted(extra)}")
+        named = {t.authority.key for t in lifecycle.transitions if t.authority is not None}
+        if unchecked := named - set(authorities):
+            raise TypeError(f"{lifecycle.name}: no check for authorities {sorted(unchecked)}")
+        self.lifecycle = lifecycle
+        self._effects = dict(effects)
+        self._authorities = dict(authorities)
+        self._record = record
+        self._calendar = calendar
+        self._keeps_step = keeps_step
+        self._acting = acting
+        self._after = after
+
+    def refusal(self, item: Item, caller: Principal, transition: Transition) -> str | None:
+        """Why ``caller`` may not take ``transition`` on ``item`` (role or authority), or None."""
+        if not (caller.has(*transition.roles) or (transition.reporter and caller == RECEIPT_HOLDER)):
+            return f"{transition.title}须由以下角色进行：{_role_names(transition.roles)}"
+        if transition.authority is None or caller == RECEIPT_HOLDER:
+            return None
+        return self._authorities[transition.authority.key](item, caller)
+
+    def allowed_for(self, item: Item, caller: Principal) -> list[str]:
+        """The actions ``caller`` may take on ``item`` now."""
+        return [
+            t.action
+            for t in self.lifecycle.allowed(item.state)
+            if not t.automatic and self.refusal(item, caller, t) is None
+        ]
+
+    async def fire(
+        self,
+        session: Any,
+        runtime: Runtime | None,
+        item: Item,
+        caller: Principal,
+        action: str,
+        payload: BaseModel | None,
+        now: datetime,
+    ) -> Item:
+        """``item`` must be loaded for update and visible to ``caller``."""
+        transition = self.lifecycle.check(item.state, action, caller)
+        if (why := self.refusal(item, caller, transition)) is not None:
+            key = transition.authority.key if transition.authority else None
+            raise NotTheAuthority(why, extensions={"authority": key, "allowed_actions": self.allowed_for(item, caller)})
+        step = Step(session, runtime, item, caller, transition, payload, now, await self._calendar(session))
+        extra = await self._effects[action](step)
+        before = item.state
+        item.state = transition.next_state(before)
+        if transition.limit is not None:
+            due = step.calendar.deadline(now, transition.limit.amount, transition.limit.unit)
+            item.step, item.step_due_at = transition.limit.what, due.due_at
+        elif item.state != before and item.state not in self._keeps_step:
+            item.step, item.step_due_at = None, None
+        item.closed_at = now if item.state in self.lifecycle.final else None  # an objection reopens
+        item.updated_at = now
+        change = {"from": before, "to": item.state}
+        if self._acting is not None and (department := await self._acting(step)):
+            change["acting_department"] = department
+        change |= payload.model_dump(mode="json") if payload is not None else {}
+        change |= extra or {}
+        if self._after is not None:
+            await self._after(step, before)
+        self._record(session, item, action, caller, now, change)
+        return item
