@@ -2,6 +2,8 @@
 the services then fetch that provider's JWKS over the network and accept only its tokens."""
 
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -26,8 +28,11 @@ def _token(key: jwt.KeyPair, **overrides) -> str:
     return jwt.sign(claims, key.private_pem, key.kid)
 
 
-async def test_tokens_of_the_configured_provider_are_accepted_and_others_refused(tmp_path):
-    provider_key = jwt.generate_key_pair()
+@asynccontextmanager
+async def _alpha_trusting(
+    provider_key: jwt.KeyPair, tmp_path
+) -> AsyncIterator[Callable[[str], Awaitable[httpx.Response]]]:
+    """The sample service, trusting only the provider's keys; yields its ``whoami``."""
     jwks = Starlette(routes=[Route("/jwks", lambda _: JSONResponse({"keys": [provider_key.public_jwk]}))])
     with serving(jwks) as provider_url:
         settings = sample_apps.AlphaSettings(
@@ -40,9 +45,15 @@ async def test_tokens_of_the_configured_provider_are_accepted_and_others_refused
             async def whoami(token: str) -> httpx.Response:
                 return await client.get("/api/v1/alpha/whoami", headers={"Authorization": f"Bearer {token}"})
 
-            accepted = await whoami(_token(provider_key))
-            stranger = await whoami(_token(jwt.generate_key_pair()))
-            ours = await whoami(_token(provider_key, iss="urn:qingling:identity"))
+            yield whoami
+
+
+async def test_tokens_of_the_configured_provider_are_accepted_and_others_refused(tmp_path):
+    provider_key = jwt.generate_key_pair()
+    async with _alpha_trusting(provider_key, tmp_path) as whoami:
+        accepted = await whoami(_token(provider_key))
+        stranger = await whoami(_token(jwt.generate_key_pair()))
+        ours = await whoami(_token(provider_key, iss="urn:qingling:identity"))
 
     assert accepted.status_code == 200, accepted.text
     assert (accepted.json()["subject"], accepted.json()["region_code"]) == ("sso:zhang", "330521")
@@ -51,18 +62,11 @@ async def test_tokens_of_the_configured_provider_are_accepted_and_others_refused
 
 async def test_a_token_naming_no_service_is_refused_even_from_the_trusted_provider(tmp_path):
     provider_key = jwt.generate_key_pair()
-    jwks = Starlette(routes=[Route("/jwks", lambda _: JSONResponse({"keys": [provider_key.public_jwk]}))])
-    with serving(jwks) as provider_url:
-        settings = sample_apps.AlphaSettings(
-            data_dir=tmp_path, run_workers=False, token_issuer=ISSUER, jwks_url=f"{provider_url}/jwks"
-        )
-        app = create_service_app(sample_apps.alpha, settings)
-        async with app.router.lifespan_context(app):
-            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
-            claims = {"sub": "sso:zhang", "roles": ["regulator"], "region": "330521", "iss": ISSUER}
-            now = int(time.time())
-            unaddressed = jwt.sign(claims | {"iat": now, "exp": now + 300}, provider_key.private_pem, provider_key.kid)
-            response = await client.get("/api/v1/alpha/whoami", headers={"Authorization": f"Bearer {unaddressed}"})
+    now = int(time.time())
+    claims = {"sub": "sso:zhang", "roles": ["regulator"], "region": "330521", "iss": ISSUER, "iat": now}
+    unaddressed = jwt.sign(claims | {"exp": now + 300}, provider_key.private_pem, provider_key.kid)
+    async with _alpha_trusting(provider_key, tmp_path) as whoami:
+        response = await whoami(unaddressed)
 
     assert response.status_code == 401
     assert "aud" in response.json()["detail"]

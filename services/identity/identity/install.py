@@ -49,15 +49,8 @@ async def create_first_admin(session: AsyncSession, runtime: Runtime, username: 
     session.add(account)
     await session.flush()  # its id, for the trail
     installer = Principal(subject="install", name="qingling init")
-    await trail.record(
-        session,
-        installer,
-        now,
-        action="account.created",
-        target=f"account:{account.id}",
-        region_code=region_code,
-        enterprise_code=None,
-        change={field: getattr(account, field) for field in RECORDED},
-        reason="初始化安装时创建的首个系统管理员",
+    change = {field: getattr(account, field) for field in RECORDED}
+    await trail.record_about(
+        session, installer, now, account, "account.created", change, "初始化安装时创建的首个系统管理员"
     )
     return password

@@ -28,6 +28,10 @@ class Account(IdentityModel, table=True):
     updated_at: datetime
     created_by: str | None = Field(default=None, max_length=100)
 
+    @property
+    def trail_target(self) -> str:
+        return f"account:{self.id}"
+
     def principal(self) -> Principal:
         return Principal(
             subject=f"account:{self.id}",

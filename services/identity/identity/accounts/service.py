@@ -76,7 +76,7 @@ async def create(
     except IntegrityError:
         raise UsernameTaken(f"登录名 {data.username} 已被使用") from None
     created = {field: getattr(account, field) for field in RECORDED}
-    await _record(session, caller, account, now, "account.created", created, data.reason)
+    await trail.record_about(session, caller, now, account, "account.created", created, data.reason)
     return account
 
 
@@ -123,7 +123,7 @@ async def update(
     if ends_sign_ins:
         change["revoked"] = await revocations.revoke_account(session, account.id, now, _window(settings))
     if diff:
-        await _record(session, caller, account, now, "account.updated", change, changes.reason)
+        await trail.record_about(session, caller, now, account, "account.updated", change, changes.reason)
     return account
 
 
@@ -144,7 +144,7 @@ async def reset_password(
     account.must_change_password = True
     account.failed_logins, account.locked_until, account.updated_at = 0, None, now
     revoked = await revocations.revoke_account(session, account.id, now, _window(settings))
-    await _record(session, caller, account, now, "account.password_reset", {"revoked": revoked}, reason)
+    await trail.record_about(session, caller, now, account, "account.password_reset", {"revoked": revoked}, reason)
     return temporary
 
 
@@ -156,28 +156,12 @@ async def unlock(
     locked_until = account.locked_until.isoformat() if account.locked_until else None
     change = {"locked_until": locked_until, "failed_logins": account.failed_logins}
     account.failed_logins, account.locked_until, account.updated_at = 0, None, now
-    await _record(session, caller, account, now, "account.unlocked", change, reason)
+    await trail.record_about(session, caller, now, account, "account.unlocked", change, reason)
     return account
 
 
 # What the trail keeps of a new account (never its password, nor its phone number).
 RECORDED = ("username", "display_name", "roles", "region_code", "department", "enterprise_code")
-
-
-async def _record(
-    session: AsyncSession, caller: Principal, account: Account, now: datetime, action: str, change: dict, reason
-) -> None:
-    await trail.record(
-        session,
-        caller,
-        now,
-        action=action,
-        target=f"account:{account.id}",
-        region_code=account.region_code,
-        enterprise_code=account.enterprise_code,
-        change=change,
-        reason=reason,
-    )
 
 
 def _window(settings: Settings) -> timedelta:

@@ -5,7 +5,7 @@ and keys are never written to it."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +39,39 @@ async def record(
     )
     session.add(IdentityAudit(**values, target=target, target_region=region_code, target_enterprise=enterprise_code))
     head.seq, head.hash = values["seq"], values["hash"]
+
+
+class Administered(Protocol):
+    """An account or API client: what the trail is about, and where it sits."""
+
+    @property
+    def trail_target(self) -> str: ...
+
+    region_code: str | None
+    enterprise_code: str | None
+
+
+async def record_about(
+    session: AsyncSession,
+    caller: Principal,
+    now: datetime,
+    thing: Administered,
+    action: str,
+    change: dict[str, Any],
+    reason: str | None = None,
+) -> None:
+    """``record`` for a change of an account or a client."""
+    await record(
+        session,
+        caller,
+        now,
+        action=action,
+        target=thing.trail_target,
+        region_code=thing.region_code,
+        enterprise_code=thing.enterprise_code,
+        change=change,
+        reason=reason,
+    )
 
 
 async def page(session: AsyncSession, caller: Principal, params: PageParams, target: str | None) -> list[IdentityAudit]:

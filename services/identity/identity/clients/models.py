@@ -30,6 +30,10 @@ class ApiClient(IdentityModel, table=True):
     updated_at: datetime
     created_by: str | None = Field(default=None, max_length=100)
 
+    @property
+    def trail_target(self) -> str:
+        return f"client:{self.client_id}"
+
     def principal(self, scopes: frozenset[str] | None = None) -> Principal:
         return Principal(
             subject=self.client_id if self.client_id.startswith("service:") else f"client:{self.client_id}",

@@ -64,7 +64,7 @@ async def create(
     session.add(client)
     await session.flush()
     created = {"client_id": client.client_id, "name": client.name, "scopes": client.scopes, "region_code": region_code}
-    await _record(session, caller, client, now, "client.created", created, data.reason)
+    await trail.record_about(session, caller, now, client, "client.created", created, data.reason)
     return client, secret
 
 
@@ -106,7 +106,7 @@ async def update(
     if "scopes" in diff or diff.get("disabled", {}).get("after") is True:
         change["revoked"] = await revocations.revoke(session, client.principal().subject, now, window)
     if diff:
-        await _record(session, caller, client, now, "client.updated", change, changes.reason)
+        await trail.record_about(session, caller, now, client, "client.updated", change, changes.reason)
     return client
 
 
@@ -127,24 +127,8 @@ async def rotate_secret(
     client.updated_at = now
     previous_until = client.previous_secret_expires_at.isoformat() if client.previous_secret_expires_at else None
     change = {"previous_secret_valid_until": previous_until}
-    await _record(session, caller, client, now, "client.secret_rotated", change, reason)
+    await trail.record_about(session, caller, now, client, "client.secret_rotated", change, reason)
     return client, secret
-
-
-async def _record(
-    session: AsyncSession, caller: Principal, client: ApiClient, now: datetime, action: str, change: dict, reason
-) -> None:
-    await trail.record(
-        session,
-        caller,
-        now,
-        action=action,
-        target=f"client:{client.client_id}",
-        region_code=client.region_code,
-        enterprise_code=client.enterprise_code,
-        change=change,
-        reason=reason,
-    )
 
 
 async def authenticate(session: AsyncSession, client_id: str, secret: str, now: datetime) -> ApiClient:
