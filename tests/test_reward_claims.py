@@ -47,7 +47,8 @@ async def test_staff_cannot_claim_the_receipt_holder_does_and_only_the_paying_de
         refused = await system.client.post(claim_url, json=REPORTER, headers=staff)
         assert (refused.status_code, refused.json()["code"]) == (403, "role-not-allowed")
     read = (await system.client.get(f"{REWARDS}/{reward['id']}", headers=handler)).json()
-    assert read["state"] == "notified" and "claim" in read["allowed_actions"]
+    assert (read["state"], read["allowed_actions"]) == ("notified", [])  # only the reporter claims
+    assert (read["step"], read["step_due_at"]) == ("领取奖励", read["claim_due_at"])
     early = await system.client.post(f"{REWARDS}/{reward['id']}/pay", json=PAYOUT, headers=handler)
     assert (early.status_code, early.json()["code"]) == (409, "transition-not-allowed")  # not claimed yet
 
@@ -60,7 +61,8 @@ async def test_staff_cannot_claim_the_receipt_holder_does_and_only_the_paying_de
     # Another department of the same county cannot record the payout.
     housing = await system.login("deqing-zjj")
     other = await system.client.post(f"{REWARDS}/{reward['id']}/pay", json=PAYOUT, headers=housing)
-    assert (other.status_code, other.json()["code"]) == (403, "paying-department-only")
+    assert (other.status_code, other.json()["code"]) == (403, "not-the-authority")
+    assert "德清县应急管理局" in other.json()["detail"]  # the paying department, by name
     # The amount decided, or less with a reason; never more; on a day between the claim and today.
     pay_url = f"{REWARDS}/{reward['id']}/pay"
     for change, field in (
@@ -85,7 +87,8 @@ async def test_staff_cannot_claim_the_receipt_holder_does_and_only_the_paying_de
     assert "6,000 元已于 2024年09月02日 以银行转账方式发放" in view["messages"][-1]["text"]
     trail = await _trail(system, handler, receipt)
     pay = next(e for e in trail if e["action"] == "reward_pay")
-    assert pay["payload"] | {"state": None} == {**PAYOUT, "state": None} and pay["actor"].startswith("account:")
+    assert {key: pay["payload"][key] for key in PAYOUT} == PAYOUT and pay["actor"].startswith("account:")
+    assert (pay["payload"]["state"], pay["payload"]["acting_department"]) == ("paid", "德清县应急管理局")
     assert next(e for e in trail if e["action"] == "reward_claim")["payload"]["channel"] == "receipt"
 
 

@@ -206,7 +206,7 @@ async def test_an_objection_on_day_8_is_re_examined_by_the_level_above_and_one_o
 
     decision = {"decision": "upheld", "explanation": "复查认为原核查属实，整改已在督促中"}
     itself = await embedded.client.post(f"{TIP_OFFS}/{number}/re_examine", json=decision, headers=county)
-    assert (itself.status_code, itself.json()["code"]) == (403, "level-above-only")
+    assert (itself.status_code, itself.json()["code"]) == (403, "not-the-authority")
     await act(embedded, city, number, "re_examine", decision)
     told = await as_reporter(embedded, in_time)
     assert told["state"] == "re_examined" and told["step"] is None

@@ -64,7 +64,8 @@ async def test_verification_is_extended_once_by_the_level_above(embedded):
     )
     again = await embedded.client.post(f"{TIP_OFFS}/{number}/request_extension", json=request, headers=county)
 
-    assert (by_county.status_code, by_county.json()["code"]) == (403, "level-above-only")
+    assert (by_county.status_code, by_county.json()["code"]) == (403, "not-the-authority")
+    assert by_county.json()["authority"] == "level_above" and "德清县应急管理局" in by_county.json()["detail"]
     assert granted.status_code == 200, granted.text
     assert granted.json()["step_due_at"] == "2024-12-02T23:59:59+08:00"  # 60 + 30 日 from 2 Sep: 1 Dec is a Sunday
     assert (again.status_code, again.json()["code"]) == (409, "already-extended")
@@ -91,7 +92,11 @@ async def test_a_city_department_takes_a_county_case_directly(embedded):
     assert taken.status_code == 200, taken.text
     assert (taken.json()["state"], taken.json()["lead_department"]) == ("signed", "湖州市应急管理局")
     refused = await embedded.client.post(f"{TIP_OFFS}/{number}/accept", headers=await embedded.login("deqing-yjj"))
-    assert (refused.status_code, refused.json()["code"]) == (403, "lead-department-only")
+    assert (refused.status_code, refused.json()["code"]) == (403, "not-the-authority")
+    assert "湖州市应急管理局" in refused.json()["detail"]  # the case is the city's now; the county still reads it
+    assert (await embedded.client.get(f"{TIP_OFFS}/{number}", headers=await embedded.login("deqing-yjj"))).json()[
+        "handled_by"
+    ][0]["department"] == "德清县应急管理局"
 
 
 async def test_an_operator_enters_a_callers_objection_and_a_handler_may_not(embedded):

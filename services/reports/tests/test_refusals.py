@@ -99,5 +99,6 @@ async def test_only_the_lead_department_decides(embedded, handler):
     by_other_department = await _refuse(embedded, await embedded.login("deqing-zjj"), number, "other_procedure")
     by_other_county = await _refuse(embedded, await embedded.login("wuxing-yjj"), number, "other_procedure")
 
-    assert (by_other_department.status_code, by_other_department.json()["code"]) == (403, "lead-department-only")
+    assert (by_other_department.status_code, by_other_department.json()["code"]) == (403, "not-the-authority")
+    assert "德清县应急管理局" in by_other_department.json()["detail"]  # the lead, by name
     assert by_other_county.status_code == 404  # outside its jurisdiction: not even there

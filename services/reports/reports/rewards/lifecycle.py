@@ -1,11 +1,24 @@
 """The reward sub-flow (domain.md §3): eligible → decided → notified → claimed → paid | lapsed."""
 
 from qingling.auth.roles import Role
-from qingling.lifecycle import Lifecycle, Transition
+from qingling.lifecycle import Authority, Lifecycle, Transition
 from reports.rewards import schemas
 
 HANDLERS = frozenset({Role.REGULATOR, Role.DEPARTMENT_LEADER})
 PAYER = "受理举报的部门（谁受理谁奖励）"
+CLAIM_STEP = "领取奖励"
+
+# Who decides (domain.md §3 Reward); the checks are in ``authority.py``.
+PAYING_LEADER = Authority(
+    "paying_leader",
+    "受理举报的部门的负责人",
+    "谁受理谁奖励：奖励由受理举报的部门审批，由其负责人决定（domain.md §3 Reward）",
+)
+PAYING = Authority(
+    "paying",
+    "受理举报的部门",
+    "谁受理谁奖励：受理举报的部门告知举报人并发放奖励（domain.md §3 Reward）",
+)
 
 REWARD_LIFECYCLE = Lifecycle(
     name="reward",
@@ -29,6 +42,7 @@ REWARD_LIFECYCLE = Lifecycle(
             "decided",
             frozenset({Role.DEPARTMENT_LEADER}),
             payload=schemas.Approval,
+            authority=PAYING_LEADER,
             note=f"{PAYER}负责人审批，金额按奖励办法计算",
         ),
         Transition(
@@ -38,6 +52,7 @@ REWARD_LIFECYCLE = Lifecycle(
             "ineligible",
             frozenset({Role.DEPARTMENT_LEADER}),
             payload=schemas.Reason,
+            authority=PAYING_LEADER,
             note=f"{PAYER}负责人决定；告知举报人理由",
         ),
         Transition(
@@ -46,6 +61,7 @@ REWARD_LIFECYCLE = Lifecycle(
             ("decided",),
             "notified",
             HANDLERS,
+            authority=PAYING,
             note=f"{PAYER}告知举报人奖励金额和领取期限（奖励办法规定的日数，全国为 60 日）",
         ),
         Transition(
@@ -69,6 +85,7 @@ REWARD_LIFECYCLE = Lifecycle(
             "paid",
             HANDLERS,
             payload=schemas.Payout,
+            authority=PAYING,
             note=(f"{PAYER}登记实际发放的日期、金额、方式和经办人；发放金额与审批金额不一致的，须说明理由"),
         ),
         Transition(

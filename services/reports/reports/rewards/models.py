@@ -78,4 +78,7 @@ class Reward(ReportsModel, table=True):
     payout_note: str | None = Field(default=None, max_length=200)
     payout_recorded_by: str | None = Field(default=None, max_length=100)
     payout_recorded_at: datetime | None = None
+    step: str | None = Field(default=None, max_length=50)  # what must happen next within a time limit (领取) …
+    step_due_at: datetime | None = Field(default=None, index=True)  # … and by when
     updated_at: datetime
+    closed_at: datetime | None = None  # paid, lapsed or not rewarded

@@ -9,13 +9,13 @@ from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.clock import SHANGHAI
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
-from qingling.lifecycle import TransitionNotAllowed, action_routes
+from qingling.lifecycle import NotTheAuthority, TransitionNotAllowed, action_routes
 from qingling.pagination import Page, PageQuery
 from qingling.regions import RegionCode
 from qingling.runtime import CurrentRuntime
 from reports.receipts.router import RECEIPT_PROBLEMS
 from reports.receipts.service import HeldReceipt
-from reports.rewards import service
+from reports.rewards import actions, service
 from reports.rewards.lifecycle import REWARD_LIFECYCLE
 from reports.rewards.schemas import Assessment, Claim, RewardRead, RewardRuleCreate, RewardRuleRead, TermsRead
 from reports.tipoffs import service as tipoffs
@@ -90,7 +90,7 @@ async def assess_reward(
     """核查属实或部分属实后，由受理举报的部门按本地区奖励办法评定：奖励发给同一事项中最先举报且符合条件的举报人
     （只奖励实名举报的地区为最先实名举报的人）；单位或监管部门事先已掌握、举报人为监管人员的不予奖励。"""
     reward = await service.assess(session, runtime, caller, tip_off_id, body, runtime.clock.now())
-    return service.to_read(reward)
+    return service.to_read(reward, caller)
 
 
 @router.get("/rewards", summary="举报奖励")
@@ -100,12 +100,12 @@ async def list_rewards(
     page: PageQuery,
     state: Annotated[str | None, Query(description="状态代码")] = None,
 ) -> Page[RewardRead]:
-    return Page.of([service.to_read(r) for r in await service.page(session, caller, page, state=state)], page)
+    return Page.of([service.to_read(r, caller) for r in await service.page(session, caller, page, state=state)], page)
 
 
 @router.get("/rewards/{reward_id}", summary="查看举报奖励", responses=problem_responses(service.RewardNotFound))
 async def get_reward(reward_id: int, caller: Staff, session: DbSession) -> RewardRead:
-    return service.to_read(await service.get(session, caller, reward_id))
+    return service.to_read(await service.get(session, caller, reward_id), caller)
 
 
 @router.post(
@@ -120,7 +120,7 @@ async def get_reward(reward_id: int, caller: Staff, session: DbSession) -> Rewar
             service.NotTheRewardedReporter,
             service.ClaimantMismatch,
             service.ClaimsThrottled,
-            service.ClaimPeriodOver,
+            actions.ClaimPeriodOver,
             TransitionNotAllowed,
             ValidationFailed,
         ),
@@ -137,7 +137,7 @@ async def claim_reward(body: Claim, held: HeldReceipt, session: DbSession, runti
 
 async def _act(session, runtime, caller, reward_id, transition, payload) -> RewardRead:
     now = runtime.clock.now()
-    return service.to_read(await service.act(session, runtime, caller, reward_id, transition, payload, now))
+    return service.to_read(await service.act(session, runtime, caller, reward_id, transition, payload, now), caller)
 
 
 actions_router = action_routes(
@@ -149,11 +149,11 @@ actions_router = action_routes(
     tags=["reward-actions"],
     problems=(
         service.RewardNotFound,
-        service.PayingDepartmentOnly,
+        NotTheAuthority,
         service.ClaimantMismatch,
         service.ClaimsThrottled,
-        service.ClaimPeriodOver,
-        service.PayoutAmountDiffers,
+        actions.ClaimPeriodOver,
+        actions.PayoutAmountDiffers,
         ValidationFailed,
     ),
 )

@@ -140,6 +140,9 @@ class RewardRead(Schema):
     payout_note: str | None
     payout_recorded_by: str | None
     payout_recorded_at: Timestamp | None
+    step: str | None = Field(description="下一步须在期限内完成的事项（领取奖励）")
+    step_due_at: Timestamp | None
+    closed_at: Timestamp | None = Field(description="已发放、逾期失效或不予奖励的时间")
 
 
 class RewardNotice(Schema):

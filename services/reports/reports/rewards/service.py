@@ -6,7 +6,6 @@ audit trail and told to the reporter."""
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,24 +18,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.auth.principal import RECEIPT_HOLDER, Principal
-from qingling.auth.roles import STAFF_ROLES, Role
-from qingling.auth.scope import staff_rows
-from qingling.calendar import Unit
+from qingling.auth.roles import Role
 from qingling.clock import SHANGHAI
 from qingling.errors import Conflict, FieldError, Forbidden, NotFound, TooManyRequests, ValidationFailed
-from qingling.holidays import working_calendar
 from qingling.lifecycle import Transition
 from qingling.pagination import PageParams, fetch_page
 from qingling.regions import Level, covers, jurisdiction_prefix
 from qingling.runtime import Runtime
 from qingling.sealing import keyed_hash
-from reports.calendar import HolidayArrangement
 from reports.duplicates.service import merged_into
 from reports.receipts import service as receipts
 from reports.rewards import rules, schemas
+from reports.rewards.actions import (
+    RUNNER,
+    ClaimStep,
+    in_claim_period,
+)
 from reports.rewards.lifecycle import REWARD_LIFECYCLE
 from reports.rewards.models import Reward, RewardRule
 from reports.tipoffs import service as tipoffs
+from reports.tipoffs.authority import in_department
 from reports.tipoffs.models import TipOff
 from reports.tipoffs.schemas import Category, Outcome
 
@@ -83,16 +84,8 @@ class ClaimantMismatch(Forbidden):
     code, title = "claimant-identity-mismatch", "领取人的姓名和证件与举报时登记的不一致"
 
 
-class ClaimPeriodOver(Conflict):
-    code, title = "claim-period-over", "已超过领取期限，奖励视为放弃"
-
-
 class ClaimsThrottled(TooManyRequests):
     code, title = "claim-attempts-throttled", "身份核验不一致的次数过多，请稍后再领取"
-
-
-class PayoutAmountDiffers(ValidationFailed):
-    code, title = "payout-amount-differs", "发放金额与审批金额不一致"
 
 
 class RuleKeyTaken(Conflict):
@@ -296,11 +289,10 @@ async def assess(
     case = await tipoffs.get(session, caller, tip_off_id, for_update=True)
     if case.state == "merged":
         raise NotRewardable(f"这件举报已并入第 {case.duplicate_of} 号举报，请在该举报上评定奖励")
-    finding = case.details.get("finding")
-    if finding is None or Outcome(finding["outcome"]) not in (Outcome.TRUE, Outcome.PARTLY_TRUE):
+    if case.outcome not in (Outcome.TRUE, Outcome.PARTLY_TRUE):
         raise NotRewardable()
-    if not tipoffs.in_lead_department(caller, case):
-        raise PayingDepartmentOnly(f"这件举报由{case.lead_department}受理")
+    if not in_department(caller, case.accepted_by_region_code, case.accepted_by_kind):
+        raise PayingDepartmentOnly(f"这件举报由{case.accepted_by_department}受理，奖励由其评定（谁受理谁奖励）")
     if (await session.execute(select(Reward.id).where(Reward.tip_off_id == case.id))).first() is not None:
         raise AlreadyAssessed()
     expected = REWARDED_CATEGORIES.get(Category(case.category), body.basis)
@@ -319,7 +311,6 @@ async def assess(
     else:
         amount = rules.for_accident(terms, body.accident_grade, body.deaths, employee=employee)
     reason = _ineligible(case, body, first)
-    accepted_by = case.details.get("accepted_by") or {}
     reward = Reward(
         tip_off_id=case.id,
         reporter_tip_off_id=first.id if first else None,
@@ -334,13 +325,14 @@ async def assess(
         computation=amount.computation,
         terms={**vars(terms), "rules": list(terms.rules)},
         ineligible_reason=reason,
-        paying_department_id=accepted_by.get("id", case.lead_department_id),
-        paying_department=accepted_by.get("name", case.lead_department),
-        paying_region_code=case.lead_region_code,
-        paying_kind=case.lead_kind,
+        paying_department_id=case.accepted_by_department_id,
+        paying_department=case.accepted_by_department,
+        paying_region_code=case.accepted_by_region_code,
+        paying_kind=case.accepted_by_kind,
         assessed_by=caller.subject,
         assessed_at=now,
         updated_at=now,
+        closed_at=now if reason else None,
     )
     session.add(reward)
     await session.flush()
@@ -375,8 +367,13 @@ def _ineligible(case: TipOff, body: schemas.Assessment, first: TipOff | None) ->
 # ---------------------------------------------------------------------------------------- reading
 
 
+def visible(caller: Principal) -> Any:
+    """The rewards of the tip-offs the caller sees (a department that handed a case on included)."""
+    return Reward.tip_off_id.in_(select(TipOff.id).where(tipoffs.visible(caller)))
+
+
 async def get(session: AsyncSession, caller: Principal, reward_id: int, *, for_update: bool = False) -> Reward:
-    query = select(Reward).where(Reward.id == reward_id, staff_rows(caller, Reward.region_code))
+    query = select(Reward).where(Reward.id == reward_id, visible(caller))
     reward = (await session.execute(query.with_for_update() if for_update else query)).scalar_one_or_none()
     if reward is None:
         raise RewardNotFound()
@@ -386,19 +383,19 @@ async def get(session: AsyncSession, caller: Principal, reward_id: int, *, for_u
 async def page(
     session: AsyncSession, caller: Principal, params: PageParams, *, state: str | None = None
 ) -> list[Reward]:
-    query = select(Reward).where(staff_rows(caller, Reward.region_code))
+    query = select(Reward).where(visible(caller))
     if state:
         query = query.where(Reward.state == state)
     return await fetch_page(session, query, Reward.id, params)
 
 
-def to_read(reward: Reward) -> schemas.RewardRead:
+def to_read(reward: Reward, caller: Principal) -> schemas.RewardRead:
     reason = schemas.Ineligible(reward.ineligible_reason) if reward.ineligible_reason else None
     return schemas.RewardRead.model_validate(
         {
             **reward.model_dump(),
             "state_title": REWARD_LIFECYCLE.states[reward.state],
-            "allowed_actions": [t.action for t in REWARD_LIFECYCLE.allowed(reward.state) if not t.automatic],
+            "allowed_actions": RUNNER.allowed_for(reward, caller),
             "ineligible_title": schemas.INELIGIBLE_TITLES[reason] if reason else None,
         }
     )
@@ -420,7 +417,7 @@ async def act(
     whose own tip-off the reward is for; staff never claim."""
     if transition.action == "claim":
         return await claim(session, runtime, Claimant(MINIPROGRAM, caller), reward_id, payload, now)
-    return await _fire(session, runtime, caller, reward_id, transition, payload, now)
+    return await _fire(session, runtime, caller, reward_id, transition.action, payload, now)
 
 
 async def _fire(
@@ -428,94 +425,18 @@ async def _fire(
     runtime: Runtime,
     caller: Principal,
     reward_id: int,
-    transition: Transition,
+    action: str,
     payload: BaseModel | None,
     now: datetime,
-    *,
-    channel: str | None = None,
 ) -> Reward:
+    """Loads the reward (as staff see it; by id for the reporter, whose claim was checked, and the
+    service) and its tip-off, whose trail it goes on, both for update; fires the action."""
     if caller == RECEIPT_HOLDER or caller.has(Role.SERVICE):
         reward = await session.get(Reward, reward_id, with_for_update=True)
     else:
         reward = await get(session, caller, reward_id, for_update=True)
-    transition = REWARD_LIFECYCLE.check(reward.state, transition.action, caller)
-    if caller.has(*STAFF_ROLES) and not (
-        caller.region_code == reward.paying_region_code and caller.department == reward.paying_kind
-    ):
-        raise PayingDepartmentOnly(f"这项奖励由{reward.paying_department}办理")
-    case = await session.get(TipOff, reward.tip_off_id, with_for_update=True)
-    record: dict[str, Any] = {}
-    if transition.action == "decide":
-        reward.decided_by, reward.decided_at = caller.subject, now
-        record = {"amount_yuan": reward.amount_yuan, "note": payload.note}
-    elif transition.action == "decline":
-        reward.ineligible_reason, reward.amount_yuan = schemas.Ineligible.DECLINED, 0
-        reward.decided_by, reward.decided_at = caller.subject, now
-        await _tell(session, reward, f"经审核，本事项不予奖励。{payload.reason}", now)
-        record = {"reason": payload.reason}
-    elif transition.action == "notify":
-        calendar = await working_calendar(session, HolidayArrangement)
-        reward.notified_at = now
-        reward.claim_due_at = calendar.deadline(now, reward.terms["claim_days"], Unit.CALENDAR_DAYS).due_at
-        text = (
-            f"经审批，给予您举报奖励 {reward.amount_yuan:,} 元，由{reward.paying_department}发放。"
-            f"请在 {reward.claim_due_at.astimezone(SHANGHAI):%Y年%m月%d日} 前领取，逾期视为放弃。"
-        )
-        await _tell(session, reward, text, now)
-        record = {"claim_due_at": reward.claim_due_at.isoformat()}
-    elif transition.action == "claim":
-        _in_claim_period(reward, now)
-        reporter = await session.get(TipOff, reward.reporter_tip_off_id)
-        if not reporter.real_name:  # allowed here (else nobody anonymous is rewarded): identity sealed for the payout
-            plaintext = json.dumps(payload.model_dump(), ensure_ascii=False)
-            reward.sealed_claimant = runtime.adapters.sealer.seal(plaintext, f"reward:{reward.id}")
-        reward.claimed_at, reward.claim_channel = now, channel
-        text = f"您已登记领取奖励，请持身份证件到{reward.paying_department}领取。"
-        await _tell(session, reward, text, now)
-        record = {"channel": channel}  # who claimed stays sealed
-    elif transition.action == "pay":
-        _check_payout(reward, payload, now)
-        reward.paid_on, reward.paid_amount_yuan, reward.payout_method = (
-            payload.paid_on,
-            payload.amount_yuan,
-            payload.method,
-        )
-        reward.paid_by, reward.payout_reason, reward.payout_note = payload.paid_by, payload.reason, payload.note
-        reward.payout_recorded_by, reward.payout_recorded_at = caller.subject, now
-        method = schemas.PAYOUT_METHOD_TITLES[payload.method]
-        text = f"您的举报奖励 {payload.amount_yuan:,} 元已于 {payload.paid_on:%Y年%m月%d日} 以{method}方式发放。"
-        await _tell(session, reward, text, now)
-        record = payload.model_dump(mode="json", exclude_none=True)
-    elif transition.action == "lapse":
-        reward.lapsed_at = now
-        await _tell(session, reward, "您未在期限内领取举报奖励，视为放弃。", now)
-    reward.state = transition.next_state(reward.state)
-    reward.updated_at = now
-    tipoffs.record_change(session, case, f"reward_{transition.action}", caller, now, {"state": reward.state, **record})
-    return reward
-
-
-def _in_claim_period(reward: Reward, now: datetime) -> None:
-    if now > reward.claim_due_at:
-        raise ClaimPeriodOver(f"领取期限已于 {reward.claim_due_at.astimezone(SHANGHAI):%Y年%m月%d日} 届满")
-
-
-def _check_payout(reward: Reward, payout: schemas.Payout, now: datetime) -> None:
-    """The payout as recorded: on a day between the claim and today, of the amount decided — less
-    only with a reason; more needs a new decision, not a payout record."""
-    today, claimed_on = now.astimezone(SHANGHAI).date(), reward.claimed_at.astimezone(SHANGHAI).date()
-    if payout.paid_on > today:
-        raise ValidationFailed.for_field("paid_on", f"发放日期不能晚于今天（{today:%Y-%m-%d}）")
-    if payout.paid_on < claimed_on:
-        raise ValidationFailed.for_field("paid_on", f"发放日期不能早于举报人登记领取的日期（{claimed_on:%Y-%m-%d}）")
-    if payout.amount_yuan > reward.amount_yuan:
-        raise PayoutAmountDiffers.for_field(
-            "amount_yuan", f"发放金额 {payout.amount_yuan:,} 元超过审批金额 {reward.amount_yuan:,} 元，须重新审批"
-        )
-    if payout.amount_yuan != reward.amount_yuan and payout.reason is None:
-        raise PayoutAmountDiffers.for_field(
-            "reason", f"发放金额 {payout.amount_yuan:,} 元少于审批金额 {reward.amount_yuan:,} 元，须说明理由"
-        )
+    _case = await session.get(TipOff, reward.tip_off_id, with_for_update=True)  # held here: the trail goes on it
+    return await RUNNER.fire(session, runtime, reward, caller, action, payload, now)
 
 
 # ------------------------------------------------------------------------------------ claiming
@@ -552,8 +473,8 @@ async def claim(
     that a mismatch is counted and put on the trail although the request is refused; then the
     claim itself is recorded in the request's transaction."""
     reward_id = await _check_claimant(runtime, claimant, reward_id, body)
-    claim_ = REWARD_LIFECYCLE.transition("claim")
-    return await _fire(session, runtime, RECEIPT_HOLDER, reward_id, claim_, body, now, channel=claimant.channel)
+    step = ClaimStep(channel=claimant.channel, claimant=body)
+    return await _fire(session, runtime, RECEIPT_HOLDER, reward_id, "claim", step, now)
 
 
 async def _check_claimant(runtime: Runtime, claimant: Claimant, reward_id: int | None, body: schemas.Claim) -> int:
@@ -566,7 +487,7 @@ async def _check_claimant(runtime: Runtime, claimant: Claimant, reward_id: int |
         now = runtime.clock.now()
         reward = await _claimable(session, runtime, claimant, reward_id)
         REWARD_LIFECYCLE.check(reward.state, "claim", RECEIPT_HOLDER)
-        _in_claim_period(reward, now)
+        in_claim_period(reward, now)
         key = f"claim:{reward.id}"
         if wait := await receipts.retry_after(session, key, settings.claim_mismatches_per_reward, window, now):
             raise ClaimsThrottled(
@@ -616,10 +537,4 @@ async def lapse_unclaimed(session: AsyncSession, runtime: Runtime, now: datetime
     due = (await session.execute(query.limit(100).with_for_update(skip_locked=True))).scalars().all()
     service = Principal(subject=f"service:{runtime.service.name}", roles=frozenset({Role.SERVICE}))
     for reward_id in due:
-        await _fire(session, runtime, service, reward_id, REWARD_LIFECYCLE.transition("lapse"), None, now)
-
-
-async def _tell(session: AsyncSession, reward: Reward, text: str, now: datetime) -> None:
-    """Tells the reporter the reward is for (or, with nobody qualifying, the matter's own)."""
-    tip_off = await session.get(TipOff, reward.reporter_tip_off_id or reward.tip_off_id)
-    await tipoffs.tell(session, tip_off, "reward", text, now)
+        await _fire(session, runtime, service, reward_id, "lapse", None, now)

@@ -1,10 +1,10 @@
 """The handlers' (and, for an objection, the reporter's) actions on a tip-off: one effect per
-action of the lifecycle declared in ``lifecycle.py``, run by ``act`` inside the action's transaction."""
+action of the lifecycle declared in ``lifecycle.py``, fired by the one lifecycle runner, which
+checks the state, the role and the authority (``authority.py``), moves the state and its time
+limit, and writes the trail."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,35 +13,33 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.auth.principal import RECEIPT_HOLDER, Principal
-from qingling.calendar import WorkingCalendar
 from qingling.errors import Conflict, FieldError, ValidationFailed
 from qingling.holidays import working_calendar
-from qingling.lifecycle import Transition
+from qingling.lifecycle import NotTheAuthority, Runner, Step, Transition, nothing
 from qingling.outbox import emit
-from qingling.regions import Level, is_above
+from qingling.regions import parent
 from qingling.runtime import Runtime
 from qingling.tipoff_events import TipOffVerified
 from reports.calendar import HolidayArrangement
 from reports.duplicates.service import merged_into
-from reports.tipoffs import routing, schemas
+from reports.tipoffs import authority, routing, schemas
 from reports.tipoffs.lifecycle import OBJECTION_DAYS, TIMED_STATES, TIP_OFF_LIFECYCLE, VERIFICATION_LIMIT
-from reports.tipoffs.models import TipOff
+from reports.tipoffs.models import TipOff, TipOffHolder
 from reports.tipoffs.redaction import redact
 from reports.tipoffs.service import (
     ACCEPTED_STATES,
     AlreadyExtended,
     FindingIncomplete,
-    LeadDepartmentOnly,
-    LevelAboveOnly,
     RefusalGroundNotApplicable,
     RegisterDown,
     TakeOverNotAllowed,
     get,
-    in_lead_department,
+    holders,
     objection_due,
     record_change,
     reporter_details,
     tell_reporter,
+    to_read,
     visible,
 )
 
@@ -63,19 +61,8 @@ class ObjectionPeriodOver(Conflict):
     code, title = "objection-period-over", "已超过提出异议的期限"
 
 
-@dataclass
-class Step:
-    session: AsyncSession
-    runtime: Runtime
-    tip_off: TipOff
-    caller: Principal
-    payload: Any
-    now: datetime
-    calendar: WorkingCalendar
-    notice: str = ""  # the handler's words added to what the reporter is told
-
-
-Effect = Callable[[Step], Awaitable[dict[str, Any] | None]]
+class TransferOutsideJurisdiction(ValidationFailed):
+    code, title = "transfer-outside-jurisdiction", "转办只能交给本辖区内的部门或上一级部门"
 
 
 async def act(
@@ -87,34 +74,26 @@ async def act(
     payload: BaseModel | None,
     now: datetime,
 ) -> TipOff:
-    """Fires one action of the lifecycle: checks state, role and scope, applies its effect, moves
-    the state and its time limit, tells the reporter, and appends to the trail."""
+    """Loads the tip-off for update (as the caller sees it; the receipt holder's by its receipt),
+    keeps the reporter out of the handler's words, and fires the action."""
     if caller == RECEIPT_HOLDER:  # the receipt proved the holder's claim to this one tip-off
         tip_off = await session.get(TipOff, tip_off_id, with_for_update=True)
     else:
         tip_off = await get(session, caller, tip_off_id, for_update=True)
-    transition = TIP_OFF_LIFECYCLE.check(tip_off.state, transition.action, caller)
     if payload is not None:  # a handler's words never carry the reporter onward
         payload = type(payload).model_validate(
             _redacted(payload.model_dump(), await reporter_details(runtime, session, tip_off))
         )
-    step = Step(session, runtime, tip_off, caller, payload, now, await working_calendar(session, HolidayArrangement))
-    extra = await EFFECTS[transition.action](step) if transition.action in EFFECTS else None
-    before = tip_off.state
-    tip_off.state = transition.next_state(before)
-    if transition.limit is not None:
-        due = step.calendar.deadline(now, transition.limit.amount, transition.limit.unit)
-        tip_off.step, tip_off.step_due_at = transition.limit.what, due.due_at
-    elif tip_off.state not in TIMED_STATES:
-        tip_off.step, tip_off.step_due_at = None, None
-    tip_off.closed_at = now if tip_off.state in TIP_OFF_LIFECYCLE.final else None  # an objection reopens
-    tip_off.updated_at = now
-    body = payload.model_dump(mode="json") if payload is not None else {}
-    await tell_reporter(session, tip_off, transition.action, now, step.notice)
-    record_change(
-        session, tip_off, transition.action, caller, now, {"from": before, "to": tip_off.state, **body, **(extra or {})}
-    )
-    return tip_off
+    return await RUNNER.fire(session, runtime, tip_off, caller, transition.action, payload, now)
+
+
+async def read(
+    session: AsyncSession, caller: Principal, tip_offs: list[TipOff], now: datetime
+) -> list[schemas.TipOffRead]:
+    """What ``caller`` sees of ``tip_offs``: with the departments that held each, and the actions
+    this caller may take on it now."""
+    held = await holders(session, tip_offs)
+    return [to_read(t, now, RUNNER.allowed_for(t, caller), held[t.id]) for t in tip_offs]
 
 
 def _redacted(value: Any, known: list[str | None]) -> Any:
@@ -127,59 +106,88 @@ def _redacted(value: Any, known: list[str | None]) -> Any:
     return value
 
 
-def _require_lead(step: Step) -> None:
-    if not in_lead_department(step.caller, step.tip_off):
-        lead = step.tip_off.lead_department or "（尚未确定主办部门）"
-        raise LeadDepartmentOnly(f"这件举报由{lead}主办")
+# ---------------------------------------------------------------------------------- hand-overs
 
 
-def _require_level_above(step: Step) -> None:
-    lead_region = step.tip_off.lead_region_code
-    if not (step.caller.region_code and lead_region and is_above(step.caller.region_code, lead_region)):
-        raise LevelAboveOnly(f"这件举报由{step.tip_off.lead_department}主办，须由其上一级部门决定")
-
-
-async def _sign(step: Step) -> dict[str, Any]:
-    _require_lead(step)
-    return {"department": step.tip_off.lead_department}
-
-
-async def _transfer(step: Step) -> dict[str, Any]:
-    tip_off, body = step.tip_off, step.payload
-    if not (in_lead_department(step.caller, tip_off) or step.caller.covers(tip_off.region_code)):
-        raise LeadDepartmentOnly("只有主办部门或辖区的上级部门可以转办")
-    region_code = body.region_code or tip_off.region_code
+async def _route(step: Step[TipOff], region_code: str, industry: str) -> routing.Route:
     try:
-        route = await routing.resolve(step.session, step.runtime, region_code, body.industry)
+        route = await routing.resolve(step.session, step.runtime, region_code, industry)
     except routing.RegisterUnavailable:
         raise RegisterDown() from None
     if route is None:
         raise ValidationFailed.for_field("industry", "该地区及其上级没有监管这一行业的部门")
+    return route
+
+
+async def _hand_on(step: Step[TipOff], route: routing.Route) -> dict[str, Any]:
+    """The case goes to ``route``'s department; the one that held it keeps read access."""
+    tip_off = step.item
     previous = tip_off.lead_department
-    tip_off.region_code, tip_off.industry = region_code, body.industry
+    if tip_off.lead_region_code is not None and tip_off.lead_kind is not None:
+        key = (tip_off.id, tip_off.lead_region_code, tip_off.lead_kind)
+        holder = await step.session.get(TipOffHolder, key) or TipOffHolder(
+            tip_off_id=tip_off.id, region_code=tip_off.lead_region_code, kind=tip_off.lead_kind,
+            handed_on_at=step.now, by_action=step.transition.action,
+        )  # fmt: skip
+        holder.department_id, holder.department = tip_off.lead_department_id, tip_off.lead_department
+        holder.handed_on_at, holder.by_action = step.now, step.transition.action
+        step.session.add(holder)
     routing.apply(tip_off, route)
     return {"from_department": previous, "to_department": route.lead_department}
 
 
-async def _take_over(step: Step) -> dict[str, Any]:
-    caller, tip_off = step.caller, step.tip_off
-    if caller.level not in (Level.PROVINCE, Level.CITY) or not caller.covers(tip_off.region_code):
-        raise TakeOverNotAllowed()
+async def _transfer(step: Step[TipOff]) -> dict[str, Any]:
+    tip_off, body, caller = step.item, step.payload, step.caller
+    if body.to_level_above:
+        above = parent(caller.region_code or "")
+        if above is None:
+            raise TransferOutsideJurisdiction.for_field("to_level_above", "您所在的层级没有上一级")
+        region_code = above
+    else:
+        region_code = body.region_code or tip_off.region_code
+        if body.region_code is not None and (why := authority.transfer_destination(caller, region_code)):
+            raise TransferOutsideJurisdiction.for_field("region_code", why)
+    route = await _route(step, region_code, body.industry)
+    if why := authority.transfer_destination(caller, route.lead_region_code):
+        raise TransferOutsideJurisdiction.for_field("region_code", f"{route.lead_department}：{why}")
+    if not body.to_level_above:
+        tip_off.region_code = region_code
+    tip_off.industry = body.industry
+    return await _hand_on(step, route)
+
+
+async def _relocate(step: Step[TipOff]) -> dict[str, Any]:
+    """A wrong place corrected: the case goes to the department of the right place, wherever it
+    is, and says so on the trail; that department signs for it."""
+    tip_off, body = step.item, step.payload
+    if body.region_code == tip_off.region_code:
+        raise ValidationFailed.for_field("region_code", "与原事发地相同；按行业改由其他部门办理的，请用“转办”")
+    industry = body.industry or tip_off.industry
+    route = await _route(step, body.region_code, industry)
+    moved = {"from_region_code": tip_off.region_code, "to_region_code": body.region_code}
+    crosses = authority.transfer_destination(step.caller, route.lead_region_code) is not None
+    tip_off.region_code, tip_off.industry = body.region_code, industry
+    return moved | {"outside_jurisdiction": crosses} | await _hand_on(step, route)
+
+
+async def _take_over(step: Step[TipOff]) -> dict[str, Any]:
+    caller = step.caller
     try:
         route = await routing.department_of(step.session, step.runtime, caller.region_code, caller.department or "")
     except routing.RegisterUnavailable:
         raise RegisterDown() from None
     if route is None:
         raise TakeOverNotAllowed("名录中没有您所在的部门，请联系管理员")
-    previous = tip_off.lead_department
-    routing.apply(tip_off, route)
-    return {"from_department": previous, "to_department": route.lead_department}
+    return await _hand_on(step, route)
 
 
-async def _merge(step: Step) -> dict[str, Any]:
+# ------------------------------------------------------------------------------------ deciding
+
+
+async def _merge(step: Step[TipOff]) -> dict[str, Any]:
     """Another report of a matter in hand joins it: the case's lead department takes it in; its
     reporter keeps the receipt and is told what the case's reporters are told."""
-    tip_off, session = step.tip_off, step.session
+    tip_off, session = step.item, step.session
     case = None
     if step.payload.into != tip_off.id:
         case = (
@@ -192,31 +200,34 @@ async def _merge(step: Step) -> dict[str, Any]:
             "只能并入本辖区内尚在办理的另一件举报",
             errors=[FieldError(location="body", field="/into", message="须为尚在办理的另一件举报的编号")],
         )
-    if not in_lead_department(step.caller, case):
-        raise LeadDepartmentOnly(f"并案由所并入举报的主办部门（{case.lead_department}）进行")
+    if why := authority.lead(case, step.caller):
+        raise NotTheAuthority(f"并案由所并入举报的主办部门进行：{why}", extensions={"authority": "case_lead"})
     tip_off.duplicate_of = case.id
     joined = await session.execute(select(TipOff).where(TipOff.duplicate_of == tip_off.id, TipOff.state == "merged"))
     for earlier in joined.scalars():  # what was merged into this one follows it into the case
         earlier.duplicate_of = case.id
     group = [case, *(await merged_into(session, case)), tip_off]
     first = min(group, key=lambda t: (t.received_at, t.id))
-    case.details = {**case.details, "first_reported": {"tip_off_id": first.id, "at": first.received_at.isoformat()}}
+    first_reported = schemas.FirstReported(tip_off_id=first.id, at=first.received_at)
+    case.details = case.details.model_copy(update={"first_reported": first_reported})
     case.updated_at = step.now
     record_change(session, case, "merged_in", step.caller, step.now, {"tip_off_id": tip_off.id, "first": first.id})
     return {"into": case.id, "first_reported": first.id}
 
 
-async def _accept(step: Step) -> dict[str, Any]:
-    _require_lead(step)
-    tip_off = step.tip_off
-    accepted_by = {"id": tip_off.lead_department_id, "name": tip_off.lead_department}  # 谁受理谁奖励
-    tip_off.details = {**tip_off.details, "accepted_at": step.now.isoformat(), "accepted_by": accepted_by}
+async def _accept(step: Step[TipOff]) -> dict[str, Any]:
+    tip_off = step.item  # 谁受理谁奖励: the accepting department pays any reward
+    tip_off.accepted_at = step.now
+    tip_off.accepted_by_department_id, tip_off.accepted_by_department = (
+        tip_off.lead_department_id,
+        tip_off.lead_department,
+    )
+    tip_off.accepted_by_region_code, tip_off.accepted_by_kind = tip_off.lead_region_code, tip_off.lead_kind
     return {"department": tip_off.lead_department}
 
 
-async def _refuse(step: Step) -> dict[str, Any]:
-    _require_lead(step)
-    tip_off, body = step.tip_off, step.payload
+async def _refuse(step: Step[TipOff]) -> dict[str, Any]:
+    tip_off, body = step.item, step.payload
     ground = schemas.RefusalGround(body.ground)
     if ground is schemas.RefusalGround.EMPLOYEE_WITHOUT_NAME and not (tip_off.employee and not tip_off.real_name):
         raise RefusalGroundNotApplicable(
@@ -235,48 +246,40 @@ async def _refuse(step: Step) -> dict[str, Any]:
                 errors=[FieldError(location="body", field="/duplicate_of", message="须为已受理的另一件举报的编号")],
             )
         tip_off.duplicate_of = original.id
-    step.notice = f"理由：{schemas.REFUSAL_GROUNDS[ground]}。{body.explanation}"
-    tip_off.details = {**tip_off.details, "refusal": {"ground": ground, "explanation": body.explanation}}
+    refusal = schemas.RefusalRecord(ground=ground, explanation=body.explanation)
+    tip_off.details = tip_off.details.model_copy(update={"refusal": refusal})
     return {"ground_title": schemas.REFUSAL_GROUNDS[ground]}
 
 
-async def _hand_over(step: Step) -> None:
-    _require_lead(step)
-    body = step.payload
-    step.notice = f"移送机关：{body.authority}。{body.reason}"
-    step.tip_off.details = {**step.tip_off.details, "handed_over": {"authority": body.authority, "reason": body.reason}}
+async def _hand_over(step: Step[TipOff]) -> None:
+    record = schemas.HandOverRecord(authority=step.payload.authority, reason=step.payload.reason)
+    step.item.details = step.item.details.model_copy(update={"handed_over": record})
 
 
-async def _request_extension(step: Step) -> None:
-    _require_lead(step)
-    if step.tip_off.extended:
+async def _request_extension(step: Step[TipOff]) -> None:
+    tip_off = step.item
+    if tip_off.extended or tip_off.extension_decision is not None:
         raise AlreadyExtended()
-    request = {"days": step.payload.days, "reason": step.payload.reason, "requested_at": step.now.isoformat()}
-    step.tip_off.details = {**step.tip_off.details, "extension": request}
+    request = schemas.ExtensionRecord(reason=step.payload.reason, requested_at=step.now)
+    tip_off.details = tip_off.details.model_copy(update={"extension": request})
+    tip_off.extension_days, tip_off.extension_decision = step.payload.days, "requested"
 
 
-async def _grant_extension(step: Step) -> dict[str, Any]:
-    _require_level_above(step)
-    tip_off = step.tip_off
-    extension = tip_off.details["extension"]
-    accepted_at = datetime.fromisoformat(tip_off.details["accepted_at"])
-    total = VERIFICATION_LIMIT.amount + extension["days"]
-    due = step.calendar.deadline(accepted_at, total, VERIFICATION_LIMIT.unit)
+async def _grant_extension(step: Step[TipOff]) -> dict[str, Any]:
+    tip_off = step.item
+    total = VERIFICATION_LIMIT.amount + tip_off.extension_days
+    due = step.calendar.deadline(tip_off.accepted_at, total, VERIFICATION_LIMIT.unit)
     tip_off.extended, tip_off.step_due_at = True, due.due_at
-    step.notice = f"延长 {extension['days']} 日，理由：{extension['reason']}"
-    tip_off.details = {**tip_off.details, "extension": {**extension, "granted_by": step.caller.subject}}
-    return {"days": extension["days"], "verification_due_at": due.due_at.isoformat()}
+    tip_off.extension_decision, tip_off.extension_decided_by = "granted", await _acting(step)
+    return {"days": tip_off.extension_days, "verification_due_at": due.due_at.isoformat()}
 
 
-async def _refuse_extension(step: Step) -> None:
-    _require_level_above(step)
-    extension = {**step.tip_off.details["extension"], "refused_by": step.caller.subject}
-    step.tip_off.details = {**step.tip_off.details, "extension": extension}
+async def _refuse_extension(step: Step[TipOff]) -> None:
+    step.item.extension_decision, step.item.extension_decided_by = "refused", await _acting(step)
 
 
-async def _conclude(step: Step) -> dict[str, Any]:
-    _require_lead(step)
-    tip_off, finding = step.tip_off, step.payload
+async def _conclude(step: Step[TipOff]) -> dict[str, Any]:
+    tip_off, finding = step.item, step.payload
     true = finding.outcome in (schemas.Outcome.TRUE, schemas.Outcome.PARTLY_TRUE)
     about_hazard = schemas.Category(tip_off.category) in schemas.HAZARD_CATEGORIES
     errors = []
@@ -293,8 +296,8 @@ async def _conclude(step: Step) -> dict[str, Any]:
         )
     if errors:
         raise FindingIncomplete("核查结论不完整", errors=errors)
-    step.tip_off.details = {**tip_off.details, "finding": finding.model_dump(mode="json")}
-    step.notice = f"核查结论：{schemas.OUTCOME_TITLES[finding.outcome]}。"
+    tip_off.details = tip_off.details.model_copy(update={"finding": finding})
+    tip_off.concluded_at, tip_off.outcome = step.now, finding.outcome
     if finding.hazard is None:
         return {}
     hazard = finding.hazard
@@ -316,57 +319,100 @@ async def _conclude(step: Step) -> dict[str, Any]:
     return {"converted_to_hazard": True}
 
 
-async def _reply(step: Step) -> None:
-    _require_lead(step)
-    step.notice = step.payload.message
-    step.tip_off.details = {**step.tip_off.details, "replied_at": step.now.isoformat()}
+async def _reply(step: Step[TipOff]) -> None:
+    step.item.replied_at = step.now
 
 
-async def _object(step: Step) -> dict[str, Any]:
-    tip_off = step.tip_off
-    if "objection" in tip_off.details:
+async def _object(step: Step[TipOff]) -> dict[str, Any]:
+    tip_off = step.item
+    if tip_off.details.objection is not None:
         raise AlreadyObjected()
     due = objection_due(step.calendar, tip_off)
     if step.now > due:
         raise ObjectionPeriodOver(f"对答复的异议须在答复后 {OBJECTION_DAYS} 日内提出（截至 {due:%Y-%m-%d %H:%M}）")
-    objection = {"reason": step.payload.reason, "at": step.now.isoformat(), "entered_by": step.caller.subject}
-    tip_off.details = {**tip_off.details, "objection": objection}
+    objection = schemas.ObjectionRecord(reason=step.payload.reason, at=step.now, entered_by=step.caller.subject)
+    tip_off.details = tip_off.details.model_copy(update={"objection": objection})
     return {"objection_due_at": due.isoformat()}
 
 
-async def _re_examine(step: Step) -> dict[str, Any]:
-    _require_level_above(step)
-    tip_off, body = step.tip_off, step.payload
-    decision = {**body.model_dump(mode="json"), "by": step.caller.subject, "at": step.now.isoformat()}
-    details = {**tip_off.details, "re_examination": decision}
+async def _re_examine(step: Step[TipOff]) -> dict[str, Any]:
+    tip_off, body = step.item, step.payload
+    decision = schemas.ReExaminationRecord(**body.model_dump(), by=step.caller.subject, at=step.now)
+    update: dict[str, Any] = {"re_examination": decision}
     if body.decision is schemas.ReExaminationDecision.REVISED:
-        details["finding"] = {**details["finding"], "outcome": body.outcome}
-        step.notice = f"变更核查结论为“{schemas.OUTCOME_TITLES[body.outcome]}”。{body.explanation}"
-    else:
-        step.notice = f"维持原核查结论。{body.explanation}"
-    tip_off.details = details
+        update["finding"] = tip_off.details.finding.model_copy(update={"outcome": body.outcome})
+        tip_off.outcome = body.outcome
+    tip_off.details = tip_off.details.model_copy(update=update)
     return {}
 
 
-async def _close(step: Step) -> None:
-    _require_lead(step)
+# ----------------------------------------------------------------------------- the runner's hooks
 
 
-EFFECTS: dict[str, Effect] = {
-    "sign": _sign,
-    "transfer": _transfer,
-    "take_over": _take_over,
-    "merge": _merge,
-    "accept": _accept,
-    "refuse": _refuse,
-    "hand_over": _hand_over,
-    "request_extension": _request_extension,
-    "grant_extension": _grant_extension,
-    "refuse_extension": _refuse_extension,
-    "conclude": _conclude,
-    "reply": _reply,
-    "object": _object,
-    "re_examine": _re_examine,
-    "close": _close,
-}
-assert set(EFFECTS) == {t.action for t in TIP_OFF_LIFECYCLE.transitions}, "every action has its effect"
+def _words(step: Step[TipOff]) -> str:
+    """The handler's words added to what the reporter is told at this step."""
+    action, body, tip_off = step.transition.action, step.payload, step.item
+    if action == "refuse":
+        return f"理由：{schemas.REFUSAL_GROUNDS[schemas.RefusalGround(body.ground)]}。{body.explanation}"
+    if action == "hand_over":
+        return f"移送机关：{body.authority}。{body.reason}"
+    if action == "grant_extension":
+        return f"延长 {tip_off.extension_days} 日，理由：{tip_off.details.extension.reason}"
+    if action == "conclude":
+        return f"核查结论：{schemas.OUTCOME_TITLES[body.outcome]}。"
+    if action == "reply":
+        return body.message
+    if action == "re_examine" and body.decision is schemas.ReExaminationDecision.REVISED:
+        return f"变更核查结论为“{schemas.OUTCOME_TITLES[body.outcome]}”。{body.explanation}"
+    if action == "re_examine":
+        return f"维持原核查结论。{body.explanation}"
+    return ""
+
+
+async def _tell(step: Step[TipOff], before: str) -> None:
+    await tell_reporter(step.session, step.item, step.transition.action, step.now, _words(step))
+
+
+async def _acting(step: Step[TipOff]) -> str | None:
+    """The acting department, by name: the lead's, else the register's name for the caller's."""
+    caller, tip_off = step.caller, step.item
+    if caller.department is None or caller.region_code is None:
+        return None
+    if authority.in_department(caller, tip_off.lead_region_code, tip_off.lead_kind):
+        return tip_off.lead_department
+    if step.runtime is not None:
+        try:
+            if route := await routing.department_of(step.session, step.runtime, caller.region_code, caller.department):
+                return route.lead_department
+        except (routing.RegisterUnavailable, ValidationFailed):
+            pass
+    return caller.name or None
+
+
+RUNNER: Runner[TipOff] = Runner(
+    TIP_OFF_LIFECYCLE,
+    effects={
+        "sign": nothing,
+        "transfer": _transfer,
+        "relocate": _relocate,
+        "take_over": _take_over,
+        "merge": _merge,
+        "accept": _accept,
+        "refuse": _refuse,
+        "hand_over": _hand_over,
+        "request_extension": _request_extension,
+        "grant_extension": _grant_extension,
+        "refuse_extension": _refuse_extension,
+        "conclude": _conclude,
+        "reply": _reply,
+        "object": _object,
+        "re_examine": _re_examine,
+        "close": nothing,
+    },
+    authorities=authority.CHECKS,
+    record=record_change,
+    calendar=lambda session: working_calendar(session, HolidayArrangement),
+    keeps_step=TIMED_STATES,
+    acting=_acting,
+    after=_tell,
+)

@@ -3,11 +3,38 @@ Routes, the 409 answers, the API documentation and the diagram in the README com
 
 from qingling.auth.roles import Role
 from qingling.calendar import Unit
-from qingling.lifecycle import Lifecycle, TimeLimit, Transition
+from qingling.lifecycle import Authority, Lifecycle, TimeLimit, Transition
 from reports.tipoffs import schemas
 
 HANDLERS = frozenset({Role.REGULATOR, Role.DEPARTMENT_LEADER})
-LEAD_ONLY = "仅主办部门"
+
+# Who decides (domain.md §2–§3); the checks are in ``authority.py``.
+LEAD = Authority(
+    "lead",
+    "主办部门",
+    "属地管理、管行业必须管安全：由事发地县级以上负责该行业的部门主办，签收、受理、核查、答复、办结都由它进行"
+    "（domain.md §2、§3 Routing）；乡镇只协助核查，安委办只督办",
+)
+LEAD_OR_ABOVE = Authority(
+    "lead_or_above",
+    "主办部门或其上级同系统部门",
+    "转办和更正事发地由主办部门进行，其上级同系统部门也可以（domain.md §3 Routing）",
+)
+CITY_OR_ABOVE = Authority(
+    "city_or_above",
+    "事发地的市级及以上部门",
+    "市级及以上部门可以直接办理辖区内的举报（domain.md §3 Routing）",
+)
+CASE_LEAD = Authority(
+    "case_lead",
+    "所并入举报的主办部门",
+    "同一事项的举报并入已在办理的那一件，由其主办部门并案（domain.md §3 Refuse）；须是事发地的县级以上部门",
+)
+LEVEL_ABOVE = Authority(
+    "level_above",
+    "主办部门的上一级同系统部门",
+    "延期核查由上一级批准，对答复的异议由上一级复查（domain.md §3 Verify、Reply）",
+)
 
 DECISION_LIMIT = TimeLimit(5, Unit.WORKING_DAYS, "作出受理或不予受理决定")  # from receipt
 VERIFICATION_LIMIT = TimeLimit(60, Unit.CALENDAR_DAYS, "完成核查")  # from acceptance
@@ -36,7 +63,7 @@ TIP_OFF_LIFECYCLE = Lifecycle(
     initial="received",
     final=frozenset({"refused", "handed_over", "merged", "closed"}),
     transitions=(
-        Transition("sign", "签收", ("received",), "signed", HANDLERS, note=LEAD_ONLY),
+        Transition("sign", "签收", ("received",), "signed", HANDLERS, authority=LEAD),
         Transition(
             "transfer",
             "转办",
@@ -44,7 +71,25 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             "received",
             HANDLERS,
             payload=schemas.Transfer,
-            note="按新的地区或行业重新确定主办部门，由其签收；受理期限仍从接收之日起算",
+            authority=LEAD_OR_ABOVE,
+            note=(
+                "按行业（或本辖区内更正的地点）重新确定主办部门，由其签收；只能交给本辖区内的部门，"
+                "或提交上一级的同行业部门（to_level_above），不能转到其他区县或省份；转出的部门保留查看权限；"
+                "受理期限仍从接收之日起算"
+            ),
+        ),
+        Transition(
+            "relocate",
+            "更正事发地",
+            ("received", "signed"),
+            "received",
+            HANDLERS,
+            payload=schemas.Relocation,
+            authority=LEAD_OR_ABOVE,
+            note=(
+                "举报的地点有误的，按更正后的地点重新确定主办部门，可以跨区县、跨省；在办理记录中记为更正事发地，"
+                "由接收的部门签收；转出的部门保留查看权限"
+            ),
         ),
         Transition(
             "take_over",
@@ -53,7 +98,8 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             "signed",
             HANDLERS,
             payload=schemas.Reason,
-            note="市级及以上部门可直接办理辖区内的举报，本部门成为主办部门",
+            authority=CITY_OR_ABOVE,
+            note="本部门成为主办部门；原主办部门保留查看权限",
         ),
         Transition(
             "merge",
@@ -62,7 +108,8 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             "merged",
             HANDLERS,
             payload=schemas.Merge,
-            note="由并入的举报的主办部门进行；举报人保留回执，办理进展和结果同样告知；最先举报的人记入奖励",
+            authority=CASE_LEAD,
+            note="举报人保留回执，办理进展和结果同样告知；最先举报的人记入奖励",
         ),
         Transition(
             "accept",
@@ -71,7 +118,8 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             "verifying",
             HANDLERS,
             limit=VERIFICATION_LIMIT,
-            note=f"{LEAD_ONLY}；告知举报人",
+            authority=LEAD,
+            note="告知举报人；受理的部门负责奖励（谁受理谁奖励）",
         ),
         Transition(
             "refuse",
@@ -80,7 +128,8 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             "refused",
             HANDLERS,
             payload=schemas.Refusal,
-            note=f"{LEAD_ONLY}；须选择法定理由，告知举报人",
+            authority=LEAD,
+            note="须选择法定理由，告知举报人",
         ),
         Transition(
             "hand_over",
@@ -89,7 +138,8 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             "handed_over",
             HANDLERS,
             payload=schemas.HandOver,
-            note=f"{LEAD_ONLY}；不属于安全生产监管职责的，移送有权处理的机关并告知举报人",
+            authority=LEAD,
+            note="不属于安全生产监管职责的，移送有权处理的机关并告知举报人",
         ),
         Transition(
             "request_extension",
@@ -98,7 +148,8 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             "extension_requested",
             HANDLERS,
             payload=schemas.ExtensionRequest,
-            note=f"{LEAD_ONLY}；只能延期一次，最长 {MAX_EXTENSION_DAYS} 日",
+            authority=LEAD,
+            note=f"只能延期一次，最长 {MAX_EXTENSION_DAYS} 日",
         ),
         Transition(
             "grant_extension",
@@ -107,7 +158,8 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             "verifying",
             HANDLERS,
             payload=schemas.Reason,
-            note="由主办部门的上一级部门批准；告知举报人延期理由",
+            authority=LEVEL_ABOVE,
+            note="告知举报人延期理由",
         ),
         Transition(
             "refuse_extension",
@@ -116,7 +168,7 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             "verifying",
             HANDLERS,
             payload=schemas.Reason,
-            note="由主办部门的上一级部门决定",
+            authority=LEVEL_ABOVE,
         ),
         Transition(
             "conclude",
@@ -126,7 +178,8 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             HANDLERS,
             payload=schemas.Finding,
             limit=REPLY_LIMIT,
-            note=f"{LEAD_ONLY}；属实或部分属实的隐患转为隐患，由隐患服务按举报编号只建一条",
+            authority=LEAD,
+            note="属实或部分属实的隐患转为隐患，由隐患服务按举报编号只建一条",
         ),
         Transition(
             "reply",
@@ -135,7 +188,8 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             "replied",
             HANDLERS,
             payload=schemas.Reply,
-            note=f"{LEAD_ONLY}；答复核查结论、处理情况和奖励资格",
+            authority=LEAD,
+            note="答复核查结论、处理情况和奖励资格",
         ),
         Transition(
             "object",
@@ -155,9 +209,10 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             "re_examined",
             HANDLERS,
             payload=schemas.ReExamination,
-            note="由主办部门的上一级部门复查；复查结论告知举报人",
+            authority=LEVEL_ABOVE,
+            note="复查结论告知举报人",
         ),
-        Transition("close", "办结", ("replied", "re_examined"), "closed", HANDLERS, note=LEAD_ONLY),
+        Transition("close", "办结", ("replied", "re_examined"), "closed", HANDLERS, authority=LEAD),
     ),
 )
 
@@ -169,6 +224,7 @@ REPORTER_NOTICES = {
     "receive": "您的举报已收到，将在 5 个工作日内决定是否受理。",
     "accept": "您的举报已受理，正在核查。",
     "refuse": "您的举报不予受理。",
+    "relocate": "您举报的事项已按更正后的事发地转交当地部门办理。",
     "hand_over": "您举报的事项不属于安全生产监管部门的职责，已移送有权处理的机关。",
     "grant_extension": "您举报的事项情况复杂，核查期限已经批准延长。",
     "conclude": "您举报的事项已核查完毕，将在 10 日内答复您。",

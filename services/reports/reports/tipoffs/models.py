@@ -1,11 +1,31 @@
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import JSON
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
 from qingling.audit import GENESIS, AuditEntryBase, Head
 from reports.database import ReportsModel
+from reports.tipoffs.schemas import TipOffDetails
+
+
+class PydanticJSON(TypeDecorator):
+    """A JSON column holding one pydantic model: written as its JSON form, read back validated."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        super().__init__()
+        self.model = model
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return value.model_dump(mode="json", exclude_none=True) if isinstance(value, BaseModel) else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else self.model.model_validate(value)
 
 
 class TipOff(ReportsModel, table=True):
@@ -43,8 +63,20 @@ class TipOff(ReportsModel, table=True):
     lead_kind: str | None = Field(default=None, max_length=30)
     co_handlers: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     state: str = Field(max_length=30, index=True)
-    # What each step recorded: refusal grounds, transfer, extension, findings, the reply.
-    details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # What each step recorded: refusal grounds, hand-over, extension reason, findings, objection.
+    details: TipOffDetails = Field(default_factory=TipOffDetails, sa_type=PydanticJSON(TipOffDetails))
+    accepted_at: datetime | None = Field(default=None, index=True)
+    # The department that accepted it: it pays any reward (谁受理谁奖励).
+    accepted_by_department_id: int | None = Field(default=None, index=True)
+    accepted_by_department: str | None = Field(default=None, max_length=64)
+    accepted_by_region_code: str | None = Field(default=None, max_length=9)
+    accepted_by_kind: str | None = Field(default=None, max_length=30)
+    concluded_at: datetime | None = Field(default=None, index=True)
+    outcome: str | None = Field(default=None, max_length=20, index=True)  # Outcome, as concluded or re-examined
+    replied_at: datetime | None = Field(default=None, index=True)
+    extension_days: int | None = None  # the one extension of verification asked for …
+    extension_decision: str | None = Field(default=None, max_length=10, index=True)  # … ExtensionDecision …
+    extension_decided_by: str | None = Field(default=None, max_length=64)  # … and the department that decided
     duplicate_of: int | None = Field(default=None, foreign_key="tip_off.id", index=True)  # refused as, or merged into
     possible_duplicates: list[int] = Field(default_factory=list, sa_type=JSON)  # flagged at intake, for the handler
     extended: bool = False  # the one extension of verification has been granted
@@ -62,6 +94,21 @@ class TipOff(ReportsModel, table=True):
     @property
     def head(self) -> Head:
         return Head(self.audit_seq, self.audit_head)
+
+
+class TipOffHolder(ReportsModel, table=True):
+    """A department that led a tip-off and handed it on (转办, 更正事发地, 提级办理): it keeps
+    read access to the case, its trail, media, messages and reward."""
+
+    __tablename__ = "tip_off_holder"
+
+    tip_off_id: int = Field(foreign_key="tip_off.id", primary_key=True)
+    region_code: str = Field(max_length=9, primary_key=True)
+    kind: str = Field(max_length=30, primary_key=True)
+    department_id: int | None = None
+    department: str | None = Field(default=None, max_length=64)
+    handed_on_at: datetime
+    by_action: str = Field(max_length=30)
 
 
 class SealedReporter(ReportsModel, table=True):

@@ -17,7 +17,7 @@ from qingling.idempotency import (
     fingerprint,
     run_once,
 )
-from qingling.lifecycle import action_routes
+from qingling.lifecycle import NotTheAuthority, action_routes
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime, Runtime
 from reports.tipoffs import actions, service
@@ -116,7 +116,7 @@ async def list_tip_offs(
         session, caller, page, now, state=state, category=category, lead_department_id=lead_department_id,
         mine=mine, step_overdue=step_overdue,
     )  # fmt: skip
-    return Page.of([service.to_read(tip_off, now) for tip_off in tip_offs], page)
+    return Page.of(await actions.read(session, caller, tip_offs, now), page)
 
 
 @router.get("/tip-offs/mine", summary="我的举报（小程序）")
@@ -134,8 +134,10 @@ async def get_tip_off(
     session: DbSession,
     runtime: CurrentRuntime,
 ) -> TipOffRead:
-    """含当前可进行的操作、当前环节及其期限和是否超期。不含举报人身份。"""
-    return service.to_read(await service.get(session, caller, tip_off_id), runtime.clock.now())
+    """含您现在可以进行的操作（按状态和您所在的部门）、曾主办的部门、当前环节及其期限和是否超期。不含举报人身份。
+    转出举报的部门仍可查看它及其办理记录。"""
+    tip_off = await service.get(session, caller, tip_off_id)
+    return (await actions.read(session, caller, [tip_off], runtime.clock.now()))[0]
 
 
 @router.get(
@@ -176,7 +178,8 @@ async def reveal_reporter(
 
 async def _act(session, runtime, caller, tip_off_id, transition, payload) -> TipOffRead:
     now = runtime.clock.now()
-    return service.to_read(await actions.act(session, runtime, caller, tip_off_id, transition, payload, now), now)
+    tip_off = await actions.act(session, runtime, caller, tip_off_id, transition, payload, now)
+    return (await actions.read(session, caller, [tip_off], now))[0]
 
 
 actions_router = action_routes(
@@ -188,9 +191,9 @@ actions_router = action_routes(
     tags=["tip-off-actions"],
     problems=(
         service.TipOffNotFound,
-        service.LeadDepartmentOnly,
-        service.LevelAboveOnly,
+        NotTheAuthority,
         service.TakeOverNotAllowed,
+        actions.TransferOutsideJurisdiction,
         service.RefusalGroundNotApplicable,
         service.AlreadyExtended,
         service.FindingIncomplete,

@@ -1,7 +1,7 @@
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from qingling.credit_code import CreditCode
 from qingling.regions import RegionCode
@@ -125,49 +125,6 @@ class TipOffReceipt(Schema):
     received_at: Timestamp
 
 
-class TipOffRead(Schema):
-    """办理人员看到的举报：举报事实已去除可识别举报人身份的信息，不含举报人姓名和联系方式。"""
-
-    id: int
-    receipt_code: str
-    channel: str
-    category: Category
-    industry: str
-    enterprise_code: str | None
-    enterprise_name: str | None
-    target: str | None
-    region_code: str
-    address: str | None
-    latitude: float | None
-    longitude: float | None
-    observed_at: Timestamp | None
-    facts: str
-    real_name: bool = Field(description="是否实名（身份已密封）")
-    employee: bool
-    entered_by: str | None
-    call_reference: str | None
-    content_flag: str | None = Field(description="内容安全检查的提示")
-    lead_department_id: int | None
-    lead_department: str | None
-    lead_region_code: str | None
-    co_handlers: list[dict]
-    state: str
-    state_title: str
-    allowed_actions: list[str]
-    details: dict
-    duplicate_of: int | None = Field(description="并入或重复的已受理举报的编号")
-    possible_duplicates: list[int] = Field(description="可能是同一事项的其他举报（同一单位，或相近地点的同类举报）")
-    extended: bool
-    hazard_id: int | None
-    hazard_state: str | None
-    step: str | None
-    step_due_at: Timestamp | None
-    step_overdue: bool
-    received_at: Timestamp
-    updated_at: Timestamp
-    closed_at: Timestamp | None
-
-
 # ------------------------------------------------------------------------------ action payloads
 
 
@@ -176,9 +133,22 @@ class Reason(Schema):
 
 
 class Transfer(Schema):
+    """转办：交给本辖区内负责该行业的部门，或提交上一级的该行业部门。事发地有误、应由其他区县办理的，用“更正事发地”。"""
+
     industry: IndustryCode = Field(description="按此行业重新确定主办部门")
-    region_code: RegionCode | None = Field(default=None, description="事发地有误时更正")
+    region_code: RegionCode | None = Field(
+        default=None, description="本辖区内更正地点（如具体到乡镇）；其他区县或省份的，用“更正事发地”（relocate）"
+    )
+    to_level_above: bool = Field(default=False, description="true 提交上一级（如县级提交市级）的该行业部门")
     reason: Text
+
+
+class Relocation(Schema):
+    """更正事发地：举报的地点有误，按实际地点交给当地负责的部门（可以跨区县、跨省），由其签收。"""
+
+    region_code: RegionCode = Field(description="实际的事发地行政区划代码")
+    industry: IndustryCode | None = Field(default=None, description="行业领域；不填则不变")
+    reason: Text = Field(description="更正的理由（记入办理记录），如“经电话核实，事发地在莒县”")
 
 
 class RefusalGround(StrEnum):
@@ -296,6 +266,122 @@ class ReExamination(Schema):
         if self.decision is ReExaminationDecision.REVISED and self.outcome is None:
             raise ValueError("变更核查结论须填写 outcome")
         return self
+
+
+# ------------------------------------------------------------------------- what the steps recorded
+
+
+class _Record(Schema):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class RefusalRecord(_Record):
+    ground: RefusalGround
+    explanation: str
+
+
+class HandOverRecord(_Record):
+    authority: str
+    reason: str
+
+
+class ExtensionRecord(_Record):
+    reason: str
+    requested_at: Timestamp
+
+
+class ObjectionRecord(_Record):
+    reason: str
+    at: Timestamp
+    entered_by: str
+
+
+class ReExaminationRecord(_Record):
+    decision: ReExaminationDecision
+    outcome: Outcome | None = None
+    explanation: str
+    by: str
+    at: Timestamp
+
+
+class FirstReported(_Record):
+    tip_off_id: int
+    at: Timestamp
+
+
+class TipOffDetails(_Record):
+    """What the steps recorded that no figure or authority check needs as a column. Replaced
+    whole (``model_copy(update=…)``), never changed in place."""
+
+    refusal: RefusalRecord | None = None
+    handed_over: HandOverRecord | None = None
+    extension: ExtensionRecord | None = None
+    finding: Finding | None = None
+    objection: ObjectionRecord | None = None
+    re_examination: ReExaminationRecord | None = None
+    first_reported: FirstReported | None = None
+
+
+class HolderRead(Schema):
+    department: str | None
+    region_code: str
+    kind: str
+    handed_on_at: Timestamp
+    by_action: str = Field(description="transfer 转办；relocate 更正事发地；take_over 被提级办理")
+
+
+class TipOffRead(Schema):
+    """办理人员看到的举报：举报事实已去除可识别举报人身份的信息，不含举报人姓名和联系方式。"""
+
+    id: int
+    receipt_code: str
+    channel: str
+    category: Category
+    industry: str
+    enterprise_code: str | None
+    enterprise_name: str | None
+    target: str | None
+    region_code: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    observed_at: Timestamp | None
+    facts: str
+    real_name: bool = Field(description="是否实名（身份已密封）")
+    employee: bool
+    entered_by: str | None
+    call_reference: str | None
+    content_flag: str | None = Field(description="内容安全检查的提示")
+    lead_department_id: int | None
+    lead_department: str | None
+    lead_region_code: str | None
+    co_handlers: list[dict]
+    state: str
+    state_title: str
+    allowed_actions: list[str] = Field(description="您现在可以进行的操作（按状态和您所在的部门）")
+    handled_by: list[HolderRead] = Field(description="曾主办、已转出的部门（保留查看权限）")
+    details: TipOffDetails
+    accepted_at: Timestamp | None
+    accepted_by_department: str | None = Field(description="受理的部门（谁受理谁奖励）")
+    concluded_at: Timestamp | None
+    outcome: Outcome | None = Field(description="核查结论（复查变更后为变更后的结论）")
+    replied_at: Timestamp | None
+    extension_days: int | None = Field(description="申请延长核查的日数")
+    extension_decision: Literal["requested", "granted", "refused"] | None = Field(
+        description="requested 待批；granted 已批准；refused 不予延期"
+    )
+    extension_decided_by: str | None = Field(description="决定延期的部门")
+    duplicate_of: int | None = Field(description="并入或重复的已受理举报的编号")
+    possible_duplicates: list[int] = Field(description="可能是同一事项的其他举报（同一单位，或相近地点的同类举报）")
+    extended: bool
+    hazard_id: int | None
+    hazard_state: str | None
+    step: str | None
+    step_due_at: Timestamp | None
+    step_overdue: bool
+    received_at: Timestamp
+    updated_at: Timestamp
+    closed_at: Timestamp | None
 
 
 # ------------------------------------------------------------------------------ the reporter's view

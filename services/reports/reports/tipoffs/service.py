@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling import audit
 from qingling.auth.principal import RECEIPT_HOLDER, Principal
-from qingling.auth.roles import Role
+from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.auth.scope import staff_rows
 from qingling.calendar import Unit, WorkingCalendar, is_overdue
 from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
@@ -33,14 +33,14 @@ from reports.media.models import TipOffMedia
 from reports.receipts import service as receipts
 from reports.rewards.models import Reward
 from reports.rewards.notices import notice_of
-from reports.tipoffs import routing, schemas
+from reports.tipoffs import authority, routing, schemas
 from reports.tipoffs.lifecycle import (
     DECISION_LIMIT,
     OBJECTION_DAYS,
     REPORTER_NOTICES,
     TIP_OFF_LIFECYCLE,
 )
-from reports.tipoffs.models import SealedReporter, TipOff, TipOffAudit
+from reports.tipoffs.models import SealedReporter, TipOff, TipOffAudit, TipOffHolder
 from reports.tipoffs.redaction import redact
 
 log = structlog.get_logger(__name__)
@@ -63,12 +63,8 @@ class LeadDepartmentOnly(Forbidden):
     code, title = "lead-department-only", "只有主办部门才能进行此操作"
 
 
-class LevelAboveOnly(Forbidden):
-    code, title = "level-above-only", "须由主办部门的上一级部门决定"
-
-
 class TakeOverNotAllowed(Forbidden):
-    code, title = "take-over-not-allowed", "只有市级及以上部门可以提级办理本辖区的举报"
+    code, title = "take-over-not-allowed", "名录中没有您所在的部门，不能提级办理"
 
 
 class RefusalGroundNotApplicable(ValidationFailed):
@@ -228,7 +224,16 @@ def _sealed(runtime: Runtime, tip_off_id: int, values: dict[str, Any]) -> Sealed
 
 
 def visible(caller: Principal) -> Any:
-    return staff_rows(caller, TipOff.region_code)
+    """Staff see the tip-offs of their jurisdiction, and their department sees those it leads
+    or once led and handed on (a case moved to another county stays readable to both)."""
+    rows = staff_rows(caller, TipOff.region_code)
+    if not (caller.has(*STAFF_ROLES) and caller.region_code and caller.department):
+        return rows
+    held = select(TipOffHolder.tip_off_id).where(
+        TipOffHolder.region_code == caller.region_code, TipOffHolder.kind == caller.department
+    )
+    leads = and_(TipOff.lead_region_code == caller.region_code, TipOff.lead_kind == caller.department)
+    return or_(rows, leads, TipOff.id.in_(held))
 
 
 async def get(session: AsyncSession, caller: Principal, tip_off_id: int, *, for_update: bool = False) -> TipOff:
@@ -266,12 +271,23 @@ async def page(
     return await fetch_page(session, query, TipOff.id, params)
 
 
-def to_read(tip_off: TipOff, now: datetime) -> schemas.TipOffRead:
+async def holders(session: AsyncSession, tip_offs: list[TipOff]) -> dict[int, list[TipOffHolder]]:
+    """The departments that held each of ``tip_offs`` and handed it on, in order."""
+    query = select(TipOffHolder).where(TipOffHolder.tip_off_id.in_([t.id for t in tip_offs]))
+    found: dict[int, list[TipOffHolder]] = {t.id: [] for t in tip_offs}
+    for holder in (await session.execute(query.order_by(TipOffHolder.handed_on_at))).scalars():
+        found[holder.tip_off_id].append(holder)
+    return found
+
+
+def to_read(tip_off: TipOff, now: datetime, allowed: list[str], held: list[TipOffHolder]) -> schemas.TipOffRead:
     return schemas.TipOffRead.model_validate(
         {
             **tip_off.model_dump(),
+            "details": tip_off.details,
             "state_title": TIP_OFF_LIFECYCLE.states[tip_off.state],
-            "allowed_actions": [t.action for t in TIP_OFF_LIFECYCLE.allowed(tip_off.state)],
+            "allowed_actions": allowed,
+            "handled_by": held,
             "step_overdue": _step_overdue(tip_off, now),
         }
     )
@@ -303,8 +319,7 @@ async def reporter_view(session: AsyncSession, tip_off_id: int, now: datetime) -
     query = select(TipOffMessage).where(TipOffMessage.tip_off_id == tip_off_id)
     query = query.order_by(TipOffMessage.at, TipOffMessage.id)  # events may arrive late, carrying their time
     messages = [schemas.MessageRead.model_validate(m) for m in (await session.execute(query)).scalars()]
-    finding = case.details.get("finding")
-    objection_open = case.id == tip_off.id and case.state in ("replied", "closed") and "objection" not in case.details
+    objection_open = case.id == tip_off.id and case.state in ("replied", "closed") and case.details.objection is None
     reward = (await session.execute(select(Reward).where(Reward.tip_off_id == case.id))).scalar_one_or_none()
     return schemas.ReporterView(
         receipt_code=tip_off.receipt_code,
@@ -315,7 +330,7 @@ async def reporter_view(session: AsyncSession, tip_off_id: int, now: datetime) -
         step=case.step,
         step_due_at=case.step_due_at,
         step_overdue=_step_overdue(case, now),
-        outcome=schemas.OUTCOME_TITLES[schemas.Outcome(finding["outcome"])] if finding else None,
+        outcome=schemas.OUTCOME_TITLES[schemas.Outcome(case.outcome)] if case.outcome else None,
         hazard_state=case.hazard_state,
         merged=merged,
         objection_due_at=objection_due(await working_calendar(session, HolidayArrangement), case)
@@ -332,8 +347,7 @@ def _state_title(tip_off: TipOff, case: TipOff) -> str:
 
 
 def objection_due(calendar: WorkingCalendar, tip_off: TipOff) -> datetime:
-    replied_at = datetime.fromisoformat(tip_off.details["replied_at"])
-    return calendar.deadline(replied_at, OBJECTION_DAYS, Unit.CALENDAR_DAYS).due_at
+    return calendar.deadline(tip_off.replied_at, OBJECTION_DAYS, Unit.CALENDAR_DAYS).due_at
 
 
 async def reporter_details(runtime: Runtime, session: AsyncSession, tip_off: TipOff) -> list[str | None]:
@@ -466,11 +480,7 @@ async def tell(
 
 
 def in_lead_department(caller: Principal, tip_off: TipOff) -> bool:
-    return (
-        tip_off.lead_region_code is not None
-        and caller.region_code == tip_off.lead_region_code
-        and caller.department == tip_off.lead_kind
-    )
+    return authority.lead(tip_off, caller) is None
 
 
 # ------------------------------------------------------------------------------- from other services

@@ -1,0 +1,98 @@
+"""Who decides each step of a tip-off (the authorities declared in ``lifecycle.py``), and where a
+case may be handed: pure functions of the tip-off and the caller, answering None when the caller
+is the body the rules name, else why not, in Chinese, naming the department by name."""
+
+from __future__ import annotations
+
+from qingling.auth.principal import Principal
+from qingling.regions import Level, covers, level, parent
+from reports.tipoffs.models import TipOff
+
+COUNTY_AND_ABOVE = frozenset({Level.NATION, Level.PROVINCE, Level.CITY, Level.COUNTY})
+
+
+def in_department(caller: Principal, region_code: str | None, kind: str | None) -> bool:
+    """Whether ``caller`` works in the department of ``kind`` at ``region_code``."""
+    return (
+        region_code is not None and kind is not None and (caller.region_code, caller.department) == (region_code, kind)
+    )
+
+
+def _lead_name(tip_off: TipOff) -> str:
+    return tip_off.lead_department or "（尚未确定主办部门）"
+
+
+def lead(tip_off: TipOff, caller: Principal) -> str | None:
+    if tip_off.lead_region_code is None:
+        return "这件举报尚未确定主办部门（企业和部门名录暂时无法查询），确定后由主办部门办理"
+    if in_department(caller, tip_off.lead_region_code, tip_off.lead_kind):
+        return None
+    return f"这件举报由{tip_off.lead_department}主办，须由{tip_off.lead_department}办理"
+
+
+def _above_in_line(tip_off: TipOff, caller: Principal) -> bool:
+    """A department of the lead's own line (kind) at a higher level whose jurisdiction holds the case."""
+    return (
+        tip_off.lead_region_code is not None
+        and caller.region_code is not None
+        and caller.department == tip_off.lead_kind
+        and level(caller.region_code) in COUNTY_AND_ABOVE
+        and caller.region_code != tip_off.lead_region_code
+        and covers(caller.region_code, tip_off.lead_region_code)
+    )
+
+
+def lead_or_above(tip_off: TipOff, caller: Principal) -> str | None:
+    if lead(tip_off, caller) is None or _above_in_line(tip_off, caller):
+        return None
+    return f"这件举报由{_lead_name(tip_off)}主办，只有{_lead_name(tip_off)}或其上级同系统部门可以转办或更正事发地"
+
+
+def city_or_above(tip_off: TipOff, caller: Principal) -> str | None:
+    if in_department(caller, tip_off.lead_region_code, tip_off.lead_kind):
+        return f"这件举报已由{tip_off.lead_department}（您的部门）主办"
+    if caller.region_code is None or caller.department is None or caller.level not in (Level.PROVINCE, Level.CITY):
+        return f"这件举报由{_lead_name(tip_off)}主办；只有市级及以上部门可以提级办理辖区内的举报"
+    if not covers(caller.region_code, tip_off.region_code):
+        return f"这件举报的事发地（{tip_off.region_code}）不在您的辖区内，不能提级办理"
+    return None
+
+
+def case_lead(tip_off: TipOff, caller: Principal) -> str | None:
+    """The department merging: of the case it joins (checked with the case itself), and a county or
+    higher department whose jurisdiction holds this tip-off."""
+    if in_department(caller, tip_off.lead_region_code, tip_off.lead_kind):
+        return None
+    department = caller.region_code and caller.department and level(caller.region_code) in COUNTY_AND_ABOVE
+    if department and covers(caller.region_code, tip_off.region_code):
+        return None
+    return f"这件举报由{_lead_name(tip_off)}主办；并案须由事发地县级以上、所并入举报的主办部门进行"
+
+
+def level_above(tip_off: TipOff, caller: Principal) -> str | None:
+    above = parent(tip_off.lead_region_code) if tip_off.lead_region_code else None
+    if above is not None and in_department(caller, above, tip_off.lead_kind):
+        return None
+    return f"这件举报由{_lead_name(tip_off)}主办，须由其上一级（{above or '—'}）的同系统部门决定"
+
+
+CHECKS = {
+    "lead": lead,
+    "lead_or_above": lead_or_above,
+    "city_or_above": city_or_above,
+    "case_lead": case_lead,
+    "level_above": level_above,
+}
+
+
+def transfer_destination(caller: Principal, region_code: str) -> str | None:
+    """Where ``caller`` may transfer a case: a department of their own jurisdiction, or of the
+    level directly above — never sideways into another county or province (that is a correction
+    of the place, ``relocate``, which says so on the trail)."""
+    own = caller.region_code
+    if own is not None and (covers(own, region_code) or region_code == parent(own)):
+        return None
+    return (
+        f"转办只能交给本辖区（{own}）内的部门或上一级部门，{region_code} 不在其中；"
+        "事发地有误、应由其他区县或省份办理的，请用“更正事发地”（relocate）"
+    )
