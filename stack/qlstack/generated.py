@@ -47,6 +47,7 @@ def openapi_documents() -> dict[Path, str]:
 README_SECTIONS: dict[str, Callable[[], str]] = {
     "roles": roles_table,
     "hazard-lifecycle": lambda: f"```mermaid\n{HAZARD_LIFECYCLE.mermaid()}\n```",
+    "hazard-authority": HAZARD_LIFECYCLE.authority_table,
     "tip-off-lifecycle": lambda: f"```mermaid\n{TIP_OFF_LIFECYCLE.mermaid()}\n```",
     "reward-lifecycle": lambda: f"```mermaid\n{REWARD_LIFECYCLE.mermaid()}\n```",
 }

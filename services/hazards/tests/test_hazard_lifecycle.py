@@ -84,7 +84,10 @@ async def test_a_major_hazard_from_self_report_to_close_out(system):
     hazard = await _report(system)
     hid = hazard["id"]
     assert (hazard["state"], hazard["source"], hazard["region_code"]) == ("reported", "self_report", "330521001")
-    assert "confirm_major" in hazard["allowed_actions"]
+    assert hazard["allowed_actions"] == []  # the enterprise may not confirm its own hazard
+    assert hazard["supervising_department"]["name"] == "德清县应急管理局"  # 工贸 in 德清: from the register
+    as_county = await system.client.get(f"/api/v1/hazards/hazards/{hid}", headers=await _as(system, "deqing-yjj"))
+    assert "confirm_major" in as_county.json()["allowed_actions"]
 
     refused = await _act(system, hid, "confirm_major", "demo-enterprise", {"order_no": "德应急责改〔2024〕12号"})
     assert (refused.status_code, refused.json()["code"]) == (403, "role-not-allowed")
@@ -120,7 +123,8 @@ async def test_a_major_hazard_from_self_report_to_close_out(system):
     assert asked["state"] == "extension_requested"
     assert asked["details"]["extension"]["in_window"] is True  # asked within 20 工作日 before 09-30
     not_the_lister = await _act(system, hid, "grant_extension", "deqing-yjj", {"reason": "同意延期"})
-    assert (not_the_lister.status_code, not_the_lister.json()["code"]) == (403, "lister-only")
+    assert (not_the_lister.status_code, not_the_lister.json()["code"]) == (403, "not-the-authority")
+    assert not_the_lister.json()["detail"] == "延期决定须由挂牌督办机关湖州市应急管理局作出"
     granted = await _ok(system, hid, "grant_extension", "huzhou-yjj", {"reason": "理由充分，同意延期至 10 月 31 日"})
     assert granted["deadline_at"] == "2024-10-31T23:59:59+08:00"
     assert granted["original_deadline_at"] == "2024-09-30T23:59:59+08:00"
@@ -136,9 +140,12 @@ async def test_a_major_hazard_from_self_report_to_close_out(system):
     await _ok(system, hid, "apply_completion", "demo-enterprise", completion)
     await _ok(system, hid, "start_review", "huzhou-yjj")
     await _ok(system, hid, "pass_review", "huzhou-yjj", {"findings": "复核合格"})
-    county_close = await _act(system, hid, "close", "deqing-yjj", {"supervising_check": "同意销号"})
-    assert (county_close.status_code, county_close.json()["code"]) == (403, "lister-only")  # only the lister
-    closed = await _ok(system, hid, "close", "huzhou-yjj", {"supervising_check": "市应急管理局审核同意销号"})
+    unchecked = await _act(system, hid, "close", "huzhou-yjj", {"opinion": "同意销号"})
+    assert (unchecked.status_code, unchecked.json()["code"]) == (409, "transition-not-allowed")
+    await _ok(system, hid, "check_close_out", "huzhou-yjj", {"findings": "整改到位，同意销号"})
+    county_close = await _act(system, hid, "close", "deqing-yjj", {"opinion": "同意销号"})
+    assert (county_close.status_code, county_close.json()["code"]) == (403, "not-the-authority")  # only the lister
+    closed = await _ok(system, hid, "close", "huzhou-yjj", {"opinion": "经督办部门审核，同意销号"})
     assert (closed["state"], closed["allowed_actions"], closed["overdue"]) == ("closed", [], False)
 
     trail = (
@@ -146,12 +153,13 @@ async def test_a_major_hazard_from_self_report_to_close_out(system):
     ).json()
     assert [entry["action"] for entry in trail] == [
         "report", "confirm_major", "list", "submit_plan", "accept_plan", "request_extension", "grant_extension",
-        "apply_completion", "start_review", "fail_review", "apply_completion", "start_review", "pass_review", "close",
+        "apply_completion", "start_review", "fail_review", "apply_completion", "start_review", "pass_review",
+        "check_close_out", "close",
     ]  # fmt: skip
     verdict = (
         await system.client.get(f"/api/v1/hazards/hazards/{hid}/verify", headers=await _as(system, "deqing-yjj"))
     ).json()
-    assert (verdict["intact"], verdict["entries"]) == (True, 14)
+    assert (verdict["intact"], verdict["entries"]) == (True, 15)
 
 
 async def test_scenario_8_a_notice_number_is_used_once_per_authority_and_year(system):

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hazards.enterprises.models import Enterprise
 from hazards.hazard import schemas
 from hazards.hazard.events import SUBSCRIBERS, hazard_changed
+from hazards.hazard.grading import grading_errors
 from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
 from hazards.hazard.models import Hazard, HazardAudit
-from hazards.hazard.service import grading_errors, hazard_values
+from hazards.hazard.service import hazard_values, supervising_department
 from qingling import audit
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
@@ -84,11 +85,15 @@ async def _store(
             f"第 {'、'.join(str(i) for i in bad[:20])} 条有误（从 0 起数），共 {len(bad)} 条", errors=errors
         )
 
+    department = await supervising_department(session, enterprise, "items")
     now = runtime.clock.now()
     hazards = [
-        hazard_values(enterprise, item, source="self_report", reported_by=caller.subject, now=now) for item in items
+        hazard_values(enterprise, item, department, source="self_report", reported_by=caller.subject, now=now)
+        for item in items
     ]
-    payloads = [item.model_dump(mode="json") | {"batch": key} for item in items]
+    payloads = [
+        item.model_dump(mode="json") | {"batch": key, "supervising_department": department.name} for item in items
+    ]
     ids = await insert_hazards(session, caller, hazards, payloads, action="report", now=now)
     return {"created": len(ids), "hazard_ids": ids}
 

@@ -34,7 +34,16 @@ def hazard_changed(hazard: Mapping[str, Any], action: str, previous_state: str |
         region_code=hazard["region_code"],
         industry=hazard["industry"],
         lister_region_code=hazard["lister_region_code"],
-        supervising_department=(hazard.get("details") or {}).get("supervision"),
+        supervising_department=(
+            {
+                "id": hazard["supervising_department_id"],
+                "region_code": hazard["supervising_region_code"],
+                "kind": hazard["supervising_kind"],
+                "name": hazard["supervising_name"],
+            }
+            if hazard.get("supervising_department_id") is not None
+            else None
+        ),
         deadline_at=hazard["deadline_at"],
         deadline_provisional=hazard["deadline_provisional"],
         step=hazard["step"],

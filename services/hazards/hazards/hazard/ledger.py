@@ -11,16 +11,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hazards.departments.schemas import DepartmentRead
 from hazards.enterprises.models import Enterprise
 from hazards.hazard import schemas
 from hazards.hazard.batch import insert_hazards
+from hazards.hazard.grading import grading_errors
 from hazards.hazard.lifecycle import ENTERPRISE
-from hazards.hazard.service import grading_errors, hazard_values
+from hazards.hazard.service import hazard_values, supervising_department
 from hazards.spreadsheets import SheetSpec, as_text
 from qingling.auth.principal import Principal
 from qingling.auth.scope import can_see
 from qingling.calendar import end_of_day
 from qingling.clock import SHANGHAI
+from qingling.errors import ValidationFailed
 
 GRADES = {"一般": "general", "一般隐患": "general", "重大": "major", "重大隐患": "major"}
 STATUSES = {"未整改": "open", "整改中": "rectifying", "已销号": "closed", "已整改": "closed"}
@@ -85,17 +88,25 @@ async def import_ledger(
         codes.add(caller.enterprise_code)  # an enterprise's own ledger need not repeat its code
     enterprises = await _enterprises(session, codes)
     today = now.astimezone(SHANGHAI).date()
+    supervising = await _supervising(session, enterprises)
     owned: list[tuple[Enterprise, schemas.LedgerRow]] = []
     for line, row in accepted:
         row_errors, enterprise = _check(caller, row, enterprises, today)
+        if enterprise is not None and isinstance(problem := supervising[enterprise.credit_code], str):
+            row_errors.append(("/enterprise_code", problem))  # every hazard has an authority from its first day
         errors += [SHEET.error(line, field, message) for field, message in row_errors]
         if enterprise is not None and not row_errors:
             owned.append((enterprise, row))
     SHEET.reject_if_any(errors)
 
     source = "self_report" if caller.has(*ENTERPRISE) else "inspection"
-    hazards = [_hazard(enterprise, row, source, caller, now) for enterprise, row in owned]
-    payloads = [row.model_dump(mode="json") for _, row in owned]
+    hazards = [
+        _hazard(enterprise, row, supervising[enterprise.credit_code], source, caller, now) for enterprise, row in owned
+    ]
+    payloads = [
+        row.model_dump(mode="json") | {"supervising_department": supervising[enterprise.credit_code].name}
+        for enterprise, row in owned
+    ]
     await insert_hazards(session, caller, hazards, payloads, action="ledger_import", now=now)
     return schemas.LedgerResult(created=len(hazards), pre_2024_stock=sum(h["pre_2024_stock"] for h in hazards))
 
@@ -105,6 +116,19 @@ async def _enterprises(session: AsyncSession, codes: set[str]) -> dict[str, Ente
         return {}
     found = await session.execute(select(Enterprise).where(Enterprise.credit_code.in_(sorted(codes))))
     return {enterprise.credit_code: enterprise for enterprise in found.scalars()}
+
+
+async def _supervising(session: AsyncSession, enterprises: dict[str, Enterprise]) -> dict[str, DepartmentRead | str]:
+    """Each enterprise's supervising department from the register, or why there is none."""
+    found: dict[tuple[str, str], DepartmentRead | str] = {}
+    for enterprise in enterprises.values():
+        place = (enterprise.region_code, enterprise.industry)
+        if place not in found:
+            try:
+                found[place] = await supervising_department(session, enterprise, "enterprise_code")
+            except ValidationFailed as refused:
+                found[place] = refused.errors[0].message
+    return {code: found[(e.region_code, e.industry)] for code, e in enterprises.items()}
 
 
 def _check(
@@ -137,7 +161,12 @@ def _start_of(day: date) -> datetime:
 
 
 def _hazard(
-    enterprise: Enterprise, row: schemas.LedgerRow, source: str, caller: Principal, now: datetime
+    enterprise: Enterprise,
+    row: schemas.LedgerRow,
+    department: DepartmentRead,
+    source: str,
+    caller: Principal,
+    now: datetime,
 ) -> dict[str, Any]:
     report = schemas.HazardReport(
         title=row.title,
@@ -148,7 +177,7 @@ def _hazard(
         found_at=_start_of(row.found_on),
         report=row.report,
     )
-    hazard = hazard_values(enterprise, report, source=source, reported_by=caller.subject, now=now)
+    hazard = hazard_values(enterprise, report, department, source=source, reported_by=caller.subject, now=now)
     hazard["state"] = STATES[row.status]
     if row.deadline is not None:
         hazard["deadline_at"] = hazard["original_deadline_at"] = end_of_day(row.deadline)

@@ -1,18 +1,40 @@
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
 from hazards.database import HazardsModel
+from hazards.hazard.schemas import HazardDetails
 from qingling.audit import GENESIS, AuditEntryBase, Head
+
+COMMITTEE = "committee"  # the lister is a level's 安委会 (its office, 安委办), not a department
+
+
+class PydanticJSON(TypeDecorator):
+    """A JSON column holding one pydantic model: written as its JSON form, read back validated."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        super().__init__()
+        self.model = model
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return value.model_dump(mode="json", exclude_none=True) if isinstance(value, BaseModel) else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else self.model.model_validate(value)
 
 
 class Hazard(HazardsModel, table=True):
     """One hazard (事故隐患), from its report to 销号. ``state`` moves only through the lifecycle
     declared in ``lifecycle.py``; every move is appended to the hazard's audit trail."""
 
-    __table_args__ = (UniqueConstraint("lister_region_code", "notice_year", "notice_no"),)
+    __table_args__ = (UniqueConstraint("lister_region_code", "lister_kind", "notice_year", "notice_no"),)
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=20, index=True)  # self_report | inspection | tip_off
@@ -32,10 +54,19 @@ class Hazard(HazardsModel, table=True):
     reported_by: str = Field(max_length=100)
     state: str = Field(max_length=30, index=True)
     # What each step recorded, kept as submitted: the major-hazard report (§4.1), the order with
-    # its 五定, the listing, the plan, the latest progress, the extension, the completion and review.
-    details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # its 五定, the listing, the plan, the latest progress, the extension, the completion, the
+    # review and the close-out check. Typed; what authority and figures need is a column below.
+    details: HazardDetails = Field(default_factory=HazardDetails, sa_type=PydanticJSON(HazardDetails))
+    # The supervising department (属地 + 行业, from the register when reported; the listing may name another).
     supervising_department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    supervising_region_code: str | None = Field(default=None, max_length=9, index=True)
+    supervising_kind: str | None = Field(default=None, max_length=32, index=True)
+    supervising_name: str | None = Field(default=None, max_length=64)
+    # The lister (挂牌督办机关): a department (its kind) or a level's 安委会 (COMMITTEE).
     lister_region_code: str | None = Field(default=None, max_length=9, index=True)
+    lister_kind: str | None = Field(default=None, max_length=32, index=True)
+    lister_name: str | None = Field(default=None, max_length=64)
+    listed_on: date | None = Field(default=None, index=True)
     notice_year: int | None = None
     notice_no: str | None = Field(default=None, max_length=30)
     deadline_at: datetime | None = Field(default=None, index=True)  # the rectification deadline in force
@@ -45,6 +76,12 @@ class Hazard(HazardsModel, table=True):
     step_due_at: datetime | None = None  # … and by when
     production_suspended: bool = False
     suspended_at: datetime | None = None
+    suspended_days: int = 0  # days the deadline moved for 停产停业治理, in all
+    extension_granted: bool | None = Field(default=None, index=True)  # the latest extension's decision …
+    extension_decided_at: datetime | None = None  # … and when it was made
+    close_out_checked_by: str | None = Field(default=None, max_length=100)  # 审核把关: who …
+    close_out_checked_department: str | None = Field(default=None, max_length=64)  # … for which department …
+    close_out_checked_at: datetime | None = None  # … and when
     audit_seq: int = 0
     audit_head: str = Field(default=GENESIS, max_length=64)
     created_at: datetime

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, Upload
 from fastapi.responses import JSONResponse
 
 from hazards.departments.schemas import IndustryCode
-from hazards.hazard import batch, ledger, service
+from hazards.hazard import actions, batch, ledger, service
 from hazards.hazard.lifecycle import ENTERPRISE, HAZARD_LIFECYCLE, STAFF
 from hazards.hazard.schemas import (
     BatchReport,
@@ -22,7 +22,7 @@ from qingling.auth.scopes import Scope
 from qingling.db import DbSession
 from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
 from qingling.idempotency import IdempotencyKeyInUse, IdempotencyKeyMissing, IdempotencyKeyReused
-from qingling.lifecycle import action_routes
+from qingling.lifecycle import NotTheAuthority, action_routes
 from qingling.pagination import Page, PageQuery
 from qingling.regions import Level
 from qingling.runtime import CurrentRuntime
@@ -41,7 +41,7 @@ async def report_hazard(
 ) -> HazardRead:
     """企业自查自报本企业的隐患，或监管人员登记检查发现的隐患。重大隐患须注明发现之日有效的判定标准和条款，并附现状原因、危害程度、治理方案。"""
     now = runtime.clock.now()
-    return service.to_read(await service.report(session, caller, body, now), now)
+    return service.to_read(await service.report(session, caller, body, now), caller, now)
 
 
 @router.post(
@@ -131,13 +131,13 @@ async def list_hazards(
         deadline_before=deadline_before, department_id=department_id, lister_level=lister_level,
         pre_2024_stock=pre_2024_stock,
     )  # fmt: skip
-    return Page.of([service.to_read(hazard, now) for hazard in hazards], page)
+    return Page.of([service.to_read(hazard, caller, now) for hazard in hazards], page)
 
 
 @router.get("/{hazard_id}", summary="查看隐患", responses=problem_responses(service.HazardNotFound))
 async def get_hazard(hazard_id: int, caller: HazardsReader, session: DbSession, runtime: CurrentRuntime) -> HazardRead:
-    """含当前可进行的操作、整改期限与是否超期、下一步事项的期限。"""
-    return service.to_read(await service.get(session, caller, hazard_id), runtime.clock.now())
+    """含您现在可以进行的操作（按状态和您的职责）、督办部门与挂牌督办机关、整改期限与是否超期、下一步事项的期限。"""
+    return service.to_read(await service.get(session, caller, hazard_id), caller, runtime.clock.now())
 
 
 @router.get("/{hazard_id}/history", summary="隐患台账记录", responses=problem_responses(service.HazardNotFound))
@@ -156,7 +156,8 @@ async def verify_history(
 
 async def _act(session, runtime, caller, hazard_id, transition, payload) -> HazardRead:
     now = runtime.clock.now()
-    return service.to_read(await service.act(session, caller, hazard_id, transition, payload, now), now)
+    hazard = await service.act(session, runtime, caller, hazard_id, transition, payload, now)
+    return service.to_read(hazard, caller, now)
 
 
 actions_router = action_routes(
@@ -168,10 +169,9 @@ actions_router = action_routes(
     tags=["hazard-actions"],
     problems=(
         service.HazardNotFound,
-        service.GradeMismatch,
-        service.ListerOnly,
-        service.NoticeNoTaken,
-        service.ListingLevelTooLow,
+        NotTheAuthority,
+        actions.GradeMismatch,
+        actions.NoticeNoTaken,
         ValidationFailed,
     ),
 )

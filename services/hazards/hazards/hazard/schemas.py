@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from hazards.enterprises.schemas import TagCode
+from qingling.calendar import Unit
 from qingling.schemas import Schema, Timestamp
 
 Grade = Literal["general", "major"]
@@ -161,8 +162,90 @@ class ReviewResult(Schema):
     findings: Text = Field(description="现场复核意见")
 
 
+class CloseOutCheck(Schema):
+    """督办部门审核把关：销号前由督办部门记录审核意见（谁、何时由系统记录）。"""
+
+    findings: Text = Field(description="审核意见：整改是否到位、是否同意销号")
+
+
 class CloseOut(Schema):
-    supervising_check: Text = Field(description="督办部门审核意见")
+    opinion: Text = Field(description="销号意见（挂牌督办机关；未挂牌的为督办部门）")
+
+
+# ------------------------------------------------------------------- what each step recorded
+
+
+class DeadlineBasis(Schema):
+    """How a deadline counted from a time limit was computed, so it can be counted again once
+    the year's holiday arrangement is loaded."""
+
+    start: Timestamp
+    amount: int
+    unit: Unit
+
+
+class ListingRecord(Listing):
+    lister: str = Field(description="挂牌操作人")
+
+
+class ExtensionRecord(ExtensionRequest):
+    in_window: bool = Field(description="是否在期限届满前 20 个工作日内提出")
+    requested_at: Timestamp
+    granted: bool | None = None
+    decision: str | None = Field(default=None, description="决定理由")
+    decided_at: Timestamp | None = None
+
+
+class CloseOutCheckRecord(CloseOutCheck):
+    by: str = Field(description="审核人")
+    department: str = Field(description="审核部门（督办部门）")
+    at: Timestamp
+
+
+class CloseOutRecord(Schema):
+    opinion: str | None = None
+    supervising_check: str | None = Field(
+        default=None, description="审核把关成为督办部门自己的操作之前，销号时填写的审核意见（历史记录）"
+    )
+
+
+class HazardDetails(Schema):
+    """每一步记录的内容，按提交时保存。"""
+
+    report: MajorReport | None = Field(default=None, description="重大隐患报告")
+    returned: Reason | None = Field(default=None, description="退回补正")
+    rejection: Reason | None = Field(default=None, description="不予认定")
+    order: GeneralOrder | None = Field(default=None, description="一般隐患“五定”整改要求")
+    deadline_basis: DeadlineBasis | None = None
+    confirmation: MajorConfirmation | None = Field(default=None, description="重大隐患确认与限期整改指令")
+    listing: ListingRecord | None = Field(default=None, description="挂牌督办通知")
+    plan: Plan | None = Field(default=None, description="治理方案")
+    plan_returned: Reason | None = Field(default=None, description="治理方案退回理由")
+    progress: Progress | None = Field(default=None, description="最近一次整改进展")
+    extension: ExtensionRecord | None = Field(default=None, description="最近一次延期申请及决定")
+    completion: Completion | None = Field(default=None, description="整改完成与评估")
+    review: ReviewResult | None = Field(default=None, description="最近一次现场复核意见")
+    close_out_check: CloseOutCheckRecord | None = Field(default=None, description="督办部门审核把关")
+    close_out: CloseOutRecord | None = Field(default=None, description="销号")
+
+
+class DepartmentRef(Schema):
+    id: int
+    region_code: str
+    kind: str
+    name: str
+
+
+class ListerRef(Schema):
+    region_code: str
+    kind: str = Field(description="部门类别，或 committee（安委会/安委办）")
+    name: str
+
+
+class CloseOutCheckRef(Schema):
+    by: str
+    department: str
+    at: Timestamp
 
 
 class HazardRead(Schema):
@@ -183,11 +266,20 @@ class HazardRead(Schema):
     pre_2024_stock: bool = Field(description="2024 年以前发现的存量隐患")
     state: str
     state_title: str
-    allowed_actions: list[str] = Field(description="当前状态下可以进行的操作")
-    details: dict
+    allowed_actions: list[str] = Field(description="您现在可以进行的操作（按状态和您的职责）")
+    details: HazardDetails
     supervising_department_id: int | None = Field(description="督办（监管）部门")
+    supervising_department: DepartmentRef | None = Field(
+        description="督办（监管）部门：上报时按行业和属地从部门设置中确定"
+    )
     lister_region_code: str | None
+    lister: ListerRef | None = Field(description="挂牌督办机关")
+    listed_on: date | None = Field(description="挂牌日期")
     notice_no: str | None
+    extension_granted: bool | None = Field(description="最近一次延期申请是否获批（未决定为空）")
+    extension_decided_at: Timestamp | None = Field(description="最近一次延期决定的时间")
+    suspended_days: int = Field(description="停产停业治理累计顺延的天数")
+    close_out_check: CloseOutCheckRef | None = Field(description="督办部门审核把关：谁、哪个部门、何时")
     deadline_at: Timestamp | None = Field(description="整改期限（截止时刻）")
     original_deadline_at: Timestamp | None
     deadline_provisional: bool = Field(description="期限所在年度的放假安排尚未发布，按周一至周五暂计")
