@@ -73,3 +73,29 @@ async def test_people_cannot_ask_for_it_and_unknown_enterprises_are_refused(embe
 
     assert by_regulator.status_code == 403
     assert (unknown.status_code, unknown.json()["errors"][0]["field"]) == (422, "/enterprise_code")
+
+
+async def test_a_tip_off_hazard_without_a_supervising_department_is_refused_for_the_outbox_to_park(
+    embedded, new_credit_code
+):
+    """莒县 and above have no 市场监管 department in the demo register: a verified 特种设备 tip-off there
+    would make a hazard nobody supervises, so the delivery is refused (422) and nothing is created."""
+    body = {
+        "credit_code": new_credit_code("371122"), "name": "莒县测试电梯工程有限公司",
+        "address": "莒县城阳街道测试路 2 号",
+        "region_code": "371122", "industry": "special_equipment", "tags": [], "latitude": 35.58, "longitude": 118.83,
+        "risk_class": "C", "people": {"principal": {"name": "王强", "phone": "13800001111"}},
+    }  # fmt: skip
+    headers = await embedded.login("juxian-yjj")
+    created = await embedded.client.post("/api/v1/hazards/enterprises", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+
+    response = await embedded.client.post(
+        EVENTS, json=_envelope(125, enterprise_code=body["credit_code"]), headers=await _service_headers(embedded)
+    )
+
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "/enterprise_code" and "督办部门" in error["message"]
+    listed = await embedded.client.get("/api/v1/hazards/hazards", params={"source": "tip_off"}, headers=headers)
+    assert not [h for h in listed.json()["items"] if h["source_ref"] == "tip_off:125"]
