@@ -50,6 +50,8 @@ README_SECTIONS: dict[str, Callable[[], str]] = {
     "hazard-authority": HAZARD_LIFECYCLE.authority_table,
     "tip-off-lifecycle": lambda: f"```mermaid\n{TIP_OFF_LIFECYCLE.mermaid()}\n```",
     "reward-lifecycle": lambda: f"```mermaid\n{REWARD_LIFECYCLE.mermaid()}\n```",
+    "tip-off-authority": TIP_OFF_LIFECYCLE.authority_table,
+    "reward-authority": REWARD_LIFECYCLE.authority_table,
 }
 
 

@@ -37,6 +37,7 @@ DEMO_ACCOUNTS = [
         None,
     ),
     ("deqing-zjj", "德清县住建局", [Role.REGULATOR], "330521", "housing", None),
+    ("deqing-zjj-leader", "德清县住建局负责人", [Role.REGULATOR, Role.DEPARTMENT_LEADER], "330521", "housing", None),
     ("deqing-12345", "德清县 12345 接线员", [Role.OPERATOR], "330521", None, None),
     ("wuxing-yjj", "吴兴区应急管理局", [Role.REGULATOR], "330502", "emergency", None),
     ("xinshi-town", "新市镇应急管理办公室", [Role.REGULATOR], "330521102", "town_office", None),

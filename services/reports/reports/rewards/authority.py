@@ -21,4 +21,10 @@ def paying_leader(reward: Reward, caller: Principal) -> str | None:
     return f"这项奖励由{reward.paying_department}负责人审批（谁受理谁奖励）"
 
 
-CHECKS = {"paying": paying, "paying_leader": paying_leader}
+def rewarded_reporter(reward: Reward, caller: Principal) -> str | None:
+    """Who claims is checked when they claim (``service.claim``: the receipt, or the mini-program
+    user's own tip-off, and the identity they reported with); nobody is offered it in advance."""
+    return "奖励由举报人本人凭回执或本人的小程序账号领取，领取时核验身份"
+
+
+CHECKS = {"paying": paying, "paying_leader": paying_leader, "rewarded_reporter": rewarded_reporter}

@@ -14,6 +14,11 @@ PAYING_LEADER = Authority(
     "受理举报的部门的负责人",
     "谁受理谁奖励：奖励由受理举报的部门审批，由其负责人决定（domain.md §3 Reward）",
 )
+REWARDED_REPORTER = Authority(
+    "rewarded_reporter",
+    "获得奖励的举报人本人",
+    "奖励只发给同一事项中第一位符合条件的举报人，由其本人领取（domain.md §3 Reward）",
+)
 PAYING = Authority(
     "paying",
     "受理举报的部门",
@@ -72,6 +77,7 @@ REWARD_LIFECYCLE = Lifecycle(
             frozenset({Role.MINIPROGRAM_USER}),
             payload=schemas.Claim,
             reporter=True,
+            authority=REWARDED_REPORTER,
             note=(
                 "只能由举报人本人领取，工作人员不能代领：凭回执码和查询密码，或由实名举报的小程序用户领取本人举报的奖励；"
                 "实名举报人的姓名和证件须与举报时登记的一致，不一致的次数受限制并记入办理记录；"

@@ -201,7 +201,7 @@ async def _merge(step: Step[TipOff]) -> dict[str, Any]:
             errors=[FieldError(location="body", field="/into", message="须为尚在办理的另一件举报的编号")],
         )
     if why := authority.lead(case, step.caller):
-        raise NotTheAuthority(f"并案由所并入举报的主办部门进行：{why}", extensions={"authority": "case_lead"})
+        raise NotTheAuthority(f"只能并入本部门主办的举报：{why}", extensions={"authority": "lead"})
     tip_off.duplicate_of = case.id
     joined = await session.execute(select(TipOff).where(TipOff.duplicate_of == tip_off.id, TipOff.state == "merged"))
     for earlier in joined.scalars():  # what was merged into this one follows it into the case

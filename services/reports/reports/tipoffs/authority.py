@@ -5,6 +5,7 @@ is the body the rules name, else why not, in Chinese, naming the department by n
 from __future__ import annotations
 
 from qingling.auth.principal import Principal
+from qingling.auth.roles import Role
 from qingling.regions import Level, covers, level, parent
 from reports.tipoffs.models import TipOff
 
@@ -58,17 +59,6 @@ def city_or_above(tip_off: TipOff, caller: Principal) -> str | None:
     return None
 
 
-def case_lead(tip_off: TipOff, caller: Principal) -> str | None:
-    """The department merging: of the case it joins (checked with the case itself), and a county or
-    higher department whose jurisdiction holds this tip-off."""
-    if in_department(caller, tip_off.lead_region_code, tip_off.lead_kind):
-        return None
-    department = caller.region_code and caller.department and level(caller.region_code) in COUNTY_AND_ABOVE
-    if department and covers(caller.region_code, tip_off.region_code):
-        return None
-    return f"这件举报由{_lead_name(tip_off)}主办；并案须由事发地县级以上、所并入举报的主办部门进行"
-
-
 def level_above(tip_off: TipOff, caller: Principal) -> str | None:
     above = parent(tip_off.lead_region_code) if tip_off.lead_region_code else None
     if above is not None and in_department(caller, above, tip_off.lead_kind):
@@ -76,11 +66,18 @@ def level_above(tip_off: TipOff, caller: Principal) -> str | None:
     return f"这件举报由{_lead_name(tip_off)}主办，须由其上一级（{above or '—'}）的同系统部门决定"
 
 
+def reporter(tip_off: TipOff, caller: Principal) -> str | None:
+    """Besides the receipt holder (never asked here): a hotline operator of the place, for a caller."""
+    if caller.has(Role.OPERATOR) and caller.covers(tip_off.region_code):
+        return None
+    return "异议由举报人凭回执提出，或由事发地的接线员为来电的举报人登记"
+
+
 CHECKS = {
+    "reporter": reporter,
     "lead": lead,
     "lead_or_above": lead_or_above,
     "city_or_above": city_or_above,
-    "case_lead": case_lead,
     "level_above": level_above,
 }
 

@@ -12,8 +12,12 @@ HANDLERS = frozenset({Role.REGULATOR, Role.DEPARTMENT_LEADER})
 LEAD = Authority(
     "lead",
     "主办部门",
-    "属地管理、管行业必须管安全：由事发地县级以上负责该行业的部门主办，签收、受理、核查、答复、办结都由它进行"
-    "（domain.md §2、§3 Routing）；乡镇只协助核查，安委办只督办",
+    "按属地和行业确定的县级以上主办部门（domain.md §2、§3 Routing）；乡镇协助核查，安委办督办",
+)
+REPORTER = Authority(
+    "reporter",
+    "举报人本人（凭回执），或为来电人登记的辖区接线员",
+    "答复后 10 日内可提出一次异议（domain.md §3 Reply）",
 )
 LEAD_OR_ABOVE = Authority(
     "lead_or_above",
@@ -24,11 +28,6 @@ CITY_OR_ABOVE = Authority(
     "city_or_above",
     "事发地的市级及以上部门",
     "市级及以上部门可以直接办理辖区内的举报（domain.md §3 Routing）",
-)
-CASE_LEAD = Authority(
-    "case_lead",
-    "所并入举报的主办部门",
-    "同一事项的举报并入已在办理的那一件，由其主办部门并案（domain.md §3 Refuse）；须是事发地的县级以上部门",
 )
 LEVEL_ABOVE = Authority(
     "level_above",
@@ -108,8 +107,8 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             "merged",
             HANDLERS,
             payload=schemas.Merge,
-            authority=CASE_LEAD,
-            note="举报人保留回执，办理进展和结果同样告知；最先举报的人记入奖励",
+            authority=LEAD,
+            note="并入本部门主办的同一事项的另一件举报；举报人保留回执，办理进展和结果同样告知；最先举报的人记入奖励",
         ),
         Transition(
             "accept",
@@ -200,6 +199,7 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             payload=schemas.Objection,
             limit=RE_EXAMINATION_LIMIT,
             reporter=True,
+            authority=REPORTER,
             note=f"答复后 {OBJECTION_DAYS} 日内，只能提出一次；接线员可代来电的举报人登记",
         ),
         Transition(
