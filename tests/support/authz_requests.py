@@ -1,0 +1,469 @@
+"""How the authorization matrix calls each operation: which object its path (or query) names,
+and a committed sample request that is valid, so that the scope check — not body validation —
+decides the answer. Reviewed by hand like the expectation table; keyed by ``service:operationId``.
+
+``Call(kind=…)`` names the object kind bound to the path parameter (``{item_id}``, ``{hazard_id}``
+…); ``state`` is the state a lifecycle action needs (its object is then made fresh for each
+caller expected to succeed); ``body(world, caller, side)`` builds the request for the caller on
+that side's object; ``query`` puts the object in the query string instead of the path.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from authz_world import COMPLETION, EXTENSION, PHOTO, PLAN, TIP_OFF_EXTENSION, TRUE_FINDING, UNTRUE, World
+from openpyxl import Workbook
+from tipoff_flow import REPLY
+
+from qingling.credit_code import check_character
+
+Body = Callable[[World, str, str], dict[str, Any]]
+
+# Operations the matrix leaves out, by name: the platform's own routes (health, readiness, the
+# problem catalogue, Swagger UI — public by construction, no object), the scrape-token metrics
+# (not a role), and the password change (public; its own tests in identity).
+SKIPPED = {
+    "platform-healthz": "存活检查：公开，无对象",
+    "platform-readyz": "就绪检查：公开，无对象",
+    "metrics": "监控指标：凭抓取令牌，不是角色",
+    "platform-problem_catalogue": "错误码目录：公开",
+    "platform-problem_type": "错误码说明：公开",
+    "swagger_ui": "Swagger UI 页面：公开",
+    "swagger_ui_redirect": "Swagger UI OAuth 回调页：公开",
+    "oauth-change_password": "修改密码：公开，凭原密码；见 identity 的测试",
+}
+
+
+@dataclass
+class Call:
+    kind: str | None = None
+    body: Body | None = None
+    state: str | None = None  # lifecycle state the action needs (fresh object per successful caller)
+    query: dict[str, Any] = field(default_factory=dict)  # fixed query parameters
+    path: dict[str, Any] = field(default_factory=dict)  # fixed path parameters (not a scoped object)
+    object_in_query: str | None = None  # the object goes in this query parameter
+    away_body: bool = False  # a create: also try it aimed at the far side (must not succeed)
+
+
+def json(value: Any) -> Body:
+    return lambda w, c, s: {"json": value() if callable(value) else value}
+
+
+def _reason(text: str = "矩阵测试：理由说明，不少于十个字。") -> Body:
+    return json({"reason": text})
+
+
+def _enterprise_side(w: World, caller: str, side: str) -> str:
+    """Whose enterprise a create names: A's at home; away, one outside the caller's scope."""
+    if side == "home":
+        return "A"
+    return "B" if caller.startswith("ent_") else ("A" if caller == "other_province" else "F")
+
+
+def _region(caller: str, side: str) -> str:
+    return "330521001" if side == "home" or caller == "other_province" else "371122"
+
+
+def _hazard_create(w: World, caller: str, side: str) -> dict:
+    target = _enterprise_side(w, caller, side)
+    body = w.hazard_body(target)
+    if not caller.startswith("ent_") or target != "A":
+        body["enterprise_id"] = w.extra[f"enterprise_{target}"]["id"]
+    return {"json": body}
+
+
+def _account_create(w: World, caller: str, side: str) -> dict:
+    target = _enterprise_side(w, caller, side)
+    code = w.extra[f"enterprise_{target}"]["credit_code"]
+    name = f"matrix-new-{secrets.token_hex(4)}"
+    return {
+        "json": {
+            "username": name,
+            "password": "Anquan#2024x",
+            "display_name": "新建企业账号",
+            "roles": ["enterprise_user"],
+            "enterprise_code": code,
+        }
+    }
+
+
+def _client_create(w: World, caller: str, side: str) -> dict:
+    code = w.extra[f"enterprise_{_enterprise_side(w, caller, side)}"]["credit_code"]
+    return {"json": {"name": f"矩阵新系统{w.unique()}", "enterprise_code": code, "scopes": ["hazards:read"]}}
+
+
+def _enterprise_create(w: World, caller: str, side: str) -> dict:
+    region = _region(caller, side)
+    stem = f"91{region[:6]}MA{secrets.randbelow(10**7):07d}"
+    return {
+        "json": {
+            "credit_code": stem + check_character(stem),
+            "name": f"矩阵新建安全生产有限公司{w.unique()}",
+            "address": "测试路 8 号",
+            "region_code": region,
+            "industry": "industry_trade",
+            "tags": [],
+            "latitude": 30.63,
+            "longitude": 120.27,
+            "risk_class": "B",
+            "people": {
+                "principal": {"name": "王强", "phone": "13800001111"},
+                "safety_manager": {"name": "李安", "phone": "13800003333"},
+            },
+        }
+    }
+
+
+REGISTER_HEADER = [
+    "统一社会信用代码",
+    "企业名称",
+    "地址",
+    "行政区划代码",
+    "行业领域",
+    "风险等级",
+    "经度",
+    "纬度",
+    "专项整治标签",
+    "主要负责人",
+    "主要负责人电话",
+    "实际控制人",
+    "实际控制人电话",
+    "安全管理负责人",
+    "安全管理负责人电话",
+]
+
+
+def _register_file(w: World) -> tuple[str, bytes, str]:
+    """A register of one new enterprise in A's town (as a county keeps its 名录)."""
+    stem = f"91330521MA{secrets.randbelow(10**7):07d}"
+    workbook = Workbook()
+    workbook.active.append(REGISTER_HEADER)
+    workbook.active.append(
+        [
+            stem + check_character(stem),
+            f"矩阵导入{w.unique()}号纺织有限公司",
+            "武康导入路 1 号",
+            "330521001",
+            "工贸",
+            "C",
+            119.96,
+            30.54,
+            "",
+            "赵一",
+            "13700000000",
+            None,
+            None,
+            "钱二",
+            "13700000001",
+        ]
+    )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return ("名录.xlsx", buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+DEPARTMENT_KINDS = ["fire", "industry_it", "energy", "agriculture", "water", "urban_management"]
+
+
+def _department_create(w: World, caller: str, side: str) -> dict:
+    region = _region(caller, side)[:6]
+    kind = DEPARTMENT_KINDS[w.unique() % len(DEPARTMENT_KINDS)]
+    return {"json": {"region_code": region, "kind": kind, "name": f"矩阵新建部门{w.unique()}"}}
+
+
+def _tip_off(channel: str) -> Body:
+    def make(w: World, caller: str, side: str) -> dict:
+        region, code = ("330521", "91330521MA2B3C4D5Q") if side == "home" else ("371122", None)  # public intake
+        body = {
+            "channel": channel,
+            "category": "major_hazard",
+            "facts": f"矩阵举报{w.unique()}：车间内有人在油漆桶旁违规电焊，没有动火审批",
+            "region_code": region,
+            "consent": w.extra["consent"],
+        } | ({"enterprise_code": code} if code else {})
+        if channel == "hotline_12345":
+            body["call_reference"] = f"12345-{uuid.uuid4().hex[:8]}"
+        return {"json": body, "headers": {"Idempotency-Key": str(uuid.uuid4())}}
+
+    return make
+
+
+def _upload(name: str) -> Body:
+    return lambda w, c, s: {"files": {"file": (name, PHOTO, "image/jpeg")}}
+
+
+def _template(w: World, caller: str, side: str) -> dict:
+    region = _region(caller, side)[:6]
+    return {
+        "json": {
+            "title": "隐患整改期限预警",
+            "body": "{enterprise_name}：您单位的隐患整改期限将至，请按期完成整改。",
+            "region_code": region,
+        }
+    }
+
+
+def _reward_rule(w: World, caller: str, side: str) -> dict:
+    region = "330000" if side == "home" or caller == "other_province" else "370000"
+    return {
+        "json": {
+            "key": f"matrix-{secrets.token_hex(3)}",
+            "region_code": region,
+            "title": "矩阵测试奖励办法",
+            "valid_from": "2030-01-01",
+            "basis_document": "浙应急〔2030〕1号",
+        }
+    }
+
+
+LADDER = {
+    "steps": [
+        {
+            "key": "warn_30",
+            "title": "预警",
+            "offset": -30,
+            "unit": "calendar_days",
+            "audience": ["enterprise", "supervising"],
+            "template": "hazard.warning",
+        },
+    ]
+}
+LISTING: Body = lambda w, c, s: {"json": w.listing()}  # noqa: E731
+
+CALLS: dict[str, Call] = {
+    # ---------------------------------------------------------------- identity
+    "identity:platform-whoami": Call(),
+    "identity:platform-receive_event": Call(body=json({})),
+    "identity:oauth-token": Call(
+        body=lambda w, c, s: {"data": {"grant_type": "password", "username": "deqing-yjj", "password": "Qingling@2026"}}
+    ),
+    "identity:keys-jwks": Call(),
+    "identity:keys-list_keys": Call(),
+    "identity:keys-rotate_key": Call(),
+    "identity:accounts-create_account": Call(body=_account_create, away_body=True),
+    "identity:accounts-list_accounts": Call(),
+    "identity:accounts-get_account": Call(kind="account"),
+    "identity:accounts-update_account": Call(kind="account", body=json({"display_name": "矩阵测试账号"})),
+    "identity:accounts-reset_password": Call(kind="account"),
+    "identity:accounts-unlock_account": Call(kind="account"),
+    "identity:clients-create_client": Call(body=_client_create, away_body=True),
+    "identity:clients-list_clients": Call(),
+    "identity:clients-get_client": Call(kind="client"),
+    "identity:clients-update_client": Call(kind="client", body=json({"name": "矩阵对接系统（改名）"})),
+    "identity:clients-rotate_secret": Call(kind="client"),
+    "identity:audit-list_audit": Call(),
+    "identity:audit-verify_audit": Call(),
+    "identity:revocations-list_revocations": Call(),
+    # ---------------------------------------------------------------- hazards
+    "hazards:platform-whoami": Call(),
+    "hazards:platform-receive_event": Call(body=json({})),
+    "hazards:regions-list_children": Call(),
+    "hazards:regions-search_regions": Call(query={"name": "德清"}),
+    "hazards:regions-get_region": Call(path={"code": "330521"}),
+    "hazards:industries-list_industries": Call(),
+    "hazards:industries-list_tags": Call(),
+    "hazards:industries-list_department_kinds": Call(),
+    "hazards:standards-list_standards": Call(),
+    "hazards:departments-resolve": Call(query={"region_code": "330521001", "industry": "industry_trade"}),
+    "hazards:departments-list_departments": Call(),
+    "hazards:departments-create_department": Call(body=_department_create, away_body=True),
+    "hazards:departments-update_department": Call(kind="department", body=json({"phone": "0572-8888888"})),
+    "hazards:enterprises-create_enterprise": Call(body=_enterprise_create, away_body=True),
+    "hazards:enterprises-list_enterprises": Call(query={"limit": 200}),
+    "hazards:enterprises-import_template": Call(),
+    "hazards:enterprises-import_enterprises": Call(body=lambda w, c, s: {"files": {"file": _register_file(w)}}),
+    "hazards:enterprises-get_enterprise": Call(kind="enterprise"),
+    "hazards:enterprises-update_enterprise": Call(kind="enterprise", body=json({"risk_class": "B"})),
+    "hazards:enterprises-onboard_enterprise": Call(
+        kind="enterprise",
+        body=lambda w, c, s: {
+            "json": {"admin_username": f"matrix-onb-{secrets.token_hex(3)}", "admin_display_name": "周平"}
+        },
+    ),
+    "hazards:calendar-list_years": Call(),
+    "hazards:calendar-load_year": Call(
+        path={"year": 2030}, body=json({"holidays": [], "makeup_workdays": [], "source": "国办发明电〔2029〕1号"})
+    ),
+    "hazards:calendar-deadline": Call(
+        query={"start": "2024-09-02T09:00:00+08:00", "amount": 10, "unit": "working_days"}
+    ),
+    "hazards:hazards-report_hazard": Call(body=_hazard_create, away_body=True),
+    "hazards:hazards-report_batch": Call(
+        body=lambda w, c, s: {
+            "json": {"items": [w.hazard_body("A")]},
+            "headers": {"Idempotency-Key": str(uuid.uuid4())},
+        }
+    ),
+    "hazards:hazards-ledger_template": Call(),
+    "hazards:hazards-import_ledger": Call(body=lambda w, c, s: {"files": {"file": w.extra["ledger_file"]}}),
+    "hazards:hazards-list_hazards": Call(query={"limit": 200}),
+    "hazards:hazards-get_hazard": Call(kind="hazard"),
+    "hazards:hazards-hazard_history": Call(kind="hazard"),
+    "hazards:hazards-verify_history": Call(kind="hazard"),
+    "hazards:evidence-upload_evidence": Call(kind="hazard", body=_upload("矩阵证据.jpg")),
+    "hazards:evidence-list_evidence": Call(kind="hazard"),
+    "hazards:evidence-evidence_content": Call(kind="evidence"),
+    "hazards:self-checks-record_self_check": Call(
+        kind="enterprise",
+        body=json(
+            {
+                "checked_on": "2024-09-01",
+                "led_by": "王强",
+                "principal_led": True,
+                "scope": "全厂",
+                "findings": "未发现隐患",
+            }
+        ),
+    ),
+    "hazards:self-checks-self_check_history": Call(kind="enterprise"),
+    "hazards:self-checks-missing_self_checks": Call(),
+    # ---------------------------------------------------------------- reports
+    "reports:platform-whoami": Call(),
+    "reports:platform-receive_event": Call(body=json({})),
+    "reports:tip-offs-privacy_notice": Call(),
+    "reports:tip-offs-submit": Call(body=_tip_off("miniprogram")),
+    "reports:tip-offs-enter": Call(body=_tip_off("hotline_12345"), away_body=False),
+    "reports:tip-offs-list_tip_offs": Call(query={"limit": 500}),
+    "reports:tip-offs-my_tip_offs": Call(),
+    "reports:tip-offs-get_tip_off": Call(kind="tipoff"),
+    "reports:tip-offs-tip_off_history": Call(kind="tipoff"),
+    "reports:tip-offs-verify_history": Call(kind="tipoff"),
+    "reports:tip-offs-reveal_reporter": Call(
+        kind="tipoff", body=json({"category": "verification", "reason": "核查需要联系举报人了解现场情况"})
+    ),
+    "reports:tip-offs-possible_duplicates": Call(kind="tipoff"),
+    "reports:conversation-read_conversation": Call(kind="tipoff"),
+    "reports:conversation-ask_reporter": Call(
+        kind="tipoff", state="verifying", body=json({"text": "请问作业一般在几点？"})
+    ),
+    "reports:receipts-follow": Call(),
+    "reports:receipts-add_supplement": Call(body=json({"text": "补充：晚上七点以后仍在动火"})),
+    "reports:receipts-object_to_reply": Call(body=json({"reason": "我认为核查不实，晚上仍在动火"})),
+    "reports:receipts-reporter_inbox": Call(),
+    "reports:receipts-mark_inbox_read": Call(body=json({})),
+    "reports:media-upload": Call(body=_upload("现场.jpg")),
+    "reports:media-list_media": Call(kind="tipoff"),
+    "reports:media-media_content": Call(kind="media"),
+    "reports:rewards-reward_rules": Call(),
+    "reports:rewards-reward_terms": Call(query={"region_code": "330521"}),
+    "reports:rewards-add_reward_rule": Call(body=_reward_rule, away_body=True),
+    "reports:rewards-assess_reward": Call(kind="tipoff", state="replied_true", body=json(lambda: dict(FINE))),
+    "reports:rewards-list_rewards": Call(),
+    "reports:rewards-get_reward": Call(kind="reward"),
+    "reports:rewards-claim_reward": Call(
+        body=json({"name": "张秀英", "id_number": "330521199001011234", "phone": "13900001111"})
+    ),
+    # ---------------------------------------------------------------- notify
+    "notify:platform-whoami": Call(),
+    "notify:platform-receive_event": Call(body=json({})),
+    "notify:deadlines-deadline_board": Call(),
+    "notify:reminders-reminder_plans": Call(),
+    "notify:reminders-write_reminder_plan": Call(
+        kind="region", path={"item_type": "hazard", "grade": "major"}, body=json(LADDER)
+    ),
+    "notify:reminders-item_reminders": Call(kind="hazard", object_in_query="item_id", query={"item_type": "hazard"}),
+    "notify:templates-templates": Call(),
+    "notify:templates-add_template_version": Call(path={"key": "hazard.warning"}, body=_template, away_body=True),
+    "notify:deliveries-delivery_log": Call(kind="hazard", object_in_query="item_id", query={"item_type": "hazard"}),
+    "notify:deliveries-export_delivery_log": Call(
+        kind="hazard", object_in_query="item_id", query={"item_type": "hazard"}
+    ),
+    "notify:inbox-inbox": Call(),
+    "notify:inbox-mark_read": Call(body=json({})),
+    "notify:webhooks-subscribe": Call(
+        body=json({"url": "https://ehs-new.example.com/hooks", "event_types": ["hazard.changed"]})
+    ),
+    "notify:webhooks-subscriptions": Call(),
+    "notify:webhooks-event_types": Call(),
+    "notify:webhooks-rotate_secret": Call(kind="endpoint"),
+    "notify:webhooks-ping": Call(kind="endpoint"),
+    "notify:webhooks-disable": Call(kind="endpoint", state="active"),
+    "notify:webhooks-messages": Call(kind="endpoint"),
+    "notify:webhooks-replay": Call(kind="message"),
+}
+FINE = {
+    "basis": "fine",
+    "fine_yuan": 40_000,
+    "penalty_ref": "（德）应急罚〔2024〕17号",
+    "known_before": False,
+    "reporter_is_staff": False,
+}
+
+# Lifecycle actions: the state each needs on its object, and a valid body.
+HAZARD_ACTIONS: dict[str, tuple[str, Body | None]] = {
+    "return_for_correction": ("reported", _reason()),
+    "resubmit": ("returned", json({"description": "补正：二号车间动火点周边 5 米内堆放木质包装材料"})),
+    "regrade": ("reported", json({"grade": "general", "reason": "经现场核实，不构成重大隐患"})),
+    "reject": ("reported", _reason("经核实不构成事故隐患，不予认定")),
+    "accept_general": (
+        "reported_general",
+        json(
+            {
+                "measures": "清理杂物，修复箱门",
+                "responsible_person": "王强",
+                "funds": "自筹 2000 元",
+                "acceptor": "李安",
+            }
+        ),
+    ),
+    "confirm_major": ("reported", lambda w, c, s: {"json": {"order_no": f"德应急责改〔2024〕{w.unique()}号"}}),
+    "list": ("confirmed", LISTING),
+    "submit_plan": ("listed", json(PLAN)),
+    "accept_plan": ("plan_submitted", None),
+    "return_plan": ("plan_submitted", _reason("治理方案缺少资金落实情况，请补充")),
+    "report_progress": ("rectifying", json({"summary": "已清理可燃物，防火分隔施工中", "percent": 50})),
+    "suspend_production": ("rectifying", _reason("整改期间责令二号车间停产停业治理")),
+    "resume_production": ("suspended", None),
+    "request_extension": ("rectifying", json(EXTENSION)),
+    "grant_extension": ("extension_requested", _reason("理由充分，同意延期至 10 月 31 日")),
+    "refuse_extension": ("extension_requested", _reason("理由不充分，不予延期，请按期完成")),
+    "apply_completion": ("rectifying", json(COMPLETION)),
+    "start_review": ("completion_applied", None),
+    "pass_review": ("under_review", json({"findings": "复核合格，隐患已消除"})),
+    "fail_review": ("under_review", json({"findings": "防火分隔未封堵到顶，需继续整改"})),
+    "close": ("review_passed", json({"supervising_check": "德清县应急管理局审核：同意销号"})),
+}
+TIP_OFF_ACTIONS: dict[str, tuple[str, Body | None]] = {
+    "sign": ("received", None),
+    "transfer": ("signed", json({"industry": "construction", "reason": "反映的是在建工地问题，应由住建部门主办"})),
+    "relocate": ("signed", json({"region_code": "371122", "reason": "经电话核实，事发地在莒县，更正事发地"})),
+    "take_over": ("signed", _reason("案情重大，上级部门提级办理")),
+    "merge": ("signed", lambda w, c, s: {"json": {"into": w.extra["merge_into"], "reason": "同一事项，并案办理"}}),
+    "accept": ("signed", None),
+    "refuse": ("signed", json({"ground": "other_procedure", "explanation": "该事项应通过其他法定途径解决"})),
+    "hand_over": ("signed", json({"authority": "德清县公安局", "reason": "涉嫌刑事犯罪，移送公安机关"})),
+    "request_extension": ("verifying", json(TIP_OFF_EXTENSION)),
+    "grant_extension": ("extension_requested", _reason("情况复杂，同意延期核查")),
+    "refuse_extension": ("extension_requested", _reason("理由不充分，不予延期")),
+    "conclude": ("verifying", json(UNTRUE)),
+    "reply": ("concluded", json(REPLY)),
+    "object": ("replied", json({"reason": "来电人认为核查不实，车间晚上仍在动火"})),
+    "re_examine": ("objected", json({"decision": "upheld", "explanation": "经复查，维持原核查结论"})),
+    "close": ("replied", None),
+}
+REWARD_ACTIONS: dict[str, tuple[str, Body | None]] = {
+    "decide": ("eligible", json({})),
+    "decline": ("eligible", _reason("举报前监管部门已经掌握该隐患")),
+    "notify": ("decided", None),
+    "claim": ("notified", json({"name": "张秀英", "id_number": "330521199001011234", "phone": "13900001111"})),
+    "pay": (
+        "claimed",
+        json({"paid_on": "2024-09-02", "amount_yuan": 6000, "method": "bank_transfer", "paid_by": "李会计"}),
+    ),
+}
+for _prefix, _kind, _actions in [
+    ("hazard-actions-hazard", "hazard", HAZARD_ACTIONS),
+    ("tip-off-actions-tip_off", "tipoff", TIP_OFF_ACTIONS),
+    ("reward-actions-reward", "reward", REWARD_ACTIONS),
+]:
+    _service = "hazards" if _kind == "hazard" else "reports"
+    for _action, (_state, _body) in _actions.items():
+        CALLS[f"{_service}:{_prefix}_{_action}"] = Call(kind=_kind, state=_state, body=_body)
+
+_unused = (TRUE_FINDING,)
