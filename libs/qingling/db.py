@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, event, select
+from pydantic import BaseModel
+from sqlalchemy import JSON, MetaData, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
+from sqlalchemy.types import TypeDecorator
 
 from qingling.settings import ServiceSettings
 
@@ -89,3 +91,23 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": commit before the response is sent, so a client never sees a success
 # that was not stored.
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+class PydanticJSON(TypeDecorator):
+    """A JSON column holding one pydantic model: written as its JSON form, read back validated.
+    Typed state instead of a dict read by string keys. SQLAlchemy sees a change only when the
+    attribute is assigned, so the models are replaced whole (``model_copy(update=…)``), never
+    changed in place."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        super().__init__()
+        self.model = model
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return value.model_dump(mode="json", exclude_none=True) if isinstance(value, BaseModel) else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else self.model.model_validate(value)

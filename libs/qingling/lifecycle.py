@@ -116,15 +116,17 @@ class Lifecycle:
                 return transition
         raise UnknownAction(f"{self.title}没有“{action}”这个操作")
 
-    def check(self, state: str, action: str, caller: Principal) -> Transition:
-        """The transition for ``action`` from ``state`` by ``caller``, or the problem to answer."""
+    def check(self, state: str, action: str, caller: Principal, allowed: Sequence[str] | None = None) -> Transition:
+        """The transition for ``action`` from ``state`` by ``caller``, or the problem to answer;
+        ``allowed``: what this caller may do now (else: what the state allows)."""
         transition = self.transition(action)
         if state not in transition.sources:
-            allowed = self.allowed(state)
-            names = "、".join(f"{t.title}（{t.action}）" for t in allowed) or "无（已结束）"
+            if allowed is None:
+                allowed = [t.action for t in self.allowed(state)]
+            names = "、".join(f"{self.transition(a).title}（{a}）" for a in allowed) or "无"
             raise TransitionNotAllowed(
-                f"当前状态为“{self.states[state]}”，不能{transition.title}；此时可以：{names}",
-                extensions={"state": state, "allowed_actions": [t.action for t in allowed]},
+                f"当前状态为“{self.states[state]}”，不能{transition.title}；此时您可以：{names}",
+                extensions={"state": state, "allowed_actions": list(allowed)},
             )
         if not (caller.has(*transition.roles) or (transition.reporter and caller == RECEIPT_HOLDER)):
             raise ActionNotPermitted(f"{transition.title}须由以下角色进行：{_role_names(transition.roles)}")
@@ -350,7 +352,7 @@ class Runner(Generic[Item]):
         now: datetime,
     ) -> Item:
         """``item`` must be loaded for update and visible to ``caller``."""
-        transition = self.lifecycle.check(item.state, action, caller)
+        transition = self.lifecycle.check(item.state, action, caller, self.allowed_for(item, caller))
         if (why := self.refusal(item, caller, transition)) is not None:
             key = transition.authority.key if transition.authority else None
             raise NotTheAuthority(why, extensions={"authority": key, "allowed_actions": self.allowed_for(item, caller)})

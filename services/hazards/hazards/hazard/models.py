@@ -1,33 +1,14 @@
 from datetime import date, datetime
-from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import JSON, UniqueConstraint
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
 from hazards.database import HazardsModel
 from hazards.hazard.schemas import HazardDetails
 from qingling.audit import GENESIS, AuditEntryBase, Head
+from qingling.db import PydanticJSON
 
 COMMITTEE = "committee"  # the lister is a level's 安委会 (its office, 安委办), not a department
-
-
-class PydanticJSON(TypeDecorator):
-    """A JSON column holding one pydantic model: written as its JSON form, read back validated."""
-
-    impl = JSON
-    cache_ok = True
-
-    def __init__(self, model: type[BaseModel]) -> None:
-        super().__init__()
-        self.model = model
-
-    def process_bind_param(self, value: Any, dialect: Any) -> Any:
-        return value.model_dump(mode="json", exclude_none=True) if isinstance(value, BaseModel) else value
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        return None if value is None else self.model.model_validate(value)
 
 
 class Hazard(HazardsModel, table=True):

@@ -1,7 +1,7 @@
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from hazards.enterprises.schemas import TagCode
 from qingling.calendar import Unit
@@ -211,6 +211,9 @@ class CloseOutRecord(Schema):
 
 class HazardDetails(Schema):
     """每一步记录的内容，按提交时保存。"""
+
+    # Replaced whole (``model_copy(update=…)``), never changed in place: the column sees only assignments.
+    model_config = ConfigDict(frozen=True)
 
     report: MajorReport | None = Field(default=None, description="重大隐患报告")
     returned: Reason | None = Field(default=None, description="退回补正")

@@ -1,31 +1,13 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import JSON
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
 from qingling.audit import GENESIS, AuditEntryBase, Head
+from qingling.db import PydanticJSON
 from reports.database import ReportsModel
 from reports.tipoffs.schemas import TipOffDetails
-
-
-class PydanticJSON(TypeDecorator):
-    """A JSON column holding one pydantic model: written as its JSON form, read back validated."""
-
-    impl = JSON
-    cache_ok = True
-
-    def __init__(self, model: type[BaseModel]) -> None:
-        super().__init__()
-        self.model = model
-
-    def process_bind_param(self, value: Any, dialect: Any) -> Any:
-        return value.model_dump(mode="json", exclude_none=True) if isinstance(value, BaseModel) else value
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        return None if value is None else self.model.model_validate(value)
 
 
 class TipOff(ReportsModel, table=True):
