@@ -18,10 +18,12 @@ answer the table does not expect.
 - Requests carry the committed sample bodies of ``authz_requests.CALLS``. Each body is the one the
   ``ok`` cells prove valid on object A, and the same body (built for the far side) goes to the
   outside object — so a 422 there is not a body error but an answer that is not 404: a leak.
-- State: reads and refusals change nothing, so they share one object. An action's refusals are
-  tried on one object in the state the action needs (else a 409 would hide a missing check); every
-  caller the table expects to succeed fires on a fresh object of its own (``World.fresh``); the
-  outside objects must not change, and a leak that changes one is reported anyway.
+- State: reads run first, then the writes; reads and refusals change nothing, so they share
+  one object. An action's refusals are tried on one object in the state the action needs (else
+  a 409 would hide a missing check); a refusal that wrongly succeeds is a leak, and the callers
+  after it get a fresh object; every caller the table expects to succeed fires on a fresh object
+  of its own (``World.fresh``). Outside objects must not change; a leak that changes one is
+  reported anyway.
 """
 
 from __future__ import annotations
@@ -208,7 +210,7 @@ async def test_authorization_matrix(embedded):
     assert set(columns) == set(world.callers), "the table's columns are the matrix's callers"
     matrix = Matrix(world, ops, rows)
     try:
-        for key in sorted(set(ops) & set(rows), key=lambda k: (CALLS[k].kind == "endpoint", k)):
+        for key in sorted(set(ops) & set(rows), key=lambda k: (CALLS[k].kind == "endpoint", ops[k][0] != "GET", k)):
             await matrix.run(key)
     finally:
         embedded.clock.reset()

@@ -139,9 +139,9 @@ REGISTER_HEADER = [
 ]
 
 
-def _register_file(w: World) -> tuple[str, bytes, str]:
-    """A register of one new enterprise in A's town (as a county keeps its 名录)."""
-    stem = f"91330521MA{secrets.randbelow(10**7):07d}"
+def _register_file(w: World, region: str) -> tuple[str, bytes, str]:
+    """A register of one new enterprise in ``region`` (as a county keeps its 名录)."""
+    stem = f"91{region[:6]}MA{secrets.randbelow(10**7):07d}"
     workbook = Workbook()
     workbook.active.append(REGISTER_HEADER)
     workbook.active.append(
@@ -277,7 +277,9 @@ CALLS: dict[str, Call] = {
     "hazards:enterprises-create_enterprise": Call(body=_enterprise_create, away_body=True),
     "hazards:enterprises-list_enterprises": Call(query={"limit": 200}),
     "hazards:enterprises-import_template": Call(),
-    "hazards:enterprises-import_enterprises": Call(body=lambda w, c, s: {"files": {"file": _register_file(w)}}),
+    "hazards:enterprises-import_enterprises": Call(
+        body=lambda w, c, s: {"files": {"file": _register_file(w, _region(c, s))}}, away_body=True
+    ),
     "hazards:enterprises-get_enterprise": Call(kind="enterprise"),
     "hazards:enterprises-update_enterprise": Call(kind="enterprise", body=json({"risk_class": "B"})),
     "hazards:enterprises-onboard_enterprise": Call(
@@ -427,7 +429,8 @@ HAZARD_ACTIONS: dict[str, tuple[str, Body | None]] = {
     "start_review": ("completion_applied", None),
     "pass_review": ("under_review", json({"findings": "复核合格，隐患已消除"})),
     "fail_review": ("under_review", json({"findings": "防火分隔未封堵到顶，需继续整改"})),
-    "close": ("review_passed", json({"supervising_check": "德清县应急管理局审核：同意销号"})),
+    "check_close_out": ("review_passed", json({"findings": "德清县应急管理局审核：整改到位，同意销号"})),
+    "close": ("close_out_checked", json({"opinion": "隐患已消除，同意销号"})),
 }
 TIP_OFF_ACTIONS: dict[str, tuple[str, Body | None]] = {
     "sign": ("received", None),

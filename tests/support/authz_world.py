@@ -118,6 +118,7 @@ class World:
         ("completion_applied", "apply_completion", "demo-enterprise", lambda w: COMPLETION),
         ("under_review", "start_review", "deqing-yjj", lambda w: None),
         ("review_passed", "pass_review", "deqing-yjj", lambda w: {"findings": "复核合格，隐患已消除"}),
+        ("close_out_checked", "check_close_out", "deqing-yjj", lambda w: {"findings": "整改到位，同意销号"}),
     ]
 
     async def hazard_in(self, state: str) -> int:
