@@ -149,7 +149,7 @@ def _register_file(w: World, region: str) -> tuple[str, bytes, str]:
             stem + check_character(stem),
             f"矩阵导入{w.unique()}号纺织有限公司",
             "武康导入路 1 号",
-            "330521001",
+            region,
             "工贸",
             "C",
             119.96,

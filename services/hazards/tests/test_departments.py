@@ -83,3 +83,19 @@ async def test_only_admins_of_the_place_set_up_departments(system):
         "outside-jurisdiction",
     )
     assert regulator.status_code == 403
+
+
+async def test_a_department_of_another_jurisdiction_is_not_there_for_an_admin(system):
+    """A county admin editing a 莒县 (Shandong) department: not 403 (which would confirm it), 404."""
+    shandong = await system.client.get(
+        "/api/v1/hazards/departments", params={"region_prefix": "371122"}, headers=await system.login("juxian-yjj")
+    )
+    department = shandong.json()["items"][0]
+
+    response = await system.client.patch(
+        f"/api/v1/hazards/departments/{department['id']}",
+        json={"phone": "0633-0000000"},
+        headers=await system.login("deqing-admin"),
+    )
+
+    assert (response.status_code, response.json()["code"]) == (404, "department-not-found")

@@ -33,7 +33,7 @@ async def test_a_city_admin_gives_a_district_its_own_ladder_and_no_one_elses(emb
     elsewhere = await embedded.client.put(
         f"{NOTIFY}/reminder-plans/hazard/major/370000", json=WUXING_LADDER, headers=admin
     )
-    assert (elsewhere.status_code, elsewhere.json()["code"]) == (403, "plan-outside-jurisdiction")
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (404, "plan-region-not-found")
     backwards = {"steps": [WUXING_LADDER["steps"][1] | {"offset": -2}]}  # working days before a deadline
     invalid = await embedded.client.put(url, json=backwards, headers=admin)
     assert invalid.status_code == 422 and invalid.json()["errors"]
@@ -116,7 +116,7 @@ async def test_a_county_admin_plans_only_within_its_county_and_never_the_nationa
 
     for region in ("330502", "330500", "370000"):
         refused = await embedded.client.put(f"{plans}/{region}", json=WUXING_LADDER, headers=deqing)
-        assert (refused.status_code, refused.json()["code"]) == (403, "plan-outside-jurisdiction"), region
+        assert (refused.status_code, refused.json()["code"]) == (404, "plan-region-not-found"), region
     national = await embedded.client.put(f"{plans}/000000", json=WUXING_LADDER, headers=deqing)
     assert national.status_code == 422 and national.json()["errors"][0]["field"] == "/region_code"
 

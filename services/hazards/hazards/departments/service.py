@@ -72,8 +72,8 @@ async def update(
     session: AsyncSession, caller: Principal, department_id: int, changes: DepartmentUpdate, now: datetime
 ) -> Department:
     department = await session.get(Department, department_id)
-    if department is None:
-        raise DepartmentNotFound()
+    if department is None or not can_see(caller, region_code=department.region_code, enterprise_code=None):
+        raise DepartmentNotFound()  # one outside the caller's jurisdiction is not there for them
     _ensure_admin_of(caller, department.region_code)
     for field, value in changes.model_dump(exclude_unset=True).items():
         setattr(department, field, sorted(set(value)) if field == "industries" else value)

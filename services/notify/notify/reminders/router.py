@@ -27,7 +27,7 @@ async def reminder_plans(caller: CurrentPrincipal, session: DbSession) -> list[P
     "/reminder-plans/{item_type}/{grade}/{region_code}",
     summary="制定本地区的提醒方案",
     status_code=201,
-    responses=problem_responses(service.PlanOutsideJurisdiction),
+    responses=problem_responses(service.PlanOutsideJurisdiction, service.PlanRegionNotFound),
 )
 async def write_reminder_plan(
     item_type: Literal["hazard"],

@@ -21,7 +21,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.calendar import Unit, WorkingCalendar
 from qingling.clock import SHANGHAI
-from qingling.errors import Forbidden
+from qingling.errors import Forbidden, NotFound
 from qingling.holidays import working_calendar
 from qingling.runtime import Runtime
 
@@ -52,6 +52,10 @@ DEFAULT_PLANS = {
         _step("urge", "催办", 1, Unit.WORKING_DAYS, ["supervising"], "tip_off.urge"),
     ],
 }
+
+
+class PlanRegionNotFound(NotFound):
+    code, title = "plan-region-not-found", "该地区不存在或不在您的管辖范围内"
 
 
 class PlanOutsideJurisdiction(Forbidden):
@@ -96,8 +100,10 @@ async def write_plan(
 ) -> ReminderPlan:  # fmt: skip
     """A new version of a region's plan; items already scheduled keep theirs until their deadline moves.
     The national default (no region) changes only with a release."""
-    if region_code == regional.NATIONAL or not (caller.has(Role.ADMIN) and caller.covers(region_code)):
+    if region_code == regional.NATIONAL or not caller.has(Role.ADMIN):
         raise PlanOutsideJurisdiction(f"您只能为 {caller.region_code} 及其下级地区制定提醒方案")
+    if not caller.covers(region_code):  # another region's plan is not there for this caller
+        raise PlanRegionNotFound(f"{region_code} 不存在或不在您的管辖范围（{caller.region_code}）内")
     latest = await _latest(session, item_type, grade, region_code)
     plan = ReminderPlan(
         item_type=item_type, grade=grade, region_code=region_code, version=(latest.version if latest else 0) + 1,

@@ -56,6 +56,8 @@ def city_or_above(tip_off: TipOff, caller: Principal) -> str | None:
         return f"这件举报由{_lead_name(tip_off)}主办；只有市级及以上部门可以提级办理辖区内的举报"
     if not covers(caller.region_code, tip_off.region_code):
         return f"这件举报的事发地（{tip_off.region_code}）不在您的辖区内，不能提级办理"
+    if caller.department != tip_off.lead_kind:  # the line that supervises the case's industry (行业)
+        return f"这件举报由{_lead_name(tip_off)}主办，只有其上级同系统部门可以提级办理"
     return None
 
 
