@@ -13,6 +13,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,7 +104,19 @@ def new_postgres_database(postgres: PostgresCluster) -> Callable[[], str]:
 
 @pytest.fixture(scope="session")
 async def embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
-    root = tmp_path_factory.mktemp("embedded")
+    async with embedded_system(tmp_path_factory.mktemp("embedded")) as system:
+        yield system
+
+
+@pytest.fixture(scope="module")
+async def own_embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
+    """A fresh embedded system for one module, whose tests change much of the demo data."""
+    async with embedded_system(tmp_path_factory.mktemp("own")) as system:
+        yield system
+
+
+@asynccontextmanager
+async def embedded_system(root: Path) -> AsyncIterator[System]:
     clock = FileClock(root / "clock.json")
     dispatcher: EmbeddedDispatcher = build_embedded(
         root / "data",

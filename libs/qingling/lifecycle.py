@@ -121,12 +121,17 @@ class Lifecycle:
         ``allowed``: what this caller may do now (else: what the state allows)."""
         transition = self.transition(action)
         if state not in transition.sources:
-            if allowed is None:
-                allowed = [t.action for t in self.allowed(state)]
-            names = "、".join(f"{self.transition(a).title}（{a}）" for a in allowed) or "无"
+            possible = [t.action for t in self.allowed(state) if not t.automatic]
+            allowed = possible if allowed is None else list(allowed)
+            pending = [a for a in possible if a not in allowed]  # what the state waits for from others
+
+            def names(actions: Sequence[str]) -> str:
+                return "、".join(f"{self.transition(a).title}（{a}）" for a in actions) or "无"
+
+            detail = f"当前状态为“{self.states[state]}”，不能{transition.title}；此时您可以：{names(allowed)}"
             raise TransitionNotAllowed(
-                f"当前状态为“{self.states[state]}”，不能{transition.title}；此时您可以：{names}",
-                extensions={"state": state, "allowed_actions": list(allowed)},
+                detail + (f"；尚待他人进行：{names(pending)}" if pending else ""),
+                extensions={"state": state, "allowed_actions": allowed, "pending_actions": pending},
             )
         if not (caller.has(*transition.roles) or (transition.reporter and caller == RECEIPT_HOLDER)):
             raise ActionNotPermitted(f"{transition.title}须由以下角色进行：{_role_names(transition.roles)}")

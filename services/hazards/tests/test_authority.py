@@ -272,7 +272,8 @@ async def test_close_out_waits_for_the_supervising_departments_check_and_the_tra
 
     early = await _act(system, hid, "close", CITY)
     assert (early.status_code, early.json()["code"]) == (409, "transition-not-allowed")
-    assert early.json()["allowed_actions"] == ["check_close_out"]
+    assert (early.json()["allowed_actions"], early.json()["pending_actions"]) == ([], ["check_close_out"])
+    assert "尚待他人进行：督办部门审核把关" in early.json()["detail"]
     assert (await _get(system, hid, CITY))["allowed_actions"] == []  # the lister waits
     assert (await _get(system, hid, COUNTY))["allowed_actions"] == ["check_close_out"]
     system.clock.freeze(datetime(2024, 9, 3, 10, 0, tzinfo=SHANGHAI))

@@ -99,8 +99,8 @@ async def test_a_major_hazard_from_self_report_to_close_out(system):
 
     early = await _act(system, hid, "submit_plan", "demo-enterprise", PLAN)
     assert (early.status_code, early.json()["code"]) == (409, "transition-not-allowed")
-    assert early.json()["allowed_actions"] == ["list"]
-    assert "挂牌督办（list）" in early.json()["detail"]
+    assert (early.json()["allowed_actions"], early.json()["pending_actions"]) == ([], ["list"])  # the enterprise's
+    assert "尚待他人进行：挂牌督办（list）" in early.json()["detail"]
 
     city_emergency = await _department(system, "330500")
     by_enterprise = await _act(
