@@ -6,8 +6,10 @@ holiday or rest day ends on the next working day instead.
 
 Which days are working days depends on the State Council's yearly notice (放假调休, with weekend
 make-up workdays). A year an administrator has loaded wins; otherwise ``chinese_calendar`` answers
-for the years it ships. A year neither covers is counted Monday–Friday and every answer that looked
-at it is *provisional*: the caller must recompute it once the year's notice is loaded.
+for the years it ships. A year neither covers is not a year of unknown holidays: its statutory
+holidays are fixed by 《全国年节及纪念日放假办法》 (``qingling.statutory``) and its weekends are
+weekends; only the 调休 make-up days are unknown. Such a year is counted that way, and every answer
+that looked at it is *provisional*: the caller must recompute it once the year's notice is loaded.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from enum import StrEnum
 import chinese_calendar
 
 from qingling.clock import SHANGHAI
+from qingling.statutory import statutory_holidays
 
 ONE_DAY = timedelta(days=1)
 END_OF_DAY = time(23, 59, 59)
@@ -57,7 +60,7 @@ class YearArrangement:
 class Deadline:
     last_day: date
     due_at: datetime  # 23:59:59 Asia/Shanghai of last_day, in UTC
-    unknown_years: frozenset[int] = frozenset()  # years counted Monday–Friday for lack of data
+    unknown_years: frozenset[int] = frozenset()  # years counted without their notice (statutory days only)
 
     @property
     def provisional(self) -> bool:
@@ -83,7 +86,8 @@ class WorkingCalendar:
         return year in self._loaded or _library_says(date(year, 1, 1)) is not None
 
     def unknown_years(self, first: date, last: date) -> frozenset[int]:
-        """Years between the two dates (inclusive) that would be counted Monday–Friday."""
+        """Years between the two dates (inclusive) whose notice is missing: counted with their
+        statutory holidays and weekends, without 调休."""
         return frozenset(year for year in range(first.year, last.year + 1) if not self.is_known(year))
 
     def is_workday(self, day: date) -> bool:
@@ -95,7 +99,7 @@ class WorkingCalendar:
         if (answer := _library_says(day)) is not None:
             return answer
         unknown.add(day.year)
-        return day.weekday() < 5
+        return day.weekday() < 5 and day not in _statutory(day.year)
 
     def _add_working_days(self, day: date, n: int, unknown: set[int]) -> date:
         _check_amount(n)
@@ -123,6 +127,13 @@ class WorkingCalendar:
             while not self._is_workday(last_day, unknown):  # a 日 limit does not end on a day off
                 last_day += ONE_DAY
         return Deadline(last_day, end_of_day(last_day), frozenset(unknown))
+
+
+def _statutory(year: int) -> dict[date, str]:
+    try:
+        return statutory_holidays(year)
+    except ValueError:  # beyond the years the law's days are computed for: weekends only
+        return {}
 
 
 def _check_amount(amount: int) -> None:

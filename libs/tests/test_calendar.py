@@ -135,13 +135,13 @@ FIXTURE_2027 = YearArrangement(
 )
 
 
-def test_a_year_without_data_is_counted_monday_to_friday_and_marked_provisional():
+def test_before_its_notice_a_year_is_counted_with_the_statutory_holidays_and_marked_provisional():
+    """Acceptance 4 (issue 17): 元旦 is a holiday whatever the 2027 notice will say."""
     assert not CALENDAR.is_known(2027)
 
-    guess = CALENDAR.deadline(morning(2026, 12, 25), 5, WORKDAYS)  # 12-28..31, then Fri 2027-01-01
-    assert guess.last_day == date(2027, 1, 1)
-    assert guess.provisional
-    assert guess.unknown_years == {2027}
+    assert CALENDAR.add_working_days(date(2026, 12, 31), 1) == (date(2027, 1, 4), True)  # was 2027-01-01
+    guess = CALENDAR.deadline(morning(2026, 12, 25), 5, WORKDAYS)  # 12-28..31, then Mon 2027-01-04
+    assert (guess.last_day, guess.provisional, guess.unknown_years) == (date(2027, 1, 4), True, {2027})
 
     loaded = WorkingCalendar([FIXTURE_2027])
     assert loaded.is_known(2027)
@@ -150,14 +150,48 @@ def test_a_year_without_data_is_counted_monday_to_friday_and_marked_provisional(
     assert not recomputed.provisional
 
 
-def test_a_calendar_day_limit_is_provisional_only_if_it_ends_in_an_unknown_year():
-    assert CALENDAR.deadline(morning(2026, 11, 20), 30, DAYS).last_day == date(2026, 12, 21)
-    assert not CALENDAR.deadline(morning(2026, 11, 20), 30, DAYS).provisional
+def test_the_spring_festival_of_an_unpublished_year_is_four_rest_days_from_new_years_eve():
+    # 2027: 正月初一 is Sat 02-06, so 除夕 Fri 02-05 to 初三 Mon 02-08 (2024 revision, 4 days).
+    assert [CALENDAR.is_workday(date(2027, 2, day)) for day in range(4, 10)] == [True, False, False, False, False, True]
+    counted = CALENDAR.deadline(morning(2027, 2, 4), 1, WORKDAYS)
+    assert (counted.last_day, counted.provisional) == (date(2027, 2, 9), True)
+    # The other statutory days of 2027: 清明 Mon 04-05, 端午 Wed 06-09, 中秋 Wed 09-15, 国庆 Fri 10-01.
+    for day in (date(2027, 4, 5), date(2027, 6, 9), date(2027, 9, 15), date(2027, 10, 1)):
+        assert not CALENDAR.is_workday(day), day
+    assert CALENDAR.add_working_days(date(2027, 9, 30), 1) == (date(2027, 10, 4), True)  # 10-01..03 statutory
 
-    guess = CALENDAR.deadline(morning(2026, 12, 22), 10, DAYS)  # ends Fri 2027-01-01
-    assert (guess.last_day, guess.provisional) == (date(2027, 1, 1), True)
-    loaded = WorkingCalendar([FIXTURE_2027]).deadline(morning(2026, 12, 22), 10, DAYS)
-    assert (loaded.last_day, loaded.provisional) == (date(2027, 1, 4), False)
+
+def test_statutory_holidays_follow_the_law_in_force_that_year():
+    from qingling.statutory import law_for, statutory_holidays
+
+    assert len(statutory_holidays(2027)) == 13 and "795" in law_for(2027).title
+    assert len(statutory_holidays(2024)) == 11 and "644" in law_for(2024).title
+    assert date(2010, 2, 13) in statutory_holidays(2010)  # 2008–2013: 除夕 was a holiday
+    assert date(2024, 2, 9) not in statutory_holidays(2024)  # 2014–2024: it was not
+    assert date(2024, 2, 12) in statutory_holidays(2024) and date(2024, 5, 2) not in statutory_holidays(2024)
+    with pytest.raises(ValueError):
+        statutory_holidays(2100)
+
+
+CC_NAMES = {
+    "元旦": "New Year's Day", "春节": "Spring Festival", "清明节": "Tomb-sweeping Day", "劳动节": "Labour Day",
+    "端午节": "Dragon Boat Festival", "中秋节": "Mid-autumn Festival", "国庆节": "National Day",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("year", range(2004, 2027))
+def test_the_computed_statutory_days_are_holidays_in_every_published_notice(year):
+    """Cross-check of the law's days (lunar dates and 清明 from sxtwl) against the notices that
+    chinese_calendar carries: each is off, under the same festival (中秋 on 10-01 counts as 国庆;
+    the library leaves a festival on a weekend unnamed)."""
+    import chinese_calendar
+
+    from qingling.statutory import statutory_holidays
+
+    for day, name in statutory_holidays(year).items():
+        off, detail = chinese_calendar.get_holiday_detail(day)
+        named = detail in (CC_NAMES[name], "National Day", "Mid-autumn Festival")
+        assert off and (named or (detail is None and day.weekday() >= 5)), (day, name, detail)  # unnamed weekend
 
 
 def test_unknown_years_names_the_years_to_recompute_when_a_notice_is_loaded():
@@ -190,7 +224,7 @@ def test_add_working_days():
     assert CALENDAR.add_working_days(date(2024, 10, 11), 1) == (date(2024, 10, 12), False)  # 调休 Saturday
     assert CALENDAR.add_working_days(date(2025, 9, 30), 5) == (date(2025, 10, 14), False)
     assert CALENDAR.add_working_days(date(2026, 9, 30), 15) == (date(2026, 10, 27), False)
-    assert CALENDAR.add_working_days(date(2026, 12, 31), 1) == (date(2027, 1, 1), True)
+    assert CALENDAR.add_working_days(date(2026, 12, 31), 1) == (date(2027, 1, 4), True)
     assert WorkingCalendar([FIXTURE_2027]).add_working_days(date(2026, 12, 31), 6) == (date(2027, 1, 9), False)
 
 
