@@ -111,3 +111,29 @@ class PydanticJSON(TypeDecorator):
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         return None if value is None else self.model.model_validate(value)
+
+
+def _insert_for(session: AsyncSession, model: Any) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+async def upsert(session: AsyncSession, model: Any, values: dict[str, Any], key: list[str]) -> None:
+    """Insert a row or, when one with the same ``key`` exists, update it — in one statement on
+    both engines (``ON CONFLICT … DO UPDATE``), so two writers racing never raise a unique
+    violation. For caches and other rows where the last writer wins."""
+    statement = _insert_for(session, model).values(**values)
+    changed = {name: statement.excluded[name] for name in values if name not in key}
+    await session.execute(statement.on_conflict_do_update(index_elements=key, set_=changed))
+
+
+async def insert_or_ignore(session: AsyncSession, model: Any, values: dict[str, Any], key: list[str]) -> bool:
+    """Insert a row unless one with the same ``key`` exists (``ON CONFLICT … DO NOTHING``);
+    whether it was inserted. For claims where the first writer wins."""
+    statement = _insert_for(session, model).values(**values).on_conflict_do_nothing(index_elements=key)
+    result = await session.execute(statement)
+    return bool(result.rowcount)

@@ -17,6 +17,7 @@ import httpx
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from qingling.db import upsert
 from qingling.errors import ValidationFailed
 from qingling.runtime import Runtime
 from reports.tipoffs.models import RegisterAnswer, TipOff
@@ -63,10 +64,8 @@ async def ask(session: AsyncSession, runtime: Runtime, question: str, path: str,
         problem = response.json()  # the caller's own input names no such thing: a 422 on that field
         raise ValidationFailed.for_field(_field(problem), problem.get("detail") or problem.get("title", ""))
     answer = response.json() if response.status_code == 200 else None
-    if cached is None:
-        session.add(RegisterAnswer(question=question, answer=answer, fetched_at=now))
-    else:
-        cached.answer, cached.fetched_at = answer, now
+    # Two intakes asking the same question at once both cache the answer: one statement, no race.
+    await upsert(session, RegisterAnswer, {"question": question, "answer": answer, "fetched_at": now}, ["question"])
     return answer
 
 
