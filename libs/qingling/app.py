@@ -11,7 +11,6 @@ import httpx
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 
@@ -22,19 +21,17 @@ from qingling.auth.access import (
     RoleNotAllowed,
     ScrapeToken,
     allow,
-    api_routes,
-    declared_rule,
     public,
 )
 from qingling.auth.jwt import InvalidToken
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.auth.scopes import ServiceScope
+from qingling.contract import openapi_document
 from qingling.db import DbSession
 from qingling.docs import mount_docs
 from qingling.errors import (
     NotFound,
-    Problem,
     ServiceUnavailable,
     ValidationFailed,
     add_exception_handlers,
@@ -44,6 +41,7 @@ from qingling.errors import (
 from qingling.events import EventEnvelope
 from qingling.inbox import EventReceipt, ForeignEventSource, receive
 from qingling.logs import configure_logging
+from qingling.methods import MethodGuard
 from qingling.metrics import ServiceMetrics
 from qingling.migrations import is_at_head, prepare_database
 from qingling.outbox import OutboxRelay
@@ -112,6 +110,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.metrics = ServiceMetrics(app, service.prefix)
     add_exception_handlers(app)
+    app.add_middleware(MethodGuard)  # 405 with a complete Allow, before routing (inside CORS)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -224,35 +223,6 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    if app.openapi_schema:
-        return app.openapi_schema
-    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas.update(problem_schema.pop("$defs", {}))
-    schemas["Problem"] = problem_schema
-    # Request validation answers with problem+json like every other error.
-    validation = problem_responses(ValidationFailed)[422]
-    for path_item in schema.get("paths", {}).values():
-        for operation in path_item.values():
-            default = operation.get("responses", {}).get("422", {}).get("content", {})
-            if "application/json" in default:  # FastAPI's own HTTPValidationError
-                operation["responses"]["422"] = validation
-    schemas.pop("HTTPValidationError", None)
-    schemas.pop("ValidationError", None)
-    _document_access_rules(app, schema)
-    app.openapi_schema = schema
-    return schema
-
-
-def _document_access_rules(app: FastAPI, schema: dict[str, Any]) -> None:
-    """Each operation states who may call it, in its description and as ``x-access``."""
-    for route in api_routes(app):
-        if not route.include_in_schema:
-            continue
-        rule = declared_rule(route)
-        for method in route.methods:
-            operation = schema["paths"][route.path_format][method.lower()]
-            operation["x-access"] = rule.description if rule else "未声明"
-            description = operation.get("description", "")
-            operation["description"] = f"{description}\n\n**访问权限**：{operation['x-access']}".strip()
+    if not app.openapi_schema:
+        app.openapi_schema = openapi_document(app)
+    return app.openapi_schema

@@ -16,7 +16,7 @@ from http import HTTPStatus
 from typing import Any, ClassVar
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -94,6 +94,10 @@ class BadRequest(QinglingError):
     status, code, title = 400, "bad-request", "请求格式不正确"
 
 
+class MalformedBody(BadRequest):
+    code, title = "malformed-body", "请求体无法解析（不是合法的 JSON 或表单），请检查格式与编码（UTF-8）"
+
+
 class Unauthorized(QinglingError):
     status, code, title = 401, "unauthorized", "未登录或登录已失效，请重新登录"
     headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": "Bearer"}
@@ -127,6 +131,13 @@ class UnsupportedMediaType(QinglingError):
     status, code, title = 415, "unsupported-media-type", "不支持的内容类型"
 
 
+class UnsupportedBodyType(UnsupportedMediaType):
+    code, title = (
+        "unsupported-body-type",
+        "请求体的 Content-Type 与接口不符（应为 application/json，上传文件用 multipart/form-data）",
+    )
+
+
 class ValidationFailed(QinglingError):
     status, code, title = 422, "validation-failed", "提交的数据有误，请按提示修改后重新提交"
 
@@ -145,7 +156,7 @@ class ServiceUnavailable(QinglingError):
 
 
 _HTTP_STATUS_ERRORS: dict[int, type[QinglingError]] = {
-    400: BadRequest,
+    400: MalformedBody,  # FastAPI raises 400 only when it cannot parse a request body
     401: Unauthorized,
     403: Forbidden,
     404: RouteNotFound,
@@ -256,6 +267,8 @@ def add_exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if (refusal := _unreadable_body(request, exc)) is not None:
+            return problem_response(refusal.to_problem(request))
         errors = field_errors(exc.errors())
         detail = "；".join(f"{e.field or e.location}：{e.message}" for e in errors[:5])
         return problem_response(ValidationFailed(detail, errors=errors).to_problem(request))
@@ -281,6 +294,28 @@ def add_exception_handlers(app: FastAPI) -> None:
         # Still a 500: an unexpected exception is a bug, never bad input.
         log.exception("unhandled error", path=request.url.path)
         return problem_response(QinglingError().to_problem(request))
+
+
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _unreadable_body(request: Request, exc: RequestValidationError) -> QinglingError | None:
+    """A body that is not JSON at all (400) or sent as another media type than the route reads
+    (415) is refused as such, not as a list of field errors."""
+    malformed = [e for e in exc.errors() if e["type"] in {"json_invalid", "json_type"}]
+    if malformed:
+        position = (malformed[0].get("ctx") or {}).get("error", "")
+        return MalformedBody(f"请求体不是合法的 JSON：{position}" if position else None)
+    route, sent = request.scope.get("route"), request.headers.get("content-type", "")
+    body_field = getattr(route, "body_field", None)
+    if body_field is None or not sent or not any(e["loc"][:1] == ("body",) for e in exc.errors()):
+        return None
+    reads_form = isinstance(body_field.field_info, params.Form)  # File is a Form
+    expected = _FORM_TYPES if reads_form else ("application/json",)
+    media_type = sent.split(";")[0].strip().lower()
+    if media_type in expected or (not reads_form and media_type.endswith("+json")):
+        return None
+    return UnsupportedBodyType(f"此接口的请求体应为 {' 或 '.join(expected)}，收到的是 {media_type}")
 
 
 def problem_responses(*errors: type[QinglingError]) -> dict[int | str, dict[str, Any]]:

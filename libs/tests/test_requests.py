@@ -38,8 +38,8 @@ async def test_missing_body_and_malformed_json(pair):
     )
 
     assert missing.json()["errors"] == [{"location": "body", "field": "/text", "message": "必填项，不能为空"}]
-    assert malformed.status_code == 422
-    assert malformed.json()["errors"][0]["message"] == "不是合法的 JSON"
+    assert malformed.status_code == 400
+    assert malformed.json()["code"] == "malformed-body"
 
 
 async def test_a_business_rule_failure_rolls_back_the_whole_request(pair):
