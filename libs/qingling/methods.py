@@ -15,20 +15,38 @@ method they take in ``Allow``.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from fastapi.routing import iter_route_contexts
 from starlette.requests import Request
-from starlette.routing import Route
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qingling.errors import MethodNotAllowed, problem_response
 
+RouteTable = list[tuple[re.Pattern[str], bool, frozenset[str]]]
 
-def allowed_methods(routes: list, path: str) -> set[str]:
+
+def route_table(app: Any) -> RouteTable:
+    """Each route of ``app`` (included routers flattened): its path pattern, whether the path
+    has parameters, its methods."""
+    table = []
+    for context in iter_route_contexts(app.routes):
+        methods = getattr(context, "methods", None)
+        if context.path and methods:
+            regex, _, convertors = compile_path(context.path)
+            table.append((regex, bool(convertors), frozenset(methods)))
+    return table
+
+
+def allowed_methods(table: RouteTable, path: str) -> set[str]:
     """The methods the routes matching ``path`` take; literal paths shadow parametrised ones."""
     literal: set[str] = set()
     parametrised: set[str] = set()
-    for route in routes:
-        if isinstance(route, Route) and route.methods and route.path_regex.match(path):
-            (parametrised if route.param_convertors else literal).update(route.methods)
+    for regex, has_parameters, methods in table:
+        if regex.match(path):
+            (parametrised if has_parameters else literal).update(methods)
     return literal or parametrised
 
 
@@ -40,7 +58,10 @@ class MethodGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and "app" in scope:
-            allowed = allowed_methods(scope["app"].router.routes, scope["path"])
+            state = scope["app"].state
+            if getattr(state, "route_table", None) is None:  # built at the first request: routes are all in
+                state.route_table = route_table(scope["app"])
+            allowed = allowed_methods(state.route_table, scope["path"])
             if allowed and scope["method"] not in allowed:
                 error = MethodNotAllowed(
                     f"{scope['path']} 不支持 {scope['method']}，可用的方法：{', '.join(sorted(allowed))}",
