@@ -56,6 +56,16 @@ class YearArrangement:
             raise ValueError("请填写放假安排的来源（通知文号）")
 
 
+def missing_statutory(arrangement: YearArrangement) -> dict[date, str]:
+    """The statutory holidays of the arrangement's year it would make working days — each with its
+    festival: a notice arranges the law's days, it never takes one away. Empty for a plausible one."""
+    return {
+        day: name
+        for day, name in _statutory(arrangement.year).items()
+        if day in arrangement.makeup_workdays or (day.weekday() < 5 and day not in arrangement.holidays)
+    }
+
+
 @dataclass(frozen=True)
 class Deadline:
     last_day: date

@@ -70,6 +70,16 @@ class CalendarYearLoaded(EventData):
         return YearArrangement(self.year, frozenset(self.holidays), frozenset(self.makeup_workdays), self.source)
 
 
+class CalendarYearRemoved(EventData):
+    """某年加载的放假调休安排已撤销：该年恢复使用内置日历库的数据，或按法定节假日推算（暂定）。"""
+
+    event_type: ClassVar[str] = "calendar.year_removed"
+    publisher: ClassVar[str] = "hazards"
+    event_version: ClassVar[int] = 1
+
+    year: int = PydanticField(description="年份")
+
+
 async def working_calendar(session: AsyncSession, model: type[HolidayArrangementBase]) -> WorkingCalendar:
     """The calendar with every year stored in ``model``; other years come from the library."""
     rows = (await session.execute(select(model).order_by(model.year))).scalars()
@@ -103,6 +113,18 @@ async def store_arrangement(
     for column, value in _columns(arrangement).items():
         setattr(row, column, value)
     row.loaded_at = now
+    return row
+
+
+async def remove_arrangement(
+    session: AsyncSession, model: type[HolidayArrangementBase], year: int, now: datetime
+) -> HolidayArrangementBase | None:
+    """Deletes the row of ``year`` unless it was loaded after ``now`` (a later load wins, whatever
+    order the events arrive in); returns the row removed, if any."""
+    row = await session.get(model, year, with_for_update=True)
+    if row is None or row.loaded_at > now:
+        return None
+    await session.delete(row)
     return row
 
 

@@ -292,6 +292,7 @@ CALLS: dict[str, Call] = {
     "hazards:calendar-load_year": Call(
         path={"year": 2030}, body=json({"holidays": [], "makeup_workdays": [], "source": "国办发明电〔2029〕1号"})
     ),
+    "hazards:calendar-remove_year": Call(path={"year": 2030}),  # national admins only, none among the callers
     "hazards:calendar-deadline": Call(
         query={"start": "2024-09-02T09:00:00+08:00", "amount": 10, "unit": "working_days"}
     ),

@@ -19,15 +19,23 @@ DEADLINE = "/api/v1/hazards/calendar/deadline"
 
 TABLES = {"hazards": HolidayArrangement, "reports": ReportsCopy, "notify": NotifyCopy}
 
-# A MADE-UP TEST FIXTURE, not the real 2027 notice (unpublished when this was written): 元旦
-# Fri 01-01 to Sun 01-03 off, and an invented make-up Saturday 01-09, so that both kinds of day
-# are exercised. The same fixture as libs/tests/test_calendar.py.
+# 2027's statutory holidays by the 2024 revision of 《全国年节及纪念日放假办法》, worked out by hand:
+# 元旦 Fri 01-01; 春节 除夕 Fri 02-05 to 初三 Mon 02-08; 清明 Mon 04-05; 劳动节 Sat 05-01, Sun 05-02;
+# 端午 Wed 06-09; 中秋 Wed 09-15; 国庆 Fri 10-01 to Sun 10-03.
+STATUTORY_2027 = [
+    "2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-04-05", "2027-05-01",
+    "2027-05-02", "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-02", "2027-10-03",
+]  # fmt: skip
+# A MADE-UP TEST FIXTURE, not the real 2027 notice (unpublished when this was written): the
+# statutory days, 元旦 Fri 01-01 to Mon 01-04 off, and an invented make-up Saturday 01-09, so that
+# both kinds of day are exercised.
 FIXTURE_2027 = {
-    "holidays": ["2027-01-01", "2027-01-02", "2027-01-03"],
+    "holidays": sorted({*STATUTORY_2027, "2027-01-02", "2027-01-03", "2027-01-04"}),
     "makeup_workdays": ["2027-01-09"],
     "source": "测试用数据（非真实通知）",
 }
-# Fri 2026-12-25: 5 工作日 are 12-28..31 and then 2027-01-01 — a holiday in the fixture.
+# Fri 2026-12-25: 5 工作日 are 12-28..31 and then the first working day of 2027 — Mon 01-04 by
+# the law's days alone (元旦 Fri, then the weekend), Tue 01-05 with the fixture's 01-04 off.
 INTO_2027 = {"start": "2026-12-25T10:00:00+08:00", "amount": 5, "unit": "working_days"}
 
 
@@ -43,13 +51,16 @@ async def test_a_loaded_year_turns_its_provisional_deadlines_final(system):
     guess = await system.client.get(DEADLINE, params=INTO_2027, headers=clerk)
     assert guess.status_code == 200, guess.text
     assert guess.json() == {
-        "last_day": "2027-01-01",
-        "due_at": "2027-01-01T23:59:59+08:00",
+        "last_day": "2027-01-04",  # was 2027-01-01 (元旦), counted Monday–Friday
+        "due_at": "2027-01-04T23:59:59+08:00",
         "provisional": True,
         "unknown_years": [2027],
     }
-    assert await _coverage_of(system, 2027, clerk) == {"year": 2027, "known": False, "basis": "none"}
-    assert await _coverage_of(system, 2026, clerk) == {"year": 2026, "known": True, "basis": "library"}
+    coverage = await _coverage_of(system, 2027, clerk)
+    assert (coverage["known"], coverage["basis"]) == (False, "statutory")
+    assert [d["day"] for d in coverage["statutory_holidays"]] == STATUTORY_2027
+    assert {d["name"] for d in coverage["statutory_holidays"] if d["day"].startswith("2027-02")} == {"春节"}
+    assert (await _coverage_of(system, 2026, clerk))["basis"] == "library"
 
     loaded = await system.client.put(f"{YEARS}/2027", json=FIXTURE_2027, headers=await system.login("nation-admin"))
 
@@ -58,14 +69,68 @@ async def test_a_loaded_year_turns_its_provisional_deadlines_final(system):
     assert loaded.json()["year"] == 2027 and loaded.json()["loaded_at"].endswith("+08:00")
     final = await system.client.get(DEADLINE, params=INTO_2027, headers=clerk)
     assert final.json() == {
-        "last_day": "2027-01-04",
-        "due_at": "2027-01-04T23:59:59+08:00",
+        "last_day": "2027-01-05",
+        "due_at": "2027-01-05T23:59:59+08:00",
         "provisional": False,
         "unknown_years": [],
     }
-    assert await _coverage_of(system, 2027, clerk) == {"year": 2027, "known": True, "basis": "loaded"}
+    assert (await _coverage_of(system, 2027, clerk))["basis"] == "loaded"
     years = (await system.client.get(YEARS, headers=clerk)).json()
     assert [entry["source"] for entry in years["loaded"] if entry["year"] == 2027] == [FIXTURE_2027["source"]]
+
+    # Undone by the national admin: 2027 is counted with the law's days again, and the trail shows both.
+    removed = await system.client.delete(f"{YEARS}/2027", headers=await system.login("nation-admin"))
+    assert removed.status_code == 204, removed.text
+    again = await system.client.get(DEADLINE, params=INTO_2027, headers=clerk)
+    assert (again.json()["last_day"], again.json()["provisional"]) == ("2027-01-04", True)
+    trail = [c for c in (await system.client.get(YEARS, headers=clerk)).json()["changes"] if c["year"] == 2027]
+    assert [(c["action"], c["actor_name"]) for c in trail[-2:]] == [
+        ("load", "国家级系统管理员"),
+        ("remove", "国家级系统管理员"),
+    ]
+    assert trail[-2]["before"] is None and trail[-2]["after"]["source"] == FIXTURE_2027["source"]
+    assert trail[-1]["before"]["holidays"] == FIXTURE_2027["holidays"] and trail[-1]["after"] is None
+
+
+async def test_a_load_without_the_statutory_holidays_cannot_replace_a_real_year(system):
+    """Issue 17: PUT /calendar/years/2024 with no holidays replaced the State Council's real 2024
+    arrangement. Now it is 422 naming each statutory day missing, and 2024 still counts as before."""
+    admin, clerk = await system.login("nation-admin"), await system.login("deqing-yjj")
+    empty = {"holidays": [], "makeup_workdays": [], "source": "国办发明电〔2023〕7号"}
+    before = await system.client.get(
+        DEADLINE, params={**INTO_2027, "start": "2024-09-30T10:00:00+08:00"}, headers=clerk
+    )
+
+    response = await system.client.put(f"{YEARS}/2024", json=empty, headers=admin)
+
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert {e["field"] for e in errors} == {"/holidays"}
+    named = " ".join(e["message"] for e in errors)
+    for day, festival in [("2024-01-01", "元旦"), ("2024-02-12", "春节"), ("2024-04-04", "清明节"),
+                          ("2024-05-01", "劳动节"), ("2024-06-10", "端午节"), ("2024-09-17", "中秋节"),
+                          ("2024-10-01", "国庆节")]:  # fmt: skip
+        assert f"{day}（{festival}" in named
+    assert "2024-02-10" not in named  # 初一 was a Saturday: a rest day anyway
+    after = await system.client.get(DEADLINE, params={**INTO_2027, "start": "2024-09-30T10:00:00+08:00"}, headers=clerk)
+    assert after.json() == before.json() and after.json()["last_day"] == "2024-10-12"  # 国庆 still off
+    assert (await _coverage_of(system, 2024, clerk))["basis"] == "library"
+
+    labour_day_worked = {  # a statutory day (a Saturday) made a make-up working day
+        "holidays": [day for day in FIXTURE_2027["holidays"] if day != "2027-05-01"],
+        "makeup_workdays": ["2027-05-01"],
+        "source": FIXTURE_2027["source"],
+    }
+    worked = await system.client.put(f"{YEARS}/2027", json=labour_day_worked, headers=admin)
+    assert worked.status_code == 422 and "2027-05-01（劳动节" in worked.json()["errors"][0]["message"]
+
+
+async def test_only_the_national_admin_removes_a_load_and_only_a_load(system):
+    province = await system.client.delete(f"{YEARS}/2027", headers=await system.login("admin"))
+    nothing = await system.client.delete(f"{YEARS}/2031", headers=await system.login("nation-admin"))
+
+    assert (province.status_code, province.json()["code"]) == (403, "calendar-load-not-allowed")
+    assert (nothing.status_code, nothing.json()["code"]) == (404, "calendar-year-not-loaded")
 
 
 async def test_a_calendar_day_limit_is_counted_too(system):
@@ -115,6 +180,7 @@ async def test_only_the_national_admin_loads_a_year_the_calendar_being_national(
         pytest.param(2027, {"source": "  "}, "body", "/source", "来源", id="empty source"),
         pytest.param(2027, {"holidays": ["2027-02-30"]}, "body", "/holidays/0", "日期", id="no such date"),
         pytest.param(1999, {}, "path", "/year", "2000", id="year out of range"),
+        pytest.param(2100, {}, "path", "/year", "2099", id="year beyond the law's computed days"),
     ],
 )
 async def test_an_invalid_arrangement_is_refused_naming_the_field(system, year, changes, location, field, message):

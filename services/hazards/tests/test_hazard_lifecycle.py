@@ -271,8 +271,9 @@ async def test_the_standards_are_published_with_their_validity(system):
 
 
 async def test_a_deadline_in_an_unpublished_year_is_provisional_until_the_year_is_loaded(system):
-    """2028 has no State Council notice yet: a 30 日 limit ending in it is counted Monday–Friday and
-    marked provisional; loading 2028 counts it again. (The 2028 arrangement is a test fixture.)"""
+    """2028 has no State Council notice yet: a 30 日 limit ending in it is counted with 2028's
+    statutory holidays and weekends and marked provisional; loading 2028 counts it again. (The 2028
+    arrangement is a test fixture: the law's days, plus Fri 01-14 off.)"""
     system.clock.freeze(datetime(2027, 12, 15, 10, 0, tzinfo=SHANGHAI))
     headers = await _as(system, "deqing-yjj")
     enterprise = (await system.client.get("/api/v1/hazards/enterprises?limit=1", headers=headers)).json()["items"][0]
@@ -282,8 +283,10 @@ async def test_a_deadline_in_an_unpublished_year_is_provisional_until_the_year_i
     accepted = await _ok(system, hazard["id"], "accept_general", "deqing-yjj", order)
     assert (accepted["deadline_at"], accepted["deadline_provisional"]) == ("2028-01-14T23:59:59+08:00", True)
 
-    fixture = {"holidays": ["2028-01-14"], "makeup_workdays": [], "source": "测试用放假安排（非真实通知）"}
     admin = await _as(system, "nation-admin")  # the calendar is national
+    years = (await system.client.get("/api/v1/hazards/calendar/years", headers=admin)).json()["years"]
+    statutory = [d["day"] for y in years if y["year"] == 2028 for d in y["statutory_holidays"]]
+    fixture = {"holidays": ["2028-01-14", *statutory], "makeup_workdays": [], "source": "测试用放假安排（非真实通知）"}
     loaded = await system.client.put("/api/v1/hazards/calendar/years/2028", json=fixture, headers=admin)
     assert loaded.status_code == 200, loaded.text
 
@@ -291,3 +294,7 @@ async def test_a_deadline_in_an_unpublished_year_is_provisional_until_the_year_i
     assert (recounted["deadline_at"], recounted["deadline_provisional"]) == ("2028-01-17T23:59:59+08:00", False)
     trail = (await system.client.get(f"/api/v1/hazards/hazards/{hazard['id']}/history", headers=headers)).json()
     assert trail[-1]["action"] == "recount_deadline"
+    removed = await system.client.delete("/api/v1/hazards/calendar/years/2028", headers=admin)  # undone
+    assert removed.status_code == 204, removed.text
+    again = (await system.client.get(f"/api/v1/hazards/hazards/{hazard['id']}", headers=headers)).json()
+    assert (again["deadline_at"], again["deadline_provisional"]) == ("2028-01-14T23:59:59+08:00", True)

@@ -5,11 +5,11 @@ from fastapi import FastAPI
 
 from qingling.app import create_service_app
 from qingling.hazard_events import HazardChanged
-from qingling.holidays import CalendarYearLoaded
+from qingling.holidays import CalendarYearLoaded, CalendarYearRemoved
 from qingling.runtime import Service
 from qingling.sweeps import sweep
 from reports.adapters import reports_adapters
-from reports.calendar import on_year_loaded
+from reports.calendar import on_year_loaded, on_year_removed
 from reports.config import Settings
 from reports.conversation.router import router as conversation_router
 from reports.database import tables
@@ -41,7 +41,11 @@ service = Service(
         rewards_router,
         reward_actions_router,
     ],
-    event_handlers={CalendarYearLoaded: on_year_loaded, HazardChanged: tipoffs.on_hazard_changed},
+    event_handlers={
+        CalendarYearLoaded: on_year_loaded,
+        CalendarYearRemoved: on_year_removed,
+        HazardChanged: tipoffs.on_hazard_changed,
+    },
     workers=[
         sweep("route_pending_tip_offs", tipoffs.route_pending),
         sweep("lapse_unclaimed_rewards", rewards.lapse_unclaimed),

@@ -18,8 +18,8 @@ router = APIRouter(prefix="/calendar", tags=["calendar"])
 
 @router.get("/years", summary="工作日日历：各年放假安排")
 async def list_years(caller: CurrentPrincipal, session: DbSession, runtime: CurrentRuntime) -> CalendarYears:
-    """已加载的各年放假调休安排，以及 2024 年至明年各年是否已掌握放假安排。
-    某年未掌握时，涉及该年的期限按周一至周五计算并标为暂定。"""
+    """已加载的各年放假调休安排及其加载、替换、撤销记录，2024 年至明年各年是否已掌握放假安排，以及各年的法定节假日。
+    某年的通知尚未发布时，涉及该年的期限按《全国年节及纪念日放假办法》规定的法定节假日和周末计算（调休未知），并标为暂定。"""
     return await service.overview(session, runtime.clock.now())
 
 
@@ -35,10 +35,28 @@ async def load_year(
     session: DbSession,
     runtime: CurrentRuntime,
 ) -> ArrangementRead:
-    """放假安排全国统一，仅国家级（000000）系统管理员可用；未加载的年份使用内置日历库（chinese_calendar）的数据。
-    按国务院办公厅当年的通知录入；再次加载即替换该年原有安排。
-    加载的安排优先于内置日历库，并同步到举报服务、通知服务，各服务计算期限口径一致。"""
+    """放假安排全国统一，仅国家级（000000）系统管理员可用；未加载的年份使用内置日历库（chinese_calendar）的数据，
+    库中也没有的按法定节假日推算。按国务院办公厅当年的通知录入，须注明通知文号，并包含该年全部法定节假日
+    （缺少的逐日列出，422）；再次加载即替换该年原有安排，可用 DELETE 撤销。每次加载、替换都记录操作人和前后内容。
+    加载的安排优先于内置日历库，并同步到举报服务、通知服务，各服务计算期限口径一致；受影响的未结期限和待发提醒随即重新计算。"""
     return ArrangementRead.model_validate(await service.load(session, caller, year, body, runtime.clock.now()))
+
+
+@router.delete(
+    "/years/{year}",
+    summary="撤销某年加载的放假调休安排",
+    status_code=204,
+    responses=problem_responses(service.CalendarLoadNotAllowed, service.CalendarYearNotLoaded),
+)
+async def remove_year(
+    year: Annotated[int, Path(ge=service.FIRST_YEAR, le=service.LAST_YEAR, description="年份")],
+    caller: Annotated[Principal, allow(Role.ADMIN)],
+    session: DbSession,
+    runtime: CurrentRuntime,
+) -> None:
+    """仅国家级（000000）系统管理员可用。撤销后该年恢复使用内置日历库的数据，库中没有的按法定节假日推算（暂定）；
+    撤销同步到举报服务、通知服务，受影响的未结期限和待发提醒随即重新计算，撤销记录在放假安排的变更记录中。"""
+    await service.remove(session, caller, year, runtime.clock.now())
 
 
 @router.get("/deadline", summary="计算期限", responses=problem_responses(ValidationFailed))
@@ -51,5 +69,5 @@ async def deadline(
 ) -> DeadlineRead:
     """事件当天不计入，从次日（工作日期限从下一个工作日）起算，至最后一天 23:59:59（北京时间）止；
     以“日”计的期限最后一天为法定节假日或休息日的，顺延至其后的第一个工作日。
-    期间有年份的放假安排尚未掌握时按周一至周五计算，结果为暂定。各服务计算期限均以此为准。"""
+    期间有年份的放假调休安排尚未发布时，按该年法定节假日和周末计算（调休未知），结果为暂定。各服务计算期限均以此为准。"""
     return await service.deadline(session, start, amount, unit)

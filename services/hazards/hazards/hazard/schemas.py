@@ -285,7 +285,9 @@ class HazardRead(Schema):
     close_out_check: CloseOutCheckRef | None = Field(description="督办部门审核把关：谁、哪个部门、何时")
     deadline_at: Timestamp | None = Field(description="整改期限（截止时刻）")
     original_deadline_at: Timestamp | None
-    deadline_provisional: bool = Field(description="期限所在年度的放假安排尚未发布，按周一至周五暂计")
+    deadline_provisional: bool = Field(
+        description="暂定：期限所在年度的放假调休安排尚未发布，按法定节假日和周末计算，该年安排加载后重新计算"
+    )
     overdue: bool
     days_overdue: int
     step: str | None = Field(description="下一步须在期限内完成的事项")

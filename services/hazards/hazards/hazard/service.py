@@ -253,7 +253,10 @@ async def gauges(session: AsyncSession, now: datetime, calendar: WorkingCalendar
     overdue = await session.scalar(select(func.count()).where(open_, Hazard.deadline_at < now.replace(microsecond=0)))
     next_year = now.astimezone(SHANGHAI).year + 1
     return {
-        "qingling_provisional_deadlines": ("Open hazards whose deadline is counted Monday-Friday", provisional),
+        "qingling_provisional_deadlines": (
+            "Open hazards whose deadline is provisional (counted by statutory holidays, the notice not loaded)",
+            provisional,
+        ),
         "qingling_overdue_hazards": ("Open hazards past their rectification deadline", overdue),
         "qingling_calendar_next_year_unknown": (
             "1 while next year's State Council holiday arrangement is not loaded",
@@ -360,15 +363,20 @@ RUNNER: Runner[Hazard] = Runner(
 )
 
 
-async def recount_provisional_deadlines(session: AsyncSession, caller: Principal, now: datetime) -> int:
-    """After a year's holiday arrangement is loaded: counts again every open deadline that was
-    counted Monday–Friday for want of it, and records the change. Returns how many changed."""
+async def recount_deadlines(session: AsyncSession, caller: Principal, now: datetime, year: int) -> int:
+    """After a year's holiday arrangement is loaded, replaced or removed: counts again every open
+    deadline counted from a time limit that the year can move — those provisional for want of a
+    notice, and those running into or through the year — and puts each change on the hazard's
+    trail. A deadline the lister set as a date stays as set. Returns how many changed."""
     calendar = await working_calendar(session, HolidayArrangement)
-    query = select(Hazard).where(Hazard.deadline_provisional, Hazard.state.not_in(HAZARD_LIFECYCLE.final))
+    reaches_year = Hazard.deadline_at >= datetime(year, 1, 1, tzinfo=SHANGHAI)
+    query = select(Hazard).where(
+        Hazard.deadline_provisional | reaches_year, Hazard.state.not_in(HAZARD_LIFECYCLE.final)
+    )
     changed = 0
-    for hazard in (await session.execute(query.with_for_update())).scalars():
+    for hazard in (await session.execute(query.order_by(Hazard.id).with_for_update())).scalars():
         basis = hazard.details.deadline_basis
-        if basis is None:
+        if basis is None or basis.start.astimezone(SHANGHAI).year > year:
             continue
         due = calendar.deadline(basis.start, basis.amount, basis.unit)
         if (due.due_at, due.provisional) == (hazard.deadline_at, hazard.deadline_provisional):
@@ -381,6 +389,8 @@ async def recount_provisional_deadlines(session: AsyncSession, caller: Principal
             "from_deadline": before.isoformat(),
             "to_deadline": due.due_at.isoformat(),
             "provisional": due.provisional,
+            "calendar_year": year,
+            "reason": f"{year} 年放假调休安排变更，期限重新计算",
         }
         record_change(session, hazard, "recount_deadline", caller, now, payload)
         changed += 1
