@@ -205,3 +205,137 @@ async def test_a_tip_off_not_decided_in_time_is_urged_to_its_department_and_neve
     assert "作出受理或不予受理决定" in urge["text"] and receipt["receipt_code"] in urge["text"]
     enterprise = await _get(system, "/inbox", "demo-enterprise", limit=500)
     assert not [i for i in enterprise["items"] if i["item_type"] == "tip_off"]  # the reported unit never hears of it
+
+
+# ------------------------------------------------------------------ issue 17: unpublished years
+
+
+async def _plan_of(system, hazard: int, count: int) -> dict[str, dict]:
+    async def planned():
+        reminders = [r for r in await _reminders(system, hazard) if r["state"] == "pending"]
+        return {r["step"]: r for r in reminders} if len(reminders) == count else None
+
+    return await until(planned)
+
+
+@pytest.mark.asyncio
+async def test_reminders_counted_before_the_2027_notice_are_provisional_and_loading_2027_re_plans_them(system):
+    """Acceptance 4 (issue 17). Listed on 2026-12-01 with deadline Thu 2027-09-30, before the 2027
+    notice: 催办 is the working day after by 2027's statutory holidays (国庆 10-01..03) and weekends
+    — Mon 10-04 — and provisional. Loading a 2027 arrangement that closes 1–7 October moves it to
+    10-08 and the record says so (it stayed 10-01 and was never re-planned before). The arrangement
+    loaded is a TEST FIXTURE: 2027's statutory days (as the service lists them) plus 10-04..07."""
+    system.clock.freeze(datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI))
+    admin = await system.login("nation-admin")
+    hazard = await _ok(system, HAZARDS, "demo-enterprise", LEAK | {"found_at": "2026-11-30T08:30:00+08:00"})
+    url = f"{HAZARDS}/{hazard['id']}"
+    await _ok(system, f"{url}/confirm_major", "deqing-yjj", {"order_no": "德应急责改〔2026〕91号"})
+    departments = await system.client.get(
+        "/api/v1/hazards/departments", params={"region_prefix": "330521", "kind": "emergency"},
+        headers=await system.login("admin"),
+    )  # fmt: skip
+    supervising = next(d["id"] for d in departments.json()["items"] if d["region_code"] == "330521")
+    listing = {
+        "notice_no": f"〔2026〕{hazard['id']}号", "listed_on": "2026-12-01", "deadline": "2027-09-30",
+        "measures": "恢复报警联锁", "responsible_unit": "德清示范企业", "responsible_person": "王强",
+        "supervising_department_id": supervising,
+    }  # fmt: skip
+    await _ok(system, f"{url}/list", "deqing-yjj", listing)
+
+    before = await _plan_of(system, hazard["id"], 6)
+    assert {step: (r["due_at"][:10], r["provisional"]) for step, r in before.items()} == {
+        "warn_15": ("2027-09-15", False),  # 日 before the deadline: no holiday counted
+        "warn_7": ("2027-09-23", False),
+        "warn_3": ("2027-09-27", False),
+        "urge": ("2027-10-04", True),  # was 2027-10-01 (国庆), counted Monday–Friday
+        "bulletin": ("2027-10-08", True),
+        "interview": ("2027-10-22", True),
+    }
+
+    years = (await system.client.get("/api/v1/hazards/calendar/years", headers=admin)).json()["years"]
+    statutory = [d["day"] for y in years if y["year"] == 2027 for d in y["statutory_holidays"]]
+    golden_week = ["2027-10-04", "2027-10-05", "2027-10-06", "2027-10-07"]
+    fixture = {"holidays": statutory + golden_week, "makeup_workdays": [], "source": "测试用放假安排（非真实通知）"}
+    try:
+        loaded = await system.client.put("/api/v1/hazards/calendar/years/2027", json=fixture, headers=admin)
+        assert loaded.status_code == 200, loaded.text
+
+        async def replanned():
+            plan = await _plan_of(system, hazard["id"], 6)
+            return plan if not plan["urge"]["provisional"] else None
+
+        after = await until(replanned)
+        assert {step: (r["due_at"][:10], r["provisional"]) for step, r in after.items()} == {
+            "warn_15": ("2027-09-15", False),
+            "warn_7": ("2027-09-23", False),
+            "warn_3": ("2027-09-27", False),
+            "urge": ("2027-10-08", False),
+            "bulletin": ("2027-10-14", False),
+            "interview": ("2027-10-28", False),
+        }
+        urge = after["urge"]
+        assert urge["replanned_from"] == "2027-10-04T09:00:00+08:00" and urge["replanned_at"] is not None
+        assert "2027 年放假调休安排已加载" in urge["note"] and "2027-10-08" in urge["note"]
+        assert after["warn_15"]["replanned_at"] is None  # what the load does not move stays as it was
+    finally:
+        removed = await system.client.delete("/api/v1/hazards/calendar/years/2027", headers=admin)
+        assert removed.status_code == 204, removed.text
+
+    async def undone():
+        plan = await _plan_of(system, hazard["id"], 6)
+        return plan if plan["urge"]["provisional"] else None
+
+    back = await until(undone)  # the load undone: the statutory days again, provisional again
+    assert (back["urge"]["due_at"][:10], back["bulletin"]["due_at"][:10]) == ("2027-10-04", "2027-10-08")
+    assert "撤销" in back["urge"]["note"]
+
+
+@pytest.mark.asyncio
+async def test_a_step_with_nobody_to_tell_fails_and_is_surfaced_to_the_regions_admins_and_committee(embedded):
+    """Issue 17: a 重大 hazard from old ledger data — no supervising department, no lister — climbed
+    its ladder with 约谈 "sent" to nobody. Now the step fails, the delivery log says undeliverable,
+    and the county's admins and 安委办 are told. (Hazards now always name a supervising department,
+    so the old data is played as the event it would publish; embedded: signed as the hazards service.)"""
+    from identity.config import DEMO_SERVICE_SECRET
+    from qingling.hazard_events import HazardChanged
+
+    form = {
+        "grant_type": "client_credentials", "client_id": "service:hazards",
+        "client_secret": DEMO_SERVICE_SECRET.get_secret_value(), "audience": "urn:qingling:notify",
+    }  # fmt: skip
+    token = (await embedded.client.post("/api/v1/identity/oauth/token", data=form)).json()["access_token"]
+    hazard_id = 917_017
+    old = HazardChanged(
+        hazard_id=hazard_id, seq=1, action="import", state="rectifying", state_title="整改中", previous_state=None,
+        grade="major", source="ledger", source_ref=None, title="旧台账导入的重大隐患", enterprise_code="",
+        region_code="330521", industry="industry_trade", lister_region_code=None, supervising_department=None,
+        deadline_at=datetime(2024, 6, 28, 23, 59, 59, tzinfo=SHANGHAI), deadline_provisional=False, step=None,
+        step_due_at=None, production_suspended=False, closed=False,
+    )  # fmt: skip
+    envelope = old.envelope(
+        subject=f"hazard/{hazard_id}", source="hazards", occurred_at=datetime(2024, 6, 1, tzinfo=SHANGHAI)
+    )
+    posted = await embedded.client.post(
+        f"{NOTIFY}/events", json=envelope.model_dump(mode="json"), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert posted.status_code == 200, posted.text
+    try:
+        await _sent_by(embedded, hazard_id, datetime(2024, 7, 31, 10, 0, tzinfo=SHANGHAI))  # past D+15 工作日
+        steps = {r["step"]: r for r in await _reminders(embedded, hazard_id)}
+        assert {step: r["state"] for step, r in steps.items()} == dict.fromkeys(
+            ["warn_15", "warn_7", "warn_3", "urge", "bulletin", "interview"], "failed"
+        )  # no enterprise, department or lister: nobody for any step — and none marked sent
+        assert all(r["sent_at"] is None and "没有收件人" in r["note"] for r in steps.values())
+
+        log = await _get(embedded, "/deliveries", "deqing-yjj", item_type="hazard", item_id=hazard_id)
+        interview = [e for e in log if e["step"] == "interview"]
+        assert [(e["status"], e["recipient"]) for e in interview] == [
+            ("undeliverable", "nobody:above_lister,lister"),
+            ("delivered", "admins:330521"), ("delivered", "committee:330521"),
+        ]  # fmt: skip
+        assert "挂牌机关" in interview[0]["error"]
+        inbox = await _get(embedded, "/inbox", "deqing-admin", limit=500)
+        alerts = [i for i in inbox["items"] if i["item_id"] == hazard_id and i["kind"] == "alert"]
+        assert {a["title"] for a in alerts} >= {"约谈无人可送：旧台账导入的重大隐患"}
+    finally:
+        embedded.clock.reset()

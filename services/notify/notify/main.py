@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.adapters import notify_adapters
-from notify.calendar import on_year_loaded
+from notify.calendar import on_year_loaded, on_year_removed
 from notify.config import Settings
 from notify.database import tables
 from notify.deadlines.router import router as deadlines_router
@@ -21,7 +21,7 @@ from notify.webhooks import service as webhooks
 from notify.webhooks.router import router as webhooks_router
 from qingling.app import create_service_app
 from qingling.hazard_events import HazardChanged, SelfCheckMissed
-from qingling.holidays import CalendarYearLoaded
+from qingling.holidays import CalendarYearLoaded, CalendarYearRemoved
 from qingling.runtime import Runtime, Service
 from qingling.sweeps import sweep
 from qingling.tipoff_events import ReporterNotified, TipOffChanged
@@ -45,6 +45,7 @@ service = Service(
     routers=[deadlines_router, reminders_router, templates_router, deliveries_router, inbox_router, webhooks_router],
     event_handlers={
         CalendarYearLoaded: on_year_loaded,
+        CalendarYearRemoved: on_year_removed,
         HazardChanged: track_hazard,
         SelfCheckMissed: track_missed_self_check,
         TipOffChanged: track_tip_off,

@@ -23,6 +23,6 @@ class Delivery(NotifyModel, table=True):
     title: str = Field(max_length=100)
     text: str = Field(max_length=4000)
     provider_message_id: str | None = Field(default=None, max_length=100)
-    status: str = Field(max_length=20)  # delivered | failed
+    status: str = Field(max_length=20)  # delivered | failed | undeliverable (no recipient: nobody was told)
     error: str | None = Field(default=None, max_length=500)
     attempted_at: datetime

@@ -42,7 +42,20 @@ def recipients(item: TrackedDeadline, audience: list[str]) -> list[str]:
     return list(dict.fromkeys(address for who in audience if (address := addresses.get(who))))
 
 
-async def send_reminder(session: AsyncSession, reminder: Reminder, item: TrackedDeadline, now: datetime) -> None:
+NOBODY = "没有收件人：事项未载明督办部门、挂牌机关或企业，该环节无人可送，已报本地区系统管理员和安委办"
+AUDIENCE_TITLES = {"enterprise": "企业", "supervising": "督办部门", "lister": "挂牌机关安委办",
+                   "above_lister": "挂牌机关上一级安委办"}  # fmt: skip
+
+
+def responsible_inboxes(item: TrackedDeadline) -> list[str]:
+    """Who answers for a step nobody could be told of: the item's county's admins and 安委办."""
+    county = (item.region_code or "")[:6]
+    return [f"admins:{county}", f"committee:{county}"] if county else []
+
+
+async def send_reminder(session: AsyncSession, reminder: Reminder, item: TrackedDeadline, now: datetime) -> bool:
+    """Tells each recipient of the step; False when the step has none — then the delivery log
+    records it as undeliverable and the region's admins and 安委办 are told instead."""
     template = await templates.current(session, reminder.template, item.region_code)
     deadline_day = item.deadline_at.astimezone(SHANGHAI).date()
     values = {
@@ -54,7 +67,11 @@ async def send_reminder(session: AsyncSession, reminder: Reminder, item: Tracked
         "enterprise_code": item.enterprise_code,
     }
     title, text = templates.render(template, values)
-    for recipient in recipients(item, reminder.audience):
+    to = recipients(item, reminder.audience)
+    if not to:
+        await _undeliverable(session, reminder, item, template, title, text, now)
+        return False
+    for recipient in to:
         entry = InboxEntry(
             recipient=recipient, source=f"reminder:{reminder.id}:{recipient}", item_type=item.item_type,
             item_id=item.item_id, kind="reminder", title=title, text=text, at=now, delivered_at=now,
@@ -65,6 +82,36 @@ async def send_reminder(session: AsyncSession, reminder: Reminder, item: Tracked
             item_type=item.item_type, item_id=item.item_id, cause=f"reminder:{reminder.id}", step=reminder.step,
             recipient=recipient, channel="inbox", template=template.key, template_version=template.version,
             title=title, text=text, provider_message_id=str(entry.id), status="delivered", attempted_at=now,
+        ))  # fmt: skip
+    return True
+
+
+async def _undeliverable(
+    session: AsyncSession, reminder: Reminder, item: TrackedDeadline, template, title: str, text: str, now: datetime
+) -> None:
+    wanted = "、".join(AUDIENCE_TITLES.get(who, who) for who in reminder.audience)
+    session.add(Delivery(
+        item_type=item.item_type, item_id=item.item_id, cause=f"reminder:{reminder.id}", step=reminder.step,
+        recipient=f"nobody:{','.join(reminder.audience)}"[:100], channel="none", template=template.key,
+        template_version=template.version, title=title, text=text, status="undeliverable", attempted_at=now,
+        error=f"{NOBODY}（应送：{wanted}）",
+    ))  # fmt: skip
+    alert_title = f"{reminder.title}无人可送：{item.title}"[:100]
+    alert = (
+        f"“{item.title}”的{reminder.title}（{reminder.step}）应送{wanted}，但该事项没有这些收件人"
+        f"（督办部门、挂牌机关或企业不明），未能送达。请核实并补全督办部门或挂牌机关，另行{reminder.title}。"
+    )
+    for recipient in responsible_inboxes(item):
+        entry = InboxEntry(
+            recipient=recipient, source=f"reminder:{reminder.id}:{recipient}", item_type=item.item_type,
+            item_id=item.item_id, kind="alert", title=alert_title, text=alert, at=now, delivered_at=now,
+        )  # fmt: skip
+        session.add(entry)
+        await session.flush()
+        session.add(Delivery(
+            item_type=item.item_type, item_id=item.item_id, cause=f"reminder:{reminder.id}", step=reminder.step,
+            recipient=recipient, channel="inbox", template="reminder.undeliverable", template_version=1,
+            title=alert_title, text=alert, provider_message_id=str(entry.id), status="delivered", attempted_at=now,
         ))  # fmt: skip
 
 

@@ -68,6 +68,8 @@ def recipients_of(caller: Principal, recipient: str | None) -> list[str]:
         own.append(f"department:{caller.region_code}:{caller.department}")
     if caller.region_code and caller.has(Role.SAFETY_COMMITTEE):
         own.append(f"committee:{caller.region_code}")
+    if caller.region_code and caller.has(Role.ADMIN):
+        own.append(f"admins:{caller.region_code}")  # errors of the region's own making, e.g. a step nobody can get
     return own
 
 

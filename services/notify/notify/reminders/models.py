@@ -43,6 +43,10 @@ class Reminder(NotifyModel, table=True):
     audience: list[str] = Field(sa_type=JSON)
     template: str = Field(max_length=50)
     plan_id: int
-    state: str = Field(default="pending", max_length=10, index=True)  # pending | sent | cancelled
+    state: str = Field(default="pending", max_length=10, index=True)  # pending | sent | failed | cancelled
+    provisional: bool = False  # counted with a year whose holiday notice is not loaded (or from such a deadline)
+    replanned_from: datetime | None = None  # the due time before the last re-planning
+    replanned_at: datetime | None = None
+    note: str | None = Field(default=None, max_length=300)  # why it was re-planned, or why it failed
     sent_at: datetime | None = None
     cancelled_at: datetime | None = None

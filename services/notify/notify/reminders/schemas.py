@@ -55,6 +55,14 @@ class ReminderRead(Schema):
     due_at: Timestamp
     audience: list[str]
     template: str
-    state: Literal["pending", "sent", "cancelled"]
+    state: Literal["pending", "sent", "failed", "cancelled"] = Field(
+        description="pending 待发；sent 已发；failed 无人可送（没有收件人，已报本地区管理员和安委办）；cancelled 已取消"
+    )
+    provisional: bool = Field(
+        description="是否暂定：按尚未发布放假调休安排的年份（法定节假日和周末）计算，或依据的期限本身暂定；该年安排加载后重新计算"
+    )
+    replanned_from: Timestamp | None = Field(description="重新计算前的发送时间")
+    replanned_at: Timestamp | None = Field(description="重新计算的时间")
+    note: str | None = Field(description="重新计算或发送失败的说明")
     sent_at: Timestamp | None
     cancelled_at: Timestamp | None

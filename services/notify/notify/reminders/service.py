@@ -114,13 +114,16 @@ async def write_plan(
     return plan
 
 
-def due_at(calendar: WorkingCalendar, deadline_at: datetime, step: dict) -> datetime:
+def due_at(calendar: WorkingCalendar, deadline_at: datetime, step: dict) -> tuple[datetime, bool]:
+    """When a step goes out, and whether that is provisional: a 工作日 step counted through a year
+    whose holiday notice is not loaded (its statutory days and weekends only)."""
     deadline_day = deadline_at.astimezone(SHANGHAI).date()
+    provisional = False
     if step["unit"] == Unit.WORKING_DAYS:
-        day, _ = calendar.add_working_days(deadline_day, step["offset"])
+        day, provisional = calendar.add_working_days(deadline_day, step["offset"])
     else:
         day = deadline_day + timedelta(days=step["offset"])
-    return datetime.combine(day, FIRE_AT, tzinfo=SHANGHAI).astimezone(UTC)
+    return datetime.combine(day, FIRE_AT, tzinfo=SHANGHAI).astimezone(UTC), provisional
 
 
 async def schedule(session: AsyncSession, item: TrackedDeadline, now: datetime) -> None:
@@ -139,14 +142,55 @@ async def schedule(session: AsyncSession, item: TrackedDeadline, now: datetime) 
     planned = {r.step for r in existing if r.deadline_at == item.deadline_at}
     calendar = await working_calendar(session, HolidayArrangement)
     for step in plan.steps:
-        due = due_at(calendar, item.deadline_at, step)
+        due, provisional = due_at(calendar, item.deadline_at, step)
         if step["key"] in planned or (step["offset"] < 0 and due <= now):  # no late warnings
             continue
         session.add(Reminder(
             item_type=item.item_type, item_id=item.item_id, step=step["key"], title=step["title"],
             deadline_at=item.deadline_at, due_at=due, audience=step["audience"], template=step["template"],
-            plan_id=plan.id,
+            plan_id=plan.id, provisional=provisional or item.deadline_provisional,
         ))  # fmt: skip
+
+
+async def replan(session: AsyncSession, year: int, why: str, now: datetime) -> int:
+    """After the holiday arrangement of ``year`` is loaded, replaced or removed: every pending
+    step that falls in that year or later is counted again from its deadline with the calendar
+    now in force, and one that moves (or stops being provisional) says so on its record. A step
+    whose deadline itself moves is re-planned by the item's own event instead. Returns how many."""
+    from_year = datetime(year, 1, 1, tzinfo=SHANGHAI)
+    query = select(Reminder).where(Reminder.state == "pending", Reminder.due_at >= from_year)
+    pending = list((await session.execute(query.order_by(Reminder.id).with_for_update())).scalars())
+    if not pending:
+        return 0
+    calendar = await working_calendar(session, HolidayArrangement)
+    plans = {p.id: p for p in (await session.execute(select(ReminderPlan).where(
+        ReminderPlan.id.in_({r.plan_id for r in pending})))).scalars()}  # fmt: skip
+    items = {(i.item_type, i.item_id): i for i in (await session.execute(select(TrackedDeadline).where(
+        TrackedDeadline.item_id.in_({r.item_id for r in pending})))).scalars()}  # fmt: skip
+    changed = 0
+    for reminder in pending:
+        step = next((s for s in plans[reminder.plan_id].steps if s["key"] == reminder.step), None)
+        item = items.get((reminder.item_type, reminder.item_id))
+        if step is None:
+            continue
+        due, provisional = due_at(calendar, reminder.deadline_at, step)
+        provisional = provisional or bool(
+            item and item.deadline_provisional and item.deadline_at == reminder.deadline_at
+        )
+        if (due, provisional) == (reminder.due_at, reminder.provisional):
+            continue
+        before = reminder.due_at.astimezone(SHANGHAI)
+        reminder.note = (
+            f"{why}：发送时间由 {before:%Y-%m-%d %H:%M} 改为 {due.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+            if due != reminder.due_at
+            else f"{why}：发送时间不变，不再暂定"
+            if not provisional
+            else f"{why}：发送时间不变，仍为暂定"
+        )[:300]
+        reminder.replanned_from, reminder.replanned_at = reminder.due_at, now
+        reminder.due_at, reminder.provisional = due, provisional
+        changed += 1
+    return changed
 
 
 async def send_due(session: AsyncSession, runtime: Runtime, now: datetime) -> int:
@@ -170,9 +214,11 @@ async def send_due(session: AsyncSession, runtime: Runtime, now: datetime) -> in
         if item is None or item.closed or item.deadline_at != reminder.deadline_at:
             reminder.state, reminder.cancelled_at = "cancelled", now  # superseded after it was planned
             continue
-        await deliveries.send_reminder(session, reminder, item, now)
-        reminder.state, reminder.sent_at = "sent", now
-        sent += 1
+        if await deliveries.send_reminder(session, reminder, item, now):
+            reminder.state, reminder.sent_at = "sent", now
+            sent += 1
+        else:  # nobody to tell: an error for the region's admins and 安委办, never "sent"
+            reminder.state, reminder.note = "failed", deliveries.NOBODY
     return sent
 
 
