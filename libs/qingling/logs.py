@@ -31,7 +31,11 @@ def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
     renderer = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if log_format == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        # Plain tracebacks: with rich installed (a test tool pulls it in) structlog would render
+        # every stack frame's locals, which takes minutes on a large request.
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
