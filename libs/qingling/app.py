@@ -40,6 +40,7 @@ from qingling.errors import (
 )
 from qingling.events import EventEnvelope
 from qingling.inbox import EventReceipt, ForeignEventSource, receive
+from qingling.inputs import RefuseDuplicateKeys, RequestClock
 from qingling.logs import configure_logging
 from qingling.methods import MethodGuard
 from qingling.metrics import ServiceMetrics
@@ -119,6 +120,8 @@ def create_service_app(
             allow_headers=["*"],
             expose_headers=["X-Request-ID"],
         )
+    app.add_middleware(RefuseDuplicateKeys)  # the one place JSON bodies are checked for repeated keys
+    app.add_middleware(RequestClock)  # the service clock's "now" for the bounds of input times
     app.add_middleware(CorrelationIdMiddleware)
     app.include_router(_platform_router(service), prefix=service.prefix)
     for router in service.routers:

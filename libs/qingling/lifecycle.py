@@ -27,6 +27,7 @@ from qingling.calendar import UNIT_TITLES, Unit, WorkingCalendar
 from qingling.clock import SHANGHAI
 from qingling.db import DbSession
 from qingling.errors import Conflict, Forbidden, ValidationFailed, problem_responses
+from qingling.inputs import DbId
 from qingling.runtime import CurrentRuntime, Runtime
 
 
@@ -221,7 +222,7 @@ def _endpoint(
     transition: Transition, handler: ActionHandler, item: str, client_scope: str | None
 ) -> Callable[..., Awaitable[Any]]:
     Caller = Annotated[Principal, allow(*transition.roles, scope=client_scope)]
-    ItemId = Annotated[int, Path(description=f"{item} ID")]
+    ItemId = Annotated[DbId, Path(description=f"{item} ID")]
 
     if transition.payload is None:
 

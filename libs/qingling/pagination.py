@@ -9,13 +9,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from qingling.inputs import DbId
 from qingling.schemas import Schema
 
 Item = TypeVar("Item")
 
 
 class PageParams(BaseModel):
-    after: int | None = Field(default=None, description="上一页返回的 next_after；首页不传")
+    after: DbId | None = Field(default=None, description="上一页返回的 next_after；首页不传")
     limit: int = Field(default=50, ge=1, le=500, description="每页条数")
 
 
@@ -32,7 +33,7 @@ async def fetch_page(session: AsyncSession, query: Select, key: Any, params: Pag
 
 class Page(Schema, Generic[Item]):
     items: list[Item]
-    next_after: int | None = Field(description="下一页的 after 参数；为空表示没有更多")
+    next_after: DbId | None = Field(description="下一页的 after 参数；为空表示没有更多")
 
     @classmethod
     def of(cls, items: list[Item], params: PageParams, key: str = "id") -> Page[Item]:

@@ -1,6 +1,8 @@
 """Reward arithmetic under the rule data (domain.md §3, scenario 2): the national rule everywhere,
 a local rule's terms only inside its region and from its first day."""
 
+from datetime import date
+
 import pytest
 
 from reports.rewards import rules
@@ -8,6 +10,7 @@ from reports.rewards.rules import AccidentGrade
 from reports.rewards.service import NATIONAL_RULE
 
 TERMS = "/api/v1/reports/reward-rules/terms"
+FAR = date.today().year + 3  # a rule in force in a few years: no assessed reward can be affected
 
 
 class Rule:
@@ -89,7 +92,7 @@ async def test_only_a_province_admin_or_above_adds_a_reward_rule(embedded):
         admin = await embedded.login(county_or_city)
         for rule in (
             COUNTY_RULE,
-            COUNTY_RULE | {"key": "deqing-modest", "fine_percent": 10, "valid_from": "2099-01-01"},
+            COUNTY_RULE | {"key": "deqing-modest", "fine_percent": 10, "valid_from": f"{FAR}-01-01"},
         ):
             refused = await embedded.client.post(RULES, json=rule, headers=admin)
             assert (refused.status_code, refused.json()["code"]) == (403, "reward-rule-province-level-only")
@@ -100,10 +103,10 @@ async def test_only_a_province_admin_or_above_adds_a_reward_rule(embedded):
 async def test_a_province_rule_within_the_national_bounds_needs_no_document_one_beyond_them_does(embedded):
     admin = await embedded.login("admin")  # 浙江省
     rule = {
-        "key": "zhejiang-2099",
+        "key": f"zhejiang-{FAR}",
         "region_code": "330000",
         "title": "浙江省举报奖励办法（测试用，远期施行）",
-        "valid_from": "2099-01-01",
+        "valid_from": f"{FAR}-01-01",
         "fine_percent": 12,
         "fine_max": 300_000,
         "death_amounts": {"major": 50_000},
@@ -113,7 +116,7 @@ async def test_a_province_rule_within_the_national_bounds_needs_no_document_one_
     again = await embedded.client.post(RULES, json=rule, headers=admin)
     assert (again.status_code, again.json()["code"]) == (409, "reward-rule-exists")
     elsewhere = await embedded.client.post(
-        RULES, json=rule | {"key": "sd-2099", "region_code": "370000"}, headers=admin
+        RULES, json=rule | {"key": f"sd-{FAR}", "region_code": "370000"}, headers=admin
     )
     assert (elsewhere.status_code, elsewhere.json()["code"]) == (403, "reward-rule-outside-jurisdiction")
     bad = await embedded.client.post(
@@ -122,14 +125,14 @@ async def test_a_province_rule_within_the_national_bounds_needs_no_document_one_
     assert bad.status_code == 422
 
     # Beyond the national rule: every term that exceeds it is named, and a document is asked for.
-    generous = COUNTY_RULE | {"key": "zhejiang-generous", "region_code": "330000", "valid_from": "2099-02-01",
+    generous = COUNTY_RULE | {"key": "zhejiang-generous", "region_code": "330000", "valid_from": f"{FAR}-02-01",
                               "death_amounts": {"major": 80_000, "general": 30_000}}  # fmt: skip
     beyond = await embedded.client.post(RULES, json=generous, headers=admin)
     assert (beyond.status_code, beyond.json()["code"]) == (422, "reward-rule-beyond-national")
     fields = [error["field"] for error in beyond.json()["errors"]]
     assert fields == ["/fine_percent", "/fine_min", "/fine_max", "/death_amounts/major", "/basis_document"]
     assert "15%" in beyond.json()["errors"][0]["message"] and "basis_document" in beyond.json()["detail"]
-    cited = generous | {"basis_document": "浙江省安全生产举报奖励办法（浙应急〔2099〕1号）"}
+    cited = generous | {"basis_document": f"浙江省安全生产举报奖励办法（浙应急〔{FAR}〕1号）"}
     created = await embedded.client.post(RULES, json=cited, headers=admin)
     assert created.status_code == 201, created.text
     assert created.json()["basis_document"] == cited["basis_document"]
@@ -139,6 +142,6 @@ async def test_a_province_rule_within_the_national_bounds_needs_no_document_one_
     # The seeded local patterns go beyond the national rule, and cite their documents.
     assert listed["shandong"]["basis_document"] and listed["rizhao"]["basis_document"]
 
-    assert (await _terms(embedded, "330521", "2099-01-02")).fine_percent == 12
-    assert (await _terms(embedded, "330521", "2098-12-31")).fine_percent == 15
-    assert (await _terms(embedded, "370102", "2099-01-02")).fine_percent == 50
+    assert (await _terms(embedded, "330521", f"{FAR}-01-02")).fine_percent == 12
+    assert (await _terms(embedded, "330521", f"{FAR - 1}-12-31")).fine_percent == 15
+    assert (await _terms(embedded, "370102", f"{FAR}-01-02")).fine_percent == 50

@@ -18,6 +18,7 @@ from qingling.auth.scope import OutsideJurisdiction
 from qingling.auth.scopes import ServiceScope
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.inputs import DbId
 from qingling.pagination import Page, PageQuery
 from qingling.regions import RegionCode
 from qingling.runtime import CurrentRuntime
@@ -73,11 +74,13 @@ async def create_department(
 @router.patch(
     "/{department_id}",
     summary="修改部门（名称、监管行业、停用）",
-    responses=problem_responses(OutsideJurisdiction, service.DepartmentNotFound),
+    responses=problem_responses(
+        OutsideJurisdiction, service.DepartmentNotFound, service.IndustriesWouldBeDropped, ValidationFailed
+    ),
 )
 async def update_department(
-    department_id: int, body: DepartmentUpdate, caller: Administrator, session: DbSession, runtime: CurrentRuntime
+    department_id: DbId, body: DepartmentUpdate, caller: Administrator, session: DbSession, runtime: CurrentRuntime
 ) -> DepartmentRead:
-    """监管行业的调整立即影响此后的举报分办。"""
+    """监管行业的调整立即影响此后的举报分办。去掉某个行业领域（或停用部门）之前，须先把它交给本地区其他部门监管。"""
     department = await service.update(session, caller, department_id, body, runtime.clock.now())
     return DepartmentRead.model_validate(department)

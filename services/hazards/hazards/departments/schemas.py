@@ -1,8 +1,9 @@
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from hazards.industries.catalogue import INDUSTRY_BY_CODE, KIND_BY_CODE
+from qingling.inputs import Name, StrictBool, not_null
 from qingling.regions import RegionCode
 from qingling.schemas import Schema, Timestamp
 
@@ -19,23 +20,30 @@ def _known_kind(code: str) -> str:
     return code
 
 
-IndustryCode = Annotated[str, AfterValidator(_known_industry)]
-DepartmentKindCode = Annotated[str, AfterValidator(_known_kind)]
+IndustryCode = Annotated[
+    str, AfterValidator(_known_industry), WithJsonSchema({"type": "string", "pattern": r"^[a-z][a-z0-9_]{1,31}$"})
+]
+DepartmentKindCode = Annotated[
+    str, AfterValidator(_known_kind), WithJsonSchema({"type": "string", "pattern": r"^[a-z][a-z0-9_]{1,31}$"})
+]
+Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+\- ]{5,20}$")]
 
 
 class DepartmentCreate(Schema):
     region_code: RegionCode
     kind: DepartmentKindCode
-    name: str = Field(min_length=2, max_length=64, description="如“德清县应急管理局”")
+    name: Name = Field(min_length=2, max_length=64, description="如“德清县应急管理局”")
     industries: list[IndustryCode] | None = Field(default=None, description="监管的行业领域；不传则用该类别的默认范围")
-    phone: str | None = Field(default=None, max_length=20)
+    phone: Phone | None = Field(default=None, description="联系电话")
 
 
 class DepartmentUpdate(Schema):
-    name: str | None = Field(default=None, min_length=2, max_length=64)
-    industries: list[IndustryCode] | None = None
-    phone: str | None = Field(default=None, max_length=20)
-    active: bool | None = None
+    name: Annotated[Name | None, not_null] = Field(default=None, min_length=2, max_length=64)
+    industries: Annotated[list[IndustryCode] | None, not_null] = Field(
+        default=None, description="监管的行业领域（整体替换）；移交给本辖区其他部门之前不能去掉"
+    )
+    phone: Phone | None = Field(default=None, description="联系电话；传 null 清除")
+    active: Annotated[StrictBool | None, not_null] = None
 
 
 class DepartmentRead(Schema):

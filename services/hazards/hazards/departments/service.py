@@ -15,7 +15,7 @@ from hazards.regions import service as regions
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.auth.scope import OutsideJurisdiction, can_see
-from qingling.errors import Conflict, NotFound, ValidationFailed
+from qingling.errors import Conflict, FieldError, NotFound, ValidationFailed
 from qingling.pagination import PageParams, fetch_page
 from qingling.regions import Level
 
@@ -26,6 +26,10 @@ class DepartmentNotFound(NotFound):
 
 class DepartmentExists(Conflict):
     code, title = "department-exists", "该地区已有同类部门"
+
+
+class IndustriesWouldBeDropped(Conflict):
+    code, title = "department-industries-unassigned", "去掉的行业领域须先交由本地区其他部门监管"
 
 
 class NoResponsibleDepartment(NotFound):
@@ -75,10 +79,37 @@ async def update(
     if department is None or not can_see(caller, region_code=department.region_code, enterprise_code=None):
         raise DepartmentNotFound()  # one outside the caller's jurisdiction is not there for them
     _ensure_admin_of(caller, department.region_code)
-    for field, value in changes.model_dump(exclude_unset=True).items():
-        setattr(department, field, sorted(set(value)) if field == "industries" else value)
+    values = changes.model_dump(exclude_unset=True)
+    if "industries" in values:
+        values["industries"] = sorted(set(values["industries"]))
+    await _keep_industries_supervised(session, department, values)
+    for field, value in values.items():
+        setattr(department, field, value)
     department.updated_at = now
     return department
+
+
+async def _keep_industries_supervised(session: AsyncSession, department: Department, values: dict) -> None:
+    """A department keeps each industry it supervises (or stops being active) only once another
+    active department of the same place supervises it: reference data is not erased by mistake."""
+    if not department.active:
+        return
+    kept = set() if values.get("active") is False else set(values.get("industries", department.industries))
+    dropped = set(department.industries) - kept
+    if not dropped:
+        return
+    others = select(Department).where(
+        Department.region_code == department.region_code, Department.active, Department.id != department.id
+    )
+    for other in (await session.execute(others)).scalars():
+        dropped -= set(other.industries)
+    if dropped:
+        names = "、".join(INDUSTRY_BY_CODE[code].name if code in INDUSTRY_BY_CODE else code for code in sorted(dropped))
+        field = "industries" if "industries" in values else "active"
+        message = f"{department.name}是本地区唯一监管{names}的部门；请先把这些行业领域交给本地区其他部门"
+        raise IndustriesWouldBeDropped(
+            message, errors=[FieldError(location="body", field=f"/{field}", message=message)]
+        )
 
 
 async def resolve(session: AsyncSession, region_code: str, industry: str) -> Resolution:

@@ -21,6 +21,7 @@ from qingling.auth.scope import OutsideJurisdiction
 from qingling.auth.scopes import Scope, ServiceScope
 from qingling.db import DbSession
 from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
+from qingling.inputs import DbId
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime
 
@@ -98,7 +99,7 @@ async def import_enterprises(
 
 
 @router.get("/{enterprise_id}", summary="查看企业", responses=problem_responses(service.EnterpriseNotFound))
-async def get_enterprise(enterprise_id: int, caller: Reader, session: DbSession) -> EnterpriseRead:
+async def get_enterprise(enterprise_id: DbId, caller: Reader, session: DbSession) -> EnterpriseRead:
     """辖区外的企业按不存在处理（404）。"""
     return EnterpriseRead.model_validate(await service.get(session, caller, enterprise_id))
 
@@ -109,7 +110,7 @@ async def get_enterprise(enterprise_id: int, caller: Reader, session: DbSession)
     responses=problem_responses(service.EnterpriseNotFound, OutsideJurisdiction, ValidationFailed),
 )
 async def update_enterprise(
-    enterprise_id: int, body: EnterpriseUpdate, caller: Editor, session: DbSession, runtime: CurrentRuntime
+    enterprise_id: DbId, body: EnterpriseUpdate, caller: Editor, session: DbSession, runtime: CurrentRuntime
 ) -> EnterpriseRead:
     """只改传入的字段；迁往的地区也须在本辖区内。"""
     enterprise = await service.update(session, caller, enterprise_id, body, runtime.clock.now())
@@ -125,7 +126,7 @@ async def update_enterprise(
     ),
 )
 async def onboard_enterprise(
-    enterprise_id: int, body: OnboardingRequest, caller: Editor, session: DbSession, runtime: CurrentRuntime
+    enterprise_id: DbId, body: OnboardingRequest, caller: Editor, session: DbSession, runtime: CurrentRuntime
 ) -> OnboardingResult:
     """经身份认证服务开通企业管理员账号（首次登录须改密码）和对接用 API 客户端。初始密码与客户端密钥只显示这一次。"""
     return await onboarding.onboard(session, runtime, caller, enterprise_id, body)

@@ -1,10 +1,11 @@
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from hazards.departments.schemas import IndustryCode
 from hazards.industries.catalogue import TAG_BY_CODE
 from qingling.credit_code import CreditCode
+from qingling.inputs import Line, Name, not_null
 from qingling.regions import RegionCode
 from qingling.schemas import Schema, Timestamp
 
@@ -15,13 +16,15 @@ def _known_tag(code: str) -> str:
     return code
 
 
-TagCode = Annotated[str, AfterValidator(_known_tag)]
+TagCode = Annotated[
+    str, AfterValidator(_known_tag), WithJsonSchema({"type": "string", "pattern": r"^[a-z][a-z0-9_]{1,31}$"})
+]
 Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+\- ]{5,20}$")]
 RiskClass = Literal["A", "B", "C", "D"]
 
 
 class Person(Schema):
-    name: str = Field(min_length=1, max_length=32)
+    name: Name = Field(min_length=1, max_length=32)
     phone: Phone = Field(description="联系电话")
 
 
@@ -32,8 +35,8 @@ class People(Schema):
 
 
 class EnterpriseBase(Schema):
-    name: str = Field(min_length=2, max_length=100)
-    address: str = Field(min_length=2, max_length=200)
+    name: Name = Field(min_length=2, max_length=100)
+    address: Line = Field(min_length=2, max_length=200)
     region_code: RegionCode = Field(description="所在地行政区划代码（县级或乡镇）")
     industry: IndustryCode = Field(description="行业领域代码")
     tags: list[TagCode] = Field(default_factory=list, description="专项整治标签，如 dust_explosion")
@@ -48,18 +51,20 @@ class EnterpriseCreate(EnterpriseBase):
 
 
 class EnterpriseUpdate(Schema):
-    name: str | None = Field(default=None, min_length=2, max_length=100)
-    address: str | None = Field(default=None, min_length=2, max_length=200)
-    region_code: RegionCode | None = None
-    industry: IndustryCode | None = None
-    tags: list[TagCode] | None = None
-    latitude: float | None = Field(default=None, ge=3, le=54)
-    longitude: float | None = Field(default=None, ge=73, le=136)
-    risk_class: RiskClass | None = None
-    people: People | None = None
+    name: Annotated[Name | None, not_null] = Field(default=None, min_length=2, max_length=100)
+    address: Annotated[Line | None, not_null] = Field(default=None, min_length=2, max_length=200)
+    region_code: Annotated[RegionCode | None, not_null] = None
+    industry: Annotated[IndustryCode | None, not_null] = None
+    tags: Annotated[list[TagCode] | None, not_null] = None
+    latitude: float | None = Field(default=None, ge=3, le=54, description="传 null 清除")
+    longitude: float | None = Field(default=None, ge=73, le=136, description="传 null 清除")
+    risk_class: Annotated[RiskClass | None, not_null] = None
+    people: Annotated[People | None, not_null] = None
 
 
 class EnterpriseRead(EnterpriseBase):
+    name: str  # as stored: a read never fails on an older row
+    address: str
     id: int
     credit_code: str
     created_at: Timestamp
@@ -72,8 +77,8 @@ class ImportResult(Schema):
 
 class OnboardingRequest(Schema):
     admin_username: str = Field(pattern=r"^[A-Za-z0-9_.\-]{3,64}$", description="企业管理员登录名")
-    admin_display_name: str = Field(min_length=1, max_length=64, description="企业管理员姓名")
-    client_name: str = Field(default="企业对接系统", min_length=1, max_length=100, description="API 客户端名称")
+    admin_display_name: Name = Field(min_length=1, max_length=64, description="企业管理员姓名")
+    client_name: Name = Field(default="企业对接系统", min_length=1, max_length=100, description="API 客户端名称")
 
 
 class OnboardingResult(Schema):

@@ -13,6 +13,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.scopes import Scope
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.inputs import DbId, Text
 from qingling.media import MEDIA_TYPES, MediaTooLarge, UnsupportedMedia
 from qingling.runtime import CurrentRuntime
 
@@ -26,13 +27,13 @@ router = APIRouter(tags=["evidence"])
     responses=problem_responses(HazardNotFound, service.HazardClosed, MediaTooLarge, UnsupportedMedia),
 )
 async def upload_evidence(
-    hazard_id: int,
+    hazard_id: DbId,
     file: Annotated[UploadFile, File(description="照片、PDF 或短视频")],
     caller: Annotated[Principal, allow(*STAFF, *ENTERPRISE, scope=Scope.HAZARDS_WRITE)],
     session: DbSession,
     runtime: CurrentRuntime,
     store: Store,
-    note: Annotated[str | None, Form(max_length=500, description="说明，如“整改后现场照片”")] = None,
+    note: Annotated[Text | None, Form(max_length=500, description="说明，如“整改后现场照片”")] = None,
 ) -> EvidenceRead:
     """企业为本企业的隐患、监管人员为辖区内的隐患上传整改照片、评估报告等证据；已销号或不予认定的隐患不能再添加。
     只接受 JPEG、PNG 图片（10 MB 以内），PDF 文件（20 MB 以内），MP4、MOV 视频（50 MB 以内）。
@@ -45,7 +46,7 @@ async def upload_evidence(
 
 
 @router.get("/hazards/{hazard_id}/evidence", summary="隐患的证据清单", responses=problem_responses(HazardNotFound))
-async def list_evidence(hazard_id: int, caller: HazardsReader, session: DbSession) -> list[EvidenceRead]:
+async def list_evidence(hazard_id: DbId, caller: HazardsReader, session: DbSession) -> list[EvidenceRead]:
     """能查看该隐患的人都能看到其证据的清单（不含文件内容），按上传先后排列。"""
     return [EvidenceRead.model_validate(evidence) for evidence in await service.listing(session, caller, hazard_id)]
 
@@ -62,7 +63,7 @@ async def list_evidence(hazard_id: int, caller: HazardsReader, session: DbSessio
         **problem_responses(service.EvidenceNotFound),
     },
 )
-async def evidence_content(evidence_id: int, caller: HazardsReader, session: DbSession, store: Store) -> Response:
+async def evidence_content(evidence_id: DbId, caller: HazardsReader, session: DbSession, store: Store) -> Response:
     """上传一方（企业上传的：该企业；监管人员上传的：监管人员）取得原始文件。另一方取得的图片经重新编码，
     去除 EXIF 等元数据（拍摄设备、时间、位置）；PDF 和视频按原样提供。
     X-Content-SHA256 总是原始文件的摘要；

@@ -22,11 +22,11 @@ from qingling.auth.scopes import Scope
 from qingling.db import DbSession
 from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
 from qingling.idempotency import IdempotencyKeyInUse, IdempotencyKeyMissing, IdempotencyKeyReused
+from qingling.inputs import DbId, QueryTime
 from qingling.lifecycle import NotTheAuthority, action_routes
 from qingling.pagination import Page, PageQuery
 from qingling.regions import Level
 from qingling.runtime import CurrentRuntime
-from qingling.schemas import Timestamp
 
 router = APIRouter(prefix="/hazards", tags=["hazards"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -115,11 +115,11 @@ async def list_hazards(
     grade: Annotated[Grade | None, Query()] = None,
     source: Annotated[str | None, Query(pattern=r"^(self_report|inspection|tip_off)$")] = None,
     industry: Annotated[IndustryCode | None, Query()] = None,
-    enterprise_id: Annotated[int | None, Query()] = None,
+    enterprise_id: Annotated[DbId | None, Query()] = None,
     overdue: Annotated[bool | None, Query(description="true 只看已超期未销号的")] = None,
-    deadline_after: Annotated[Timestamp | None, Query(description="整改期限不早于此时刻")] = None,
-    deadline_before: Annotated[Timestamp | None, Query(description="整改期限早于此时刻")] = None,
-    department_id: Annotated[int | None, Query(description="督办（监管）部门")] = None,
+    deadline_after: Annotated[QueryTime | None, Query(description="整改期限不早于此时刻")] = None,
+    deadline_before: Annotated[QueryTime | None, Query(description="整改期限早于此时刻")] = None,
+    department_id: Annotated[DbId | None, Query(description="督办（监管）部门")] = None,
     lister_level: Annotated[Level | None, Query(description="挂牌督办机关的层级")] = None,
     pre_2024_stock: Annotated[bool | None, Query(description="true 只看 2024 年以前的存量隐患，false 只看新增")] = None,
 ) -> Page[HazardRead]:
@@ -135,20 +135,20 @@ async def list_hazards(
 
 
 @router.get("/{hazard_id}", summary="查看隐患", responses=problem_responses(service.HazardNotFound))
-async def get_hazard(hazard_id: int, caller: HazardsReader, session: DbSession, runtime: CurrentRuntime) -> HazardRead:
+async def get_hazard(hazard_id: DbId, caller: HazardsReader, session: DbSession, runtime: CurrentRuntime) -> HazardRead:
     """含您现在可以进行的操作（按状态和您的职责）、督办部门与挂牌督办机关、整改期限与是否超期、下一步事项的期限。"""
     return service.to_read(await service.get(session, caller, hazard_id), caller, runtime.clock.now())
 
 
 @router.get("/{hazard_id}/history", summary="隐患台账记录", responses=problem_responses(service.HazardNotFound))
-async def hazard_history(hazard_id: int, caller: HazardsReader, session: DbSession) -> list[AuditEntryRead]:
+async def hazard_history(hazard_id: DbId, caller: HazardsReader, session: DbSession) -> list[AuditEntryRead]:
     """每一步操作：谁、何时、以什么角色、理由、提交的内容及其摘要，按哈希链串联。"""
     return [AuditEntryRead.model_validate(entry) for entry in await service.history(session, caller, hazard_id)]
 
 
 @router.get("/{hazard_id}/verify", summary="校验台账完整性", responses=problem_responses(service.HazardNotFound))
 async def verify_history(
-    hazard_id: int, caller: Annotated[Principal, allow(*STAFF)], session: DbSession
+    hazard_id: DbId, caller: Annotated[Principal, allow(*STAFF)], session: DbSession
 ) -> TrailVerification:
     """逐条校验哈希链并与隐患记录上的链尾比对；任何一条被改动或末尾被删除，都指出第一条不符的记录。"""
     return TrailVerification.model_validate(await service.verify(session, caller, hazard_id))

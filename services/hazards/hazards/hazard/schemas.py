@@ -4,12 +4,16 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from hazards.enterprises.schemas import TagCode
+from qingling import inputs
 from qingling.calendar import Unit
+from qingling.inputs import BoundedDate, DbId, HappenedAt
 from qingling.schemas import Schema, Timestamp
 
 Grade = Literal["general", "major"]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[inputs.Text, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+Short = Annotated[inputs.Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Clause = Annotated[inputs.Line, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)]
+StandardCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_-]{1,31}$")]
 
 
 class MajorReport(Schema):
@@ -24,17 +28,17 @@ class HazardReport(Schema):
     title: Short = Field(description="隐患名称")
     description: Text = Field(description="隐患描述：部位、现状")
     grade: Grade = Field(description="general 一般隐患；major 重大隐患")
-    basis_standard: str | None = Field(default=None, description="判定标准，如 GM2023；重大隐患必填，须在发现之日有效")
-    basis_clause: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] | None = Field(
-        default=None, description="判定条款，如 第三条(二)；重大隐患必填"
+    basis_standard: StandardCode | None = Field(
+        default=None, description="判定标准，如 GM2023；重大隐患必填，须在发现之日有效"
     )
+    basis_clause: Clause | None = Field(default=None, description="判定条款，如 第三条(二)；重大隐患必填")
     tags: list[TagCode] = Field(default_factory=list)
-    found_at: Timestamp = Field(description="发现时间")
+    found_at: HappenedAt = Field(description="发现时间（不晚于当前时间，不早于 1949-10-01）")
     report: MajorReport | None = Field(default=None, description="重大隐患报告；重大隐患必填")
 
 
 class HazardCreate(HazardReport):
-    enterprise_id: int | None = Field(default=None, description="检查发现时必填；企业自报时为本企业，无须填写")
+    enterprise_id: DbId | None = Field(default=None, description="检查发现时必填；企业自报时为本企业，无须填写")
 
 
 class BatchReport(Schema):
@@ -55,12 +59,12 @@ class LedgerRow(Schema):
     title: Short
     description: Text
     grade: Grade
-    basis_standard: str | None = None
-    basis_clause: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] | None = None
-    found_on: date = Field(description="发现日期；2024 年以前的计为存量隐患")
+    basis_standard: StandardCode | None = None
+    basis_clause: Clause | None = None
+    found_on: BoundedDate = Field(description="发现日期；2024 年以前的计为存量隐患")
     status: Literal["open", "rectifying", "closed"] = Field(description="未整改 / 整改中 / 已销号")
-    deadline: date | None = Field(default=None, description="整改期限；整改中的必填")
-    closed_on: date | None = Field(default=None, description="销号日期；已销号的必填")
+    deadline: BoundedDate | None = Field(default=None, description="整改期限；整改中的必填")
+    closed_on: BoundedDate | None = Field(default=None, description="销号日期；已销号的必填")
     report: MajorReport | None = None
 
 
@@ -76,10 +80,10 @@ class TipOffHazard(Schema):
     title: Short
     description: Text = Field(description="经核查的隐患情况（不含举报人信息）")
     grade: Grade
-    basis_standard: str | None = None
-    basis_clause: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] | None = None
+    basis_standard: StandardCode | None = None
+    basis_clause: Clause | None = None
     tags: list[TagCode] = Field(default_factory=list)
-    found_at: Timestamp = Field(description="核查确认时间")
+    found_at: HappenedAt = Field(description="核查确认时间")
     verified_by: Short = Field(description="核查部门")
     report: MajorReport | None = None
 
@@ -95,8 +99,8 @@ class Correction(Schema):
 
 class Regrade(Schema):
     grade: Grade
-    basis_standard: str | None = None
-    basis_clause: str | None = Field(default=None, max_length=50)
+    basis_standard: StandardCode | None = None
+    basis_clause: Clause | None = None
     reason: Text
 
 
@@ -107,7 +111,7 @@ class GeneralOrder(Schema):
     responsible_person: Short
     funds: Short = Field(description="资金来源与数额")
     acceptor: Short = Field(description="验收人")
-    deadline: date | None = Field(default=None, description="整改期限（含当日）；不填则为 30 日")
+    deadline: BoundedDate | None = Field(default=None, description="整改期限（含当日）；不填则为 30 日")
 
 
 class MajorConfirmation(Schema):
@@ -121,12 +125,12 @@ class Listing(Schema):
     notice_no: Annotated[str, StringConstraints(pattern=r"^〔(\d{4})〕\d{1,4}号$")] = Field(
         description="督办文号，如〔2024〕3号；同一挂牌机关同一年度不得重复"
     )
-    listed_on: date = Field(description="挂牌日期")
-    deadline: date = Field(description="整改期限（含当日），不超过挂牌之日起一年")
+    listed_on: BoundedDate = Field(description="挂牌日期")
+    deadline: BoundedDate = Field(description="整改期限（含当日），不超过挂牌之日起一年")
     measures: Text = Field(description="督办整改要求与措施")
     responsible_unit: Short
     responsible_person: Short
-    supervising_department_id: int = Field(description="负责督办的监管部门")
+    supervising_department_id: DbId = Field(description="负责督办的监管部门")
 
 
 class Plan(Schema):
@@ -146,7 +150,7 @@ class Progress(Schema):
 
 
 class ExtensionRequest(Schema):
-    requested_deadline: date = Field(description="申请延至（含当日）")
+    requested_deadline: BoundedDate = Field(description="申请延至（含当日）")
     reason: Text
 
 
@@ -262,7 +266,7 @@ class HazardRead(Schema):
     title: str
     description: str
     grade: Grade
-    basis_standard: str | None
+    basis_standard: StandardCode | None
     basis_clause: str | None
     tags: list[str]
     found_at: Timestamp

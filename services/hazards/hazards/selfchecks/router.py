@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -13,6 +12,7 @@ from qingling.auth.scopes import Scope
 from qingling.clock import SHANGHAI
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.inputs import DbId, QueryDate
 from qingling.runtime import CurrentRuntime
 
 router = APIRouter(tags=["self-checks"])
@@ -25,7 +25,7 @@ router = APIRouter(tags=["self-checks"])
     responses=problem_responses(EnterpriseNotFound, ValidationFailed),
 )
 async def record_self_check(
-    enterprise_id: int,
+    enterprise_id: DbId,
     body: SelfCheckCreate,
     caller: Annotated[Principal, allow(*ENTERPRISE, scope=Scope.HAZARDS_WRITE)],
     session: DbSession,
@@ -40,7 +40,7 @@ async def record_self_check(
     summary="自查记录",
     responses=problem_responses(EnterpriseNotFound),
 )
-async def self_check_history(enterprise_id: int, caller: HazardsReader, session: DbSession) -> list[SelfCheckRead]:
+async def self_check_history(enterprise_id: DbId, caller: HazardsReader, session: DbSession) -> list[SelfCheckRead]:
     return [SelfCheckRead.model_validate(check) for check in await service.history(session, caller, enterprise_id)]
 
 
@@ -49,7 +49,7 @@ async def missing_self_checks(
     caller: Annotated[Principal, allow(*STAFF)],
     session: DbSession,
     runtime: CurrentRuntime,
-    on: Annotated[date | None, Query(description="查看哪一天所在的周期；默认今天")] = None,
+    on: Annotated[QueryDate | None, Query(description="查看哪一天所在的周期；默认今天")] = None,
 ) -> list[MissingSelfCheck]:
     """辖区内在该周期（高风险企业按月，其他按季度）尚无主要负责人带队排查记录的企业。"""
     return await service.missing(session, caller, on or runtime.clock.now().astimezone(SHANGHAI).date())

@@ -15,6 +15,7 @@ from qingling.auth.scope import OutsideJurisdiction
 from qingling.auth.scopes import ServiceScope
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.inputs import DbId
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime
 
@@ -54,7 +55,7 @@ async def list_accounts(caller: Administrator, session: DbSession, page: PageQue
 
 
 @router.get("/{account_id}", summary="查看账号", responses=problem_responses(service.AccountNotFound))
-async def get_account(account_id: int, caller: Administrator, session: DbSession) -> AccountRead:
+async def get_account(account_id: DbId, caller: Administrator, session: DbSession) -> AccountRead:
     """辖区外的账号按不存在处理（404）。"""
     return AccountRead.model_validate(await service.get(session, caller, account_id))
 
@@ -65,7 +66,7 @@ async def get_account(account_id: int, caller: Administrator, session: DbSession
     responses=problem_responses(service.AccountNotFound, HigherAdminRequired, RoleNotGrantable, ValidationFailed),
 )
 async def update_account(
-    account_id: int, body: AccountUpdate, caller: Administrator, session: DbSession, runtime: CurrentRuntime
+    account_id: DbId, body: AccountUpdate, caller: Administrator, session: DbSession, runtime: CurrentRuntime
 ) -> AccountRead:
     """只改传入的字段。改角色时按创建账号的授权规则检查。持有“举报人信息保管人”或“系统管理员”角色的账号，
     只能由更高一级、辖区包含它的系统管理员修改（同级管理员之间不能互改）。停用、改角色或部门后，
@@ -80,7 +81,7 @@ async def update_account(
     responses=problem_responses(service.AccountNotFound, HigherAdminRequired),
 )
 async def reset_password(
-    account_id: int,
+    account_id: DbId,
     caller: Administrator,
     session: DbSession,
     runtime: CurrentRuntime,
@@ -101,7 +102,7 @@ async def reset_password(
     responses=problem_responses(service.AccountNotFound, HigherAdminRequired),
 )
 async def unlock_account(
-    account_id: int,
+    account_id: DbId,
     caller: Administrator,
     session: DbSession,
     runtime: CurrentRuntime,

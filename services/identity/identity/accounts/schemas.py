@@ -4,6 +4,7 @@ from pydantic import Field, StringConstraints
 
 from qingling.auth.roles import Role
 from qingling.credit_code import CreditCode
+from qingling.inputs import Name, StrictBool, Text, not_null
 from qingling.regions import JurisdictionCode
 from qingling.schemas import Schema, Timestamp
 
@@ -14,7 +15,7 @@ Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+\- ]{5,20}$")]
 
 
 class AccountBase(Schema):
-    display_name: str = Field(min_length=1, max_length=64, description="姓名或岗位名称")
+    display_name: Name = Field(min_length=1, max_length=64, description="姓名或岗位名称")
     roles: list[Role] = Field(min_length=1, description="角色，见角色目录")
     region_code: JurisdictionCode | None = Field(
         default=None, description="所在地区行政区划代码（辖区 = 代码前缀；000000 为国家级）"
@@ -35,19 +36,20 @@ class AccountCreate(AccountBase):
     enterprise_code: CreditCode | None = Field(
         default=None, description="所属企业统一社会信用代码（按 GB 32100 校验位核验，须已在企业名录中登记）"
     )
-    reason: str | None = Field(default=None, max_length=500, description="变更理由（记入身份台账，可不填）")
+    reason: Text | None = Field(default=None, max_length=500, description="变更理由（记入身份台账，可不填）")
 
 
 class AccountUpdate(Schema):
-    display_name: str | None = Field(default=None, min_length=1, max_length=64)
-    roles: list[Role] | None = Field(default=None, min_length=1)
-    department: DepartmentKind | None = None
-    phone: Phone | None = None
-    disabled: bool | None = None
-    reason: str | None = Field(default=None, max_length=500, description="变更理由（记入身份台账，可不填）")
+    display_name: Annotated[Name | None, not_null] = Field(default=None, min_length=1, max_length=64)
+    roles: Annotated[list[Role] | None, not_null] = Field(default=None, min_length=1)
+    department: DepartmentKind | None = Field(default=None, description="传 null：不属于任何部门")
+    phone: Phone | None = Field(default=None, description="传 null 清除")
+    disabled: Annotated[StrictBool | None, not_null] = None
+    reason: Text | None = Field(default=None, max_length=500, description="变更理由（记入身份台账，可不填）")
 
 
 class AccountRead(AccountBase):
+    display_name: str  # as stored: a read never fails on an older row
     id: int
     username: str
     disabled: bool

@@ -17,6 +17,7 @@ from qingling.auth.scope import OutsideJurisdiction
 from qingling.auth.scopes import ServiceScope
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.inputs import DbId
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime
 
@@ -54,13 +55,13 @@ async def list_clients(caller: Administrator, session: DbSession, page: PageQuer
 
 
 @router.get("/{client_pk}", summary="查看 API 客户端", responses=problem_responses(service.ClientNotFound))
-async def get_client(client_pk: int, caller: Administrator, session: DbSession) -> ClientRead:
+async def get_client(client_pk: DbId, caller: Administrator, session: DbSession) -> ClientRead:
     return ClientRead.model_validate(await service.get(session, caller, client_pk))
 
 
 @router.patch("/{client_pk}", summary="修改 API 客户端", responses=problem_responses(service.ClientNotFound))
 async def update_client(
-    client_pk: int, body: ClientUpdate, caller: Administrator, session: DbSession, runtime: CurrentRuntime
+    client_pk: DbId, body: ClientUpdate, caller: Administrator, session: DbSession, runtime: CurrentRuntime
 ) -> ClientRead:
     """改名、调整授权范围或停用。停用后立即无法再获取令牌；停用或调整授权范围后，已签发的访问令牌列入吊销名单。
     请求体的 `reason` 记入身份台账。"""
@@ -71,7 +72,7 @@ async def update_client(
 
 @router.post("/{client_pk}/secret", summary="轮换客户端密钥", responses=problem_responses(service.ClientNotFound))
 async def rotate_secret(
-    client_pk: int,
+    client_pk: DbId,
     caller: Administrator,
     session: DbSession,
     runtime: CurrentRuntime,

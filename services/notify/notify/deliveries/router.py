@@ -7,6 +7,7 @@ from notify.deliveries.schemas import DeliveryRead
 from qingling.auth.access import HazardsReader
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.inputs import DbId
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -17,7 +18,7 @@ async def delivery_log(
     caller: HazardsReader,
     session: DbSession,
     item_type: Annotated[str, Query(max_length=20, description="hazard 隐患 …")],
-    item_id: Annotated[int, Query()],
+    item_id: Annotated[DbId, Query()],
 ) -> list[DeliveryRead]:
     """一个事项的全部送达：何时、以什么渠道、用哪个模板的哪个版本、对谁说了什么、结果如何、何时阅读。"""
     return [DeliveryRead.model_validate(row) for row in await service.log(session, caller, item_type, item_id)]
@@ -33,7 +34,7 @@ async def export_delivery_log(
     caller: HazardsReader,
     session: DbSession,
     item_type: Annotated[str, Query(max_length=20)],
-    item_id: Annotated[int, Query()],
+    item_id: Annotated[DbId, Query()],
 ) -> Response:
     """同一事项的送达记录，作为通知送达的证据留存（不替代法定的文书送达）。"""
     workbook = service.as_workbook(await service.log(session, caller, item_type, item_id))

@@ -10,6 +10,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.inputs import DbId
 from qingling.regions import RegionCode
 from qingling.runtime import CurrentRuntime
 
@@ -49,7 +50,7 @@ async def item_reminders(
     caller: CurrentPrincipal,
     session: DbSession,
     item_type: Annotated[str, Query(max_length=20)],
-    item_id: Annotated[int, Query()],
+    item_id: Annotated[DbId, Query()],
 ) -> list[ReminderRead]:
     """已计划、已发出和因期限变动而取消的每一步提醒。"""
     await visible_item(session, caller, item_type, item_id)

@@ -11,6 +11,7 @@ from qingling.auth.scopes import Scope
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.events import EventData
+from qingling.inputs import DbId
 from qingling.runtime import CurrentRuntime
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -63,26 +64,26 @@ REMINDER_SCHEMA = {
 
 @router.post("/{endpoint_id}/rotate-secret", summary="更换签名密钥", responses=NOT_FOUND)
 async def rotate_secret(
-    endpoint_id: int, caller: EnterpriseAdmin, session: DbSession, runtime: CurrentRuntime
+    endpoint_id: DbId, caller: EnterpriseAdmin, session: DbSession, runtime: CurrentRuntime
 ) -> SecretRotated:
     """新密钥立即生效；旧密钥在过渡期内同时签名（webhook-signature 中有两个签名），过渡期后失效。"""
     return await service.rotate(session, runtime, caller, endpoint_id, runtime.clock.now())
 
 
 @router.post("/{endpoint_id}/ping", summary="发送测试消息", status_code=202, responses=NOT_FOUND)
-async def ping(endpoint_id: int, caller: EnterpriseAdmin, session: DbSession, runtime: CurrentRuntime) -> MessageRead:
+async def ping(endpoint_id: DbId, caller: EnterpriseAdmin, session: DbSession, runtime: CurrentRuntime) -> MessageRead:
     return MessageRead.model_validate(await service.ping(session, caller, endpoint_id, runtime.clock.now()))
 
 
 @router.post("/{endpoint_id}/disable", summary="停用 webhook", responses=NOT_FOUND)
 async def disable(
-    endpoint_id: int, caller: EnterpriseAdmin, session: DbSession, runtime: CurrentRuntime
+    endpoint_id: DbId, caller: EnterpriseAdmin, session: DbSession, runtime: CurrentRuntime
 ) -> EndpointRead:
     return EndpointRead.model_validate(await service.disable(session, caller, endpoint_id, runtime.clock.now()))
 
 
 @router.get("/{endpoint_id}/messages", summary="webhook 消息与投递情况", responses=NOT_FOUND)
-async def messages(endpoint_id: int, caller: EnterpriseAdmin, session: DbSession) -> list[MessageRead]:
+async def messages(endpoint_id: DbId, caller: EnterpriseAdmin, session: DbSession) -> list[MessageRead]:
     return [MessageRead.model_validate(m) for m in await service.messages(session, caller, endpoint_id)]
 
 

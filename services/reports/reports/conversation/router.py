@@ -7,6 +7,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.inputs import DbId
 from qingling.runtime import CurrentRuntime
 from reports.conversation import service
 from reports.conversation.schemas import Conversation, Question
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/tip-offs/{tip_off_id}/messages", tags=["conversation
 
 @router.get("", summary="与举报人的往来", responses=problem_responses(TipOffNotFound))
 async def read_conversation(
-    tip_off_id: int, caller: Annotated[Principal, allow(*STAFF_ROLES)], session: DbSession
+    tip_off_id: DbId, caller: Annotated[Principal, allow(*STAFF_ROLES)], session: DbSession
 ) -> Conversation:
     """告知、答复、询问，以及举报人的补充和回答（已去除可识别身份的信息）与随附的照片、视频。"""
     return await service.conversation(session, caller, tip_off_id)
@@ -30,7 +31,7 @@ async def read_conversation(
     responses=problem_responses(TipOffNotFound, LeadDepartmentOnly, service.TipOffClosed, ValidationFailed),
 )
 async def ask_reporter(
-    tip_off_id: int,
+    tip_off_id: DbId,
     body: Question,
     caller: Annotated[Principal, allow(Role.REGULATOR, Role.DEPARTMENT_LEADER)],
     session: DbSession,

@@ -7,6 +7,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.roles import STAFF_ROLES
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.inputs import DbId
 from qingling.media import MediaTooLarge, UnsupportedMedia
 from qingling.runtime import CurrentRuntime
 from reports.media import service
@@ -32,7 +33,7 @@ async def upload(file: UploadFile, session: DbSession, runtime: CurrentRuntime) 
 
 
 @router.get("/tip-offs/{tip_off_id}/media", summary="举报的照片、视频", responses=problem_responses(TipOffNotFound))
-async def list_media(tip_off_id: int, caller: Staff, session: DbSession) -> list[MediaRead]:
+async def list_media(tip_off_id: DbId, caller: Staff, session: DbSession) -> list[MediaRead]:
     return [MediaRead.model_validate(item) for item in await service.listing(session, caller, tip_off_id)]
 
 
@@ -42,7 +43,7 @@ async def list_media(tip_off_id: int, caller: Staff, session: DbSession) -> list
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}, "video/mp4": {}}}, **problem_responses(service.MediaNotFound)},
 )
-async def media_content(media_id: int, caller: Staff, session: DbSession, runtime: CurrentRuntime) -> Response:
+async def media_content(media_id: DbId, caller: Staff, session: DbSession, runtime: CurrentRuntime) -> Response:
     """图片已去除拍摄设备、时间、位置等元数据。"""
     found = await service.content(session, runtime, caller, media_id)
     return Response(found.body, media_type=found.item.media_type, headers={"Cache-Control": "private, no-store"})

@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -9,6 +8,7 @@ from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.clock import SHANGHAI
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.inputs import BoundedDate, DbId
 from qingling.lifecycle import NotTheAuthority, TransitionNotAllowed, action_routes
 from qingling.pagination import Page, PageQuery
 from qingling.regions import RegionCode
@@ -32,12 +32,17 @@ async def reward_rules(session: DbSession) -> list[RewardRuleRead]:
     return [RewardRuleRead.model_validate(rule) for rule in await service.all_rules(session)]
 
 
-@router.get("/reward-rules/terms", summary="某地适用的奖励条款", dependencies=[public()])
+@router.get(
+    "/reward-rules/terms",
+    summary="某地适用的奖励条款",
+    responses=problem_responses(service.NoRuleInForce, ValidationFailed),
+    dependencies=[public()],
+)
 async def reward_terms(
     session: DbSession,
     runtime: CurrentRuntime,
     region_code: Annotated[RegionCode, Query(description="事发地行政区划代码")],
-    on: Annotated[date | None, Query(description="举报日期，默认今天")] = None,
+    on: Annotated[BoundedDate | None, Query(description="举报日期，默认今天")] = None,
 ) -> TermsRead:
     """全国办法逐级叠加省、市、县的地方办法后，在该地该日适用的条款。"""
     on = on or runtime.clock.now().astimezone(SHANGHAI).date()
@@ -55,6 +60,7 @@ async def reward_terms(
         service.RuleProvinceLevelOnly,
         service.RuleBeyondNational,
         service.RuleRetroactive,
+        service.RuleOutOfRange,
         ValidationFailed,
     ),
 )
@@ -81,7 +87,7 @@ async def add_reward_rule(
     ),
 )
 async def assess_reward(
-    tip_off_id: int,
+    tip_off_id: DbId,
     body: Assessment,
     caller: Annotated[Principal, allow(Role.REGULATOR, Role.DEPARTMENT_LEADER)],
     session: DbSession,
@@ -104,7 +110,7 @@ async def list_rewards(
 
 
 @router.get("/rewards/{reward_id}", summary="查看举报奖励", responses=problem_responses(service.RewardNotFound))
-async def get_reward(reward_id: int, caller: Staff, session: DbSession) -> RewardRead:
+async def get_reward(reward_id: DbId, caller: Staff, session: DbSession) -> RewardRead:
     return service.to_read(await service.get(session, caller, reward_id), caller)
 
 

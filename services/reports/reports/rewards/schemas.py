@@ -6,11 +6,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from qingling import inputs
+from qingling.inputs import MAX_COUNT, BoundedDate, StrictBool
 from qingling.regions import RegionCode
 from qingling.schemas import Schema, Timestamp
 from reports.rewards.rules import AccidentGrade
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+Text = Annotated[inputs.Text, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
 
 
 class Ineligible(StrEnum):
@@ -37,14 +39,14 @@ class Assessment(Schema):
     basis: Literal["fine", "accident"] = Field(
         description="fine 按罚款金额（重大事故隐患、违法行为）；accident 按瞒报谎报事故的死亡人数"
     )
-    fine_yuan: int | None = Field(default=None, ge=0, le=10**10, description="罚款金额（元）")
-    penalty_ref: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
+    fine_yuan: int | None = Field(default=None, ge=0, le=MAX_COUNT, description="罚款金额（元）")
+    penalty_ref: Annotated[inputs.Line, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
         default=None, description="行政处罚决定书文号"
     )
     accident_grade: AccidentGrade | None = Field(default=None, description="事故等级")
     deaths: int | None = Field(default=None, ge=1, le=1000, description="核实的瞒报死亡人数")
-    known_before: bool = Field(description="被举报单位或监管部门事先是否已经发现或掌握")
-    reporter_is_staff: bool = Field(description="举报人是否为负有安全生产监管职责的工作人员或其近亲属")
+    known_before: StrictBool = Field(description="被举报单位或监管部门事先是否已经发现或掌握")
+    reporter_is_staff: StrictBool = Field(description="举报人是否为负有安全生产监管职责的工作人员或其近亲属")
 
     @model_validator(mode="after")
     def _basis_has_its_figures(self):
@@ -66,7 +68,7 @@ class Reason(Schema):
 class Claim(Schema):
     """领取奖励：实名举报人的身份须与举报时登记的一致；允许匿名领取的地区，匿名举报人在此登记身份，发放时核验证件。"""
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=30)]
+    name: Annotated[inputs.Name, StringConstraints(strip_whitespace=True, min_length=2, max_length=30)]
     id_number: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dX]$")] = Field(description="居民身份证号码")
     phone: Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
 
@@ -91,16 +93,16 @@ PAYOUT_METHOD_TITLES = {
 class Payout(Schema):
     """支付奖励的部门登记实际发放：日期、金额、方式和经办人。金额应与审批金额一致，不一致的须说明理由。"""
 
-    paid_on: date = Field(description="发放日期（不能早于领取登记，不能晚于今天）")
+    paid_on: BoundedDate = Field(description="发放日期（不能早于领取登记，不能晚于今天）")
     amount_yuan: int = Field(ge=0, le=10**9, description="实际发放金额（元）")
     method: PayoutMethod = Field(
         description="bank_transfer 银行转账；cash 现金；check 支票；mobile 移动支付；other 其他（在 note 中写明）"
     )
-    paid_by: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] = Field(
+    paid_by: Annotated[inputs.Name, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] = Field(
         description="经办人（发放奖励的工作人员姓名）"
     )
     reason: Text | None = Field(default=None, description="发放金额与审批金额不一致的理由（一致时不填）")
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+    note: Annotated[inputs.Line, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
         default=None, description="备注，如转账流水号"
     )
 
@@ -163,27 +165,27 @@ class RewardRuleCreate(Schema):
 
     key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{2,39}$")] = Field(description="规则标识")
     region_code: RegionCode = Field(description="适用的行政区划")
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
-    document: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    basis_document: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200)] | None = (
-        Field(
-            default=None,
-            description="依据的地方文件（名称和文号）：比例、最低额、最高额或每人死亡奖励额高于全国办法的，必须填写",
-        )
+    title: Annotated[inputs.Line, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    document: Annotated[inputs.Line, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    basis_document: (
+        Annotated[inputs.Line, StringConstraints(strip_whitespace=True, min_length=4, max_length=200)] | None
+    ) = Field(
+        default=None,
+        description="依据的地方文件（名称和文号）：比例、最低额、最高额或每人死亡奖励额高于全国办法的，必须填写",
     )
     valid_from: date = Field(
         description="施行日期：不能使已评定的奖励适用新的条款（本地区已有评定奖励的举报在此日期之后收到的，不能施行）"
     )
     valid_to: date | None = None
     fine_percent: int | None = Field(default=None, ge=1, le=100)
-    fine_min: int | None = Field(default=None, ge=0)
-    fine_max: int | None = Field(default=None, ge=0)
-    death_amounts: dict[AccidentGrade, int] | None = None
-    death_cap: int | None = Field(default=None, ge=0)
-    anonymous_claims: bool | None = None
+    fine_min: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    fine_max: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    death_amounts: dict[AccidentGrade, Annotated[int, Field(ge=0, le=MAX_COUNT)]] | None = None
+    death_cap: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    anonymous_claims: StrictBool | None = None
     employee_bonus_percent: int | None = Field(default=None, ge=0, le=100)
     claim_days: int | None = Field(default=None, ge=1, le=365)
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    note: Annotated[inputs.Text, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
     @model_validator(mode="after")
     def _bounds_in_order(self):

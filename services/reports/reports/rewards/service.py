@@ -104,6 +104,14 @@ class RuleBeyondNational(ValidationFailed):
     code, title = "reward-rule-beyond-national", "奖励条款高于全国办法，须在 basis_document 中写明依据的地方文件"
 
 
+class RuleOutOfRange(ValidationFailed):
+    code, title = "reward-rule-out-of-range", "施行或失效日期不在奖励办法可能适用的范围内"
+
+
+class NoRuleInForce(NotFound):
+    code, title = "no-reward-rule-in-force", "该日没有施行中的举报奖励办法"
+
+
 class RuleRetroactive(ValidationFailed):
     code, title = "reward-rule-retroactive", "施行日期会改变已评定的奖励"
 
@@ -191,6 +199,7 @@ async def add_rule(
                 "须在 basis_document 中写明依据的地方文件（名称和文号）",
                 errors=[*beyond, FieldError(location="body", field="/basis_document", message="须写明依据的地方文件")],
             )
+    _refuse_out_of_range(body, now)
     await _refuse_retroactive(session, body)
     rule = RewardRule(**body.model_dump(), created_by=caller.subject, created_at=now)
     try:
@@ -199,6 +208,23 @@ async def add_rule(
     except IntegrityError:
         raise RuleKeyTaken(f"标识 {body.key} 已被使用") from None
     return rule
+
+
+RULE_HORIZON_YEARS = 5  # a rule is published at most this far ahead of its dates
+
+
+def _refuse_out_of_range(body: schemas.RewardRuleCreate, now: datetime) -> None:
+    """A local rule lies within the national rule's time (it only changes national terms) and
+    within a few years of today: a rule of the year 8763 is a typing error, not a rule."""
+    first = NATIONAL_RULE["valid_from"]
+    today = now.astimezone(SHANGHAI).date()
+    horizon = today + timedelta(days=366 * RULE_HORIZON_YEARS)
+    for field, day in (("valid_from", body.valid_from), ("valid_to", body.valid_to)):
+        if day is not None and not first <= day <= horizon:
+            raise RuleOutOfRange.for_field(
+                field,
+                f"{field} 应在全国办法施行之日（{first:%Y-%m-%d}）与 {horizon:%Y-%m-%d} 之间，当前为 {day:%Y-%m-%d}",
+            )
 
 
 async def _national_rule(session: AsyncSession, on: date) -> Any:
@@ -269,6 +295,11 @@ async def terms_for(session: AsyncSession, region_code: str, on: date) -> rules.
     for rule in (await session.execute(in_force.order_by(RewardRule.valid_from))).scalars():
         if rule.region_code is None or covers(rule.region_code, region_code):
             newest[rule.region_code] = rule
+    if None not in newest:  # before the national rule (安监总财〔2018〕19号) took effect
+        raise NoRuleInForce(
+            f"{on:%Y-%m-%d} 全国举报奖励办法尚未施行（{NATIONAL_RULE['valid_from']:%Y-%m-%d} 起施行）",
+            errors=[FieldError(location="query", field="/on", message="该日没有施行中的奖励办法")],
+        )
     levels = sorted(newest, key=lambda code: -1 if code is None else len(jurisdiction_prefix(code)))
     return rules.overlay([newest[code] for code in levels])
 

@@ -17,6 +17,7 @@ from qingling.idempotency import (
     fingerprint,
     run_once,
 )
+from qingling.inputs import DbId
 from qingling.lifecycle import NotTheAuthority, action_routes
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime, Runtime
@@ -106,7 +107,7 @@ async def list_tip_offs(
     page: PageQuery,
     state: Annotated[str | None, Query(description="状态代码")] = None,
     category: Annotated[Category | None, Query()] = None,
-    lead_department_id: Annotated[int | None, Query(description="主办部门")] = None,
+    lead_department_id: Annotated[DbId | None, Query(description="主办部门")] = None,
     mine: Annotated[bool, Query(description="true 只看本部门主办的")] = False,
     step_overdue: Annotated[bool | None, Query(description="true 只看当前环节已超期的")] = None,
 ) -> Page[TipOffRead]:
@@ -129,7 +130,7 @@ async def my_tip_offs(
 
 @router.get("/tip-offs/{tip_off_id}", summary="查看举报", responses=problem_responses(service.TipOffNotFound))
 async def get_tip_off(
-    tip_off_id: int,
+    tip_off_id: DbId,
     caller: Annotated[Principal, allow(*STAFF_ROLES)],
     session: DbSession,
     runtime: CurrentRuntime,
@@ -144,7 +145,7 @@ async def get_tip_off(
     "/tip-offs/{tip_off_id}/history", summary="举报办理记录", responses=problem_responses(service.TipOffNotFound)
 )
 async def tip_off_history(
-    tip_off_id: int, caller: Annotated[Principal, allow(*STAFF_ROLES)], session: DbSession
+    tip_off_id: DbId, caller: Annotated[Principal, allow(*STAFF_ROLES)], session: DbSession
 ) -> list[AuditEntryRead]:
     """每一步操作及每一次查看举报人身份：谁、何时、理由，按哈希链串联。"""
     return [AuditEntryRead.model_validate(entry) for entry in await service.history(session, caller, tip_off_id)]
@@ -154,7 +155,7 @@ async def tip_off_history(
     "/tip-offs/{tip_off_id}/verify", summary="校验办理记录完整性", responses=problem_responses(service.TipOffNotFound)
 )
 async def verify_history(
-    tip_off_id: int, caller: Annotated[Principal, allow(*STAFF_ROLES)], session: DbSession
+    tip_off_id: DbId, caller: Annotated[Principal, allow(*STAFF_ROLES)], session: DbSession
 ) -> TrailVerification:
     return TrailVerification.model_validate(await service.verify(session, caller, tip_off_id))
 
@@ -165,7 +166,7 @@ async def verify_history(
     responses=problem_responses(service.TipOffNotFound, ValidationFailed),
 )
 async def reveal_reporter(
-    tip_off_id: int,
+    tip_off_id: DbId,
     body: RevealRequest,
     caller: Annotated[Principal, allow(Role.CUSTODIAN)],
     session: DbSession,

@@ -3,13 +3,15 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from qingling import inputs
 from qingling.credit_code import CreditCode
+from qingling.inputs import DbId, HappenedAt, StrictBool
 from qingling.regions import RegionCode
 from qingling.schemas import Schema, Timestamp
 from reports.rewards.schemas import RewardNotice
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[inputs.Text, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+Short = Annotated[inputs.Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 IndustryCode = Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,32}$")]  # the register's catalogue decides
 MediaToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{20,43}$")]
 
@@ -54,7 +56,7 @@ class Consent(Schema):
 class Reporter(Schema):
     """举报人身份与联系方式：加密保存，只有举报人信息保管人说明理由后可以查看。实名举报须同时提供姓名和手机号码。"""
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=30)] | None = None
+    name: Annotated[inputs.Name, StringConstraints(strip_whitespace=True, min_length=2, max_length=30)] | None = None
     phone: Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")] | None = Field(
         default=None, description="11 位手机号码"
     )
@@ -69,24 +71,24 @@ class Reporter(Schema):
 
 class TipOffContent(Schema):
     category: Category = Field(description="重大事故隐患、一般事故隐患、安全生产违法行为、瞒报谎报事故")
-    facts: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)] = Field(
+    facts: Annotated[inputs.Text, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)] = Field(
         description="举报的具体事实：时间、地点、单位、现象"
     )
     enterprise_code: CreditCode | None = Field(default=None, description="被举报单位的统一社会信用代码（知道时填）")
     enterprise_name: Short | None = Field(default=None, description="被举报单位名称")
-    target: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+    target: Annotated[inputs.Line, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
         default=None, description="不知道单位名称时，描述被举报的对象"
     )
     industry: IndustryCode | None = Field(
         default=None, description="行业领域代码（见 /api/v1/hazards/industries）；不知道可不填，由应急管理部门受理"
     )
     region_code: RegionCode = Field(description="事发地行政区划代码（县级或乡镇）")
-    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    address: Annotated[inputs.Line, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    observed_at: Timestamp | None = Field(default=None, description="发现时间")
+    observed_at: HappenedAt | None = Field(default=None, description="发现时间（不晚于当前时间）")
     media: list[MediaToken] = Field(default_factory=list, max_length=9, description="先上传的照片、视频的令牌")
-    employee: bool = Field(default=False, description="举报人是否为被举报单位的从业人员")
+    employee: StrictBool = Field(default=False, description="举报人是否为被举报单位的从业人员")
     reporter: Reporter | None = Field(default=None, description="不填即匿名举报")
     consent: Consent
 
@@ -107,15 +109,16 @@ class StaffSubmission(TipOffContent):
     """接线员代来电群众录入（或登记来信、来访、电子邮件）。consent 表示已向举报人宣读告知并取得同意。"""
 
     channel: StaffChannel
-    call_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = Field(
+    call_reference: Annotated[inputs.Line, StringConstraints(strip_whitespace=True, max_length=50)] | None = Field(
         default=None, description="来电流水号或来信编号"
     )
-    call_at: Timestamp | None = Field(default=None, description="来电时间")
+    call_at: HappenedAt | None = Field(default=None, description="来电时间")
 
 
 class TipOffReceipt(Schema):
     """回执：回执码和查询密码只显示这一次，请举报人妥善保存。"""
 
+    tip_off_id: int = Field(description="举报编号（接线员、工作人员据此查找和办理）")
     receipt_code: str = Field(description="回执码")
     secret: str = Field(description="查询密码：凭回执码和查询密码查看进展、补充材料；遗失后匿名举报无法找回")
     state: str
@@ -139,7 +142,7 @@ class Transfer(Schema):
     region_code: RegionCode | None = Field(
         default=None, description="本辖区内更正地点（如具体到乡镇）；其他区县或省份的，用“更正事发地”（relocate）"
     )
-    to_level_above: bool = Field(default=False, description="true 提交上一级（如县级提交市级）的该行业部门")
+    to_level_above: StrictBool = Field(default=False, description="true 提交上一级（如县级提交市级）的该行业部门")
     reason: Text
 
 
@@ -170,7 +173,7 @@ class Refusal(Schema):
     ground: RefusalGround = Field(
         description="不予受理的理由：" + "；".join(f"{g} {t}" for g, t in REFUSAL_GROUNDS.items())
     )
-    duplicate_of: int | None = Field(default=None, description="重复举报时，已受理的同一事项的举报编号")
+    duplicate_of: DbId | None = Field(default=None, description="重复举报时，已受理的同一事项的举报编号")
     explanation: Text = Field(description="告知举报人的说明")
 
 
@@ -212,8 +215,12 @@ class HazardFinding(Schema):
     title: Short
     description: Text = Field(description="经核查的隐患情况（不要写入举报人信息）")
     grade: Literal["general", "major"]
-    basis_standard: str | None = Field(default=None, max_length=20, description="判定标准，重大隐患必填")
-    basis_clause: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] | None = None
+    basis_standard: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_-]{1,19}$")] | None = Field(
+        default=None, description="判定标准，重大隐患必填"
+    )
+    basis_clause: (
+        Annotated[inputs.Line, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] | None
+    ) = None
     tags: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,32}$")]] = Field(default_factory=list)
     report: MajorReport | None = Field(default=None, description="重大隐患报告，重大隐患必填")
 
@@ -228,7 +235,7 @@ class HazardFinding(Schema):
 
 class IllegalActFinding(Schema):
     case_no: Short = Field(description="立案编号")
-    fine_yuan: int = Field(ge=0, description="罚款金额（元）")
+    fine_yuan: int = Field(ge=0, le=inputs.MAX_COUNT, description="罚款金额（元）")
 
 
 class Finding(Schema):
@@ -243,7 +250,7 @@ class Reply(Schema):
 
 
 class Merge(Schema):
-    into: int = Field(description="并入的举报编号（同一事项、尚在办理中）")
+    into: DbId = Field(description="并入的举报编号（同一事项、尚在办理中）")
     reason: Text = Field(description="并案理由（记入台账）")
 
 
@@ -371,7 +378,7 @@ class TipOffRead(Schema):
         description="requested 待批；granted 已批准；refused 不予延期"
     )
     extension_decided_by: str | None = Field(description="决定延期的部门")
-    duplicate_of: int | None = Field(description="并入或重复的已受理举报的编号")
+    duplicate_of: DbId | None = Field(description="并入或重复的已受理举报的编号")
     possible_duplicates: list[int] = Field(description="可能是同一事项的其他举报（同一单位，或相近地点的同类举报）")
     extended: bool
     hazard_id: int | None
