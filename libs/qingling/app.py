@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -45,7 +46,15 @@ from qingling.logs import configure_logging
 from qingling.methods import MethodGuard
 from qingling.metrics import ServiceMetrics
 from qingling.migrations import is_at_head, prepare_database
-from qingling.outbox import OutboxRelay
+from qingling.outbox import (
+    OutboxEventNotFound,
+    OutboxEventNotParked,
+    OutboxNationalAdminsOnly,
+    OutboxRelay,
+    ParkedEvent,
+    parked,
+    resend_parked,
+)
 from qingling.runtime import CurrentRuntime, Runtime, Service, open_runtime
 from qingling.schemas import Schema, Timestamp
 from qingling.settings import Environment, ServiceSettings
@@ -150,6 +159,10 @@ async def background_workers(runtime: Runtime, *, enabled: bool = True) -> Async
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
+# The parked outbox events: admins, narrowed to the national level by ``qingling.outbox``.
+AdminOfTheNation = Annotated[Principal, allow(Role.ADMIN)]
+
+
 def _platform_router(service: Service) -> APIRouter:
     router = APIRouter(tags=["platform"])
 
@@ -206,6 +219,32 @@ def _platform_router(service: Service) -> APIRouter:
         """由其他服务的 outbox 投递，每个服务只能投递自己发出的事件。
         按事件 ID 去重：重复投递返回 `duplicate`，不会重复处理。"""
         return await receive(session, caller, envelope, service.event_handlers)
+
+    @router.get(
+        "/outbox/parked",
+        summary="搁置的事件",
+        responses=problem_responses(NotSignedIn, RoleNotAllowed, OutboxNationalAdminsOnly),
+    )
+    async def parked_events(caller: AdminOfTheNation, session: DbSession) -> list[ParkedEvent]:
+        """本服务发出、被接收服务拒绝（4xx，如数据不符合其规则、事件类型未知）或重试次数用尽而搁置的事件，
+        不再自动重试。仅国家级（000000）系统管理员可用：事件涉及全国各地的数据；举报转隐患被搁置的，
+        主办部门在举报上即可看到并更正重发。"""
+        return [ParkedEvent.model_validate(row, from_attributes=True) for row in await parked(session, caller)]
+
+    @router.post(
+        "/outbox/{message_id}/resend",
+        summary="重发搁置的事件",
+        status_code=202,
+        responses=problem_responses(
+            NotSignedIn, RoleNotAllowed, OutboxNationalAdminsOnly, OutboxEventNotFound, OutboxEventNotParked
+        ),
+    )
+    async def resend_parked_event(
+        message_id: uuid.UUID, caller: AdminOfTheNation, session: DbSession, runtime: CurrentRuntime
+    ) -> ParkedEvent:
+        """排除原因（如接收服务的配置或数据）后重新投递，事件编号不变，接收方据此去重。"""
+        row = await resend_parked(session, caller, message_id, runtime.clock.now())
+        return ParkedEvent.model_validate(row, from_attributes=True)
 
     return router
 

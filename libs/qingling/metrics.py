@@ -1,5 +1,5 @@
 """Prometheus metrics at ``/api/v1/<service>/metrics``: request counts and latencies per route
-(prometheus-fastapi-instrumentator) plus the outbox backlog — a growing backlog is the first sign
+(prometheus-fastapi-instrumentator) plus the outbox backlog and its parked events — a growing backlog is the first sign
 that another service is down. Each app has its own registry, so four apps can share a process.
 The gateway does not expose this path; scrape each instance directly."""
 
@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, gen
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.responses import Response
 
+from qingling.delivery import parked_count
 from qingling.outbox import backlog
 from qingling.runtime import Runtime
 
@@ -24,6 +25,11 @@ class ServiceMetrics:
         self.outbox_pending = Gauge(
             "qingling_outbox_pending", "Events written but not yet delivered", registry=self.registry
         )
+        self.outbox_parked = Gauge(
+            "qingling_outbox_parked",
+            "Events refused for good or out of attempts, waiting for a person to resend them",
+            registry=self.registry,
+        )
         self.outbox_oldest_age = Gauge(
             "qingling_outbox_oldest_pending_seconds", "Age of the oldest undelivered event", registry=self.registry
         )
@@ -33,8 +39,10 @@ class ServiceMetrics:
     async def render(self, runtime: Runtime) -> Response:
         async with runtime.unit_of_work() as session:
             count, oldest = await backlog(session, runtime.service.tables.outbox)
+            parked = await parked_count(session, runtime.service.tables.outbox)
             readings = await runtime.service.gauges(session, runtime) if runtime.service.gauges else {}
         self.outbox_pending.set(count)
+        self.outbox_parked.set(parked)
         self.outbox_oldest_age.set((runtime.clock.now() - oldest).total_seconds() if oldest else 0)
         for name, (description, value) in readings.items():
             if name not in self.domain:

@@ -1,62 +1,75 @@
 """Transactional outbox: cross-service effects written in the same transaction as their cause.
 
 ``emit()`` adds one row per destination service inside the caller's unit of work, so the event
-exists exactly when the state change that caused it was committed. ``OutboxRelay`` claims due
-rows under a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so replicas share the work),
-POSTs each envelope to the destination's ``/events`` endpoint with the event id as
-``Idempotency-Key``, and marks it sent — or schedules a retry with exponential backoff. A relay
-that dies mid-delivery leaves its rows leased; they come back when the lease ends and the
-receiver's inbox turns the redelivery into a no-op.
+exists exactly when the state change that caused it was committed. ``OutboxRelay`` is a user of
+the leased delivery queue (``qingling.delivery``): it claims due rows under a lease (``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL, so replicas share the work), POSTs each envelope to the destination's
+``/events`` endpoint with the event id as ``Idempotency-Key``, and marks it sent — or schedules a
+retry with backoff, or **parks** it when the receiver refuses it for good (a 422: the hazards
+service will not make a hazard of it; an unknown event type) or after ``relay_max_attempts``. A
+relay that dies mid-delivery leaves its rows leased; they come back when the lease ends and the
+receiver's inbox turns the redelivery into a no-op. Parked events are listed to the national
+admins (``GET /outbox/parked``) and resent after the cause is corrected (``POST /outbox/{id}/resend``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
 import structlog
 from asgi_correlation_id import correlation_id
 from sqlalchemy import JSON, Index, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import declared_attr
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from qingling.auth.principal import Principal
+from qingling.auth.roles import Role
+from qingling.delivery import (
+    Channel,
+    DeliveryQueue,
+    DeliveryState,
+    LeasedRow,
+    Outcome,
+    resend,
+    retry_delay,
+    ring_on_commit,
+)
+from qingling.errors import Conflict, Forbidden, NotFound
 from qingling.events import EventData, EventEnvelope
-from qingling.sweeps import keep_running
+from qingling.regions import Level
+from qingling.schemas import Schema, Timestamp
 
 if TYPE_CHECKING:
     from qingling.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 
-RETRY_BASE = timedelta(seconds=2)
-RETRY_CAP = timedelta(minutes=15)
+__all__ = ["OutboxMessageBase", "OutboxRelay", "backlog", "emit", "emit_many", "retry_delay"]
 
 
-class OutboxMessageBase(SQLModel):
+class OutboxMessageBase(LeasedRow):
     """Columns of a service's ``outbox_message`` table; each service declares the table."""
+
+    __delivered_at__: ClassVar[str] = "sent_at"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     event_id: uuid.UUID = Field(index=True)
     event_type: str = Field(max_length=100)
+    subject: str | None = Field(default=None, max_length=100, index=True)  # e.g. tip_off/12
     destination: str = Field(max_length=50)
     payload: dict[str, Any] = Field(sa_type=JSON)
     request_id: str | None = Field(default=None, max_length=64)
     created_at: datetime
-    available_at: datetime  # not before: the next attempt, or the end of a relay's lease
-    attempts: int = 0
-    last_error: str | None = Field(default=None, max_length=500)
     sent_at: datetime | None = None
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
-        pending = text("sent_at IS NULL")
+        pending = text("state = 'pending'")
         return (
             Index(f"ix_{cls.__tablename__}_pending", "available_at", sqlite_where=pending, postgresql_where=pending),
         )
@@ -65,8 +78,10 @@ class OutboxMessageBase(SQLModel):
 def emit(session: AsyncSession, event: EventData, *, subject: str, to: Sequence[str]) -> EventEnvelope:
     """Record ``event`` for delivery to each service in ``to``, inside the current transaction."""
     [envelope] = _envelopes(session, [(event, subject)])
+    table = session.info["runtime"].service.tables.outbox
     for row in _rows(session, [envelope], to):
-        session.add(session.info["runtime"].service.tables.outbox(**row))
+        session.add(table(**row))
+    ring_on_commit(session, table)
     return envelope
 
 
@@ -78,7 +93,9 @@ async def emit_many(
     envelopes = _envelopes(session, events)
     rows = _rows(session, envelopes, to)
     if rows:
-        await session.execute(insert(session.info["runtime"].service.tables.outbox), rows)
+        table = session.info["runtime"].service.tables.outbox
+        await session.execute(insert(table), rows)
+        ring_on_commit(session, table)
     return envelopes
 
 
@@ -96,12 +113,14 @@ def _rows(session: AsyncSession, envelopes: Sequence[EventEnvelope], to: Sequenc
             "id": uuid.uuid4(),
             "event_id": envelope.id,
             "event_type": envelope.type,
+            "subject": envelope.subject[:100],
             "destination": destination,
             "payload": envelope.model_dump(mode="json"),
             "request_id": request_id,
             "created_at": now,
             "available_at": now,
             "attempts": 0,
+            "state": DeliveryState.PENDING,
         }
         for envelope in envelopes
         for destination in to
@@ -109,93 +128,119 @@ def _rows(session: AsyncSession, envelopes: Sequence[EventEnvelope], to: Sequenc
 
 
 @dataclass(frozen=True)
-class _Claimed:
+class OutboxJob:
     id: uuid.UUID
     event_id: uuid.UUID
-    destination: str
-    payload: dict[str, Any]
+    destination: str  # a service name
+    envelope: dict[str, Any]  # the event envelope as written, sent as is
     request_id: str | None
-    attempts: int
 
 
-class OutboxRelay:
+class OutboxChannel(Channel[OutboxJob]):
+    name = "outbox"
+    counts_delivery_as_attempt = False  # ``attempts`` counts the failed tries, as it always has
+
     def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.model = runtime.service.tables.outbox
         settings = runtime.settings
+        self.runtime = runtime
+        self.table = runtime.service.tables.outbox
         self.batch_size = settings.relay_batch_size
         self.lease = timedelta(seconds=settings.relay_lease_seconds)
         self.interval = settings.relay_interval_seconds
+        self.max_attempts = settings.relay_max_attempts
 
-    async def run_forever(self) -> None:
-        async def a_batch() -> bool:
-            return await self.run_once() >= self.batch_size  # a full batch: more may be waiting
+    async def prepare(self, session: AsyncSession, rows: Sequence[Any], now: datetime) -> list[OutboxJob | None]:
+        return [OutboxJob(row.id, row.event_id, row.destination, row.payload, row.request_id) for row in rows]
 
-        await keep_running(self.runtime, "outbox relay", a_batch, self.interval)
-
-    async def run_once(self) -> int:
-        """Claim one batch of due rows and try each once. Returns how many were claimed."""
-        batch = await self._claim()
-        await asyncio.gather(*(self._deliver(row) for row in batch))
-        return len(batch)
-
-    async def _claim(self) -> list[_Claimed]:
-        async with self.runtime.unit_of_work() as session:
-            now = self.runtime.clock.now()
-            query = (
-                select(self.model)
-                .where(self.model.sent_at.is_(None), self.model.available_at <= now)
-                .order_by(self.model.available_at)
-                .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            )
-            rows = (await session.execute(query)).scalars().all()
-            for row in rows:
-                row.available_at = now + self.lease
-            return [
-                _Claimed(row.id, row.event_id, row.destination, row.payload, row.request_id, row.attempts)
-                for row in rows
-            ]
-
-    async def _deliver(self, row: _Claimed) -> None:
-        url = f"{self.runtime.settings.peer_url}/api/v1/{row.destination}/events"
-        headers = {"Idempotency-Key": str(row.event_id)}
-        if row.request_id:
-            headers["X-Request-ID"] = row.request_id
-        error: str | None = None
-        try:
-            response = await self.runtime.http.post(
-                url, json=row.payload, headers=headers, auth=self.runtime.service_auth
-            )
-            if response.status_code >= 300:
-                error = f"HTTP {response.status_code}: {response.text[:200]}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
-        await self._record(row, error)
-
-    async def _record(self, row: _Claimed, error: str | None) -> None:
-        async with self.runtime.unit_of_work() as session:
-            message = await session.get(self.model, row.id)
-            now = self.runtime.clock.now()
-            if error is None:
-                message.sent_at = now
-                log.info("event delivered", event_id=str(row.event_id), destination=row.destination)
-                return
-            message.attempts = row.attempts + 1
-            message.last_error = error
-            message.available_at = now + retry_delay(message.attempts)
-            log.warning("event delivery failed", event_id=str(row.event_id), attempts=message.attempts, error=error)
+    async def send(self, job: OutboxJob) -> Outcome:
+        url = f"{self.runtime.settings.peer_url}/api/v1/{job.destination}/events"
+        headers = {"Idempotency-Key": str(job.event_id)}
+        if job.request_id:
+            headers["X-Request-ID"] = job.request_id
+        response = await self.runtime.http.post(url, json=job.envelope, headers=headers, auth=self.runtime.service_auth)
+        return Outcome.of_response(response)
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff with full jitter in its upper half, capped."""
-    delay = min(RETRY_CAP, RETRY_BASE * 2 ** min(attempts - 1, 20))
-    return delay * random.uniform(0.5, 1.0)
+class OutboxRelay(DeliveryQueue[OutboxJob]):
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime, OutboxChannel(runtime))
 
 
 async def backlog(session: AsyncSession, model: type[OutboxMessageBase]) -> tuple[int, datetime | None]:
-    """How many events wait for delivery, and since when the oldest waits."""
+    """How many events wait for delivery, and since when the oldest waits (parked ones not counted)."""
     count, oldest = (
-        await session.execute(select(func.count(), func.min(model.created_at)).where(model.sent_at.is_(None)))
+        await session.execute(
+            select(func.count(), func.min(model.created_at)).where(model.state == DeliveryState.PENDING)
+        )
     ).one()
     return count, oldest
+
+
+# ----------------------------------------------------------------- parked events, for people
+
+
+class OutboxEventNotFound(NotFound):
+    code, title = "outbox-event-not-found", "没有这条待投递事件"
+
+
+class OutboxEventNotParked(Conflict):
+    code, title = "outbox-event-not-parked", "该事件没有被搁置，无需重发"
+
+
+class OutboxNationalAdminsOnly(Forbidden):
+    code, title = "outbox-national-admins-only", "事件队列涉及全国各地的数据，只有国家级系统管理员可以查看和重发"
+
+
+class ParkedEvent(Schema):
+    id: uuid.UUID
+    event_id: uuid.UUID = Field(description="事件编号：重发时不变，接收方据此去重")
+    event_type: str
+    subject: str | None = Field(description="事件涉及的对象，如 tip_off/12")
+    destination: str = Field(description="接收事件的服务")
+    state: str = Field(description="parked 已搁置（被拒绝或重试次数用尽）；重发后为 pending")
+    attempts: int
+    last_status: int | None = Field(description="接收方最后一次的 HTTP 状态码")
+    last_error: str | None = Field(description="接收方最后一次拒绝的原因")
+    created_at: Timestamp
+    payload: dict[str, Any] = Field(description="事件信封（含 data）")
+
+
+def _national_admin(caller: Principal) -> None:
+    """The outbox carries events about every region, so no regional admin reads it whole; the
+    things it is about show their own parked events to the people who handle them (a tip-off's
+    conversion to its handler)."""
+    if not (caller.has(Role.ADMIN) and caller.level is Level.NATION):
+        raise OutboxNationalAdminsOnly()
+
+
+async def parked(session: AsyncSession, caller: Principal) -> list[OutboxMessageBase]:
+    _national_admin(caller)
+    table = session.info["runtime"].service.tables.outbox
+    query = select(table).where(table.state == DeliveryState.PARKED).order_by(table.created_at).limit(500)
+    return list((await session.execute(query)).scalars())
+
+
+async def resend_parked(session: AsyncSession, caller: Principal, message_id: uuid.UUID, now: datetime) -> Any:
+    """Back into the queue after the cause was corrected (the receiver's data, its configuration)."""
+    _national_admin(caller)
+    row = await session.get(session.info["runtime"].service.tables.outbox, message_id, with_for_update=True)
+    if row is None:
+        raise OutboxEventNotFound()
+    if row.state != DeliveryState.PARKED:
+        raise OutboxEventNotParked(f"该事件的状态为 {row.state}")
+    resend(row, now)
+    return row
+
+
+async def parked_about(session: AsyncSession, subject: str, event_type: str) -> OutboxMessageBase | None:
+    """The latest event of ``event_type`` about ``subject`` if it is parked (e.g. a tip-off's
+    conversion to a hazard that the hazards service refused)."""
+    table = session.info["runtime"].service.tables.outbox
+    query = (
+        select(table)
+        .where(table.subject == subject, table.event_type == event_type)
+        .order_by(table.created_at.desc())
+        .limit(1)
+    )
+    row = (await session.execute(query)).scalar_one_or_none()
+    return row if row is not None and row.state == DeliveryState.PARKED else None

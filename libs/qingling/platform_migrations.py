@@ -75,3 +75,47 @@ def create_holiday_arrangement_v1() -> None:
 
 def drop_holiday_arrangement_v1() -> None:
     op.drop_table("holiday_arrangement")
+
+
+def outbox_delivery_state_v2() -> None:
+    """The outbox on the leased delivery queue (``qingling.delivery``): a state (pending, delivered,
+    parked), the receiver's last status, and the event's subject so a parked event can be shown on
+    the thing it is about. Back-filled: sent rows delivered, the subject from the envelope."""
+    with op.batch_alter_table("outbox_message") as batch_op:
+        batch_op.add_column(sa.Column("state", AutoString(length=10), nullable=False, server_default="pending"))
+        batch_op.add_column(sa.Column("last_status", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("subject", AutoString(length=100), nullable=True))
+        batch_op.drop_index("ix_outbox_message_pending")
+    outbox = sa.table(
+        "outbox_message",
+        sa.column("id", sa.Uuid()),
+        sa.column("payload", sa.JSON()),
+        sa.column("sent_at", UTCDateTime()),
+        sa.column("state", AutoString()),
+        sa.column("subject", AutoString()),
+    )
+    connection = op.get_bind()
+    connection.execute(outbox.update().where(outbox.c.sent_at.is_not(None)).values(state="delivered"))
+    for row_id, payload in connection.execute(sa.select(outbox.c.id, outbox.c.payload)).all():
+        subject = (payload or {}).get("subject")
+        if subject:
+            connection.execute(outbox.update().where(outbox.c.id == row_id).values(subject=str(subject)[:100]))
+    pending = sa.text("state = 'pending'")
+    with op.batch_alter_table("outbox_message") as batch_op:
+        batch_op.alter_column("state", server_default=None)
+        batch_op.create_index(batch_op.f("ix_outbox_message_subject"), ["subject"])
+        batch_op.create_index(
+            "ix_outbox_message_pending", ["available_at"], sqlite_where=pending, postgresql_where=pending
+        )
+
+
+def drop_outbox_delivery_state_v2() -> None:
+    with op.batch_alter_table("outbox_message") as batch_op:
+        batch_op.drop_index("ix_outbox_message_pending")
+        batch_op.drop_index(batch_op.f("ix_outbox_message_subject"))
+        batch_op.drop_column("subject")
+        batch_op.drop_column("last_status")
+        batch_op.drop_column("state")
+        batch_op.create_index(
+            "ix_outbox_message_pending", ["available_at"], sqlite_where=_PENDING, postgresql_where=_PENDING
+        )

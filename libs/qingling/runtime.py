@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -81,11 +81,23 @@ class Runtime:
     # Set at shutdown: workers finish the pass they are in (its transaction commits or rolls back)
     # and stop, instead of being cancelled halfway through a database call.
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Rung when a transaction that wrote to a delivery queue's table commits (``qingling.delivery``).
+    doorbells: dict[str, asyncio.Event] = field(default_factory=dict)
 
-    async def idle(self, seconds: float) -> bool:
-        """Waits ``seconds``, or less if the runtime is stopping; answers whether it is."""
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self.stopping.wait(), seconds)
+    def doorbell(self, name: str) -> asyncio.Event:
+        return self.doorbells.setdefault(name, asyncio.Event())
+
+    async def idle(self, seconds: float, wake: asyncio.Event | None = None) -> bool:
+        """Waits ``seconds``, or less if the runtime is stopping or ``wake`` is set; answers
+        whether the runtime is stopping."""
+        waits = [asyncio.ensure_future(self.stopping.wait())]
+        if wake is not None:
+            waits.append(asyncio.ensure_future(wake.wait()))
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
         return self.stopping.is_set()
 
     @asynccontextmanager

@@ -43,6 +43,7 @@ class ServiceSettings(BaseSettings):
     relay_interval_seconds: float = 1.0
     relay_batch_size: int = 50
     relay_lease_seconds: float = 60.0
+    relay_max_attempts: int = 100  # then the event is parked for a person to resend (about a day of retries)
     sweep_interval_seconds: float = 30.0  # how often workers look for what has fallen due (lib sweeps)
     cors_origins: list[str] = []
     log_format: Literal["console", "json"] = "console"

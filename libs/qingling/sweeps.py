@@ -6,6 +6,7 @@ worker replicas can sweep side by side."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -21,9 +22,16 @@ log = structlog.get_logger(__name__)
 Pass = Callable[[AsyncSession, "Runtime", datetime], Awaitable[object]]
 
 
-async def keep_running(runtime: Runtime, name: str, one_pass: Callable[[], Awaitable[bool]], every: float) -> None:
+async def keep_running(
+    runtime: Runtime,
+    name: str,
+    one_pass: Callable[[], Awaitable[bool]],
+    every: float,
+    wake: asyncio.Event | None = None,
+) -> None:
     """Runs ``one_pass`` until the runtime stops: at once again while it answers that more work is
-    waiting, else after ``every`` seconds. A failed pass is logged, never the end of the worker."""
+    waiting, else after ``every`` seconds or as soon as ``wake`` is set. A failed pass is logged,
+    never the end of the worker."""
     while not runtime.stopping.is_set():
         try:
             more = await one_pass()
@@ -31,7 +39,7 @@ async def keep_running(runtime: Runtime, name: str, one_pass: Callable[[], Await
             log.exception("worker pass failed", worker=name)
             more = False
         if not more:
-            await runtime.idle(every)
+            await runtime.idle(every, wake)
 
 
 def sweep(name: str, one_pass: Pass, *, every: float | None = None) -> Worker:

@@ -62,8 +62,9 @@ class Pair:
 
 
 def _with_fault_injection(app: FastAPI) -> FastAPI:
-    """Lets a test make the receiver answer 503, or hold its answer after it has committed."""
+    """Lets a test make the receiver answer 503 (or refuse with 422), or hold its answer after it has committed."""
     app.state.outage = 0
+    app.state.refusals = 0
     app.state.hold = None
     app.state.event_request_ids = []
 
@@ -71,6 +72,9 @@ def _with_fault_injection(app: FastAPI) -> FastAPI:
     async def faults(request: Request, call_next):
         if request.url.path.endswith("/events"):
             app.state.event_request_ids.append(request.headers.get("x-request-id"))
+        if request.url.path.endswith("/events") and app.state.refusals > 0:
+            app.state.refusals -= 1
+            return JSONResponse({"code": "validation-failed"}, status_code=422)
         if request.url.path.endswith("/events") and app.state.outage > 0:
             app.state.outage -= 1
             return JSONResponse({"code": "service-unavailable"}, status_code=503)

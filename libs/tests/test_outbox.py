@@ -125,3 +125,46 @@ async def test_a_service_delivers_only_its_own_events(pair):
 
     assert (as_beta.status_code, as_beta.json()["code"]) == (403, "foreign-event-source")
     assert await pair.received() == []
+
+
+async def test_an_event_the_receiver_refuses_is_parked_after_one_try_and_not_retried(pair):
+    pair.beta.state.refusals = 1  # a 422: the receiver will never take it as it is
+    await pair.client.post("/api/v1/alpha/notes", json={"text": "判定标准已废止"})
+
+    assert await pair.relay.run_once() == 1
+    [row] = await pair.outbox_rows()
+    assert (row.state, row.attempts, row.last_status, row.sent_at) == ("parked", 1, 422, None)
+    pair.clock.advance(timedelta(days=2))
+    assert await pair.relay.run_once() == 0  # parked: never retried by itself
+    assert await pair.received() == []
+
+    metrics = (await pair.client.get("/api/v1/alpha/metrics", headers=pair.scraper)).text
+    assert "qingling_outbox_parked 1.0" in metrics
+    assert "qingling_outbox_pending 0.0" in metrics  # not counted as a backlog that will clear
+
+
+async def test_an_event_out_of_attempts_is_parked(pair):
+    pair.alpha.state.runtime.settings.relay_max_attempts = 3
+    pair.beta.state.outage = 10
+    await pair.client.post("/api/v1/alpha/notes", json={"text": "一直不可用"})
+
+    for _ in range(3):
+        assert await pair.relay.run_once() == 1
+        pair.clock.advance(timedelta(hours=1))
+    assert await pair.relay.run_once() == 0
+    [row] = await pair.outbox_rows()
+    assert (row.state, row.attempts, row.last_status) == ("parked", 3, 503)
+
+
+async def test_a_committed_event_wakes_the_relay_at_once(pair):
+    runtime = pair.alpha.state.runtime
+    doorbell = runtime.doorbell("outbox_message")
+    doorbell.clear()
+    rejected = await pair.client.post("/api/v1/alpha/notes", json={"text": "x", "reject_after_emit": True})
+    assert rejected.status_code == 422 and not doorbell.is_set()  # rolled back: nothing to wake for
+
+    await pair.client.post("/api/v1/alpha/notes", json={"text": "动火作业"})
+    assert doorbell.is_set()
+    woken = asyncio.get_running_loop().time()
+    assert not await runtime.idle(60, doorbell)  # returns at once instead of after the poll interval
+    assert asyncio.get_running_loop().time() - woken < 1

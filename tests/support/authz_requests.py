@@ -236,10 +236,16 @@ LADDER = {
 }
 LISTING: Body = lambda w, c, s: {"json": w.listing()}  # noqa: E731
 
+# The parked outbox events are for national admins only (none among the matrix's callers): every caller is
+# refused before the event is looked up, so any id will do.
+PARKED_EVENT = "00000000-0000-4000-8000-000000000000"
+
 CALLS: dict[str, Call] = {
     # ---------------------------------------------------------------- identity
     "identity:platform-whoami": Call(),
     "identity:platform-receive_event": Call(body=json({})),
+    "identity:platform-parked_events": Call(),
+    "identity:platform-resend_parked_event": Call(path={"message_id": PARKED_EVENT}),
     "identity:oauth-token": Call(
         body=lambda w, c, s: {"data": {"grant_type": "password", "username": "deqing-yjj", "password": "Qingling@2026"}}
     ),
@@ -263,6 +269,8 @@ CALLS: dict[str, Call] = {
     # ---------------------------------------------------------------- hazards
     "hazards:platform-whoami": Call(),
     "hazards:platform-receive_event": Call(body=json({})),
+    "hazards:platform-parked_events": Call(),
+    "hazards:platform-resend_parked_event": Call(path={"message_id": PARKED_EVENT}),
     "hazards:regions-list_children": Call(),
     "hazards:regions-search_regions": Call(query={"name": "德清"}),
     "hazards:regions-get_region": Call(path={"code": "330521"}),
@@ -329,6 +337,8 @@ CALLS: dict[str, Call] = {
     # ---------------------------------------------------------------- reports
     "reports:platform-whoami": Call(),
     "reports:platform-receive_event": Call(body=json({})),
+    "reports:platform-parked_events": Call(),
+    "reports:platform-resend_parked_event": Call(path={"message_id": PARKED_EVENT}),
     "reports:tip-offs-privacy_notice": Call(),
     "reports:tip-offs-submit": Call(body=_tip_off("miniprogram")),
     "reports:tip-offs-enter": Call(body=_tip_off("hotline_12345"), away_body=False),
@@ -365,6 +375,8 @@ CALLS: dict[str, Call] = {
     # ---------------------------------------------------------------- notify
     "notify:platform-whoami": Call(),
     "notify:platform-receive_event": Call(body=json({})),
+    "notify:platform-parked_events": Call(),
+    "notify:platform-resend_parked_event": Call(path={"message_id": PARKED_EVENT}),
     "notify:deadlines-deadline_board": Call(),
     "notify:reminders-reminder_plans": Call(),
     "notify:reminders-write_reminder_plan": Call(

@@ -1,0 +1,266 @@
+"""One leased delivery queue: the machine behind the outbox relay and notify's webhooks, and the
+one every later channel (SMS, WeChat, e-mail) plugs into as an adapter.
+
+A queue is a table of rows that each carry the ``LeasedRow`` columns, plus a ``Channel`` that
+says how to turn claimed rows into typed jobs and how to send one. A pass of ``DeliveryQueue``:
+
+1. **claims** a batch of rows due now (``state = 'pending' AND available_at <= now``) with
+   ``FOR UPDATE SKIP LOCKED`` on PostgreSQL — any number of replicas share the work; SQLite has a
+   single writer — and **leases** them (``available_at`` moved to the end of the lease), so a
+   worker that dies mid-send leaves rows that come back by themselves;
+2. **sends** outside the transaction, job by job or, if the channel asks, one call per destination;
+3. **records** each outcome in one transaction: *delivered*; *retry* with exponential backoff and
+   jitter; or **parked** — refused for good (a 4xx other than 408/409/429, an unknown event type)
+   or out of attempts. A parked row is never retried by itself: a person sees it, corrects what
+   was wrong and resends it (``resend``), with the same identity so the receiver drops duplicates.
+
+Besides polling, a queue wakes as soon as a transaction that wrote one of its rows commits
+(``ring_on_commit``) — in the process that wrote it; other processes find the row at their next poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+
+import httpx
+import structlog
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+from sqlmodel import Field, SQLModel
+
+from qingling.sweeps import keep_running
+
+if TYPE_CHECKING:
+    from qingling.runtime import Runtime
+
+log = structlog.get_logger(__name__)
+
+RETRY_BASE = timedelta(seconds=2)
+RETRY_CAP = timedelta(minutes=15)
+# 4xx answers that mean "not now" rather than "never": timeout, conflict, too many requests.
+RETRYABLE_CLIENT_ERRORS = frozenset({408, 409, 429})
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"  # due at ``available_at`` (or leased until then)
+    DELIVERED = "delivered"
+    PARKED = "parked"  # refused for good or out of attempts: waits for a person to resend it
+    CANCELLED = "cancelled"  # its destination is gone (e.g. a webhook switched off)
+
+
+class LeasedRow(SQLModel):
+    """The columns a queue's table has besides its own. ``__delivered_at__`` names the column that
+    gets the time of delivery (the outbox's has always been ``sent_at``)."""
+
+    __delivered_at__: ClassVar[str] = "delivered_at"
+
+    state: str = Field(default=DeliveryState.PENDING, max_length=10)
+    attempts: int = 0
+    available_at: datetime  # not before: the next attempt, or the end of a worker's lease
+    last_status: int | None = None  # the receiver's HTTP status at the last attempt
+    last_error: str | None = Field(default=None, max_length=500)  # at the last failed attempt
+
+
+class Job(Protocol):
+    """What a channel makes of a claimed row: typed, detached from the session."""
+
+    @property
+    def id(self) -> Any: ...
+
+    @property
+    def destination(self) -> str: ...
+
+
+J = TypeVar("J", bound=Job)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivered: bool
+    status: int | None = None
+    error: str | None = None
+    final: bool = False  # refused for good: park it, never retry by itself
+
+    @classmethod
+    def of_response(cls, response: httpx.Response) -> Outcome:
+        status = response.status_code
+        if 200 <= status < 300:
+            return cls(True, status)
+        error = f"HTTP {status}: {response.text[:300]}".strip()[:500]
+        return cls(False, status, error, final=400 <= status < 500 and status not in RETRYABLE_CLIENT_ERRORS)
+
+    @classmethod
+    def of_exception(cls, exc: Exception) -> Outcome:
+        return cls(False, None, f"{type(exc).__name__}: {exc}"[:500])
+
+
+class Channel(ABC, Generic[J]):
+    """A user of the queue: its table, its limits and how it sends."""
+
+    name: str  # in logs, and the doorbell rung on commit
+    table: type[LeasedRow]
+    batch_size: int = 50
+    lease: timedelta = timedelta(seconds=60)
+    interval: float = 1.0  # seconds between polls when idle
+    max_attempts: int = 8
+    per_destination: bool = False  # send a batch's jobs for one destination in one call (``send_batch``)
+    counts_delivery_as_attempt: bool = True  # ``attempts`` counts every try, or only the failed ones
+
+    @abstractmethod
+    async def prepare(self, session: AsyncSession, rows: Sequence[Any], now: datetime) -> list[J | None]:
+        """One typed job per claimed row, in the claim transaction; ``None`` cancels the row."""
+
+    async def send(self, job: J) -> Outcome:
+        raise NotImplementedError
+
+    async def send_batch(self, destination: str, jobs: list[J]) -> list[Outcome]:
+        """All due jobs for one destination; by default one ``send`` each, concurrently."""
+        return list(await asyncio.gather(*(self.send(job) for job in jobs)))
+
+    async def recorded(self, session: AsyncSession, row: Any, job: J, outcome: Outcome, now: datetime) -> None:
+        """Called in the recording transaction after the row is updated (e.g. a delivery log)."""
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff with full jitter in its upper half, capped."""
+    delay = min(RETRY_CAP, RETRY_BASE * 2 ** min(max(attempts, 1) - 1, 20))
+    return delay * random.uniform(0.5, 1.0)
+
+
+class DeliveryQueue(Generic[J]):
+    def __init__(self, runtime: Runtime, channel: Channel[J]) -> None:
+        self.runtime = runtime
+        self.channel = channel
+        self.table = channel.table
+        self.doorbell = runtime.doorbell(channel.table.__tablename__)
+
+    async def run_forever(self) -> None:
+        async def a_batch() -> bool:
+            self.doorbell.clear()  # a commit from here on rings again
+            return await self.run_once() >= self.channel.batch_size  # a full batch: more may be waiting
+
+        await keep_running(self.runtime, self.channel.name, a_batch, self.channel.interval, wake=self.doorbell)
+
+    async def run_once(self) -> int:
+        """Claim one batch of due rows and try each once. Returns how many rows were claimed."""
+        claimed, jobs = await self._claim()
+        if not jobs:
+            return claimed
+        outcomes = await self._send(jobs)
+        await self._record(list(zip(jobs, outcomes, strict=True)))
+        delivered = sum(o.delivered for o in outcomes)
+        log.info(f"{self.channel.name} batch sent", messages=len(jobs), accepted=delivered)
+        return claimed
+
+    async def _claim(self) -> tuple[int, list[J]]:
+        table = self.table
+        async with self.runtime.unit_of_work() as session:
+            now = self.runtime.clock.now()
+            query = (
+                select(table)
+                .where(table.state == DeliveryState.PENDING, table.available_at <= now)
+                .order_by(table.available_at, *table.__table__.primary_key.columns)
+                .limit(self.channel.batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            rows = (await session.execute(query)).scalars().all()
+            jobs = await self.channel.prepare(session, rows, now)
+            ready = []
+            for row, job in zip(rows, jobs, strict=True):
+                if job is None:
+                    row.state = DeliveryState.CANCELLED
+                    continue
+                row.available_at = now + self.channel.lease  # the lease
+                ready.append(job)
+            return len(rows), ready
+
+    async def _send(self, jobs: list[J]) -> list[Outcome]:
+        async def guarded(sending: Any, count: int) -> list[Outcome]:
+            try:
+                return list(await sending)
+            except (httpx.HTTPError, OSError) as exc:
+                return [Outcome.of_exception(exc)] * count
+
+        if not self.channel.per_destination:
+            return await asyncio.gather(*(self._one(job) for job in jobs))
+        groups: dict[str, list[int]] = defaultdict(list)
+        for index, job in enumerate(jobs):
+            groups[job.destination].append(index)
+        answers = await asyncio.gather(
+            *(guarded(self.channel.send_batch(d, [jobs[i] for i in idx]), len(idx)) for d, idx in groups.items())
+        )
+        outcomes: list[Outcome] = [Outcome(False)] * len(jobs)
+        for idx, answer in zip(groups.values(), answers, strict=True):
+            for i, outcome in zip(idx, answer, strict=True):
+                outcomes[i] = outcome
+        return outcomes
+
+    async def _one(self, job: J) -> Outcome:
+        try:
+            return await self.channel.send(job)
+        except (httpx.HTTPError, OSError) as exc:
+            return Outcome.of_exception(exc)
+
+    async def _record(self, outcomes: list[tuple[J, Outcome]]) -> None:
+        channel = self.channel
+        async with self.runtime.unit_of_work() as session:
+            now = self.runtime.clock.now()
+            for job, outcome in outcomes:
+                row = await session.get(self.table, job.id, with_for_update=True)
+                if row is None or row.state != DeliveryState.PENDING:
+                    continue  # cancelled or resent meanwhile
+                if not outcome.delivered or channel.counts_delivery_as_attempt:
+                    row.attempts += 1
+                row.last_status = outcome.status
+                row.last_error = outcome.error or row.last_error  # the last failure's, kept after a success
+                if outcome.delivered:
+                    row.state = DeliveryState.DELIVERED
+                    setattr(row, self.table.__delivered_at__, now)
+                elif outcome.final or row.attempts >= channel.max_attempts:
+                    row.state = DeliveryState.PARKED
+                    log.warning(f"{channel.name} parked", id=str(job.id), attempts=row.attempts, error=outcome.error)
+                else:
+                    row.available_at = now + retry_delay(row.attempts)
+                    log.warning(f"{channel.name} failed", id=str(job.id), attempts=row.attempts, error=outcome.error)
+                await channel.recorded(session, row, job, outcome, now)
+
+
+def resend(row: LeasedRow, now: datetime) -> None:
+    """Put a row back in the queue — after a person corrected what made it be refused. It keeps its
+    identity (event id, ``webhook-id``), so a receiver that did take it once drops it."""
+    row.state, row.available_at, row.attempts = DeliveryState.PENDING, now, 0
+    if (session := Session.object_session(row)) is not None:
+        ring_on_commit(session, type(row))
+
+
+async def parked_count(session: AsyncSession, table: type[LeasedRow]) -> int:
+    query = select(func.count()).select_from(table).where(table.state == DeliveryState.PARKED)
+    return (await session.execute(query)).scalar_one()
+
+
+# ------------------------------------------------------------------------ wake-up on commit
+
+_RING = "qingling.delivery.ring"
+
+
+def ring_on_commit(session: AsyncSession | Session, table: type[SQLModel]) -> None:
+    """Wake this process's queue over ``table`` once the session's transaction commits."""
+    session.info.setdefault(_RING, set()).add(table.__tablename__)
+
+
+@event.listens_for(Session, "after_commit")
+def _ring(session: Session) -> None:
+    names = session.info.pop(_RING, None)
+    runtime = session.info.get("runtime")
+    if names and runtime is not None:
+        for name in names:
+            runtime.doorbell(name).set()

@@ -1,0 +1,23 @@
+"""outbox on the leased delivery queue: state (parked), last status, subject
+
+Revision ID: 90c9447a77a4
+Revises: b3498943a4fd
+Create Date: 2026-12-01 10:00:00
+"""
+
+from collections.abc import Sequence
+
+from qingling.platform_migrations import drop_outbox_delivery_state_v2, outbox_delivery_state_v2
+
+revision: str = "90c9447a77a4"
+down_revision: str | None = "b3498943a4fd"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    outbox_delivery_state_v2()
+
+
+def downgrade() -> None:
+    drop_outbox_delivery_state_v2()
