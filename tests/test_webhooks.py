@@ -3,6 +3,7 @@ per Standard Webhooks and verified by the receiver with the library, retried wit
 accepted, replayable with the same id, secrets rotated with an overlap — and every attempt in
 the delivery log."""
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -183,3 +184,28 @@ async def test_a_subscription_to_an_unknown_event_or_without_a_url_is_refused_an
         assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
         assert refused.json()["errors"]
     assert (await embedded.client.get(WEBHOOKS, headers=admin)).json() == before
+
+
+@pytest.mark.asyncio
+async def test_a_message_the_receiver_refuses_for_good_is_parked_shown_to_the_enterprise_and_replayed(system, receiver):
+    system.clock.freeze(datetime(2024, 9, 2, 9, 0, tzinfo=SHANGHAI))
+    endpoint = await _subscribe(system, receiver)
+    admin = await system.login("demo-enterprise")
+    receiver.refusals_left = 1  # 410 Gone: retrying would not help
+    ping = (await system.client.post(f"{WEBHOOKS}/{endpoint['id']}/ping", headers=admin)).json()
+
+    async def parked():
+        found = next(m for m in await _messages(system, endpoint["id"]) if m["msg_id"] == ping["msg_id"])
+        return found if found["state"] == "parked" else None
+
+    message = await until(parked)
+    assert (message["attempts"], message["last_status"]) == (1, 410)
+    system.clock.advance(timedelta(days=1))
+    await asyncio.sleep(1)
+    assert [a.answered for a in receiver.of(ping["msg_id"])] == [410]  # never retried by itself
+
+    admin = await system.login("demo-enterprise")
+    replayed = await system.client.post(f"{WEBHOOKS}/messages/{ping['msg_id']}/replay", headers=admin)
+    assert replayed.status_code == 202
+    await eventually(lambda: ping["msg_id"] in receiver.accepted or None)
+    assert [a.answered for a in receiver.of(ping["msg_id"])] == [410, 204]

@@ -17,14 +17,21 @@ from notify.reminders import service as reminders
 from notify.reminders.router import router as reminders_router
 from notify.templates import service as templates
 from notify.templates.router import router as templates_router
-from notify.webhooks import service as webhooks
+from notify.webhooks.delivery import deliver_forever as deliver_webhooks
+from notify.webhooks.models import WebhookMessage
 from notify.webhooks.router import router as webhooks_router
 from qingling.app import create_service_app
+from qingling.delivery import parked_count
 from qingling.hazard_events import HazardChanged, SelfCheckMissed
 from qingling.holidays import CalendarYearLoaded, CalendarYearRemoved
 from qingling.runtime import Runtime, Service
 from qingling.sweeps import sweep
 from qingling.tipoff_events import ReporterNotified, TipOffChanged
+
+
+async def gauges(session: AsyncSession, runtime: Runtime) -> dict[str, tuple[str, float]]:
+    parked = await parked_count(session, WebhookMessage)
+    return {"qingling_webhook_parked": ("Webhook messages refused for good or out of attempts", parked)}
 
 
 async def seed(session: AsyncSession, runtime: Runtime) -> None:
@@ -51,9 +58,10 @@ service = Service(
         TipOffChanged: track_tip_off,
         ReporterNotified: on_reporter_notified,
     },
-    workers=[sweep("send_due_reminders", reminders.send_due), webhooks.deliver_forever],
+    workers=[sweep("send_due_reminders", reminders.send_due), deliver_webhooks],
     adapters=notify_adapters,
     bootstrap=seed,
+    gauges=gauges,
 )
 
 

@@ -26,6 +26,7 @@ class Arrival:
 class Receiver:
     secrets: list[str] = field(default_factory=list)  # any one of them verifying is enough
     failures_left: int = 0  # answer 503 to this many requests before accepting
+    refusals_left: int = 0  # answer 410 Gone (refused for good) to this many requests first
     arrivals: list[Arrival] = field(default_factory=list)
     accepted: dict[str, bytes] = field(default_factory=dict)  # by webhook-id: duplicates dropped
 
@@ -44,6 +45,9 @@ class Receiver:
             verified = self.verify(body, headers)
             if not verified:
                 status = 401
+            elif self.refusals_left > 0:
+                self.refusals_left -= 1
+                status = 410
             elif self.failures_left > 0:
                 self.failures_left -= 1
                 status = 503

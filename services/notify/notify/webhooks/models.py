@@ -5,6 +5,7 @@ from sqlalchemy import JSON
 from sqlmodel import Field
 
 from notify.database import NotifyModel
+from qingling.delivery import DeliveryState, LeasedRow
 
 
 class WebhookEndpoint(NotifyModel, table=True):
@@ -36,9 +37,11 @@ class WebhookSecret(NotifyModel, table=True):
     expires_at: datetime | None = None
 
 
-class WebhookMessage(NotifyModel, table=True):
-    """One message for one endpoint, delivered at least once: claimed with a lease, retried with
-    backoff, identified by ``msg_id`` (the ``webhook-id`` header) so receivers drop duplicates."""
+class WebhookMessage(LeasedRow, NotifyModel, table=True):
+    """One message for one endpoint on the leased delivery queue, delivered at least once: claimed
+    with a lease, retried with backoff, parked when refused for good or out of attempts (until the
+    enterprise replays it), identified by ``msg_id`` (the ``webhook-id`` header) so receivers drop
+    duplicates."""
 
     __tablename__ = "webhook_message"
 
@@ -49,10 +52,7 @@ class WebhookMessage(NotifyModel, table=True):
     payload: dict[str, Any] = Field(sa_type=JSON)
     item_type: str | None = Field(default=None, max_length=20)
     item_id: int | None = None
-    state: str = Field(default="pending", max_length=10, index=True)  # pending | delivered | failed | cancelled
-    attempts: int = 0
+    state: str = Field(default=DeliveryState.PENDING, max_length=10, index=True)  # pending|delivered|parked|cancelled
     available_at: datetime = Field(index=True)
-    last_status: int | None = None
-    last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime
     delivered_at: datetime | None = None

@@ -1,38 +1,30 @@
-"""Webhooks to enterprise systems, signed per the Standard Webhooks specification with the
-``standardwebhooks`` library — receivers verify with any of its implementations. Messages are
-rows: written in the transaction of the change that causes them, claimed by any number of
-workers with ``FOR UPDATE SKIP LOCKED`` and a lease (a killed worker's rows come back after the
-lease), sent outside the transaction, retried with backoff. Delivery is at least once; the
-``webhook-id`` stays the same on every retry and replay, so receivers drop duplicates by it."""
+"""Webhooks to enterprise systems — the endpoints an enterprise manages (subscriptions, signing
+secrets, its messages and their replay) and the messages written for them, in the transaction of
+the change that causes them. Sending them is ``delivery.py``'s (a worker on the leased delivery
+queue). Delivery is at least once; the ``webhook-id`` stays the same on every retry and replay,
+so receivers drop duplicates by it."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import ipaddress
-import json
 import secrets
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import structlog
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from standardwebhooks import Webhook
 
-from notify.deliveries.models import Delivery
 from notify.webhooks import schemas
 from notify.webhooks.models import WebhookEndpoint, WebhookMessage, WebhookSecret
 from qingling.auth.principal import Principal
+from qingling.delivery import resend, ring_on_commit
 from qingling.errors import FieldError, NotFound, ValidationFailed
-from qingling.outbox import retry_delay
 from qingling.runtime import Runtime
 from qingling.settings import Environment
-from qingling.sweeps import keep_running
 
 log = structlog.get_logger(__name__)
 
@@ -145,11 +137,11 @@ async def replay(session: AsyncSession, caller: Principal, msg_id: str, now: dat
         or (await session.get(WebhookEndpoint, message.endpoint_id)).enterprise_code != caller.enterprise_code
     ):
         raise MessageNotFound()
-    message.state, message.available_at, message.attempts = "pending", now, 0
+    resend(message, now)
     return message
 
 
-# ------------------------------------------------------------------------------------ sending
+# ---------------------------------------------------------------------------------- messages
 
 
 async def enqueue(
@@ -174,114 +166,5 @@ def _message(
         item_type=item_type, item_id=item_id, available_at=now, created_at=now,
     )  # fmt: skip
     session.add(message)
+    ring_on_commit(session, WebhookMessage)
     return message
-
-
-@dataclass(frozen=True)
-class _Job:
-    id: int
-    msg_id: str
-    url: str
-    secrets: list[str]
-    body: str
-
-
-async def deliver_forever(runtime: Runtime) -> None:
-    """Worker: delivers due webhook messages until the runtime stops."""
-    settings = runtime.settings
-
-    async def a_batch() -> bool:
-        return await deliver_batch(runtime) >= settings.webhook_batch_size  # a full batch: more may be waiting
-
-    await keep_running(runtime, "webhook delivery", a_batch, settings.sweep_interval_seconds)
-
-
-async def deliver_batch(runtime: Runtime) -> int:
-    jobs = await _claim(runtime)
-    results = await asyncio.gather(*(_send(runtime, job) for job in jobs))
-    if jobs:
-        await _record(runtime, list(zip(jobs, results, strict=True)))
-        log.info("webhook batch sent", messages=len(jobs), accepted=sum(error is None for _, error in results))
-    return len(jobs)
-
-
-async def _claim(runtime: Runtime) -> list[_Job]:
-    settings = runtime.settings
-    async with runtime.unit_of_work() as session:
-        now = runtime.clock.now()
-        query = (
-            select(WebhookMessage)
-            .where(WebhookMessage.state == "pending", WebhookMessage.available_at <= now)
-            .order_by(WebhookMessage.available_at, WebhookMessage.id)
-            .limit(settings.webhook_batch_size)
-            .with_for_update(skip_locked=True)
-        )
-        rows = (await session.execute(query)).scalars().all()
-        targets = {
-            endpoint_id: await _target(session, runtime, endpoint_id, now)
-            for endpoint_id in {r.endpoint_id for r in rows}
-        }
-        jobs = []
-        for row in rows:
-            target = targets[row.endpoint_id]
-            if target is None:
-                row.state = "cancelled"  # the enterprise switched the endpoint off
-                continue
-            row.available_at = now + timedelta(seconds=settings.webhook_lease_seconds)  # the lease
-            body = json.dumps(row.payload, ensure_ascii=False, separators=(",", ":"))
-            jobs.append(_Job(row.id, row.msg_id, target[0], target[1], body))
-        return jobs
-
-
-async def _target(
-    session: AsyncSession, runtime: Runtime, endpoint_id: int, now: datetime
-) -> tuple[str, list[str]] | None:
-    """An active endpoint's URL and the secrets that sign for it now (newest first), once a batch."""
-    found = await session.get(WebhookEndpoint, endpoint_id)
-    if not found.active:
-        return None
-    valid = select(WebhookSecret.sealed_secret).where(
-        WebhookSecret.endpoint_id == found.id,
-        or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > now),
-    )
-    sealed = (await session.execute(valid.order_by(WebhookSecret.id.desc()))).scalars()
-    return found.url, [runtime.adapters.sealer.unseal(value, f"webhook:{found.id}") for value in sealed]
-
-
-async def _send(runtime: Runtime, job: _Job) -> tuple[int | None, str | None]:
-    # The timestamp is the real time of sending, whatever the business clock says: receivers
-    # check it against their own clocks to refuse replays.
-    sent_at = datetime.now(UTC)
-    signature = " ".join(Webhook(key).sign(job.msg_id, sent_at, job.body) for key in job.secrets)
-    headers = {
-        "content-type": "application/json",
-        "webhook-id": job.msg_id,
-        "webhook-timestamp": str(int(sent_at.timestamp())),
-        "webhook-signature": signature,
-    }
-    try:
-        response = await runtime.adapters.webhook_http.post(job.url, content=job.body.encode(), headers=headers)
-    except httpx.HTTPError as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:500]
-    return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
-
-
-async def _record(runtime: Runtime, outcomes: list[tuple[_Job, tuple[int | None, str | None]]]) -> None:
-    settings = runtime.settings
-    async with runtime.unit_of_work() as session:
-        now = runtime.clock.now()
-        for job, (status, error) in outcomes:
-            row = await session.get(WebhookMessage, job.id, with_for_update=True)
-            row.attempts, row.last_status, row.last_error = row.attempts + 1, status, error
-            if error is None:
-                row.state, row.delivered_at = "delivered", now
-            elif row.attempts >= settings.webhook_max_attempts:
-                row.state = "failed"
-            else:
-                row.available_at = now + retry_delay(row.attempts)
-            session.add(Delivery(
-                item_type=row.item_type or "webhook", item_id=row.item_id or row.endpoint_id, cause=f"webhook:{row.id}",
-                step=row.event_type, recipient=f"webhook:{row.endpoint_id}", channel="webhook", template=row.event_type,
-                template_version=1, title=row.event_type, text=job.body[:4000], provider_message_id=row.msg_id,
-                status="delivered" if error is None else "failed", error=error, attempted_at=now,
-            ))  # fmt: skip

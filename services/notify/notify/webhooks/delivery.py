@@ -1,0 +1,117 @@
+"""The webhook delivery worker: a channel on the leased delivery queue (``qingling.delivery``).
+
+Messages are claimed by any number of workers with ``FOR UPDATE SKIP LOCKED`` and a lease (a
+killed worker's rows come back after the lease), signed per the Standard Webhooks specification
+with the ``standardwebhooks`` library at the moment of sending, sent outside the transaction and
+recorded with backoff. A receiver's refusal for good (a 4xx other than 408/409/429) or the last of
+``webhook_max_attempts`` parks the message: the enterprise sees it among its messages and replays
+it when its system is fixed. Every attempt goes into the delivery log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from standardwebhooks import Webhook
+
+from notify.deliveries.models import Delivery
+from notify.webhooks.models import WebhookEndpoint, WebhookMessage, WebhookSecret
+from qingling.delivery import Channel, DeliveryQueue, Outcome
+from qingling.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class WebhookJob:
+    id: int
+    msg_id: str  # the webhook-id header
+    destination: str  # the endpoint's URL
+    secrets: list[str]  # the secrets that sign now, newest first
+    body: str  # the JSON as sent and signed
+
+
+class WebhookChannel(Channel[WebhookJob]):
+    name = "webhook"
+    table = WebhookMessage
+
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        self.runtime = runtime
+        self.batch_size = settings.webhook_batch_size
+        self.lease = timedelta(seconds=settings.webhook_lease_seconds)
+        self.interval = settings.sweep_interval_seconds
+        self.max_attempts = settings.webhook_max_attempts
+
+    async def prepare(
+        self, session: AsyncSession, rows: Sequence[WebhookMessage], now: datetime
+    ) -> list[WebhookJob | None]:
+        targets = {
+            endpoint_id: await self._target(session, endpoint_id, now) for endpoint_id in {r.endpoint_id for r in rows}
+        }
+        jobs: list[WebhookJob | None] = []
+        for row in rows:
+            target = targets[row.endpoint_id]
+            body = json.dumps(row.payload, ensure_ascii=False, separators=(",", ":"))
+            # None: the enterprise switched the endpoint off, the message is cancelled
+            jobs.append(None if target is None else WebhookJob(row.id, row.msg_id, target[0], target[1], body))
+        return jobs
+
+    async def _target(self, session: AsyncSession, endpoint_id: int, now: datetime) -> tuple[str, list[str]] | None:
+        """An active endpoint's URL and the secrets that sign for it now (newest first), once a batch."""
+        found = await session.get(WebhookEndpoint, endpoint_id)
+        if not found.active:
+            return None
+        valid = select(WebhookSecret.sealed_secret).where(
+            WebhookSecret.endpoint_id == found.id,
+            or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > now),
+        )
+        sealed = (await session.execute(valid.order_by(WebhookSecret.id.desc()))).scalars()
+        sealer = self.runtime.adapters.sealer
+        return found.url, [sealer.unseal(value, f"webhook:{found.id}") for value in sealed]
+
+    async def send(self, job: WebhookJob) -> Outcome:
+        # The timestamp is the real time of sending, whatever the business clock says: receivers
+        # check it against their own clocks to refuse replays.
+        sent_at = datetime.now(UTC)
+        signature = " ".join(Webhook(key).sign(job.msg_id, sent_at, job.body) for key in job.secrets)
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": job.msg_id,
+            "webhook-timestamp": str(int(sent_at.timestamp())),
+            "webhook-signature": signature,
+        }
+        response = await self.runtime.adapters.webhook_http.post(
+            job.destination, content=job.body.encode(), headers=headers
+        )
+        if response.is_success:
+            return Outcome(True, response.status_code)
+        outcome = Outcome.of_response(response)
+        return Outcome(False, outcome.status, f"HTTP {response.status_code}", final=outcome.final)
+
+    async def recorded(
+        self, session: AsyncSession, row: WebhookMessage, job: WebhookJob, outcome: Outcome, now: datetime
+    ) -> None:
+        session.add(Delivery(
+            item_type=row.item_type or "webhook", item_id=row.item_id or row.endpoint_id, cause=f"webhook:{row.id}",
+            step=row.event_type, recipient=f"webhook:{row.endpoint_id}", channel="webhook", template=row.event_type,
+            template_version=1, title=row.event_type, text=job.body[:4000], provider_message_id=row.msg_id,
+            status="delivered" if outcome.delivered else "failed", error=outcome.error, attempted_at=now,
+        ))  # fmt: skip
+
+
+class WebhookDelivery(DeliveryQueue[WebhookJob]):
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime, WebhookChannel(runtime))
+
+
+async def deliver_forever(runtime: Runtime) -> None:
+    """Worker: delivers due webhook messages until the runtime stops."""
+    await WebhookDelivery(runtime).run_forever()
+
+
+async def deliver_batch(runtime: Runtime) -> int:
+    """One pass: claims a batch of due messages and tries each once; answers how many were claimed."""
+    return await WebhookDelivery(runtime).run_once()
