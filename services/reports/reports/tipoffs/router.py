@@ -110,12 +110,13 @@ async def list_tip_offs(
     lead_department_id: Annotated[DbId | None, Query(description="主办部门")] = None,
     mine: Annotated[bool, Query(description="true 只看本部门主办的")] = False,
     step_overdue: Annotated[bool | None, Query(description="true 只看当前环节已超期的")] = None,
+    receipt_code: Annotated[str | None, Query(max_length=20, description="回执码（来电群众报出回执码时查找）")] = None,
 ) -> Page[TipOffRead]:
     """本辖区的举报，按编号分页。举报事实已去除可识别举报人身份的信息。"""
     now = runtime.clock.now()
     tip_offs = await service.page(
         session, caller, page, now, state=state, category=category, lead_department_id=lead_department_id,
-        mine=mine, step_overdue=step_overdue,
+        mine=mine, step_overdue=step_overdue, receipt_code=receipt_code,
     )  # fmt: skip
     return Page.of(await actions.read(session, caller, tip_offs, now), page)
 

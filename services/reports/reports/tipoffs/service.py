@@ -182,6 +182,7 @@ async def receive(
 def receipt(received: Received) -> schemas.TipOffReceipt:
     tip_off = received.tip_off
     return schemas.TipOffReceipt(
+        tip_off_id=tip_off.id,
         receipt_code=tip_off.receipt_code,
         secret=received.secret,
         state=tip_off.state,
@@ -255,8 +256,11 @@ async def page(
     lead_department_id: int | None = None,
     mine: bool = False,
     step_overdue: bool | None = None,
+    receipt_code: str | None = None,
 ) -> list[TipOff]:
     query = select(TipOff).where(visible(caller))
+    if receipt_code:
+        query = query.where(TipOff.receipt_code == receipts.normalise(receipt_code))
     if state:
         query = query.where(TipOff.state == state)
     if category:
