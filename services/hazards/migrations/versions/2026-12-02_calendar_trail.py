@@ -1,7 +1,7 @@
 """the calendar's trail: every load, replacement and removal of a year's holiday arrangement
 
 Revision ID: 8c4d2e6f1a37
-Revises: 3d1f0a7c9b21
+Revises: 751f770aff21
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "8c4d2e6f1a37"
-down_revision: str | None = "3d1f0a7c9b21"
+down_revision: str | None = "751f770aff21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """reminders: provisional (counted before the year's holiday notice), re-planned from/at, note; state failed
 
 Revision ID: 5e7a9b3c2d18
-Revises: 3c1e9a7d5b20
+Revises: 3fc570f657bd
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "5e7a9b3c2d18"
-down_revision: str | None = "3c1e9a7d5b20"
+down_revision: str | None = "3fc570f657bd"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
