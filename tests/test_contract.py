@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tipoff_flow import submit
 
 from qlstack.services import SERVICE_NAMES
 
@@ -122,3 +123,33 @@ async def test_a_wrong_method_is_405_with_every_method_of_the_path(embedded):
     assert (shadowed.status_code, shadowed.headers["allow"]) == (405, "POST")
     assert shadowed.json()["code"] == "method-not-allowed"
     assert (two_methods.status_code, two_methods.headers["allow"]) == (405, "GET, POST")
+
+
+async def test_a_page_says_how_many_there_are_in_all(embedded):
+    headers = await embedded.login("deqing-yjj")
+    departments = "/api/v1/hazards/departments"
+    first = (await embedded.client.get(departments, params={"limit": 1}, headers=headers)).json()
+    everything = (await embedded.client.get(departments, params={"limit": 500}, headers=headers)).json()
+
+    assert len(first["items"]) == 1 and first["next_after"] is not None
+    assert first["total"] == everything["total"] == len(everything["items"]) > 1
+
+
+async def test_staff_find_a_tip_off_by_the_receipt_code_a_caller_reads_out(embedded):
+    receipt = await submit(embedded)
+    headers = await embedded.login("deqing-12345")
+    typed = receipt["receipt_code"].lower()  # as an operator types it
+    found = await embedded.client.get("/api/v1/reports/tip-offs", params={"receipt_code": typed}, headers=headers)
+
+    assert [item["id"] for item in found.json()["items"]] == [receipt["tip_off_id"]]
+    assert found.json()["total"] == 1
+
+
+@pytest.mark.parametrize("level", ["nation", "province", "city", "county", "town"])
+async def test_hazards_filter_by_every_level_of_lister(embedded, level):
+    """The fuzzer's find: ``lister_level=nation`` (a level the contract offers) answered 500."""
+    headers = await embedded.login("admin")
+    response = await embedded.client.get("/api/v1/hazards/hazards", params={"lister_level": level}, headers=headers)
+
+    assert response.status_code == 200, response.text
+    assert all(item["lister_region_code"] for item in response.json()["items"])

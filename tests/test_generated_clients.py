@@ -9,6 +9,7 @@ binary media type the contracts publish (images, PDF, Excel) is mapped to it
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import random
 import subprocess
@@ -197,21 +198,28 @@ async def _major_hazard_from_report_to_close_out(transport, anonymous) -> None:
         "supervising_department_id": city_emergency,
     }
     completion = {"summary": "已完成全部整改", "evaluated_by": "assessment_agency", "evaluation": "隐患已消除"}
-    steps = [  # (action, who, body model, body)
-        ("confirm_major", county, "MajorConfirmation", {"order_no": "德应急责改〔2024〕12号"}),
-        ("list", city, "Listing", listing),
-        ("submit_plan", enterprise, "Plan", PLAN),
-        ("accept_plan", city, None, None),
-        ("apply_completion", enterprise, "Completion", completion),
-        ("start_review", city, None, None),
-        ("pass_review", city, "ReviewResult", {"findings": "复核合格"}),
-        ("check_close_out", city, "CloseOutCheck", {"findings": "整改到位，同意销号"}),
-        ("close", city, "CloseOut", {"opinion": "经督办部门审核，同意销号"}),
+    steps = [  # (action, who, body)
+        ("confirm_major", county, {"order_no": "德应急责改〔2024〕12号"}),
+        ("list", city, listing),
+        ("submit_plan", enterprise, PLAN),
+        ("accept_plan", city, None),
+        ("apply_completion", enterprise, completion),
+        ("start_review", city, None),
+        ("pass_review", city, {"findings": "复核合格"}),
+        ("check_close_out", city, {"findings": "整改到位，同意销号"}),
+        ("close", city, {"opinion": "经督办部门审核，同意销号"}),
     ]
-    for action, who, model, body in steps:
+    for action, who, body in steps:
         call = _api("hazards", f"hazard_actions.hazard_actions_hazard_{action}").asyncio
-        kwargs = {"body": getattr(hazards, model).from_dict(body)} if model else {}
+        kwargs = {"body": _body_model(hazards, call).from_dict(body)} if body is not None else {}
         answer = _ok(await call(reported.id, client=who["hazards"], **kwargs), "HazardRead")
     assert answer.state == "closed"
     trail = await _api("hazards", "hazards.hazards_hazard_history").asyncio(reported.id, client=county["hazards"])
     assert [entry.action for entry in trail][-2:] == ["check_close_out", "close"]
+
+
+def _body_model(models, call):
+    """The model the generator made for an action's body, as the function's signature names it
+    (``MajorConfirmationInput`` where the contract has separate input and output shapes)."""
+    annotation = inspect.signature(call).parameters["body"].annotation
+    return getattr(models, annotation if isinstance(annotation, str) else annotation.__name__)

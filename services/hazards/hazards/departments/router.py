@@ -55,7 +55,7 @@ async def list_departments(
 ) -> Page[DepartmentRead]:
     """各地负有安全监管职责的部门及其监管的行业。"""
     departments = await service.page(session, region_prefix, kind, page)
-    return Page.of([DepartmentRead.model_validate(d) for d in departments], page)
+    return Page.of([DepartmentRead.model_validate(d) for d in departments], page, departments.total)
 
 
 @router.post(

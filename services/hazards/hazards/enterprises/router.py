@@ -68,7 +68,7 @@ async def list_enterprises(
         industry=industry,
         risk_class=risk_class,
     )
-    return Page.of([EnterpriseRead.model_validate(enterprise) for enterprise in enterprises], page)
+    return Page.of([EnterpriseRead.model_validate(enterprise) for enterprise in enterprises], page, enterprises.total)
 
 
 @router.get(

@@ -107,8 +107,10 @@ async def import_ledger(
         row.model_dump(mode="json") | {"supervising_department": supervising[enterprise.credit_code].name}
         for enterprise, row in owned
     ]
-    await insert_hazards(session, caller, hazards, payloads, action="ledger_import", now=now)
-    return schemas.LedgerResult(created=len(hazards), pre_2024_stock=sum(h["pre_2024_stock"] for h in hazards))
+    ids = await insert_hazards(session, caller, hazards, payloads, action="ledger_import", now=now)
+    return schemas.LedgerResult(
+        created=len(ids), pre_2024_stock=sum(h["pre_2024_stock"] for h in hazards), hazard_ids=ids
+    )
 
 
 async def _enterprises(session: AsyncSession, codes: set[str]) -> dict[str, Enterprise]:

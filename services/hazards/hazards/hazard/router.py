@@ -131,7 +131,7 @@ async def list_hazards(
         deadline_before=deadline_before, department_id=department_id, lister_level=lister_level,
         pre_2024_stock=pre_2024_stock,
     )  # fmt: skip
-    return Page.of([service.to_read(hazard, caller, now) for hazard in hazards], page)
+    return Page.of([service.to_read(hazard, caller, now) for hazard in hazards], page, hazards.total)
 
 
 @router.get("/{hazard_id}", summary="查看隐患", responses=problem_responses(service.HazardNotFound))

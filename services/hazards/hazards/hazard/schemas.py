@@ -71,6 +71,7 @@ class LedgerRow(Schema):
 class LedgerResult(Schema):
     created: int
     pre_2024_stock: int = Field(description="其中 2024 年以前的存量隐患")
+    hazard_ids: list[int] = Field(description="与表中各行（第 2 行起）一一对应的隐患 ID")
 
 
 class TipOffHazard(Schema):

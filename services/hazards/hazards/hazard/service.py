@@ -268,9 +268,10 @@ async def gauges(session: AsyncSession, now: datetime, calendar: WorkingCalendar
 def _listed_at(level: Level) -> Any:
     """Hazards listed by an authority of ``level`` (read off the lister's region code)."""
     code = Hazard.lister_region_code
-    province, city = code.like("__0000"), code.like("____00")
+    nation, province, city = code == "000000", code.like("__0000"), code.like("____00")
     return {
-        Level.PROVINCE: province,
+        Level.NATION: nation,
+        Level.PROVINCE: province & ~nation,
         Level.CITY: city & ~province,
         Level.COUNTY: code.is_not(None) & ~city & (func.length(code) == 6),
         Level.TOWN: func.length(code) == 9,

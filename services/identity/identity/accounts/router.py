@@ -51,7 +51,7 @@ async def create_account(
 async def list_accounts(caller: Administrator, session: DbSession, page: PageQuery) -> Page[AccountRead]:
     """本辖区（或本企业）的账号，按 ID 分页。"""
     accounts = await service.page(session, caller, page)
-    return Page.of([AccountRead.model_validate(account) for account in accounts], page)
+    return Page.of([AccountRead.model_validate(account) for account in accounts], page, accounts.total)
 
 
 @router.get("/{account_id}", summary="查看账号", responses=problem_responses(service.AccountNotFound))

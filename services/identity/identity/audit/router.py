@@ -27,7 +27,7 @@ async def list_audit(
     客户端创建、修改、轮换密钥、停用，签名密钥轮换。记录操作人、对象、变更内容、理由（请求体的 `reason` 字段）和时间，
     按哈希链串联；不记录密码和密钥。管理员看到本辖区（企业管理员看到本企业）的记录，按 seq 分页。"""
     entries = await service.page(session, caller, page, target)
-    return Page.of([IdentityAuditRead.model_validate(entry) for entry in entries], page, key="seq")
+    return Page.of([IdentityAuditRead.model_validate(entry) for entry in entries], page, entries.total, key="seq")
 
 
 @router.get("/verification", summary="核验身份台账")

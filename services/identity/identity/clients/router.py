@@ -51,7 +51,7 @@ async def create_client(
 async def list_clients(caller: Administrator, session: DbSession, page: PageQuery) -> Page[ClientRead]:
     """本辖区（或本企业）的企业 API 客户端。"""
     clients = await service.page(session, caller, page)
-    return Page.of([ClientRead.model_validate(client) for client in clients], page)
+    return Page.of([ClientRead.model_validate(client) for client in clients], page, clients.total)
 
 
 @router.get("/{client_pk}", summary="查看 API 客户端", responses=problem_responses(service.ClientNotFound))

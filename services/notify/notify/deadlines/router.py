@@ -24,4 +24,4 @@ async def deadline_board(
     """本辖区（企业：本企业）所有未销号事项的整改期限与下一步期限，超期的标出超期天数。由各业务服务的事件实时更新。"""
     now = runtime.clock.now()
     items = await service.board(session, caller, page, now, overdue=overdue, region_prefix=region_prefix)
-    return Page.of([service.to_read(item, now) for item in items], page)
+    return Page.of([service.to_read(item, now) for item in items], page, items.total)

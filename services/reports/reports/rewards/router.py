@@ -106,7 +106,8 @@ async def list_rewards(
     page: PageQuery,
     state: Annotated[str | None, Query(description="状态代码")] = None,
 ) -> Page[RewardRead]:
-    return Page.of([service.to_read(r, caller) for r in await service.page(session, caller, page, state=state)], page)
+    rewards = await service.page(session, caller, page, state=state)
+    return Page.of([service.to_read(r, caller) for r in rewards], page, rewards.total)
 
 
 @router.get("/rewards/{reward_id}", summary="查看举报奖励", responses=problem_responses(service.RewardNotFound))

@@ -118,7 +118,7 @@ async def list_tip_offs(
         session, caller, page, now, state=state, category=category, lead_department_id=lead_department_id,
         mine=mine, step_overdue=step_overdue, receipt_code=receipt_code,
     )  # fmt: skip
-    return Page.of(await actions.read(session, caller, tip_offs, now), page)
+    return Page.of(await actions.read(session, caller, tip_offs, now), page, tip_offs.total)
 
 
 @router.get("/tip-offs/mine", summary="我的举报（小程序）")
