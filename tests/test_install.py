@@ -34,18 +34,20 @@ def _qingling(*args: str, **kwargs) -> subprocess.CompletedProcess:
 def _running(data_dir: Path) -> Iterator[httpx.Client]:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("QL_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "qlstack.cli", "run", "--data-dir", str(data_dir), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
+    # Its output goes to a file: a pipe nobody reads fills up and stops the server mid-sentence.
+    output = data_dir.parent / f"{data_dir.name}-run.log"
+    with open(output, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "qlstack.cli", "run", "--data-dir", str(data_dir), "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             deadline = time.monotonic() + 60
             while True:
-                assert process.poll() is None, process.stdout.read()
+                assert process.poll() is None, output.read_text()
                 try:
                     if client.get("/api/v1/identity/readyz").status_code == 200:
                         break

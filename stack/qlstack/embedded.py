@@ -29,6 +29,7 @@ class EmbeddedDispatcher:
     def __init__(self) -> None:
         self.apps: dict[str, FastAPI] = {}
         self.on_started: Callable[[], None] | None = None  # e.g. print the banner
+        self._started: set[str] = set()  # prefixes of the apps whose start-up has finished
 
     def add(self, app: FastAPI) -> None:
         self.apps[app.state.service.prefix] = app
@@ -40,6 +41,11 @@ class EmbeddedDispatcher:
         path: str = scope["path"]
         for prefix, app in self.apps.items():
             if path == prefix or path.startswith(prefix + "/"):
+                if prefix not in self._started and scope["type"] == "http":
+                    # Another service's worker may call this one while it is still starting
+                    # (migrating): that is "not yet", which the caller retries, not an error.
+                    await self._starting(scope, send)
+                    return
                 await app(scope, receive, send)
                 return
         if scope["type"] == "http":
@@ -48,9 +54,13 @@ class EmbeddedDispatcher:
     @asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            for app in self.apps.values():
+            for prefix, app in self.apps.items():
                 await stack.enter_async_context(app.router.lifespan_context(app))
-            yield
+                self._started.add(prefix)
+            try:
+                yield
+            finally:
+                self._started.clear()
 
     def demo_lines(self) -> list[str]:
         return [line for app in self.apps.values() for line in getattr(app.state, "demo_lines", [])]
@@ -76,20 +86,22 @@ class EmbeddedDispatcher:
         await _respond(send, 200, "text/html; charset=utf-8", page.encode())
 
     async def _not_found(self, scope: Scope, send: Send) -> None:
-        problem = {
-            "type": "about:blank",
-            "title": "接口地址不存在，请核对 URL",
-            "status": 404,
-            "instance": scope["path"],
-            "code": "route-not-found",
-            "errors": [],
-        }
-        body = json.dumps(problem, ensure_ascii=False).encode()
-        await _respond(send, 404, "application/problem+json", body)
+        await _problem(send, scope, 404, "route-not-found", "接口地址不存在，请核对 URL")
+
+    async def _starting(self, scope: Scope, send: Send) -> None:
+        await _problem(send, scope, 503, "service-starting", "服务正在启动，请稍后重试", retry_after=1)
 
 
-async def _respond(send: Send, status: int, content_type: str, body: bytes) -> None:
+async def _problem(send: Send, scope: Scope, status: int, code: str, title: str, retry_after: int | None = None):
+    problem = {"type": "about:blank", "title": title, "status": status, "instance": scope["path"], "code": code}
+    body = json.dumps(problem | {"errors": []}, ensure_ascii=False).encode()
+    extra = [(b"retry-after", str(retry_after).encode())] if retry_after else []
+    await _respond(send, status, "application/problem+json", body, extra)
+
+
+async def _respond(send: Send, status: int, content_type: str, body: bytes, extra: list | None = None) -> None:
     headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+    headers += extra or []
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
