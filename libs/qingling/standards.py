@@ -1,4 +1,8 @@
-"""判定标准: the standards by which a hazard is judged major (重大事故隐患), versioned.
+"""判定标准: the standards by which a hazard is judged major (重大事故隐患), versioned, and the
+grading rule every way of recording a hazard shares (domain.md §4 Grading). One definition for
+both services: the hazards service applies it to what it stores and serves the catalogue at
+``GET /standards``; the reports service applies it to a tip-off's conclusion before it asks for
+the hazard, so a conversion the hazards service would refuse is refused to the handler instead.
 
 A major hazard cites a standard version and a clause; the version must be the one in force on
 the day the hazard was found (domain.md §5, scenario 13: a fire hazard found 2025-10-15 is
@@ -8,7 +12,19 @@ judged under GB 35181-2017, one found 2025-11-02 under GB 35181-2025).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from qingling import inputs
+from qingling.clock import to_shanghai
+from qingling.errors import FieldError
+from qingling.schemas import Schema
+
+StandardCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_-]{1,31}$")]
+Clause = Annotated[inputs.Line, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)]
+ReportText = Annotated[inputs.Text, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
 
 
 @dataclass(frozen=True)
@@ -104,3 +120,40 @@ def check_basis(standard_id: str, found_on: date) -> str | None:
     current = in_force(standard.family, found_on)
     hint = f"，{found_on.isoformat()} 适用 {current.id}（{current.document}）" if current else ""
     return f"{standard.id}（{standard.document}）在 {found_on.isoformat()} 不在有效期内{hint}"
+
+
+class MajorReport(Schema):
+    """重大事故隐患报告须包括的内容（16号令第十四条）。"""
+
+    condition: ReportText = Field(description="隐患的现状及其产生原因")
+    harm: ReportText = Field(description="隐患的危害程度和整改难易程度分析")
+    plan: ReportText = Field(description="隐患的治理方案")
+
+
+def grading_errors(
+    grade: str,
+    basis_standard: str | None,
+    basis_clause: str | None,
+    report: Any,
+    found_at: datetime,
+    prefix: str = "",
+) -> list[FieldError]:
+    """A major hazard cites a standard in force on the day it was found (Beijing time), a clause,
+    and its report; each failure names its field under ``prefix``."""
+    if grade != "major":
+        return []
+    errors = []
+    found_on = to_shanghai(found_at).date()
+    if not basis_standard:
+        errors.append(FieldError(location="body", field=f"{prefix}/basis_standard", message="重大隐患须注明判定标准"))
+    elif (problem := check_basis(basis_standard, found_on)) is not None:
+        errors.append(FieldError(location="body", field=f"{prefix}/basis_standard", message=problem))
+    if not basis_clause:
+        errors.append(FieldError(location="body", field=f"{prefix}/basis_clause", message="重大隐患须注明判定条款"))
+    if report is None:
+        errors.append(
+            FieldError(
+                location="body", field=f"{prefix}/report", message="重大隐患须报告现状与原因、危害程度、治理方案"
+            )
+        )
+    return errors

@@ -2,15 +2,19 @@
 subscribers. ``TipOffChanged`` carries the tip-off's state after every step (for notify's
 reminders and the reporter's inbox) — never who reported it or what they wrote. ``TipOffVerified``
 asks the hazards service for the hazard a true tip-off became; it is keyed by the tip-off, so
-however often it is delivered there is one hazard."""
+however often it is delivered there is one hazard. Its major-hazard report is the one model both
+services use (``qingling.standards.MajorReport``), and the reports service checks the hazard part
+with the hazards service's own grading rule (``qingling.standards.grading_errors``) before it
+emits, so the event is one the hazards service accepts."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import AwareDatetime, Field
 
 from qingling.events import EventData
+from qingling.standards import MajorReport
 
 
 class TipOffChanged(EventData):
@@ -54,7 +58,7 @@ class TipOffVerified(EventData):
     tags: list[str]
     found_at: AwareDatetime = Field(description="核查确认时间")
     verified_by: str = Field(description="核查部门")
-    report: dict[str, Any] | None = Field(description="重大隐患报告：现状与原因、危害程度、治理方案")
+    report: MajorReport | None = Field(description="重大隐患报告：现状与原因、危害程度、治理方案")
 
 
 class ReporterNotified(EventData):

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hazards.departments.models import Department
 from hazards.hazard import schemas
 from hazards.hazard.authority import is_lister, is_supervising
-from hazards.hazard.grading import grading_errors
 from hazards.hazard.models import COMMITTEE, Hazard
 from hazards.regions.models import Region
 from qingling.auth.principal import Principal
@@ -25,6 +24,7 @@ from qingling.calendar import end_of_day
 from qingling.clock import SHANGHAI
 from qingling.errors import Conflict, ValidationFailed
 from qingling.lifecycle import Effect, Step, nothing
+from qingling.standards import grading_errors
 
 ENTERPRISE_REPORTING_WINDOW = 20  # 工作日 before the deadline within which an extension is asked for
 

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hazards.enterprises.models import Enterprise
 from hazards.hazard import schemas
 from hazards.hazard.events import SUBSCRIBERS, hazard_changed
-from hazards.hazard.grading import grading_errors
 from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
 from hazards.hazard.models import Hazard, HazardAudit
 from hazards.hazard.service import hazard_values, supervising_department
@@ -27,6 +26,7 @@ from qingling.errors import Forbidden, PayloadTooLarge, ValidationFailed
 from qingling.idempotency import StoredResponse, fingerprint, run_once
 from qingling.outbox import emit_many
 from qingling.runtime import Runtime
+from qingling.standards import grading_errors
 
 MAX_ITEMS = 1000
 

@@ -15,7 +15,6 @@ from hazards.departments.schemas import DepartmentRead
 from hazards.enterprises.models import Enterprise
 from hazards.hazard import schemas
 from hazards.hazard.batch import insert_hazards
-from hazards.hazard.grading import grading_errors
 from hazards.hazard.lifecycle import ENTERPRISE
 from hazards.hazard.service import hazard_values, supervising_department
 from hazards.spreadsheets import SheetSpec, as_text
@@ -24,6 +23,7 @@ from qingling.auth.scope import can_see
 from qingling.calendar import end_of_day
 from qingling.clock import SHANGHAI
 from qingling.errors import ValidationFailed
+from qingling.standards import grading_errors
 
 GRADES = {"一般": "general", "一般隐患": "general", "重大": "major", "重大隐患": "major"}
 STATUSES = {"未整改": "open", "整改中": "rectifying", "已销号": "closed", "已整改": "closed"}

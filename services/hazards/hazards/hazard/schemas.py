@@ -8,20 +8,11 @@ from qingling import inputs
 from qingling.calendar import Unit
 from qingling.inputs import BoundedDate, DbId, HappenedAt
 from qingling.schemas import Schema, Timestamp
+from qingling.standards import Clause, MajorReport, StandardCode
 
 Grade = Literal["general", "major"]
 Text = Annotated[inputs.Text, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
 Short = Annotated[inputs.Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Clause = Annotated[inputs.Line, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)]
-StandardCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_-]{1,31}$")]
-
-
-class MajorReport(Schema):
-    """重大事故隐患报告须包括的内容（16号令第十四条）。"""
-
-    condition: Text = Field(description="隐患的现状及其产生原因")
-    harm: Text = Field(description="隐患的危害程度和整改难易程度分析")
-    plan: Text = Field(description="隐患的治理方案")
 
 
 class HazardReport(Schema):

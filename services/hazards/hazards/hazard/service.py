@@ -21,7 +21,6 @@ from hazards.enterprises.models import Enterprise
 from hazards.hazard import actions, schemas
 from hazards.hazard.authority import CHECKS
 from hazards.hazard.events import hazard_changed, subscribers
-from hazards.hazard.grading import grading_errors
 from hazards.hazard.lifecycle import ENTERPRISE, HAZARD_LIFECYCLE
 from hazards.hazard.models import Hazard, HazardAudit
 from hazards.industries.catalogue import INDUSTRY_BY_CODE
@@ -38,6 +37,7 @@ from qingling.lifecycle import Runner, Transition
 from qingling.outbox import emit
 from qingling.pagination import PageParams, fetch_page
 from qingling.regions import Level
+from qingling.standards import grading_errors
 from qingling.tipoff_events import TipOffVerified
 
 # A new hazard's columns before anything has happened to it (the model's own defaults).

@@ -1,8 +1,8 @@
 from fastapi import APIRouter
 
-from hazards.standards.catalogue import STANDARDS
 from hazards.standards.schemas import StandardRead
 from qingling.auth.access import public
+from qingling.standards import STANDARDS
 
 router = APIRouter(tags=["standards"], dependencies=[public()])
 

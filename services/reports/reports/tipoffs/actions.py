@@ -19,6 +19,7 @@ from qingling.lifecycle import NotTheAuthority, Runner, Step, Transition, nothin
 from qingling.outbox import emit
 from qingling.regions import parent
 from qingling.runtime import Runtime
+from qingling.standards import grading_errors
 from qingling.tipoff_events import TipOffVerified
 from reports.calendar import HolidayArrangement
 from reports.duplicates.service import merged_into
@@ -294,6 +295,13 @@ async def _conclude(step: Step[TipOff]) -> dict[str, Any]:
         errors.append(
             FieldError(location="body", field="/hazard/enterprise_code", message="须填写被举报单位的统一社会信用代码")
         )
+    if true and finding.hazard is not None:
+        # The rule the hazards service applies to the hazard this conclusion asks for, found today:
+        # refused here, to the handler, rather than by the hazards service after the answer.
+        hazard = finding.hazard
+        errors += grading_errors(
+            hazard.grade, hazard.basis_standard, hazard.basis_clause, hazard.report, step.now, prefix="/hazard"
+        )
     if errors:
         raise FindingIncomplete("核查结论不完整", errors=errors)
     tip_off.details = tip_off.details.model_copy(update={"finding": finding})
@@ -312,7 +320,7 @@ async def _conclude(step: Step[TipOff]) -> dict[str, Any]:
         tags=hazard.tags,
         found_at=step.now,
         verified_by=tip_off.lead_department or "",
-        report=hazard.report.model_dump() if hazard.report else None,
+        report=hazard.report,
     )
     emit(step.session, event, subject=f"tip_off/{tip_off.id}", to=("hazards",))
     tip_off.enterprise_code = enterprise_code

@@ -8,6 +8,7 @@ from qingling.credit_code import CreditCode
 from qingling.inputs import DbId, HappenedAt, StrictBool
 from qingling.regions import RegionCode
 from qingling.schemas import Schema, Timestamp
+from qingling.standards import Clause, MajorReport, StandardCode
 from reports.rewards.schemas import RewardNotice
 
 Text = Annotated[inputs.Text, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
@@ -202,12 +203,6 @@ OUTCOME_TITLES = {
 }
 
 
-class MajorReport(Schema):
-    condition: Text = Field(description="隐患的现状及其产生原因")
-    harm: Text = Field(description="隐患的危害程度和整改难易程度分析")
-    plan: Text = Field(description="隐患的治理方案")
-
-
 class HazardFinding(Schema):
     """核查属实的隐患：转为隐患服务中的一条隐患（来源：举报）。"""
 
@@ -215,22 +210,13 @@ class HazardFinding(Schema):
     title: Short
     description: Text = Field(description="经核查的隐患情况（不要写入举报人信息）")
     grade: Literal["general", "major"]
-    basis_standard: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_-]{1,19}$")] | None = Field(
-        default=None, description="判定标准，重大隐患必填"
+    basis_standard: StandardCode | None = Field(
+        default=None,
+        description="判定标准，如 GM2023；重大隐患必填，须在核查结论之日有效（见隐患服务 /standards）",
     )
-    basis_clause: (
-        Annotated[inputs.Line, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] | None
-    ) = None
+    basis_clause: Clause | None = Field(default=None, description="判定条款，如 第三条(二)；重大隐患必填")
     tags: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,32}$")]] = Field(default_factory=list)
     report: MajorReport | None = Field(default=None, description="重大隐患报告，重大隐患必填")
-
-    @model_validator(mode="after")
-    def _major_needs_basis(self):
-        if self.grade == "major":
-            missing = [n for n in ("basis_standard", "basis_clause", "report") if getattr(self, n) is None]
-            if missing:
-                raise ValueError(f"重大隐患须填写：{'、'.join(missing)}")
-        return self
 
 
 class IllegalActFinding(Schema):
