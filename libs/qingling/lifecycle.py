@@ -12,13 +12,14 @@ real objects for FastAPI to read them.)
 """
 
 import dataclasses
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import APIRouter, Body, Path
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel, WithJsonSchema
 
 from qingling.auth.access import allow
 from qingling.auth.principal import RECEIPT_HOLDER, Principal
@@ -95,6 +96,26 @@ class Lifecycle:
     final: frozenset[str]
     transitions: tuple[Transition, ...] = field(default=())
     client_scope: str | None = None  # what an API client needs to fire the actions its role allows
+
+    @functools.cached_property
+    def State(self) -> Any:
+        """A state code of this lifecycle: an enum in the contract that clients can switch on, and
+        a 422 naming the states for anything else (a query filter, for instance)."""
+        codes = list(self.states)
+
+        def known(value: str) -> str:
+            if value not in self.states:
+                raise ValueError(f"取值应为以下之一：{'、'.join(codes)}")
+            return value
+
+        return Annotated[str, AfterValidator(known), WithJsonSchema({"type": "string", "enum": codes})]
+
+    def publish_states(self, *models: type[BaseModel], field: str = "state") -> None:
+        """Publishes the states as the enum of ``field`` of each read model (the schemas module
+        cannot import its lifecycle, which declares the schemas' bodies)."""
+        for model in models:
+            model.model_fields[field].json_schema_extra = {"enum": list(self.states)}
+            model.model_rebuild(force=True)
 
     def __post_init__(self) -> None:
         actions = [t.action for t in self.transitions]

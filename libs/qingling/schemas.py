@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 
 from qingling.clock import SHANGHAI
 
@@ -23,6 +23,7 @@ Timestamp = Annotated[
     datetime,
     AfterValidator(_assume_shanghai),
     PlainSerializer(lambda value: value.astimezone(SHANGHAI).isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),  # both ways: the serializer's str has no format
 ]
 
 

@@ -265,3 +265,4 @@ HAZARD_LIFECYCLE = Lifecycle(
         ),
     ),
 )
+HAZARD_LIFECYCLE.publish_states(schemas.HazardRead)

@@ -111,7 +111,7 @@ async def list_hazards(
     runtime: CurrentRuntime,
     page: PageQuery,
     region_prefix: Annotated[str | None, Query(pattern=r"^\d{2,9}$")] = None,
-    state: Annotated[str | None, Query(description="状态代码")] = None,
+    state: Annotated[HAZARD_LIFECYCLE.State | None, Query(description="状态代码")] = None,
     grade: Annotated[Grade | None, Query()] = None,
     source: Annotated[str | None, Query(pattern=r"^(self_report|inspection|tip_off)$")] = None,
     industry: Annotated[IndustryCode | None, Query()] = None,

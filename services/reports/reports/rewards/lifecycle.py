@@ -105,3 +105,4 @@ REWARD_LIFECYCLE = Lifecycle(
         ),
     ),
 )
+REWARD_LIFECYCLE.publish_states(schemas.RewardRead)

@@ -104,7 +104,7 @@ async def list_rewards(
     caller: Staff,
     session: DbSession,
     page: PageQuery,
-    state: Annotated[str | None, Query(description="状态代码")] = None,
+    state: Annotated[REWARD_LIFECYCLE.State | None, Query(description="状态代码")] = None,
 ) -> Page[RewardRead]:
     rewards = await service.page(session, caller, page, state=state)
     return Page.of([service.to_read(r, caller) for r in rewards], page, rewards.total)

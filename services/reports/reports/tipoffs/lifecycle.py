@@ -234,3 +234,4 @@ REPORTER_NOTICES = {
     "re_examine": "复查结论：",
     "close": "您的举报已办结。",
 }
+TIP_OFF_LIFECYCLE.publish_states(schemas.TipOffReceipt, schemas.TipOffRead, schemas.ReporterView)

@@ -105,7 +105,7 @@ async def list_tip_offs(
     session: DbSession,
     runtime: CurrentRuntime,
     page: PageQuery,
-    state: Annotated[str | None, Query(description="状态代码")] = None,
+    state: Annotated[TIP_OFF_LIFECYCLE.State | None, Query(description="状态代码")] = None,
     category: Annotated[Category | None, Query()] = None,
     lead_department_id: Annotated[DbId | None, Query(description="主办部门")] = None,
     mine: Annotated[bool, Query(description="true 只看本部门主办的")] = False,
