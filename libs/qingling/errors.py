@@ -269,7 +269,9 @@ def add_exception_handlers(app: FastAPI) -> None:
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         if (refusal := _unreadable_body(request, exc)) is not None:
             return problem_response(refusal.to_problem(request))
-        errors = field_errors(exc.errors())
+        # A route may check its business rules on the parts of the body that are well-formed
+        # (``request.state.rule_errors``), so one 422 names every error, not the format ones first.
+        errors = field_errors(exc.errors()) + list(getattr(request.state, "rule_errors", []))
         detail = "；".join(f"{e.field or e.location}：{e.message}" for e in errors[:5])
         return problem_response(ValidationFailed(detail, errors=errors).to_problem(request))
 

@@ -118,3 +118,16 @@ async def test_only_enterprises_report_in_bulk(system):
     response = await _post(system, _batch("监管", size=2), secrets.token_urlsafe(16), username="deqing-yjj")
 
     assert response.status_code == 403
+
+
+async def test_format_and_rule_errors_are_named_in_one_answer(system):
+    marker = f"混合{secrets.token_hex(3)}"
+    body = _batch(marker, size=30)
+    body["items"][3]["found_at"] = "昨天"  # format
+    del body["items"][20]["basis_clause"]  # rule: a 重大 hazard names its clause
+
+    refused = await _post(system, body, secrets.token_urlsafe(16))
+
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["/items/3/found_at", "/items/20/basis_clause"]
+    assert await _stored(system, marker) == 0

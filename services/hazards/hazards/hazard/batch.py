@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,6 +52,32 @@ async def at_most_a_thousand(request: Request) -> None:
         return  # malformed: the body's own validation answers
     if isinstance(items, list) and len(items) > MAX_ITEMS:
         raise BatchTooLarge(f"本次提交 {len(items)} 条，一次最多 {MAX_ITEMS} 条，请分批提交")
+
+
+async def rules_beside_the_format(request: Request) -> None:
+    """When some items of a batch are malformed, the rules are checked on the well-formed ones
+    now (``request.state.rule_errors``), so the 422 names both kinds at once — not the format
+    errors first and the rule errors on the next try. A well-formed batch is checked in ``_store``."""
+    try:
+        items = json.loads(await request.body()).get("items")
+    except (ValueError, AttributeError):
+        return
+    if not isinstance(items, list) or len(items) > MAX_ITEMS:
+        return
+    valid: dict[int, schemas.HazardReport] = {}
+    for index, raw in enumerate(items):
+        try:
+            valid[index] = schemas.HazardReport.model_validate(raw)
+        except PydanticValidationError:
+            continue
+    if len(valid) < len(items):
+        request.state.rule_errors = [
+            error
+            for index, item in valid.items()
+            for error in grading_errors(
+                item.grade, item.basis_standard, item.basis_clause, item.report, item.found_at, prefix=f"/items/{index}"
+            )
+        ]
 
 
 async def report(

@@ -49,7 +49,7 @@ async def report_hazard(
     summary="批量自报隐患（企业系统）",
     status_code=201,
     response_model=BatchResult,
-    dependencies=[Depends(batch.at_most_a_thousand)],
+    dependencies=[Depends(batch.at_most_a_thousand), Depends(batch.rules_beside_the_format)],
     responses=problem_responses(
         batch.BatchRejected,
         batch.BatchTooLarge,
