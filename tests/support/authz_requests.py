@@ -216,7 +216,7 @@ def _reward_rule(w: World, caller: str, side: str) -> dict:
             "key": f"matrix-{secrets.token_hex(3)}",
             "region_code": region,
             "title": "矩阵测试奖励办法",
-            "valid_from": "2030-01-01",
+            "valid_from": "2028-01-01",  # after every reward the matrix assesses, within 5 years of its clock
             "basis_document": "浙应急〔2030〕1号",
         }
     }
