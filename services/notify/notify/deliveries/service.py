@@ -72,18 +72,42 @@ async def send_reminder(session: AsyncSession, reminder: Reminder, item: Tracked
         await _undeliverable(session, reminder, item, template, title, text, now)
         return False
     for recipient in to:
-        entry = InboxEntry(
-            recipient=recipient, source=f"reminder:{reminder.id}:{recipient}", item_type=item.item_type,
-            item_id=item.item_id, kind="reminder", title=title, text=text, at=now, delivered_at=now,
-        )  # fmt: skip
-        session.add(entry)
-        await session.flush()
-        session.add(Delivery(
-            item_type=item.item_type, item_id=item.item_id, cause=f"reminder:{reminder.id}", step=reminder.step,
-            recipient=recipient, channel="inbox", template=template.key, template_version=template.version,
-            title=title, text=text, provider_message_id=str(entry.id), status="delivered", attempted_at=now,
-        ))  # fmt: skip
+        await _to_inbox(
+            session, reminder, item, recipient, "reminder", (template.key, template.version), title, text, now
+        )
     return True
+
+
+async def _to_inbox(
+    session: AsyncSession,
+    reminder: Reminder,
+    item: TrackedDeadline,
+    recipient: str,
+    kind: str,
+    template: tuple[str, int],
+    title: str,
+    text: str,
+    now: datetime,
+) -> None:
+    """One message of a reminder into an inbox, and its line in the delivery log."""
+    entry = InboxEntry(
+        recipient=recipient,
+        source=f"reminder:{reminder.id}:{recipient}",
+        item_type=item.item_type,
+        item_id=item.item_id,
+        kind=kind,
+        title=title,
+        text=text,
+        at=now,
+        delivered_at=now,
+    )
+    session.add(entry)
+    await session.flush()
+    session.add(Delivery(
+        item_type=item.item_type, item_id=item.item_id, cause=f"reminder:{reminder.id}", step=reminder.step,
+        recipient=recipient, channel="inbox", template=template[0], template_version=template[1],
+        title=title, text=text, provider_message_id=str(entry.id), status="delivered", attempted_at=now,
+    ))  # fmt: skip
 
 
 async def _undeliverable(
@@ -102,17 +126,9 @@ async def _undeliverable(
         f"（督办部门、挂牌机关或企业不明），未能送达。请核实并补全督办部门或挂牌机关，另行{reminder.title}。"
     )
     for recipient in responsible_inboxes(item):
-        entry = InboxEntry(
-            recipient=recipient, source=f"reminder:{reminder.id}:{recipient}", item_type=item.item_type,
-            item_id=item.item_id, kind="alert", title=alert_title, text=alert, at=now, delivered_at=now,
-        )  # fmt: skip
-        session.add(entry)
-        await session.flush()
-        session.add(Delivery(
-            item_type=item.item_type, item_id=item.item_id, cause=f"reminder:{reminder.id}", step=reminder.step,
-            recipient=recipient, channel="inbox", template="reminder.undeliverable", template_version=1,
-            title=alert_title, text=alert, provider_message_id=str(entry.id), status="delivered", attempted_at=now,
-        ))  # fmt: skip
+        await _to_inbox(
+            session, reminder, item, recipient, "alert", ("reminder.undeliverable", 1), alert_title, alert, now
+        )
 
 
 async def visible_item(session: AsyncSession, caller: Principal, item_type: str, item_id: int) -> TrackedDeadline:
