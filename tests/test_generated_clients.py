@@ -119,7 +119,7 @@ async def _tip_off_from_intake_to_acceptance(transport, anonymous) -> None:
             "facts": "厂区二号车间有人在易燃物旁违规电气焊作业，没有动火审批，也没有人监护",
             "enterprise_code": "91330521MA2B3C4D5Q",
             "region_code": "330521",
-            "consent": {"notice_version": notice["version"], "agreed": True},
+            "consent": {"notice_version": notice.version, "agreed": True},
         }
     )
     submit = _api("reports", "tip_offs.tip_offs_submit")

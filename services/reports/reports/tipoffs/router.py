@@ -27,6 +27,7 @@ from reports.tipoffs.schemas import (
     PRIVACY_NOTICE,
     PRIVACY_NOTICE_VERSION,
     Category,
+    PrivacyNotice,
     ReporterView,
     RevealedReporter,
     RevealRequest,
@@ -46,9 +47,9 @@ IdempotencyKey = Annotated[
 
 
 @router.get("/privacy-notice", summary="举报人信息保护告知", dependencies=[public()])
-async def privacy_notice() -> dict[str, str]:
+async def privacy_notice() -> PrivacyNotice:
     """举报前须向举报人展示并取得同意；提交举报时在 consent.notice_version 中写明所同意的版本。"""
-    return {"version": PRIVACY_NOTICE_VERSION, "text": PRIVACY_NOTICE}
+    return PrivacyNotice(version=PRIVACY_NOTICE_VERSION, text=PRIVACY_NOTICE)
 
 
 @router.post("/tip-offs", summary="举报（小程序、H5）", status_code=201, responses=INTAKE_PROBLEMS)

@@ -116,6 +116,13 @@ class StaffSubmission(TipOffContent):
     call_at: HappenedAt | None = Field(default=None, description="来电时间")
 
 
+class PrivacyNotice(Schema):
+    """举报人信息保护告知：举报前展示，举报时在 consent.notice_version 中写明所同意的版本。"""
+
+    version: str = Field(description="告知的版本，举报时原样写入 consent.notice_version")
+    text: str = Field(description="告知全文")
+
+
 class TipOffReceipt(Schema):
     """回执：回执码和查询密码只显示这一次，请举报人妥善保存。"""
 
