@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from authz_world import COMPLETION, EXTENSION, PHOTO, PLAN, TIP_OFF_EXTENSION, TRUE_FINDING, UNTRUE, World
+from authz_world import COMPLETION, EXTENSION, PHOTO, PLAN, TIP_OFF_EXTENSION, UNTRUE, World
 from openpyxl import Workbook
 from tipoff_flow import REPLY
 
@@ -481,5 +481,3 @@ for _prefix, _kind, _actions in [
     _service = "hazards" if _kind == "hazard" else "reports"
     for _action, (_state, _body) in _actions.items():
         CALLS[f"{_service}:{_prefix}_{_action}"] = Call(kind=_kind, state=_state, body=_body)
-
-_unused = (TRUE_FINDING,)

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from PIL import Image
-from tipoff_flow import FINE_40000, REPLY, consent, submit, until
+from tipoff_flow import FINDING, FINE_40000, REPLY, consent, submit, until
 
 from qingling.clock import SHANGHAI
 
@@ -172,7 +172,7 @@ class World:
     async def tip_off_in(self, state: str) -> int:
         number, receipt = await self.tip_off("A")
         if state == "replied_true":
-            finding = TRUE_FINDING | {"hazard": TRUE_FINDING["hazard"] | {"enterprise_code": ENTERPRISE_A}}
+            finding = FINDING | {"hazard": FINDING["hazard"] | {"enterprise_code": ENTERPRISE_A}}
             for action, body in [("sign", None), ("accept", None), ("conclude", finding), ("reply", REPLY)]:
                 await self.post(f"{R}/tip-offs/{number}/{action}", "deqing-yjj", body)
             await until(lambda: self.linked(receipt))
@@ -199,7 +199,7 @@ class World:
         number, receipt = await self.tip_off(side, reporter=REPORTER)
         handler = "deqing-yjj" if side == "A" else "juxian-yjj-leader"
         enterprise = ENTERPRISE_A if side == "A" else self.extra["enterprise_F"]["credit_code"]
-        finding = TRUE_FINDING | {"hazard": TRUE_FINDING["hazard"] | {"enterprise_code": enterprise}}
+        finding = FINDING | {"hazard": FINDING["hazard"] | {"enterprise_code": enterprise}}
         for action, body in [("sign", None), ("accept", None), ("conclude", finding), ("reply", REPLY)]:
             await self.post(f"{R}/tip-offs/{number}/{action}", handler, body)
 
@@ -257,23 +257,6 @@ COMPLETION = {"summary": "已完成全部整改", "evaluated_by": "assessment_ag
 EXTENSION = {"requested_deadline": "2024-10-31", "reason": "防火板材到货延迟，需延期一个月"}
 TIP_OFF_EXTENSION = {"days": 10, "reason": "涉及多个车间，需调取夜间监控，申请延期核查"}
 UNTRUE = {"outcome": "untrue", "findings": "现场核查：二号车间近期未进行电气焊作业，未发现所反映的问题"}
-TRUE_FINDING = {
-    "outcome": "true",
-    "findings": "现场核查：二号车间确有未经审批的电气焊作业，周边堆放易燃物",
-    "hazard": {
-        "title": "易燃物旁违规动火作业",
-        "description": "二号车间在易燃物旁进行电气焊作业，未办理动火审批，无人监护",
-        "grade": "major",
-        "basis_standard": "GM2023",
-        "basis_clause": "第三条(二)",
-        "tags": ["welding"],
-        "report": {
-            "condition": "车间违规动火，易燃物未清理",
-            "harm": "可能引发火灾爆炸，须停止动火作业",
-            "plan": "停止动火，清理易燃物，建立动火审批制度",
-        },
-    },
-}
 
 
 # ------------------------------------------------------------------------------------ building
