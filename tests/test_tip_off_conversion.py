@@ -6,9 +6,10 @@ once, with the hazards service's own message — never answered 200 and then stu
 from datetime import datetime
 
 import pytest
-from tipoff_flow import FINDING, TIP_OFFS, act, submit, tip_off_id, until
+from tipoff_flow import ENTERPRISE, FINDING, TIP_OFFS, act, submit, tip_off_id, until
 
 from qingling.clock import SHANGHAI
+from qingling.credit_code import check_character
 
 pytestmark = pytest.mark.asyncio
 
@@ -96,3 +97,59 @@ async def test_the_standard_is_judged_on_the_day_of_the_conclusion(system):
     concluded = await act(system, handler, number, "conclude", citing(**FIRE))
 
     assert concluded["state"] == "concluded"
+
+
+async def test_a_conversion_the_hazards_service_refuses_is_shown_to_the_handler_corrected_and_resent(system):
+    """The tip-off names an enterprise the register does not know: the conclusion is valid, the
+    hazards service refuses the hazard for good, and the event is parked — not retried forever,
+    not lost. The handler sees why on the tip-off, corrects the hazard part, and the hazard exists."""
+    system.clock.freeze(AFTER_THE_SWITCH)
+    handler, number = await accepted_tip_off(system)
+    unregistered = "91330521MA2B3C4D9" + check_character("91330521MA2B3C4D9")
+    await act(system, handler, number, "conclude", citing(enterprise_code=unregistered))
+
+    async def conversion():
+        tip_off = (await system.client.get(f"{TIP_OFFS}/{number}", headers=handler)).json()
+        return tip_off["conversion"] if tip_off["conversion"]["state"] != "pending" else None
+
+    refused = await until(conversion)
+    assert refused["state"] == "parked"
+    assert f"{unregistered} 的企业未登记" in refused["problem"]
+    assert refused["attempts"] == 1  # refused for good at once: a 422 is never retried
+    shown = (await system.client.get(f"{TIP_OFFS}/{number}", headers=handler)).json()
+    assert "correct_conversion" in shown["allowed_actions"]
+    listed = (await system.client.get(TIP_OFFS, params={"state": "concluded"}, headers=handler)).json()
+    assert next(t for t in listed["items"] if t["id"] == number)["conversion"] == refused
+    other_department = await system.login("deqing-zjj")
+    correction = FINDING["hazard"] | {"enterprise_code": ENTERPRISE}
+    answer = await system.client.post(
+        f"{TIP_OFFS}/{number}/correct_conversion", json=correction, headers=other_department
+    )
+    assert answer.status_code in (403, 404), answer.text  # only the lead department corrects it
+
+    corrected = await act(system, handler, number, "correct_conversion", correction)
+
+    assert corrected["state"] == "concluded"  # the case goes on where it was
+    assert corrected["conversion"]["state"] == "pending"
+    assert "correct_conversion" not in corrected["allowed_actions"]  # offered only while one is refused
+    assert corrected["enterprise_code"] == ENTERPRISE
+
+    async def linked():
+        tip_off = (await system.client.get(f"{TIP_OFFS}/{number}", headers=handler)).json()
+        return tip_off if tip_off["hazard_id"] else None
+
+    tip_off = await until(linked)
+    assert tip_off["conversion"] == {"state": "converted", "problem": None, "attempts": 0, "since": None}
+    hazard = (await system.client.get(f"/api/v1/hazards/hazards/{tip_off['hazard_id']}", headers=handler)).json()
+    assert (hazard["enterprise_code"], hazard["source_ref"]) == (ENTERPRISE, f"tip_off:{number}")
+    # the refused event is void, so no person is asked to resend it; the trail says what was corrected
+    admin = await system.login("nation-admin")
+    parked = (await system.client.get("/api/v1/reports/outbox/parked", headers=admin)).json()
+    assert [event for event in parked if event["subject"] == f"tip_off/{number}"] == []
+    trail = (await system.client.get(f"{TIP_OFFS}/{number}/history", headers=handler)).json()
+    step = next(entry for entry in trail if entry["action"] == "correct_conversion")
+    assert "未登记" in step["payload"]["refused_because"], step
+
+    again = await system.client.post(f"{TIP_OFFS}/{number}/correct_conversion", json=correction, headers=handler)
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "conversion-not-parked"

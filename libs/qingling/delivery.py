@@ -95,12 +95,29 @@ class Outcome:
         status = response.status_code
         if 200 <= status < 300:
             return cls(True, status)
-        error = f"HTTP {status}: {response.text[:300]}".strip()[:500]
+        error = f"HTTP {status}: {_problem_text(response) or response.text[:300]}".strip()[:500]
         return cls(False, status, error, final=400 <= status < 500 and status not in RETRYABLE_CLIENT_ERRORS)
 
     @classmethod
     def of_exception(cls, exc: Exception) -> Outcome:
         return cls(False, None, f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _problem_text(response: httpx.Response) -> str | None:
+    """A problem+json refusal (one of our services') as a person reads it: its code, its message
+    and each field's, rather than the first 300 characters of the JSON."""
+    if not response.headers.get("content-type", "").startswith("application/problem+json"):
+        return None
+    try:
+        problem = response.json()
+    except ValueError:
+        return None
+    if not isinstance(problem, dict):
+        return None
+    said = str(problem.get("detail") or problem.get("title") or "")
+    fields = [e for e in problem.get("errors") or () if isinstance(e, dict) and e.get("message") != said]
+    parts = [said, *(f"{e.get('field', '')}：{e.get('message', '')}" for e in fields)]
+    return f"{problem.get('code', '')} {'；'.join(p for p in parts if p)}".strip()
 
 
 class Channel(ABC, Generic[J]):

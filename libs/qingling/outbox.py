@@ -232,15 +232,17 @@ async def resend_parked(session: AsyncSession, caller: Principal, message_id: uu
     return row
 
 
-async def parked_about(session: AsyncSession, subject: str, event_type: str) -> OutboxMessageBase | None:
-    """The latest event of ``event_type`` about ``subject`` if it is parked (e.g. a tip-off's
-    conversion to a hazard that the hazards service refused)."""
+async def latest_about(session: AsyncSession, subjects: Sequence[str], event_type: str) -> dict[str, OutboxMessageBase]:
+    """The latest event of ``event_type`` about each of ``subjects`` (one query for a page of
+    them): how a thing shows the people who handle it where its effect elsewhere stands — a
+    tip-off's conversion to a hazard pending, delivered, or parked because it was refused."""
+    if not subjects:
+        return {}
     table = session.info["runtime"].service.tables.outbox
-    query = (
-        select(table)
-        .where(table.subject == subject, table.event_type == event_type)
-        .order_by(table.created_at.desc())
-        .limit(1)
+    query = select(table).where(
+        table.subject.in_(subjects), table.event_type == event_type, table.state != DeliveryState.CANCELLED
     )
-    row = (await session.execute(query)).scalar_one_or_none()
-    return row if row is not None and row.state == DeliveryState.PARKED else None
+    latest: dict[str, OutboxMessageBase] = {}
+    for row in (await session.execute(query.order_by(table.created_at))).scalars():
+        latest[row.subject] = row
+    return latest

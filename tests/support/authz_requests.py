@@ -458,6 +458,11 @@ TIP_OFF_ACTIONS: dict[str, tuple[str, Body | None]] = {
     "grant_extension": ("extension_requested", _reason("情况复杂，同意延期核查")),
     "refuse_extension": ("extension_requested", _reason("理由不充分，不予延期")),
     "conclude": ("verifying", json(UNTRUE)),
+    # 409 conversion-not-parked: the sample tip-off was concluded untrue, so nothing waits to be corrected
+    "correct_conversion": (
+        "concluded",
+        json({"title": "安全出口被货物堵塞", "description": "二号车间东侧安全出口被成品货物堵塞", "grade": "general"}),
+    ),
     "reply": ("concluded", json(REPLY)),
     "object": ("replied", json({"reason": "来电人认为核查不实，车间晚上仍在动火"})),
     "re_examine": ("objected", json({"decision": "upheld", "explanation": "经复查，维持原核查结论"})),

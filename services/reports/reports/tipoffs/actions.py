@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.auth.principal import RECEIPT_HOLDER, Principal
+from qingling.delivery import DeliveryState
 from qingling.errors import Conflict, FieldError, ValidationFailed
 from qingling.holidays import working_calendar
 from qingling.lifecycle import NotTheAuthority, Runner, Step, Transition, nothing
-from qingling.outbox import emit
+from qingling.outbox import emit, latest_about
 from qingling.regions import parent
 from qingling.runtime import Runtime
 from qingling.standards import grading_errors
@@ -34,11 +35,13 @@ from reports.tipoffs.service import (
     RefusalGroundNotApplicable,
     RegisterDown,
     TakeOverNotAllowed,
+    conversions,
     get,
     holders,
     objection_due,
     record_change,
     reporter_details,
+    subject_of,
     tell_reporter,
     to_read,
     visible,
@@ -60,6 +63,10 @@ class AlreadyObjected(Conflict):
 
 class ObjectionPeriodOver(Conflict):
     code, title = "objection-period-over", "已超过提出异议的期限"
+
+
+class ConversionNotParked(Conflict):
+    code, title = "conversion-not-parked", "这件举报转为隐患没有被拒收，无需更正"
 
 
 class TransferOutsideJurisdiction(ValidationFailed):
@@ -93,8 +100,18 @@ async def read(
 ) -> list[schemas.TipOffRead]:
     """What ``caller`` sees of ``tip_offs``: with the departments that held each, and the actions
     this caller may take on it now."""
-    held = await holders(session, tip_offs)
-    return [to_read(t, now, RUNNER.allowed_for(t, caller), held[t.id]) for t in tip_offs]
+    held, converted = await holders(session, tip_offs), await conversions(session, tip_offs)
+    return [
+        to_read(t, now, _allowed(t, caller, converted.get(t.id)), held[t.id], converted.get(t.id)) for t in tip_offs
+    ]
+
+
+def _allowed(tip_off: TipOff, caller: Principal, conversion: schemas.Conversion | None) -> list[str]:
+    """The runner's answer, less a correction when no conversion waits for one."""
+    allowed = RUNNER.allowed_for(tip_off, caller)
+    if conversion is None or conversion.state is not schemas.ConversionState.PARKED:
+        allowed = [action for action in allowed if action != "correct_conversion"]
+    return allowed
 
 
 def _redacted(value: Any, known: list[str | None]) -> Any:
@@ -290,41 +307,72 @@ async def _conclude(step: Step[TipOff]) -> dict[str, Any]:
         )
     if not true and finding.hazard is not None:
         errors.append(FieldError(location="body", field="/hazard", message="不属实或无法核实的举报不能转为隐患"))
-    enterprise_code = (finding.hazard.enterprise_code if finding.hazard else None) or tip_off.enterprise_code
-    if finding.hazard is not None and enterprise_code is None:
-        errors.append(
-            FieldError(location="body", field="/hazard/enterprise_code", message="须填写被举报单位的统一社会信用代码")
-        )
     if true and finding.hazard is not None:
-        # The rule the hazards service applies to the hazard this conclusion asks for, found today:
-        # refused here, to the handler, rather than by the hazards service after the answer.
-        hazard = finding.hazard
-        errors += grading_errors(
-            hazard.grade, hazard.basis_standard, hazard.basis_clause, hazard.report, step.now, prefix="/hazard"
-        )
+        errors += _hazard_errors(tip_off, finding.hazard, step.now, prefix="/hazard")
     if errors:
         raise FindingIncomplete("核查结论不完整", errors=errors)
     tip_off.details = tip_off.details.model_copy(update={"finding": finding})
     tip_off.concluded_at, tip_off.outcome = step.now, finding.outcome
     if finding.hazard is None:
         return {}
-    hazard = finding.hazard
+    _ask_for_hazard(step, finding.hazard)
+    return {"converted_to_hazard": True}
+
+
+async def _correct_conversion(step: Step[TipOff]) -> dict[str, Any]:
+    """The hazards service refused the hazard a conclusion asked for (an enterprise it does not
+    know, a department missing for the industry): the lead department corrects the hazard part —
+    or resends it unchanged once the register is put right — and it is asked for again. The
+    refused event is cancelled, so exactly one request for the tip-off's hazard is ever live."""
+    tip_off, hazard = step.item, step.payload
+    finding = tip_off.details.finding
+    if tip_off.hazard_id is not None or finding is None or finding.hazard is None:
+        raise ConversionNotParked("这件举报没有待转的隐患")
+    parked = (await latest_about(step.session, [subject_of(tip_off)], TipOffVerified.event_type)).get(
+        subject_of(tip_off)
+    )
+    if parked is None or parked.state != DeliveryState.PARKED:
+        raise ConversionNotParked("隐患服务没有拒收这件举报的隐患，无需更正；请等待转送完成")
+    # Judged on the day of the conclusion, as the conclusion was: the finding's date stays its own.
+    if errors := _hazard_errors(tip_off, hazard, tip_off.concluded_at or step.now, prefix=""):
+        raise FindingIncomplete("隐患内容不完整", errors=errors)
+    parked.state = DeliveryState.CANCELLED
+    tip_off.details = tip_off.details.model_copy(update={"finding": finding.model_copy(update={"hazard": hazard})})
+    _ask_for_hazard(step, hazard)
+    return {"refused_because": parked.last_error, "enterprise_code": tip_off.enterprise_code}
+
+
+def _hazard_errors(tip_off: TipOff, hazard: schemas.HazardFinding, on: datetime, prefix: str) -> list[FieldError]:
+    """What the hazards service would refuse in the hazard a true tip-off asks for, by its own
+    rule (``qingling.standards``), found now — refused to the handler rather than after the answer."""
+    errors = []
+    if (hazard.enterprise_code or tip_off.enterprise_code) is None:
+        errors.append(
+            FieldError(location="body", field=f"{prefix}/enterprise_code", message="须填写被举报单位的统一社会信用代码")
+        )
+    return errors + grading_errors(
+        hazard.grade, hazard.basis_standard, hazard.basis_clause, hazard.report, on, prefix=prefix
+    )
+
+
+def _ask_for_hazard(step: Step[TipOff], hazard: schemas.HazardFinding) -> None:
+    """Asks the hazards service, through the outbox, for the hazard this tip-off became."""
+    tip_off = step.item
+    tip_off.enterprise_code = hazard.enterprise_code or tip_off.enterprise_code
     event = TipOffVerified(
         tip_off_id=tip_off.id,
-        enterprise_code=enterprise_code,
+        enterprise_code=tip_off.enterprise_code,
         title=hazard.title,
         description=hazard.description,
         grade=hazard.grade,
         basis_standard=hazard.basis_standard,
         basis_clause=hazard.basis_clause,
         tags=hazard.tags,
-        found_at=step.now,
+        found_at=tip_off.concluded_at or step.now,
         verified_by=tip_off.lead_department or "",
         report=hazard.report,
     )
-    emit(step.session, event, subject=f"tip_off/{tip_off.id}", to=("hazards",))
-    tip_off.enterprise_code = enterprise_code
-    return {"converted_to_hazard": True}
+    emit(step.session, event, subject=subject_of(tip_off), to=("hazards",))
 
 
 async def _reply(step: Step[TipOff]) -> None:
@@ -412,6 +460,7 @@ RUNNER: Runner[TipOff] = Runner(
         "grant_extension": _grant_extension,
         "refuse_extension": _refuse_extension,
         "conclude": _conclude,
+        "correct_conversion": _correct_conversion,
         "reply": _reply,
         "object": _object,
         "re_examine": _re_examine,

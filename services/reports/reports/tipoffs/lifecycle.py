@@ -181,6 +181,17 @@ TIP_OFF_LIFECYCLE = Lifecycle(
             note="属实或部分属实的隐患转为隐患，由隐患服务按举报编号只建一条",
         ),
         Transition(
+            "correct_conversion",
+            "更正后重新转为隐患",
+            ("concluded", "replied", "objected", "re_examined", "closed"),
+            None,
+            HANDLERS,
+            payload=schemas.HazardFinding,
+            authority=LEAD,
+            note="隐患服务拒收属实的隐患时（举报的 conversion 为 parked，附拒收原因），主办部门更正隐患内容"
+            "（或在名录更正后原样）重新转送；被拒收的那次作废",
+        ),
+        Transition(
             "reply",
             "答复举报人",
             ("concluded",),

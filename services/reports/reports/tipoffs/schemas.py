@@ -322,6 +322,23 @@ class TipOffDetails(_Record):
     first_reported: FirstReported | None = None
 
 
+class ConversionState(StrEnum):
+    PENDING = "pending"
+    CONVERTED = "converted"
+    PARKED = "parked"
+
+
+class Conversion(Schema):
+    """属实隐患转为隐患的进展：隐患服务拒收的，由主办部门更正后重新转送（correct_conversion）。"""
+
+    state: ConversionState = Field(
+        description="pending 正在转送隐患服务；converted 已列入隐患清单；parked 隐患服务拒收，须更正后重新转送"
+    )
+    problem: str | None = Field(default=None, description="隐患服务拒收的原因（parked 时）")
+    attempts: int = Field(default=0, description="已转送而未成功的次数")
+    since: Timestamp | None = Field(default=None, description="本次转送的时间")
+
+
 class HolderRead(Schema):
     department: str | None
     region_code: str
@@ -376,6 +393,7 @@ class TipOffRead(Schema):
     extended: bool
     hazard_id: int | None
     hazard_state: str | None
+    conversion: Conversion | None = Field(description="核查属实转为隐患的进展；不转隐患的为空")
     step: str | None
     step_due_at: Timestamp | None
     step_overdue: bool

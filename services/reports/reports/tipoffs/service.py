@@ -17,15 +17,16 @@ from qingling.auth.principal import RECEIPT_HOLDER, Principal
 from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.auth.scope import staff_rows
 from qingling.calendar import Unit, WorkingCalendar, is_overdue
+from qingling.delivery import DeliveryState
 from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
 from qingling.events import EventEnvelope
 from qingling.hazard_events import HazardChanged
 from qingling.holidays import working_calendar
-from qingling.outbox import emit
+from qingling.outbox import emit, latest_about
 from qingling.pagination import PageParams, fetch_page
 from qingling.runtime import Runtime
 from qingling.sealing import keyed_hash
-from qingling.tipoff_events import ReporterNotified, TipOffChanged
+from qingling.tipoff_events import ReporterNotified, TipOffChanged, TipOffVerified
 from reports.calendar import HolidayArrangement
 from reports.conversation.models import TipOffMessage
 from reports.duplicates import service as duplicates
@@ -284,7 +285,39 @@ async def holders(session: AsyncSession, tip_offs: list[TipOff]) -> dict[int, li
     return found
 
 
-def to_read(tip_off: TipOff, now: datetime, allowed: list[str], held: list[TipOffHolder]) -> schemas.TipOffRead:
+def subject_of(tip_off: TipOff) -> str:
+    return f"tip_off/{tip_off.id}"
+
+
+async def conversions(session: AsyncSession, tip_offs: list[TipOff]) -> dict[int, schemas.Conversion]:
+    """Where each true tip-off's conversion to a hazard stands: its hazard listed, or the event
+    that asks for it on its way, or parked because the hazards service refused it — which only
+    its handler can put right (``correct_conversion``)."""
+    found = {t.id: schemas.Conversion(state=schemas.ConversionState.CONVERTED) for t in tip_offs if t.hazard_id}
+    waiting = [t for t in tip_offs if not t.hazard_id and t.details.finding and t.details.finding.hazard]
+    events = await latest_about(session, [subject_of(t) for t in waiting], TipOffVerified.event_type)
+    for tip_off in waiting:
+        if (event := events.get(subject_of(tip_off))) is None:
+            continue
+        if event.state == DeliveryState.PARKED:
+            problem = (event.last_error or "").removeprefix(f"HTTP {event.last_status}: ") or "隐患服务拒收"
+            state, attempts = schemas.ConversionState.PARKED, event.attempts
+            found[tip_off.id] = schemas.Conversion(
+                state=state, problem=problem, attempts=attempts, since=event.created_at
+            )
+        else:
+            state = schemas.ConversionState.PENDING
+            found[tip_off.id] = schemas.Conversion(state=state, attempts=event.attempts, since=event.created_at)
+    return found
+
+
+def to_read(
+    tip_off: TipOff,
+    now: datetime,
+    allowed: list[str],
+    held: list[TipOffHolder],
+    conversion: schemas.Conversion | None = None,
+) -> schemas.TipOffRead:
     return schemas.TipOffRead.model_validate(
         {
             **tip_off.model_dump(),
@@ -292,6 +325,7 @@ def to_read(tip_off: TipOff, now: datetime, allowed: list[str], held: list[TipOf
             "state_title": TIP_OFF_LIFECYCLE.states[tip_off.state],
             "allowed_actions": allowed,
             "handled_by": held,
+            "conversion": conversion,
             "step_overdue": _step_overdue(tip_off, now),
         }
     )
