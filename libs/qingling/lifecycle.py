@@ -24,12 +24,13 @@ from pydantic import AfterValidator, BaseModel, WithJsonSchema
 from qingling.auth.access import allow
 from qingling.auth.principal import RECEIPT_HOLDER, Principal
 from qingling.auth.roles import ROLES, Role
-from qingling.calendar import UNIT_TITLES, Unit, WorkingCalendar
+from qingling.calendar import UNIT_TITLES, Deadline, Unit, WorkingCalendar
 from qingling.clock import SHANGHAI
 from qingling.db import DbSession
 from qingling.errors import Conflict, Forbidden, ValidationFailed, problem_responses
 from qingling.inputs import DbId
 from qingling.runtime import CurrentRuntime, Runtime
+from qingling.schemas import Schema, Timestamp
 
 
 @dataclass(frozen=True)
@@ -268,15 +269,54 @@ def _endpoint(
 # ------------------------------------------------------------------------------------ the runner
 
 
+class TimeBasis(Schema):
+    """How a time limit's end was counted — the event it runs from and its length — kept so it
+    can be counted again when a year's holiday notice is loaded or withdrawn."""
+
+    start: Timestamp
+    amount: int
+    unit: Unit
+
+    def count(self, calendar: WorkingCalendar) -> Deadline:
+        return calendar.deadline(self.start, self.amount, self.unit)
+
+
 class Stateful(Protocol):
-    """What the runner moves: an item with a state and the time limit of its next step."""
+    """What the runner moves: an item with a state and the time limit of its next step — its
+    end, how it was counted, and whether that end is provisional (counted through a year whose
+    holiday notice is not loaded)."""
 
     id: int | None
     state: str
     step: str | None
     step_due_at: datetime | None
+    step_basis: TimeBasis | None
+    step_provisional: bool
     updated_at: datetime
     closed_at: datetime | None
+
+
+def start_step(item: Stateful, what: str, basis: TimeBasis, calendar: WorkingCalendar) -> Deadline:
+    """The item's next step must be done within the limit ``basis`` counts."""
+    due = basis.count(calendar)
+    item.step, item.step_due_at, item.step_basis, item.step_provisional = what, due.due_at, basis, due.provisional
+    return due
+
+
+def end_step(item: Stateful) -> None:
+    item.step, item.step_due_at, item.step_basis, item.step_provisional = None, None, None, False
+
+
+def recount_step(item: Stateful, calendar: WorkingCalendar) -> Deadline | None:
+    """The item's running limit counted again with ``calendar`` (a year's notice loaded or
+    withdrawn): the new end when it moved or stopped being provisional, else None."""
+    if item.step_basis is None or item.step_due_at is None:
+        return None
+    due = item.step_basis.count(calendar)
+    if (due.due_at, due.provisional) == (item.step_due_at, item.step_provisional):
+        return None
+    item.step_due_at, item.step_provisional = due.due_at, due.provisional
+    return due
 
 
 Item = TypeVar("Item", bound=Stateful)
@@ -387,11 +427,10 @@ class Runner(Generic[Item]):
         extra = await self._effects[action](step)
         before = item.state
         item.state = transition.next_state(before)
-        if transition.limit is not None:
-            due = step.calendar.deadline(now, transition.limit.amount, transition.limit.unit)
-            item.step, item.step_due_at = transition.limit.what, due.due_at
+        if (limit := transition.limit) is not None:
+            start_step(item, limit.what, TimeBasis(start=now, amount=limit.amount, unit=limit.unit), step.calendar)
         elif item.state != before and item.state not in self._keeps_step:
-            item.step, item.step_due_at = None, None
+            end_step(item)
         item.closed_at = now if item.state in self.lifecycle.final else None  # an objection reopens
         item.updated_at = now
         change = {"from": before, "to": item.state}

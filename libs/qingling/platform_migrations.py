@@ -119,3 +119,20 @@ def drop_outbox_delivery_state_v2() -> None:
         batch_op.create_index(
             "ix_outbox_message_pending", ["available_at"], sqlite_where=_PENDING, postgresql_where=_PENDING
         )
+
+
+def add_step_basis(*tables: str) -> None:
+    """The lifecycle runner's columns on the items it moves (``qingling.lifecycle.Stateful``): how
+    the next step's time limit was counted and whether it is provisional. Limits set before keep
+    their end as counted then (no basis to count again from) and are not provisional."""
+    for table in tables:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("step_basis", sa.JSON(), nullable=True))
+            batch_op.add_column(sa.Column("step_provisional", sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def drop_step_basis(*tables: str) -> None:
+    for table in tables:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("step_provisional")
+            batch_op.drop_column("step_basis")

@@ -7,6 +7,7 @@ from hazards.database import HazardsModel
 from hazards.hazard.schemas import HazardDetails
 from qingling.audit import GENESIS, AuditEntryBase, Head
 from qingling.db import PydanticJSON
+from qingling.lifecycle import TimeBasis
 
 COMMITTEE = "committee"  # the lister is a level's 安委会 (its office, 安委办), not a department
 
@@ -55,6 +56,8 @@ class Hazard(HazardsModel, table=True):
     deadline_provisional: bool = False
     step: str | None = Field(default=None, max_length=50)  # what must happen next within a time limit …
     step_due_at: datetime | None = None  # … and by when
+    step_basis: TimeBasis | None = Field(default=None, sa_type=PydanticJSON(TimeBasis))  # … how that was counted
+    step_provisional: bool = False  # … counted through a year whose holiday notice is not loaded
     production_suspended: bool = False
     suspended_at: datetime | None = None
     suspended_days: int = 0  # days the deadline moved for 停产停业治理, in all

@@ -4,6 +4,8 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlmodel import Field
 
+from qingling.db import PydanticJSON
+from qingling.lifecycle import TimeBasis
 from reports.database import ReportsModel
 
 
@@ -80,5 +82,7 @@ class Reward(ReportsModel, table=True):
     payout_recorded_at: datetime | None = None
     step: str | None = Field(default=None, max_length=50)  # what must happen next within a time limit (领取) …
     step_due_at: datetime | None = Field(default=None, index=True)  # … and by when
+    step_basis: TimeBasis | None = Field(default=None, sa_type=PydanticJSON(TimeBasis))  # … how that was counted
+    step_provisional: bool = False  # … counted through a year whose holiday notice is not loaded
     updated_at: datetime
     closed_at: datetime | None = None  # paid, lapsed or not rewarded

@@ -6,6 +6,7 @@ from sqlmodel import Field
 
 from qingling.audit import GENESIS, AuditEntryBase, Head
 from qingling.db import PydanticJSON
+from qingling.lifecycle import TimeBasis
 from reports.database import ReportsModel
 from reports.tipoffs.schemas import TipOffDetails
 
@@ -67,6 +68,8 @@ class TipOff(ReportsModel, table=True):
     hazard_seq: int = 0
     step: str | None = Field(default=None, max_length=50)  # what must happen next within a time limit …
     step_due_at: datetime | None = Field(default=None, index=True)  # … and by when
+    step_basis: TimeBasis | None = Field(default=None, sa_type=PydanticJSON(TimeBasis))  # … how that was counted
+    step_provisional: bool = False  # … counted through a year whose holiday notice is not loaded
     audit_seq: int = 0
     audit_head: str = Field(default=GENESIS, max_length=64)
     received_at: datetime
