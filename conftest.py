@@ -156,3 +156,17 @@ def system(request: pytest.FixtureRequest) -> Iterator[System]:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).parent
+
+
+# Tests make many intakes and uploads from one address (every flow, the 32 concurrent intakes, the
+# fuzzing): every system a test starts allows that many. The limits keep counting; the tests of the
+# limits (tests/test_abuse_limits.py) set them back to their defaults on the system they use.
+MANY_FROM_ONE_ADDRESS = {"QL_REPORTS_INTAKES_PER_ADDRESS": "100000", "QL_REPORTS_UPLOADS_PER_ADDRESS": "100000"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def many_from_one_address() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in MANY_FROM_ONE_ADDRESS.items():
+            patch.setenv(name, value)
+        yield

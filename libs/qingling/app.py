@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from sqlalchemy import text
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from qingling.auth.access import (
     ANY_SCOPE,
@@ -132,6 +133,8 @@ def create_service_app(
     app.add_middleware(RefuseDuplicateKeys)  # the one place JSON bodies are checked for repeated keys
     app.add_middleware(RequestClock)  # the service clock's "now" for the bounds of input times
     app.add_middleware(CorrelationIdMiddleware)
+    if settings.trusted_proxies:  # the client a trusted proxy names (qingling.limits.client_address)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[str(net) for net in settings.trusted_proxies])
     app.include_router(_platform_router(service), prefix=service.prefix)
     for router in service.routers:
         app.include_router(router, prefix=service.prefix)

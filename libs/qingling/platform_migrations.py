@@ -136,3 +136,23 @@ def drop_step_basis(*tables: str) -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("step_provisional")
             batch_op.drop_column("step_basis")
+
+
+def create_limit_counter_v1() -> None:
+    """``qingling.limits``: the counters of a service that limits attempts (identity, reports)."""
+    op.create_table(
+        "limit_counter",
+        sa.Column("key", AutoString(length=64), nullable=False),
+        sa.Column("group_key", AutoString(length=64), nullable=True),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("window_started_at", UTCDateTime(), nullable=False),
+        sa.Column("window_ends_at", UTCDateTime(), nullable=False),
+        sa.Column("blocked_until", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_limit_counter")),
+    )
+    with op.batch_alter_table("limit_counter") as batch_op:
+        batch_op.create_index(batch_op.f("ix_limit_counter_group_key"), ["group_key"])
+
+
+def drop_limit_counter_v1() -> None:
+    op.drop_table("limit_counter")

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import ClassVar, Literal, Self
 
-from pydantic import SecretStr, model_validator
+from pydantic import IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -46,6 +46,11 @@ class ServiceSettings(BaseSettings):
     relay_max_attempts: int = 100  # then the event is parked for a person to resend (about a day of retries)
     sweep_interval_seconds: float = 30.0  # how often workers look for what has fallen due (lib sweeps)
     cors_origins: list[str] = []
+    # Addresses (or networks) of the reverse proxies in front of this service: nginx in the stack
+    # and in docker-compose. Only a request from one of them has its X-Forwarded-For read; from
+    # anyone else the header is ignored, so no client chooses the address its limits count against.
+    # None in embedded mode unless set (JSON: QL_TRUSTED_PROXIES='["172.30.0.10"]').
+    trusted_proxies: list[IPvAnyNetwork] = []
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
     clock_file: Path | None = None  # honoured outside production only

@@ -94,7 +94,9 @@ def _run(args: argparse.Namespace) -> int:
             )
 
     dispatcher.on_started = banner
-    uvicorn.run(dispatcher, host=args.host, port=args.port, log_config=None)
+    # X-Forwarded-For is read by each service itself, from its trusted_proxies only; no access log
+    # (it would keep every reporter's address).
+    uvicorn.run(dispatcher, host=args.host, port=args.port, log_config=None, access_log=False, proxy_headers=False)
     return 0
 
 
@@ -135,7 +137,8 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     app = service_module(args.service).create_app()
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, proxy_headers=True)
+    # X-Forwarded-For is read by the app itself (create_service_app), from its trusted_proxies only.
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, proxy_headers=False)
     return 0
 
 

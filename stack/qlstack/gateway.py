@@ -69,7 +69,9 @@ events {{
 }}
 
 http {{
-    access_log {access_log};
+    # No client address in the log: it would keep every reporter's.
+    log_format qingling '$time_iso8601 "$request_method $uri" $status $body_bytes_sent $request_time';
+    access_log {access_log} qingling;
     client_body_temp_path {workdir}/client_body;
     proxy_temp_path {workdir}/proxy;
     fastcgi_temp_path {workdir}/fastcgi;
@@ -80,7 +82,9 @@ http {{
     proxy_http_version 1.1;
     proxy_set_header Connection "";
     proxy_set_header Host $host;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    # The gateway is the edge: the client is who connected to it, whatever X-Forwarded-For it sent
+    # (the services trust this header from the gateway's address only: trusted_proxies).
+    proxy_set_header X-Forwarded-For $remote_addr;
     proxy_set_header X-Forwarded-Proto $scheme;
     proxy_next_upstream error timeout;
 

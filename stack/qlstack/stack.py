@@ -169,6 +169,7 @@ class Stack:
             "LOAD_DEMO_DATA": "true",
             "SERVICE_CLIENT_SECRET": self.service_secrets[name],
             "METRICS_TOKEN": self.metrics_token,
+            "TRUSTED_PROXIES": json.dumps(["127.0.0.1"]),  # nginx: the only one whose X-Forwarded-For counts
         }
         if name == "identity":
             settings["SERVICE_CLIENT_SECRETS"] = json.dumps(self.service_secrets)

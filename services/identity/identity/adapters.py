@@ -13,9 +13,12 @@ from fastapi import Depends
 
 from identity.accounts.passwords import Passwords
 from identity.config import Settings
+from identity.limits import LimitCounter
 from identity.register import EnterpriseRegister
 from identity.wechat.client import WechatClient
+from qingling.limits import Limiter
 from qingling.runtime import CurrentRuntime, Runtime
+from qingling.sealing import derive_key
 from qingling.settings import Environment
 
 
@@ -25,6 +28,7 @@ class Adapters:
     key_cipher: Fernet  # signing keys are stored encrypted
     wechat: WechatClient | None  # None until a mini-program app id is configured
     register: EnterpriseRegister  # the hazards service's enterprise register
+    limiter: Limiter  # password guessing (identity.limits)
 
 
 @asynccontextmanager
@@ -39,6 +43,8 @@ async def identity_adapters(runtime: Runtime) -> AsyncIterator[Adapters]:
             key_cipher=Fernet(settings.key_encryption_key.get_secret_value()),
             wechat=wechat,
             register=EnterpriseRegister(runtime.http, settings.peer_url, runtime.service_auth),
+            # user names and addresses are counted as HMACs under a key that is not in the database
+            limiter=Limiter(LimitCounter, derive_key(settings.key_encryption_key.get_secret_value(), "limits")),
         )
 
 

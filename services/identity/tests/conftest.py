@@ -26,6 +26,16 @@ class Identity:
     clock: FileClock
     wechat: FakeWechat
     data_dir: Path  # the SQLite files (embedded): for tests that tamper with what is stored
+    dispatcher: EmbeddedDispatcher
+
+    @property
+    def runtime(self):
+        return self.dispatcher.apps["/api/v1/identity"].state.runtime
+
+    def client_at(self, address: str) -> httpx.AsyncClient:
+        """A client connecting from ``address`` (as the peer of the connection)."""
+        transport = httpx.ASGITransport(app=self.dispatcher, client=(address, 40000))
+        return httpx.AsyncClient(transport=transport, base_url="http://test")
 
     async def token(self, **form: str) -> httpx.Response:
         return await self.client.post("/api/v1/identity/oauth/token", data=form)
@@ -64,7 +74,7 @@ async def _running(root, wechat, *, with_register: bool) -> AsyncIterator[Identi
         )
         dispatcher.add(hazards_main.create_app(register, peer_transport=transport))
     async with dispatcher.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield Identity(client, clock, fake, root)
+        yield Identity(client, clock, fake, root, dispatcher)
 
 
 @pytest.fixture(scope="session")

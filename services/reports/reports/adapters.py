@@ -12,9 +12,11 @@ import structlog
 from fastapi import Depends
 
 from qingling.filestore import FileStore, LocalFileStore
+from qingling.limits import Limiter
 from qingling.runtime import CurrentRuntime, Runtime
 from qingling.sealing import Sealer, derive_key
 from reports.config import Settings
+from reports.limits import LimitCounter
 from reports.safety import ContentCheck, NoContentCheck, WechatContentCheck
 
 log = structlog.get_logger(__name__)
@@ -26,6 +28,7 @@ class Adapters:
     hash_key: bytes  # receipt secrets and reporter subjects are kept as HMACs under it
     media: FileStore
     content_check: ContentCheck
+    limiter: Limiter  # receipt guessing, intake, uploads, reward claims (reports.limits)
 
 
 @asynccontextmanager
@@ -46,6 +49,7 @@ async def reports_adapters(runtime: Runtime) -> AsyncIterator[Adapters]:
             # An S3-compatible store (for replicas on several hosts) would be chosen here from the settings.
             media=LocalFileStore(settings.data_dir / "media"),
             content_check=content_check,
+            limiter=Limiter(LimitCounter, derive_key(settings.receipt_hash_key.get_secret_value(), "limits")),
         )
 
 

@@ -17,14 +17,31 @@ class Settings(ServiceSettings):
     sealing_key_id: str = "demo"
     # Receipt secrets and reporter subjects are kept as HMACs under this key.
     receipt_hash_key: SecretStr = SecretStr("qingling-demo-receipt-hash-key")
-    # Failed receipt look-ups: at most this many per receipt code, and per client address, within
-    # the window; the counters live in the database, so the limit holds across replicas.
-    receipt_failures_per_code: int = 5
-    receipt_failures_per_address: int = 20
-    receipt_failure_window_seconds: int = 900
+    # Limits (qingling.limits), counted in this service's database so every replica agrees; what is
+    # counted is kept as an HMAC, never the client's address. Failed receipt look-ups, designed so
+    # that nobody can lock the owner out from elsewhere: per client address (any code) and per code
+    # and address, past the limit the address waits — ``receipt_delay_seconds``, doubled with each
+    # further failure, at most ``receipt_max_delay_seconds``. Per code from every address: past
+    # ``receipt_code_failures_slow`` an address that has failed on the code waits till the code's
+    # window ends (one that has not — the owner's — still gets in); past the ceiling, far beyond
+    # one attacker's reach, every address waits.
+    receipt_failures_per_address: int = 10
+    receipt_failures_per_code_and_address: int = 5
+    receipt_failure_window_seconds: int = 3600
+    receipt_delay_seconds: int = 60
+    receipt_max_delay_seconds: int = 3600
+    receipt_code_failures_slow: int = 20
+    receipt_code_failures_ceiling: int = 1000
+    receipt_code_window_seconds: int = 24 * 3600
+    # Tip-offs through the public intake (POST /tip-offs, with or without a mini-program sign-in)
+    # and media uploads, per client address and window; then 429 with Retry-After. Operators'
+    # entries (POST /tip-offs/entered) are not limited.
+    intakes_per_address: int = 10
+    intake_window_seconds: int = 3600
+    uploads_per_address: int = 30
+    upload_window_seconds: int = 3600
     # Reward claims whose name or ID number does not match the sealed identity: after this many for
     # one reward within the window, further claims are refused (429) without checking the identity.
-    # Counted in the same table as receipt failures.
     claim_mismatches_per_reward: int = 3
     claim_mismatch_window_seconds: int = 24 * 3600
     # The register's answer to "who handles this place and industry" is cached this long; when the

@@ -22,8 +22,6 @@ class Account(IdentityModel, table=True):
     phone: str | None = Field(default=None, max_length=20)
     disabled: bool = False
     must_change_password: bool = False
-    failed_logins: int = 0
-    locked_until: datetime | None = None
     created_at: datetime
     updated_at: datetime
     created_by: str | None = Field(default=None, max_length=100)

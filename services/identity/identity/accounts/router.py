@@ -43,21 +43,27 @@ async def create_account(
     企业账号只能为已在企业名录（隐患服务）中登记、且在本辖区内的企业开通，账号地区取企业登记的地区；
     企业管理员只能为本企业创建企业账号。统一社会信用代码校验位不对或未登记的返回 422；名录暂时无法查询时返回 503，
     不创建账号。新账号首次登录前须修改密码。请求体的 `reason` 记入身份台账。"""
-    account = await service.create(session, caller, body, adapters, runtime.clock.now())
-    return AccountRead.model_validate(account)
+    now = runtime.clock.now()
+    account = await service.create(session, caller, body, adapters, now)
+    return (await service.reads(session, adapters, [account], now))[0]
 
 
 @router.get("", summary="账号列表")
-async def list_accounts(caller: Administrator, session: DbSession, page: PageQuery) -> Page[AccountRead]:
+async def list_accounts(
+    caller: Administrator, session: DbSession, page: PageQuery, runtime: CurrentRuntime, adapters: IdentityAdapters
+) -> Page[AccountRead]:
     """本辖区（或本企业）的账号，按 ID 分页。"""
     accounts = await service.page(session, caller, page)
-    return Page.of([AccountRead.model_validate(account) for account in accounts], page, accounts.total)
+    return Page.of(await service.reads(session, adapters, accounts, runtime.clock.now()), page, accounts.total)
 
 
 @router.get("/{account_id}", summary="查看账号", responses=problem_responses(service.AccountNotFound))
-async def get_account(account_id: DbId, caller: Administrator, session: DbSession) -> AccountRead:
+async def get_account(
+    account_id: DbId, caller: Administrator, session: DbSession, runtime: CurrentRuntime, adapters: IdentityAdapters
+) -> AccountRead:
     """辖区外的账号按不存在处理（404）。"""
-    return AccountRead.model_validate(await service.get(session, caller, account_id))
+    account = await service.get(session, caller, account_id)
+    return (await service.reads(session, adapters, [account], runtime.clock.now()))[0]
 
 
 @router.patch(
@@ -66,13 +72,19 @@ async def get_account(account_id: DbId, caller: Administrator, session: DbSessio
     responses=problem_responses(service.AccountNotFound, HigherAdminRequired, RoleNotGrantable, ValidationFailed),
 )
 async def update_account(
-    account_id: DbId, body: AccountUpdate, caller: Administrator, session: DbSession, runtime: CurrentRuntime
+    account_id: DbId,
+    body: AccountUpdate,
+    caller: Administrator,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    adapters: IdentityAdapters,
 ) -> AccountRead:
     """只改传入的字段。改角色时按创建账号的授权规则检查。持有“举报人信息保管人”或“系统管理员”角色的账号，
     只能由更高一级、辖区包含它的系统管理员修改（同级管理员之间不能互改）。停用、改角色或部门后，
     该账号已有的登录立即失效（续期凭证作废，访问令牌列入吊销名单）。请求体的 `reason` 记入身份台账。"""
-    account = await service.update(session, caller, account_id, body, runtime.settings, runtime.clock.now())
-    return AccountRead.model_validate(account)
+    now = runtime.clock.now()
+    account = await service.update(session, caller, account_id, body, runtime.settings, now)
+    return (await service.reads(session, adapters, [account], now))[0]
 
 
 @router.post(
@@ -91,7 +103,7 @@ async def reset_password(
     """生成一次性临时密码（只显示这一次）并解除锁定；对方须先修改密码才能登录，已有的登录立即失效。
     特权账号（保管人、系统管理员）只能由上级管理员重置。可在请求体 `reason` 中说明理由（记入身份台账）。"""
     temporary = await service.reset_password(
-        session, caller, account_id, adapters.passwords, runtime.settings, runtime.clock.now(), _reason(body)
+        session, caller, account_id, adapters, runtime.settings, runtime.clock.now(), _reason(body)
     )
     return TemporaryPassword(temporary_password=temporary)
 
@@ -106,11 +118,14 @@ async def unlock_account(
     caller: Administrator,
     session: DbSession,
     runtime: CurrentRuntime,
+    adapters: IdentityAdapters,
     body: ChangeReason | None = None,
 ) -> AccountRead:
-    """清除连续登录失败造成的临时锁定。特权账号只能由上级管理员解锁。请求体 `reason` 记入身份台账。"""
-    account = await service.unlock(session, caller, account_id, runtime.clock.now(), _reason(body))
-    return AccountRead.model_validate(account)
+    """清除连续输错密码造成的暂停登录（来自任何地址的）。特权账号只能由上级管理员解锁。
+    身份台账记下解锁前窗口内的输错次数和最晚的暂停截止时间；请求体 `reason` 一并记入。"""
+    now = runtime.clock.now()
+    account = await service.unlock(session, caller, account_id, adapters, runtime.settings, now, _reason(body))
+    return (await service.reads(session, adapters, [account], now))[0]
 
 
 def _reason(body: ChangeReason | None) -> str | None:

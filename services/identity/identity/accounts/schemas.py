@@ -54,7 +54,9 @@ class AccountRead(AccountBase):
     username: str
     disabled: bool
     must_change_password: bool
-    locked_until: Timestamp | None
+    locked_until: Timestamp | None = Field(
+        default=None, description="连续输错密码后，某个地址暂停登录该账号的最晚截止时间；为空表示没有（可解除锁定）"
+    )
     created_at: Timestamp
 
 

@@ -1,4 +1,4 @@
-"""Accounts: administration within the caller's jurisdiction, and password sign-in with lockout."""
+"""Accounts: administration within the caller's jurisdiction, and password sign-in under limits."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity import limits
 from identity.accounts.models import Account
-from identity.accounts.passwords import Passwords, check_policy
-from identity.accounts.schemas import AccountCreate, AccountUpdate
+from identity.accounts.passwords import check_policy
+from identity.accounts.schemas import AccountCreate, AccountRead, AccountUpdate
 from identity.adapters import Adapters
 from identity.audit import service as trail
 from identity.config import Settings
@@ -21,6 +22,7 @@ from identity.revocations import service as revocations
 from qingling.auth.principal import Principal
 from qingling.auth.roles import ENTERPRISE_ROLES
 from qingling.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from qingling.limits import wait_text
 from qingling.pagination import PageParams, fetch_page
 
 
@@ -37,7 +39,7 @@ class InvalidCredentials(Unauthorized):
 
 
 class AccountLocked(TooManyRequests):
-    code, title = "account-locked", "密码错误次数过多，账号已临时锁定"
+    code, title = "account-locked", "密码错误次数过多，暂时不能从您这里登录该账号"
 
 
 class AccountDisabled(Forbidden):
@@ -131,33 +133,54 @@ async def reset_password(
     session: AsyncSession,
     caller: Principal,
     account_id: int,
-    passwords: Passwords,
+    adapters: Adapters,
     settings: Settings,
     now: datetime,
     reason: str | None = None,
 ) -> str:
-    """A one-time password; every sign-in of the account ends at once."""
+    """A one-time password; every sign-in of the account ends at once, every wait on it is lifted."""
     account = await get(session, caller, account_id)
     check_change(caller, account.roles, account.region_code)
     temporary = f"Ql-{secrets.token_urlsafe(9)}"
-    account.password_hash = await passwords.hash(temporary)
+    account.password_hash = await adapters.passwords.hash(temporary)
     account.must_change_password = True
-    account.failed_logins, account.locked_until, account.updated_at = 0, None, now
+    account.updated_at = now
+    await adapters.limiter.clear_group(session, limits.account_group(account.username), now)
     revoked = await revocations.revoke_account(session, account.id, now, _window(settings))
     await trail.record_about(session, caller, now, account, "account.password_reset", {"revoked": revoked}, reason)
     return temporary
 
 
 async def unlock(
-    session: AsyncSession, caller: Principal, account_id: int, now: datetime, reason: str | None = None
+    session: AsyncSession,
+    caller: Principal,
+    account_id: int,
+    adapters: Adapters,
+    settings: Settings,
+    now: datetime,
+    reason: str | None = None,
 ) -> Account:
+    """Lifts every wait on the account's sign-in, from whatever address; the trail keeps how many
+    wrong passwords there had been in the window and until when the latest wait would have run."""
     account = await get(session, caller, account_id)
     check_change(caller, account.roles, account.region_code)
-    locked_until = account.locked_until.isoformat() if account.locked_until else None
-    change = {"locked_until": locked_until, "failed_logins": account.failed_logins}
-    account.failed_logins, account.locked_until, account.updated_at = 0, None, now
+    tally = await adapters.limiter.tally(session, limits.login_guessing(settings).target, account.username, now)
+    locked_until = await adapters.limiter.clear_group(session, limits.account_group(account.username), now)
+    change = {"locked_until": locked_until.isoformat() if locked_until else None, "failed_logins": tally.count}
+    account.updated_at = now
     await trail.record_about(session, caller, now, account, "account.unlocked", change, reason)
     return account
+
+
+async def reads(session: AsyncSession, adapters: Adapters, accounts: list[Account], now: datetime) -> list[AccountRead]:
+    """Accounts as an administrator reads them, with the latest wait any address has on each."""
+    waits = await adapters.limiter.blocked_until(session, [limits.account_group(a.username) for a in accounts], now)
+    return [
+        AccountRead.model_validate(account).model_copy(
+            update={"locked_until": waits.get(limits.account_group(account.username))}
+        )
+        for account in accounts
+    ]
 
 
 # What the trail keeps of a new account (never its password, nor its phone number).
@@ -179,47 +202,51 @@ class SignIn:
 
 
 async def sign_in(
-    session: AsyncSession, username: str, password: str, passwords: Passwords, settings: Settings, now: datetime
+    session: AsyncSession, username: str, password: str, address: str, adapters: Adapters, settings: Settings, now
 ) -> SignIn:
+    """The password checked under ``identity.limits.login_guessing``: a caller that must wait is
+    answered 429 before anything is compared; otherwise the password is hashed whether or not the
+    user name exists (against a dummy hash if not), and a failure is counted by the name as typed —
+    an unknown name gets the same answers, after the same work, as a known one."""
+    guessing, limiter = limits.login_guessing(settings), adapters.limiter
+    if wait := await guessing.wait(limiter, session, username, address, now):
+        return SignIn(error=_locked(wait))
     account = (await session.execute(select(Account).where(Account.username == username))).scalar_one_or_none()
-    if account is not None and account.locked_until is not None and account.locked_until > now:
-        return SignIn(error=_locked(account, now))
-    if not await passwords.verify(password, account.password_hash if account else None):
-        if account is None:
-            return SignIn(error=InvalidCredentials())
-        account.failed_logins += 1
-        excess = account.failed_logins - settings.lockout_threshold
-        if excess >= 0:
-            lock = min(settings.lockout_max_seconds, settings.lockout_base_seconds * 2**excess)
-            account.locked_until = now + timedelta(seconds=lock)
-            return SignIn(error=_locked(account, now))
-        return SignIn(error=InvalidCredentials())
+    if not await adapters.passwords.verify(password, account.password_hash if account else None):
+        group = limits.account_group(username)
+        wait = await guessing.failed(limiter, session, username, address, now, group=group)
+        return SignIn(error=_locked(wait) if wait else InvalidCredentials())
     if account.disabled:
         return SignIn(error=AccountDisabled())
-    account.failed_logins, account.locked_until = 0, None
+    await guessing.succeeded(limiter, session, username, address)
     if account.must_change_password:
         return SignIn(account, PasswordChangeRequired("请先通过修改密码接口（/api/v1/identity/password）设置新密码"))
     return SignIn(account)
 
 
-def _locked(account: Account, now: datetime) -> AccountLocked:
-    seconds = max(1, int((account.locked_until - now).total_seconds()))
+def _locked(seconds: int) -> AccountLocked:
     return AccountLocked(
-        f"账号已临时锁定，请 {max(1, seconds // 60)} 分钟后再试，或联系管理员解锁",
-        headers={"Retry-After": str(seconds)},
+        f"请 {wait_text(seconds)}后再试；如确是本人且急需登录，请联系管理员解锁", headers={"Retry-After": str(seconds)}
     )
 
 
 async def change_password(
-    session: AsyncSession, username: str, current: str, new: str, passwords: Passwords, settings: Settings, now
+    session: AsyncSession,
+    username: str,
+    current: str,
+    new: str,
+    address: str,
+    adapters: Adapters,
+    settings: Settings,
+    now: datetime,
 ) -> SignIn:
     """Changes a password given the current one — also for accounts that must change theirs and
-    so cannot obtain a token yet. Wrong current passwords count towards the lockout."""
-    result = await sign_in(session, username, current, passwords, settings, now)
+    so cannot obtain a token yet. Wrong current passwords count as wrong sign-ins."""
+    result = await sign_in(session, username, current, address, adapters, settings, now)
     if result.account is None or not (result.error is None or isinstance(result.error, PasswordChangeRequired)):
         return result
     check_policy(new, username, field="new_password")
-    result.account.password_hash = await passwords.hash(new)
+    result.account.password_hash = await adapters.passwords.hash(new)
     result.account.must_change_password = False
     result.account.updated_at = now
     return SignIn(result.account)

@@ -93,23 +93,24 @@ def service_audiences(settings: Settings) -> list[str]:
     return [f"urn:qingling:{name}" for name in settings.service_client_secrets]
 
 
-async def issue(runtime: Runtime, adapters: Adapters, form: TokenRequest) -> TokenResponse:
+async def issue(runtime: Runtime, adapters: Adapters, form: TokenRequest, address: str) -> TokenResponse:
+    """``address``: the client's (qingling.limits.client_address), which password guesses count against."""
     try:
-        return await _issue(runtime, adapters, form)
+        return await _issue(runtime, adapters, form, address)
     except QinglingError as exc:
         if (error := OAUTH_ERRORS.get(type(exc))) is not None:
             exc.extensions |= {"error": error, "error_description": exc.detail or exc.title}
         raise
 
 
-async def _issue(runtime: Runtime, adapters: Adapters, form: TokenRequest) -> TokenResponse:
+async def _issue(runtime: Runtime, adapters: Adapters, form: TokenRequest, address: str) -> TokenResponse:
     audience = _audience(form.audience, runtime.settings, service_audiences(runtime.settings))
     if form.grant_type == PASSWORD:
         username, password = _required(form, "username", "password")
         async with runtime.unit_of_work() as session:
             now = runtime.clock.now()
             outcome = await account_service.sign_in(
-                session, username, password, adapters.passwords, runtime.settings, now
+                session, username, password, address, adapters, runtime.settings, now
             )
             if outcome.error is None:
                 return await _for_account(session, runtime, adapters, outcome.account, audience, now)
@@ -147,14 +148,15 @@ async def _issue(runtime: Runtime, adapters: Adapters, form: TokenRequest) -> To
     raise UnsupportedGrantType(f"不支持的授权方式 {form.grant_type!r}")
 
 
-async def change_password(runtime: Runtime, adapters: Adapters, body: PasswordChange) -> None:
+async def change_password(runtime: Runtime, adapters: Adapters, body: PasswordChange, address: str) -> None:
     async with runtime.unit_of_work() as session:
         outcome = await account_service.change_password(
             session,
             body.username,
             body.current_password,
             body.new_password,
-            adapters.passwords,
+            address,
+            adapters,
             runtime.settings,
             runtime.clock.now(),
         )

@@ -8,8 +8,10 @@ from qingling.auth.roles import STAFF_ROLES
 from qingling.db import DbSession
 from qingling.errors import problem_responses
 from qingling.inputs import DbId
+from qingling.limits import per_address
 from qingling.media import MediaTooLarge, UnsupportedMedia
 from qingling.runtime import CurrentRuntime
+from reports import limits
 from reports.media import service
 from reports.media.schemas import MediaRead, Uploaded
 from reports.tipoffs.service import TipOffNotFound
@@ -22,12 +24,13 @@ Staff = Annotated[Principal, allow(*STAFF_ROLES)]
     "/media",
     summary="上传举报的照片、视频",
     status_code=201,
-    dependencies=[anyone()],
-    responses=problem_responses(UnsupportedMedia, MediaTooLarge),
+    dependencies=[anyone(), per_address(limits.uploads, limits.UploadsThrottled)],
+    responses=problem_responses(UnsupportedMedia, MediaTooLarge, limits.UploadsThrottled),
 )
 async def upload(file: UploadFile, session: DbSession, runtime: CurrentRuntime) -> Uploaded:
     """一次一个文件（与小程序 wx.uploadFile 一致），按内容识别类型：JPEG、PNG 图片 10 MB 以内，
-    PDF 20 MB 以内，MP4、MOV 视频 50 MB 以内。返回的令牌写在举报或补充材料的 media 中。"""
+    PDF 20 MB 以内，MP4、MOV 视频 50 MB 以内。返回的令牌写在举报或补充材料的 media 中。
+    同一网络地址在一段时间内的上传次数有限（默认每小时 30 个），超过时返回 429 并在 `Retry-After` 中说明等待秒数。"""
     item = await service.upload(session, runtime, file.read, runtime.clock.now())
     return Uploaded.model_validate(item)
 

@@ -2,16 +2,15 @@
 
 A receipt code names the tip-off; a secret proves its holder. Both are random (the code 50 bits,
 the secret 80 bits, in Crockford base32 so they can be read out over the phone), and only a keyed
-HMAC of the secret is kept. Guessing is throttled: failed look-ups are counted per receipt code and
-per client address in the database, so every replica enforces the same limit.
+HMAC of the secret is kept. Guessing is throttled (``reports.limits.receipt_guessing``): failed
+look-ups are counted per client address, per code and address, and per code, in the database, so
+every replica enforces the same limits — and so that guessing elsewhere never locks the owner out.
 """
 
 from __future__ import annotations
 
-import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Annotated, Any, ClassVar
 
 import httpx
@@ -19,15 +18,14 @@ import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.auth.access import AccessRule
 from qingling.auth.roles import REPORTER_ACCESS
 from qingling.errors import ServiceUnavailable, TooManyRequests, Unauthorized
+from qingling.limits import client_address, too_many
 from qingling.runtime import Runtime
 from qingling.sealing import keyed_hash, same_secret
-from reports.receipts.models import ReceiptFailure
+from reports import limits
 from reports.tipoffs.models import TipOff
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
@@ -66,61 +64,24 @@ def secret_hash(runtime: Runtime, secret: str) -> str:
 
 
 async def open_receipt(runtime: Runtime, code: str, secret: str, address: str) -> TipOff:
-    """The tip-off the receipt opens, or the problem to answer. A throttled caller is refused before
-    the secret is even compared, so guessing on cannot tell a hit from a miss. Runs in a unit of
-    work of its own, so a failure is counted even though the request answers 401."""
-    code = normalise(code)
-    settings = runtime.settings
-    window = timedelta(seconds=settings.receipt_failure_window_seconds)
-    limits = {
-        f"code:{code[:20]}": settings.receipt_failures_per_code,
-        f"address:{address}": settings.receipt_failures_per_address,
-    }
+    """The tip-off the receipt opens, or the problem to answer. A caller that must wait is refused
+    before the secret is even compared, so guessing on cannot tell a hit from a miss; the limits
+    (``reports.limits.receipt_guessing``) are such that an owner at another address than the
+    guesser's still gets in. Runs in a unit of work of its own, so a failure is counted even though
+    the request answers 401."""
+    code = normalise(code)[:20]
+    guessing, limiter = limits.receipt_guessing(runtime.settings), runtime.adapters.limiter
     async with runtime.unit_of_work() as session:
         now = runtime.clock.now()
-        for key, limit in limits.items():
-            if wait := await retry_after(session, key, limit, window, now):
-                raise ReceiptLookupsThrottled(
-                    f"请在 {math.ceil(wait / 60)} 分钟后再试", headers={"Retry-After": str(wait)}
-                )
+        if wait := await guessing.wait(limiter, session, code, address, now):
+            raise too_many(ReceiptLookupsThrottled, wait)
         query = select(TipOff).where(TipOff.receipt_code == code)
         tip_off = (await session.execute(query)).scalar_one_or_none()
         if tip_off is not None and same_secret(runtime.adapters.hash_key, normalise(secret), tip_off.secret_hash):
+            await guessing.succeeded(limiter, session, code, address)
             return tip_off
-        for key in limits:
-            await count_failure(session, key, now, window)
+        await guessing.failed(limiter, session, code, address, now)
     raise ReceiptNotRecognised()
-
-
-# Failure counters: one row per key, in the database, so every replica counts against the same
-# limit. Used for receipt look-ups and for reward claims whose identity does not match.
-
-
-async def retry_after(session: AsyncSession, key: str, limit: int, window: timedelta, now: datetime) -> int | None:
-    """Seconds until ``key`` may try again when it has failed ``limit`` times in the current
-    window; ``None`` when it may try now."""
-    row = await session.get(ReceiptFailure, key)
-    if row is None or now - row.window_started_at >= window or row.failures < limit:
-        return None
-    return max(1, math.ceil((row.window_started_at + window - now).total_seconds()))
-
-
-async def count_failure(session: AsyncSession, key: str, now: datetime, window: timedelta) -> int:
-    """Counts one failure of ``key`` (a new window when the last one has passed); answers the
-    failures in the window so far."""
-    row = await session.get(ReceiptFailure, key, with_for_update=True, populate_existing=True)
-    if row is None:
-        try:
-            async with session.begin_nested():
-                session.add(ReceiptFailure(key=key, window_started_at=now, failures=1))
-            return 1
-        except IntegrityError:  # another replica counted a first failure at the same moment
-            row = await session.get(ReceiptFailure, key, with_for_update=True, populate_existing=True)
-    if now - row.window_started_at >= window:
-        row.window_started_at, row.failures = now, 1
-    else:
-        row.failures += 1
-    return row.failures
 
 
 @dataclass(frozen=True)
@@ -135,8 +96,8 @@ class ReceiptHolder(AccessRule):
     ) -> TipOff:
         if credentials is None:
             raise ReceiptNotRecognised("请提供回执码和查询密码")
-        address = request.client.host if request.client else "unknown"
-        return await open_receipt(request.app.state.runtime, credentials.username, credentials.password, address)
+        runtime = request.app.state.runtime
+        return await open_receipt(runtime, credentials.username, credentials.password, client_address(request))
 
 
 HeldReceipt = Annotated[TipOff, Depends(ReceiptHolder())]

@@ -26,8 +26,8 @@ from qingling.pagination import PageParams, fetch_page
 from qingling.regions import Level, covers, jurisdiction_prefix
 from qingling.runtime import Runtime
 from qingling.sealing import keyed_hash
+from reports import limits
 from reports.duplicates.service import merged_into
-from reports.receipts import service as receipts
 from reports.rewards import rules, schemas
 from reports.rewards.actions import (
     RUNNER,
@@ -510,17 +510,16 @@ async def claim(
 
 async def _check_claimant(runtime: Runtime, claimant: Claimant, reward_id: int | None, body: schemas.Claim) -> int:
     """The reward ``claimant`` may claim, or the problem to answer. Mismatches of name or ID number
-    are counted per reward in the database (as failed receipt look-ups are); past the limit every
+    are counted per reward in the database (``reports.limits.claim_mismatches``); past the limit every
     claim is refused for the rest of the window without the identity even being compared."""
-    settings = runtime.settings
-    window = timedelta(seconds=settings.claim_mismatch_window_seconds)
+    limit, limiter = limits.claim_mismatches(runtime.settings), runtime.adapters.limiter
     async with runtime.unit_of_work() as session:
         now = runtime.clock.now()
         reward = await _claimable(session, runtime, claimant, reward_id)
         REWARD_LIFECYCLE.check(reward.state, "claim", RECEIPT_HOLDER)
         in_claim_period(reward, now)
-        key = f"claim:{reward.id}"
-        if wait := await receipts.retry_after(session, key, settings.claim_mismatches_per_reward, window, now):
+        key = str(reward.id)
+        if wait := await limiter.wait(session, limit, key, now):
             raise ClaimsThrottled(
                 f"身份核验不一致的次数已达上限，请在 {math.ceil(wait / 3600)} 小时后再领取；"
                 f"如有疑问请联系{reward.paying_department}",
@@ -532,12 +531,11 @@ async def _check_claimant(runtime: Runtime, claimant: Claimant, reward_id: int |
         name, phone, id_number = await tipoffs.reporter_details(runtime, session, reporter)
         if name == body.name and (id_number == body.id_number if id_number else phone == body.phone):
             return reward.id
-        failures = await receipts.count_failure(session, key, now, window)
+        failures = await limiter.count(session, limit, key, now)
         case = await session.get(TipOff, reward.tip_off_id, with_for_update=True)
-        limit = settings.claim_mismatches_per_reward
-        record = {"channel": claimant.channel, "mismatches_in_window": failures, "throttled": failures >= limit}
+        record = {"channel": claimant.channel, "mismatches_in_window": failures, "throttled": failures >= limit.allowed}
         tipoffs.record_change(session, case, "reward_claim_mismatch", RECEIPT_HOLDER, now, record, publish=False)
-    raise ClaimantMismatch(f"如确为本人，请核对后重新填写；连续 {limit} 次不一致将暂停领取")
+    raise ClaimantMismatch(f"如确为本人，请核对后重新填写；连续 {limit.allowed} 次不一致将暂停领取")
 
 
 async def _claimable(session: AsyncSession, runtime: Runtime, claimant: Claimant, reward_id: int | None) -> Reward:

@@ -19,8 +19,10 @@ from qingling.idempotency import (
 )
 from qingling.inputs import DbId
 from qingling.lifecycle import NotTheAuthority, action_routes
+from qingling.limits import per_address
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime, Runtime
+from reports import limits
 from reports.tipoffs import actions, service
 from reports.tipoffs.lifecycle import TIP_OFF_LIFECYCLE
 from reports.tipoffs.schemas import (
@@ -52,7 +54,13 @@ async def privacy_notice() -> PrivacyNotice:
     return PrivacyNotice(version=PRIVACY_NOTICE_VERSION, text=PRIVACY_NOTICE)
 
 
-@router.post("/tip-offs", summary="举报（小程序、H5）", status_code=201, responses=INTAKE_PROBLEMS)
+@router.post(
+    "/tip-offs",
+    summary="举报（小程序、H5）",
+    status_code=201,
+    dependencies=[per_address(limits.intake, limits.IntakeThrottled)],
+    responses={**INTAKE_PROBLEMS, **problem_responses(limits.IntakeThrottled)},
+)
 async def submit(
     body: TipOffSubmission,
     request: Request,
@@ -61,7 +69,8 @@ async def submit(
     idempotency_key: IdempotencyKey = None,
 ) -> TipOffReceipt:
     """无需登录即可匿名举报；小程序用户带上登录令牌，可在“我的举报”中查看。返回的回执码和查询密码只显示这一次。
-    须带 `Idempotency-Key`：网络中断后用同一个值重试，得到同一张回执，不会重复举报。"""
+    须带 `Idempotency-Key`：网络中断后用同一个值重试，得到同一张回执，不会重复举报。
+    同一网络地址在一段时间内的举报次数有限（默认每小时 10 次），超过时返回 429 并在 `Retry-After` 中说明等待秒数。"""
     owner = caller.subject if caller is not None else "public"
     return await _take_in(runtime, request, owner, caller, body, idempotency_key)
 
