@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -102,9 +103,14 @@ def new_postgres_database(postgres: PostgresCluster) -> Callable[[], str]:
     return lambda: postgres.create_database(f"t_{secrets.token_hex(6)}", secrets.token_hex(8))
 
 
+# The shared systems' webhook receivers are local servers (standins): loopback must be allowed,
+# which no deployment allows by default.
+LOCAL_RECEIVERS = {"webhook_allow_private_targets": True}
+
+
 @pytest.fixture(scope="session")
 async def embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
-    async with embedded_system(tmp_path_factory.mktemp("embedded")) as system:
+    async with embedded_system(tmp_path_factory.mktemp("embedded"), **LOCAL_RECEIVERS) as system:
         yield system
 
 
@@ -116,7 +122,7 @@ async def own_embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
 
 
 @asynccontextmanager
-async def embedded_system(root: Path) -> AsyncIterator[System]:
+async def embedded_system(root: Path, **overrides: Any) -> AsyncIterator[System]:
     clock = FileClock(root / "clock.json")
     dispatcher: EmbeddedDispatcher = build_embedded(
         root / "data",
@@ -125,6 +131,7 @@ async def embedded_system(root: Path) -> AsyncIterator[System]:
         relay_interval_seconds=0.2,
         sweep_interval_seconds=0.2,
         metrics_token=SCRAPE_TOKEN,
+        **overrides,
     )
     async with dispatcher.lifespan():
         transport = httpx.ASGITransport(app=dispatcher)
@@ -135,7 +142,7 @@ async def embedded_system(root: Path) -> AsyncIterator[System]:
 @pytest.fixture(scope="session")
 async def stack() -> AsyncIterator[System]:
     try:
-        running = Stack().__enter__()  # tears down what it started if start-up fails
+        running = Stack(settings=LOCAL_RECEIVERS).__enter__()  # tears down what it started if start-up fails
     except MissingTool as exc:
         _missing(str(exc))
     try:

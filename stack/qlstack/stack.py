@@ -45,8 +45,10 @@ class Stack:
         *,
         replicas: Mapping[str, int] | None = None,
         environment: Environment = Environment.TEST,
+        settings: Mapping[str, object] | None = None,
     ) -> None:
         self.root = root or Path(tempfile.mkdtemp(prefix="qingling-stack-"))
+        self.settings = dict(settings or {})  # more settings for every service (each takes its own)
         self.root.chmod(0o755)  # the postgres user must reach its data directory inside
         self.replicas = {name: (replicas or {}).get(name, 1) for name in SERVICE_NAMES}
         self.environment = environment
@@ -170,7 +172,9 @@ class Stack:
             "SERVICE_CLIENT_SECRET": self.service_secrets[name],
             "METRICS_TOKEN": self.metrics_token,
             "TRUSTED_PROXIES": json.dumps(["127.0.0.1"]),  # nginx: the only one whose X-Forwarded-For counts
-        }
+            **{key.upper(): str(value).lower() if isinstance(value, bool) else str(value)
+               for key, value in self.settings.items()},
+        }  # fmt: skip
         if name == "identity":
             settings["SERVICE_CLIENT_SECRETS"] = json.dumps(self.service_secrets)
         if self.environment is not Environment.PRODUCTION:

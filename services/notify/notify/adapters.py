@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from notify.webhooks.targets import TargetPolicy, WebhookTargets
 from qingling.runtime import Runtime
 from qingling.sealing import Sealer, derive_key
 
@@ -13,6 +14,7 @@ from qingling.sealing import Sealer, derive_key
 @dataclass(frozen=True)
 class NotifyAdapters:
     webhook_http: httpx.AsyncClient  # the real network, never the in-process peer transport
+    webhook_targets: WebhookTargets  # where webhooks may go; webhook_http connects only there
     sealer: Sealer  # webhook signing secrets, at rest
 
 
@@ -21,5 +23,8 @@ async def notify_adapters(runtime: Runtime) -> AsyncIterator[NotifyAdapters]:
     settings = runtime.settings
     keys = {key_id: derive_key(secret.get_secret_value(), "seal") for key_id, secret in settings.sealing_keys.items()}
     timeout = httpx.Timeout(settings.webhook_timeout_seconds)
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
-        yield NotifyAdapters(webhook_http=client, sealer=Sealer(keys, settings.sealing_key_id))
+    targets = WebhookTargets(TargetPolicy.of(settings))
+    async with httpx.AsyncClient(
+        transport=targets.transport(), timeout=timeout, follow_redirects=False, trust_env=False
+    ) as client:
+        yield NotifyAdapters(webhook_http=client, webhook_targets=targets, sealer=Sealer(keys, settings.sealing_key_id))

@@ -29,6 +29,7 @@ class Receiver:
     refusals_left: int = 0  # answer 410 Gone (refused for good) to this many requests first
     arrivals: list[Arrival] = field(default_factory=list)
     accepted: dict[str, bytes] = field(default_factory=dict)  # by webhook-id: duplicates dropped
+    keep_alive: bool = True  # False: every answer closes the connection, so each request opens one
 
     def verify(self, body: bytes, headers: dict[str, str]) -> bool:
         for secret in self.secrets:
@@ -55,7 +56,7 @@ class Receiver:
                 self.accepted.setdefault(headers["webhook-id"], body)
                 status = 204
             self.arrivals.append(Arrival(headers.get("webhook-id", ""), headers, body, verified, status))
-            return Response(status_code=status)
+            return Response(status_code=status, headers=None if self.keep_alive else {"connection": "close"})
 
         return Starlette(routes=[Route("/hooks", receive, methods=["POST"])])
 

@@ -5,7 +5,11 @@ killed worker's rows come back after the lease), signed per the Standard Webhook
 with the ``standardwebhooks`` library at the moment of sending, sent outside the transaction and
 recorded with backoff. A receiver's refusal for good (a 4xx other than 408/409/429) or the last of
 ``webhook_max_attempts`` parks the message: the enterprise sees it among its messages and replays
-it when its system is fixed. Every attempt goes into the delivery log."""
+it when its system is fixed. Every attempt goes into the delivery log.
+
+The URL is checked again at every attempt, as the connection is made (``targets``); a refused or
+unreachable receiver is recorded with one text, whatever the cause, and retried like any other
+failure — how it failed would tell a subscriber which internal addresses and ports answer."""
 
 from __future__ import annotations
 
@@ -14,14 +18,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
+import structlog
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
 from notify.deliveries.models import Delivery
 from notify.webhooks.models import WebhookEndpoint, WebhookMessage, WebhookSecret
+from notify.webhooks.targets import CONNECT_FAILED
 from qingling.delivery import Channel, DeliveryQueue, Outcome
 from qingling.runtime import Runtime
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,9 +92,13 @@ class WebhookChannel(Channel[WebhookJob]):
             "webhook-timestamp": str(int(sent_at.timestamp())),
             "webhook-signature": signature,
         }
-        response = await self.runtime.adapters.webhook_http.post(
-            job.destination, content=job.body.encode(), headers=headers
-        )
+        adapters = self.runtime.adapters
+        try:
+            adapters.webhook_targets.policy.check_url(job.destination)  # scheme and name; the address as it connects
+            response = await adapters.webhook_http.post(job.destination, content=job.body.encode(), headers=headers)
+        except httpx.HTTPError as exc:
+            log.warning("webhook not delivered", id=job.id, error=f"{type(exc).__name__}: {exc}")
+            return Outcome(False, None, CONNECT_FAILED)
         if response.is_success:
             return Outcome(True, response.status_code)
         outcome = Outcome.of_response(response)

@@ -26,7 +26,8 @@ NOT_FOUND = problem_responses(service.EndpointNotFound)
 async def subscribe(
     body: EndpointWrite, caller: EnterpriseAdmin, session: DbSession, runtime: CurrentRuntime
 ) -> EndpointCreated:
-    """企业管理员为本企业的系统订阅事件。请求按 Standard Webhooks 规范签名（webhook-id、webhook-timestamp、
+    """企业管理员为本企业的系统订阅事件。接收地址须为公网地址（生产环境须为 https），
+    订阅、测试和每次投递时都解析并检查，不跟随重定向。请求按 Standard Webhooks 规范签名（webhook-id、webhook-timestamp、
     webhook-signature），用返回的密钥和任一 standardwebhooks 库校验；同一消息重发时 webhook-id 不变。"""
     endpoint, secret = await service.create(session, runtime, caller, body, runtime.clock.now())
     return EndpointCreated.model_validate({**endpoint.model_dump(), "secret": secret})
@@ -70,9 +71,15 @@ async def rotate_secret(
     return await service.rotate(session, runtime, caller, endpoint_id, runtime.clock.now())
 
 
-@router.post("/{endpoint_id}/ping", summary="发送测试消息", status_code=202, responses=NOT_FOUND)
+@router.post(
+    "/{endpoint_id}/ping",
+    summary="发送测试消息",
+    status_code=202,
+    responses=problem_responses(service.EndpointNotFound, service.UrlNotAllowed),
+)
 async def ping(endpoint_id: DbId, caller: EnterpriseAdmin, session: DbSession, runtime: CurrentRuntime) -> MessageRead:
-    return MessageRead.model_validate(await service.ping(session, caller, endpoint_id, runtime.clock.now()))
+    """接收地址在此时（以及每次投递时）重新解析并检查：指向本机、内网或本系统服务的地址不予发送。"""
+    return MessageRead.model_validate(await service.ping(session, runtime, caller, endpoint_id, runtime.clock.now()))
 
 
 @router.post("/{endpoint_id}/disable", summary="停用 webhook", responses=NOT_FOUND)

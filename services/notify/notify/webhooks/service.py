@@ -7,12 +7,10 @@ so receivers drop duplicates by it."""
 from __future__ import annotations
 
 import base64
-import ipaddress
 import secrets
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import structlog
 from sqlalchemy import select
@@ -20,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.webhooks import schemas
 from notify.webhooks.models import WebhookEndpoint, WebhookMessage, WebhookSecret
+from notify.webhooks.targets import TargetRefused
 from qingling.auth.principal import Principal
 from qingling.delivery import resend, ring_on_commit
 from qingling.errors import FieldError, NotFound, ValidationFailed
 from qingling.runtime import Runtime
-from qingling.settings import Environment
 
 log = structlog.get_logger(__name__)
 
@@ -38,27 +36,21 @@ class MessageNotFound(NotFound):
 
 
 class UrlNotAllowed(ValidationFailed):
-    code, title = "webhook-url-not-allowed", "webhook 地址须为 https 公网地址"
+    code, title = "webhook-url-not-allowed", "webhook 接收地址须为公网地址，不能指向本机、内网或本系统的服务"
 
 
 def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _check_url(runtime: Runtime, url: str) -> None:
-    """In production: https, and not an address inside our own network (a webhook must not
-    become a way to reach internal services)."""
-    settings = runtime.settings
-    if settings.environment is not Environment.PRODUCTION or settings.webhook_allow_private_hosts:
-        return
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+async def _check_url(runtime: Runtime, url: str) -> None:
+    """Refuses a URL that is not a place a webhook may go (``targets``) — now; every delivery
+    checks again, as it connects."""
     try:
-        private = not ipaddress.ip_address(host).is_global
-    except ValueError:
-        private = host == "localhost" or host.endswith((".local", ".internal", ".localhost"))
-    if parts.scheme != "https" or private:
-        raise UrlNotAllowed(errors=[FieldError(location="body", field="/url", message="须为 https 公网地址")])
+        await runtime.adapters.webhook_targets.check(url, runtime.settings.webhook_timeout_seconds)
+    except TargetRefused as refused:
+        log.info("webhook url refused", reason=str(refused))
+        raise UrlNotAllowed(errors=[FieldError(location="body", field="/url", message=refused.reason)]) from None
 
 
 # ---------------------------------------------------------------------------------- endpoints
@@ -67,7 +59,7 @@ def _check_url(runtime: Runtime, url: str) -> None:
 async def create(
     session: AsyncSession, runtime: Runtime, caller: Principal, body: schemas.EndpointWrite, now: datetime
 ) -> tuple[WebhookEndpoint, str]:
-    _check_url(runtime, str(body.url))
+    await _check_url(runtime, str(body.url))
     endpoint = WebhookEndpoint(
         enterprise_code=caller.enterprise_code, url=str(body.url), event_types=sorted(set(body.event_types)),
         description=body.description, created_by=caller.subject, created_at=now, updated_at=now,
@@ -116,8 +108,11 @@ def _sealed(runtime: Runtime, endpoint_id: int, secret: str, now: datetime) -> W
     return WebhookSecret(endpoint_id=endpoint_id, sealed_secret=sealed, created_at=now)
 
 
-async def ping(session: AsyncSession, caller: Principal, endpoint_id: int, now: datetime) -> WebhookMessage:
+async def ping(
+    session: AsyncSession, runtime: Runtime, caller: Principal, endpoint_id: int, now: datetime
+) -> WebhookMessage:
     found = await endpoint(session, caller, endpoint_id)
+    await _check_url(runtime, found.url)
     return _message(session, found, "webhook.ping", {"endpoint_id": found.id}, now, "webhook", found.id)
 
 
