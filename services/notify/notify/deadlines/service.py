@@ -48,7 +48,7 @@ async def track_tip_off(session: AsyncSession, data: TipOffChanged, envelope: Ev
     item = await _board_row(session, "tip_off", data.tip_off_id, envelope.occurred_at)
     if item.version >= data.seq:
         return
-    item.title = f"举报 {data.receipt_code}"
+    item.title = f"举报（编号 {data.tip_off_id}）"  # never its receipt code: the board is for every handler
     item.state, item.region_code, item.lister_region_code = data.state, data.region_code, data.lead_region_code
     item.deadline_at = item.step_due_at = data.step_due_at
     item.step, item.closed = data.step, data.closed
