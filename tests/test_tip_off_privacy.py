@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import re
+import unicodedata
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -31,8 +32,11 @@ pytestmark = pytest.mark.asyncio
 
 NAME, PHONE, ID_NUMBER, OPENID = "张秀英", "13912345678", "33052119900101123X", "oQl-pii-openid-7Hq2"
 WECHAT_GRANT = "urn:qingling:params:oauth:grant-type:wechat-code"
-# A phone number however it is written: 13912345678, 139-1234-5678, +86 139 1234 5678, １３９…
-PHONE_ANYHOW = re.compile(r"[\s\-·.()（）]*".join(PHONE).replace("1", "[1１]", 1))
+# A phone number however it is written: 13912345678, 139-1234-5678, +86 139 1234 5678, １３９…,
+# 一三九幺二三四五六七八 — looked for in a reading of the text with every digit as a digit.
+PHONE_ANYHOW = re.compile(r"[\s\-·.()（）]*".join(PHONE))
+SPOKEN_PHONE = "幺三九一二三四五六七八"
+_AS_DIGITS = str.maketrans("〇零洞一幺壹二两贰三叁四肆五伍六陆七柒拐八捌九玖", "000111222334455667778899")
 
 
 @dataclass
@@ -93,7 +97,7 @@ def _photo_naming_the_reporter() -> bytes:
 
 def _traces(text: str, secret: str | None = None) -> list[str]:
     found = [what for what in (NAME, ID_NUMBER, OPENID) if what in text]
-    found += ["phone"] if PHONE_ANYHOW.search(text) else []
+    found += ["phone"] if PHONE_ANYHOW.search(unicodedata.normalize("NFKC", text).translate(_AS_DIGITS)) else []
     if secret:
         found += ["secret"] if secret in text or secret.replace("-", "") in text else []
     return found
@@ -112,7 +116,8 @@ async def test_nothing_the_flow_produces_exposes_the_reporter(wired):
     body = {
         "channel": "miniprogram",
         "category": "major_hazard",
-        "facts": f"我是{NAME}，在二号车间看到有人违规电气焊，联系电话 139-1234-5678，也可打 +86 139 1234 5678",
+        "facts": f"我是{NAME}，在二号车间看到有人违规电气焊，联系电话 139-1234-5678，也可打 +86 139 1234 5678"
+        f"或{SPOKEN_PHONE}（１３９ １２３４ ５６７８）",
         "enterprise_code": ENTERPRISE,
         "region_code": "330521",
         "media": [photo.json()["token"]],
@@ -147,6 +152,10 @@ async def test_nothing_the_flow_produces_exposes_the_reporter(wired):
     careless = FINDING | {
         "hazard": FINDING["hazard"] | {"description": f"经核查属实（举报人{NAME}，电话{PHONE}）：二号车间违规动火"}
     }
+    # The handler is warned before it goes: the masked name and phone still point to someone.
+    warned = await wired.client.post(f"{TIP_OFFS}/{number}/conclude", json=careless, headers=handler)
+    assert warned.status_code == 422 and warned.json()["code"] == "may-identify-reporter", warned.text
+    careless["hazard"] |= {"confirm_identifiers": True}  # sent anyway: masked, and on the trail
     await act(wired, handler, number, "conclude", careless)
 
     async def linked():

@@ -24,7 +24,7 @@ from qingling.standards import grading_errors
 from qingling.tipoff_events import TipOffVerified
 from reports.calendar import HolidayArrangement
 from reports.duplicates.service import merged_into
-from reports.tipoffs import authority, routing, schemas
+from reports.tipoffs import authority, outward, routing, schemas
 from reports.tipoffs.lifecycle import OBJECTION_DAYS, TIMED_STATES, TIP_OFF_LIFECYCLE, VERIFICATION_LIMIT
 from reports.tipoffs.models import TipOff, TipOffHolder
 from reports.tipoffs.redaction import redact
@@ -311,12 +311,13 @@ async def _conclude(step: Step[TipOff]) -> dict[str, Any]:
         errors += _hazard_errors(tip_off, finding.hazard, step.now, prefix="/hazard")
     if errors:
         raise FindingIncomplete("核查结论不完整", errors=errors)
+    confirmed = await outward.check(step.session, tip_off, finding.hazard, "/hazard") if finding.hazard else {}
     tip_off.details = tip_off.details.model_copy(update={"finding": finding})
     tip_off.concluded_at, tip_off.outcome = step.now, finding.outcome
     if finding.hazard is None:
         return {}
     _ask_for_hazard(step, finding.hazard)
-    return {"converted_to_hazard": True}
+    return {"converted_to_hazard": True, **confirmed}
 
 
 async def _correct_conversion(step: Step[TipOff]) -> dict[str, Any]:
@@ -336,10 +337,11 @@ async def _correct_conversion(step: Step[TipOff]) -> dict[str, Any]:
     # Judged on the day of the conclusion, as the conclusion was: the finding's date stays its own.
     if errors := _hazard_errors(tip_off, hazard, tip_off.concluded_at or step.now, prefix=""):
         raise FindingIncomplete("隐患内容不完整", errors=errors)
+    confirmed = await outward.check(step.session, tip_off, hazard, "")
     parked.state = DeliveryState.CANCELLED
     tip_off.details = tip_off.details.model_copy(update={"finding": finding.model_copy(update={"hazard": hazard})})
     _ask_for_hazard(step, hazard)
-    return {"refused_because": parked.last_error, "enterprise_code": tip_off.enterprise_code}
+    return {"refused_because": parked.last_error, "enterprise_code": tip_off.enterprise_code, **confirmed}
 
 
 def _hazard_errors(tip_off: TipOff, hazard: schemas.HazardFinding, on: datetime, prefix: str) -> list[FieldError]:

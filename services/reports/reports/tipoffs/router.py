@@ -23,7 +23,7 @@ from qingling.limits import per_address
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime, Runtime
 from reports import limits
-from reports.tipoffs import actions, service
+from reports.tipoffs import actions, outward, service
 from reports.tipoffs.lifecycle import TIP_OFF_LIFECYCLE
 from reports.tipoffs.schemas import (
     PRIVACY_NOTICE,
@@ -209,6 +209,7 @@ actions_router = action_routes(
         service.RefusalGroundNotApplicable,
         service.AlreadyExtended,
         service.FindingIncomplete,
+        outward.MayIdentifyReporter,
         actions.CannotMerge,
         actions.AlreadyObjected,
         actions.ObjectionPeriodOver,

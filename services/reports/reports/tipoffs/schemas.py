@@ -224,6 +224,11 @@ class HazardFinding(Schema):
     basis_clause: Clause | None = Field(default=None, description="判定条款，如 第三条(二)；重大隐患必填")
     tags: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,32}$")]] = Field(default_factory=list)
     report: MajorReport | None = Field(default=None, description="重大隐患报告，重大隐患必填")
+    confirm_identifiers: StrictBool = Field(
+        default=False,
+        description="隐患内容会发给被举报单位：其中与举报人自述的住址、亲属姓名、岗位相同，或提到举报人的文字，"
+        "须经办理人核对后以 true 确认才能发出（记入办理记录）；未确认时答复 422 may-identify-reporter 并指出这些文字",
+    )
 
 
 class IllegalActFinding(Schema):

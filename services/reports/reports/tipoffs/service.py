@@ -42,7 +42,7 @@ from reports.tipoffs.lifecycle import (
     TIP_OFF_LIFECYCLE,
 )
 from reports.tipoffs.models import SealedReporter, TipOff, TipOffAudit, TipOffHolder
-from reports.tipoffs.redaction import redact
+from reports.tipoffs.redaction import redact, self_names
 
 log = structlog.get_logger(__name__)
 
@@ -389,8 +389,9 @@ def objection_due(calendar: WorkingCalendar, tip_off: TipOff) -> datetime:
 
 
 async def reporter_details(runtime: Runtime, session: AsyncSession, tip_off: TipOff) -> list[str | None]:
+    """The reporter's name and numbers, and the names they introduced themselves with in the facts."""
     sealed = _unseal(runtime, await session.get(SealedReporter, tip_off.id))
-    return [sealed.get("name"), sealed.get("phone"), sealed.get("id_number")]
+    return [sealed.get("name"), sealed.get("phone"), sealed.get("id_number"), *self_names(sealed.get("facts") or "")]
 
 
 def _unseal(runtime: Runtime, sealed: SealedReporter) -> dict[str, Any]:
