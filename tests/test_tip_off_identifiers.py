@@ -9,7 +9,9 @@ import json
 import re
 
 import pytest
-from tipoff_flow import FINDING, TIP_OFFS, act, submit, tip_off_id, until
+from tipoff_flow import ENTERPRISE, FINDING, TIP_OFFS, act, submit, tip_off_id, until
+
+from qingling.credit_code import check_character
 
 pytestmark = pytest.mark.asyncio
 
@@ -127,3 +129,28 @@ async def test_a_finding_in_its_own_words_goes_without_a_question(system):
     assert concluded["state"] == "concluded"
     history = (await system.client.get(f"{TIP_OFFS}/{number}/history", headers=handler)).json()
     assert "identifiers_confirmed" not in next(e for e in history if e["action"] == "conclude")["payload"]
+
+
+async def test_a_corrected_conversion_is_checked_the_same_way(system):
+    """The hazard part resent after the hazards service refused it goes to the enterprise too."""
+    handler, number, _ = await _accepted(system)
+    unregistered = "91330521MA2B3C4D9" + check_character("91330521MA2B3C4D9")
+    await act(
+        system, handler, number, "conclude", FINDING | {"hazard": FINDING["hazard"] | {"enterprise_code": unregistered}}
+    )
+
+    async def parked():
+        tip_off = (await system.client.get(f"{TIP_OFFS}/{number}", headers=handler)).json()
+        return tip_off["conversion"]["state"] == "parked"
+
+    await until(parked)
+    correction = FINDING["hazard"] | {"enterprise_code": ENTERPRISE, "description": "阳光花园小区3栋的仓库违规存放油漆"}
+    refused = await system.client.post(f"{TIP_OFFS}/{number}/correct_conversion", json=correction, headers=handler)
+    assert refused.status_code == 422, refused.text
+    assert [(i["field"], i["kind"]) for i in refused.json()["identifiers"]] == [("/description", "residence")]
+
+    corrected = await act(system, handler, number, "correct_conversion", correction | {"confirm_identifiers": True})
+    assert corrected["conversion"]["state"] == "pending"
+    trail = (await system.client.get(f"{TIP_OFFS}/{number}/history", headers=handler)).json()
+    step = next(entry for entry in trail if entry["action"] == "correct_conversion")
+    assert step["payload"]["identifiers_confirmed"] == [{"field": "/description", "kind": "residence"}]
