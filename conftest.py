@@ -177,3 +177,16 @@ def many_from_one_address() -> Iterator[None]:
         for name, value in MANY_FROM_ONE_ADDRESS.items():
             patch.setenv(name, value)
         yield
+
+
+# The quota on unattached media per address (reports.media.service), small enough that a test
+# (tests/test_tip_off_media.py) reaches it with a few small files; the other tests' uploads are smaller.
+SMALL_UPLOAD_QUOTA = {"QL_REPORTS_UNATTACHED_MEDIA_BYTES_PER_ADDRESS": "200000"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def small_upload_quota() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in SMALL_UPLOAD_QUOTA.items():
+            patch.setenv(name, value)
+        yield

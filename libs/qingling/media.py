@@ -10,6 +10,8 @@ and a photo's EXIF GPS position is read for the service to set against a place i
 A photo's EXIF names the device that took it, the time and the place. The side that sent it may
 have it back as sent; whoever is on the other side (a regulator looking at an enterprise's photo,
 an enterprise looking at a tip-off) gets ``without_metadata``: the picture re-encoded with none of it.
+``copy_without_metadata`` does that for every accepted type: PDF documents and MP4/MOV videos lose
+their author, device, time and place too (``qingling.metadata``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import filetype
 from PIL import ExifTags, Image, ImageOps
 
 from qingling.errors import PayloadTooLarge, UnsupportedMediaType
+from qingling.metadata import Unreadable, isobmff_without_metadata, pdf_without_metadata
 
 MB = 1024 * 1024
 HEAD_BYTES = 8192  # what the type is read from
@@ -136,6 +139,21 @@ def without_metadata(content: bytes, pillow_format: str) -> bytes:
     else:
         picture.save(buffer, pillow_format, **kept)
     return buffer.getvalue()
+
+
+def copy_without_metadata(content: bytes, kind: MediaType) -> bytes:
+    """A copy of any accepted file for whoever is not its sender: a picture re-encoded
+    (``without_metadata``), a PDF written anew without its information dictionary and XMP, a
+    video with its metadata boxes blanked. A file that cannot be read as its type is refused
+    (``UnsupportedMedia``). CPU work, for a thread."""
+    if kind.pillow_format is not None:
+        return without_metadata(content, kind.pillow_format)
+    try:
+        if kind.media_type == "application/pdf":
+            return pdf_without_metadata(content)
+        return isobmff_without_metadata(content)  # video/mp4, video/quicktime
+    except Unreadable as exc:
+        raise UnsupportedMedia(f"{kind.title}已损坏或已加密，无法打开") from exc
 
 
 def distance_m(latitude1: float, longitude1: float, latitude2: float, longitude2: float) -> float:

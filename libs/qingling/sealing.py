@@ -2,7 +2,8 @@
 
 A reporter's identity and contact are sealed with AES-256-GCM (authenticated: a changed byte is
 refused, not decrypted into garbage) under a key from settings; each sealed value names the key
-it was sealed with, so keys can be rotated while old values stay readable. Receipt secrets are
+it was sealed with, so keys can be rotated while old values stay readable; files (media at rest)
+are sealed the same way, as bytes (``seal_bytes``). Receipt secrets are
 random and long, so a keyed HMAC-SHA256 is the right digest — no password KDF needed — and the
 key keeps a stolen table from being checked offline.
 """
@@ -53,6 +54,28 @@ class Sealer:
         try:
             return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode()).decode()
         except InvalidTag as exc:
+            raise SealBroken("sealed value does not verify") from exc
+
+    def seal_bytes(self, plaintext: bytes, context: str) -> bytes:
+        """As ``seal``, for bytes kept as bytes (a file): the key id's length and the key id, the
+        nonce, then the ciphertext and its tag."""
+        key_id = self._current.encode()
+        if len(key_id) > 255:
+            raise ValueError("a sealing key id for files is at most 255 bytes")
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._ciphers[self._current].encrypt(nonce, plaintext, context.encode())
+        return bytes([len(key_id)]) + key_id + nonce + sealed
+
+    def unseal_bytes(self, value: bytes, context: str) -> bytes:
+        length = value[0] if value else 0
+        key_id = value[1 : 1 + length].decode("utf-8", "replace")
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            raise SealBroken(f"unknown sealing key {key_id!r}")
+        nonce = value[1 + length : 1 + length + NONCE_BYTES]
+        try:
+            return cipher.decrypt(nonce, value[1 + length + NONCE_BYTES :], context.encode())
+        except (InvalidTag, ValueError) as exc:  # ValueError: cut short before the nonce's end
             raise SealBroken("sealed value does not verify") from exc
 
 

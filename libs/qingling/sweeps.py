@@ -2,12 +2,14 @@
 stops, a failed pass logged), and sweeps built on it: workers that act on what has fallen due
 with time — a reward nobody claimed, a tip-off still waiting for routing, a reminder. Each sweep
 pass is one transaction that claims its rows with ``FOR UPDATE SKIP LOCKED``, so any number of
-worker replicas can sweep side by side."""
+worker replicas can sweep side by side. What must wait until the pass has committed — removing
+the files of rows it deleted — the pass hands back as ``AfterCommit``."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,14 @@ if TYPE_CHECKING:  # the outbox, which runtime's tables import, runs its relay w
 log = structlog.get_logger(__name__)
 
 Pass = Callable[[AsyncSession, "Runtime", datetime], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class AfterCommit:
+    """Returned by a pass: work done once the pass's transaction has committed, never when it
+    rolled back (a file is removed only when no committed row can still name it)."""
+
+    run: Callable[[], Awaitable[object]]
 
 
 async def keep_running(
@@ -49,7 +59,9 @@ def sweep(name: str, one_pass: Pass, *, every: float | None = None) -> Worker:
     async def worker(runtime: Runtime) -> None:
         async def in_a_transaction() -> bool:
             async with runtime.unit_of_work() as session:
-                await one_pass(session, runtime, runtime.clock.now())
+                outcome = await one_pass(session, runtime, runtime.clock.now())
+            if isinstance(outcome, AfterCommit):
+                await outcome.run()
             return False
 
         await keep_running(runtime, name, in_a_transaction, every or runtime.settings.sweep_interval_seconds)

@@ -6,7 +6,9 @@ import hashlib
 import io
 from fractions import Fraction
 
+import pikepdf
 import pytest
+from media_samples import GPS, frames, mov_naming, mp4_naming, pdf_naming
 from PIL import ExifTags, Image
 from PIL.PngImagePlugin import PngInfo
 
@@ -16,6 +18,7 @@ from qingling.media import (
     MEDIA_TYPES,
     MediaTooLarge,
     UnsupportedMedia,
+    copy_without_metadata,
     display_name,
     distance_m,
     examine,
@@ -110,6 +113,45 @@ def test_without_metadata_drops_png_text_and_keeps_transparency():
     assert (copy.format, copy.size, copy.mode) == ("PNG", (10, 6), "RGBA")
     assert not copy.getexif() and "Location" not in copy.info
     assert copy.getpixel((0, 0)) == (0, 128, 0, 100)
+
+
+def test_a_pdf_copy_has_no_information_dictionary_xmp_or_earlier_revision_and_the_same_page():
+    original = pdf_naming("LiXiuying 13912345678", "WPS 33052119900101123X", text="Hazard at gate 2")
+    assert original.count(b"LiXiuying") == 3  # /Info, XMP, and the /Info of the revision before
+
+    copy = copy_without_metadata(original, MEDIA_TYPES["application/pdf"])
+
+    assert b"LiXiuying" not in copy and b"13912345678" not in copy and b"33052119900101123X" not in copy
+    with pikepdf.open(io.BytesIO(copy)) as document:
+        assert set(document.trailer.keys()) == {"/ID", "/Root", "/Size"}
+        assert "/Metadata" not in document.Root
+        assert document.pages[0].Contents.read_bytes().endswith(b"(Hazard at gate 2) Tj ET")
+    assert copy_without_metadata(original, MEDIA_TYPES["application/pdf"]) == copy  # the same file twice: one copy
+
+
+@pytest.mark.parametrize(("build", "media_type"), [(mp4_naming, "video/mp4"), (mov_naming, "video/quicktime")])
+def test_a_video_copy_has_no_metadata_boxes_and_every_frame_in_place(build, media_type):
+    original = build("LiXiuying 13912345678")
+    assert b"LiXiuying" in original and GPS.encode() in original and b"\xa9xyz" in original
+
+    copy = copy_without_metadata(original, MEDIA_TYPES[media_type])
+
+    assert b"LiXiuying" not in copy and GPS.encode() not in copy and b"\xa9xyz" not in copy
+    assert len(copy) == len(original)  # blanked in place: no offset moved
+    assert frames(copy) == frames(original) == 5
+
+
+@pytest.mark.parametrize(
+    ("content", "media_type"),
+    [
+        (PDF[:30] + b"garbage", "application/pdf"),
+        (b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom\x00\x00\x10\x00moov", "video/mp4"),
+    ],
+)
+def test_a_document_or_video_that_cannot_be_read_is_refused(content, media_type):
+    with pytest.raises(UnsupportedMedia) as refused:
+        copy_without_metadata(content, MEDIA_TYPES[media_type])
+    assert refused.value.status == 415
 
 
 def _text(key: str, value: str) -> PngInfo:

@@ -11,7 +11,7 @@ import httpx
 import structlog
 from fastapi import Depends
 
-from qingling.filestore import FileStore, LocalFileStore
+from qingling.filestore import LocalFileStore, SealedFileStore
 from qingling.limits import Limiter
 from qingling.runtime import CurrentRuntime, Runtime
 from qingling.sealing import Sealer, derive_key
@@ -26,7 +26,7 @@ log = structlog.get_logger(__name__)
 class Adapters:
     sealer: Sealer  # reporter identities and original words, at rest
     hash_key: bytes  # receipt secrets and reporter subjects are kept as HMACs under it
-    media: FileStore
+    media: SealedFileStore  # uploads, without metadata, sealed under the sealing keys
     content_check: ContentCheck
     limiter: Limiter  # receipt guessing, intake, uploads, reward claims (reports.limits)
 
@@ -43,11 +43,16 @@ async def reports_adapters(runtime: Runtime) -> AsyncIterator[Adapters]:
         else:
             log.info("content-safety check off: no WeChat app id configured")
             content_check = NoContentCheck()
+        sealer = Sealer(keys, settings.sealing_key_id)
         yield Adapters(
-            sealer=Sealer(keys, settings.sealing_key_id),
+            sealer=sealer,
             hash_key=derive_key(settings.receipt_hash_key.get_secret_value(), "receipt"),
             # An S3-compatible store (for replicas on several hosts) would be chosen here from the settings.
-            media=LocalFileStore(settings.data_dir / "media"),
+            media=SealedFileStore(
+                LocalFileStore(settings.data_dir / "media"),
+                sealer,
+                derive_key(settings.receipt_hash_key.get_secret_value(), "media-name"),
+            ),
             content_check=content_check,
             limiter=Limiter(LimitCounter, derive_key(settings.receipt_hash_key.get_secret_value(), "limits")),
         )

@@ -56,3 +56,10 @@ class Settings(ServiceSettings):
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_app_id: str | None = None
     wechat_app_secret: SecretStr | None = None
+    # Media uploaded but not yet named in a tip-off or an addition ("unattached"): at most this many
+    # bytes from one client address (counted by an HMAC of it, never kept raw) received within
+    # ``unattached_media_hours`` — more is refused 429 with Retry-After. The default holds a full
+    # tip-off's nine files from a phone, several reporters behind one carrier NAT, and caps an
+    # anonymous flood at 300 MB a day per address. Unattached media older than that are purged.
+    unattached_media_bytes_per_address: int = 300 * 1024 * 1024
+    unattached_media_hours: int = 24

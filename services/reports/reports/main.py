@@ -14,6 +14,7 @@ from reports.config import Settings
 from reports.conversation.router import router as conversation_router
 from reports.database import tables
 from reports.duplicates.router import router as duplicates_router
+from reports.media import service as media
 from reports.media.router import router as media_router
 from reports.receipts.router import router as receipts_router
 from reports.rewards import service as rewards
@@ -49,6 +50,7 @@ service = Service(
     workers=[
         sweep("route_pending_tip_offs", tipoffs.route_pending),
         sweep("lapse_unclaimed_rewards", rewards.lapse_unclaimed),
+        sweep("purge_unattached_media", media.purge_unattached),
     ],
     adapters=reports_adapters,
     bootstrap=rewards.seed_rules,
