@@ -101,7 +101,7 @@ async def test_a_listed_major_hazard_climbs_the_ladder_across_national_day_and_a
     }
 
     assert await _sent_by(system, hazard["id"], at(9, 5)) == ["warn_15@2024-09-05"]
-    enterprise_inbox = await _get(system, "/inbox", "demo-enterprise")
+    enterprise_inbox = await _get(system, "/inbox", "demo-enterprise", limit=500)
     warning = next(item for item in enterprise_inbox["items"] if item["item_id"] == hazard["id"])
     assert warning["title"] == "隐患整改期限预警" and "还剩 15 天" in warning["text"]
 
@@ -288,6 +288,51 @@ async def test_reminders_counted_before_the_2027_notice_are_provisional_and_load
     back = await until(undone)  # the load undone: the statutory days again, provisional again
     assert (back["urge"]["due_at"][:10], back["bulletin"]["due_at"][:10]) == ("2027-10-04", "2027-10-08")
     assert "撤销" in back["urge"]["note"]
+
+
+@pytest.mark.asyncio
+async def test_a_tip_off_limit_running_into_an_unpublished_year_is_provisional_and_counted_again_on_loading(system):
+    """Received Wed 2026-12-30, before the 2027 notice: the five working days to decide run over
+    New Year's Day (statutory) to Thu 2027-01-07 — provisional on the tip-off, on the deadline
+    board and in its reminders. A 2027 arrangement with Sat 01-02 as a make-up workday (a TEST
+    FIXTURE) ends it a day earlier; the tip-off's trail says so and the board follows."""
+    system.clock.freeze(datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI))
+    admin, handler = await system.login("nation-admin"), await system.login("deqing-yjj")
+    number = await tip_off_id(system, await submit(system), handler)
+    tip_off_url = f"/api/v1/reports/tip-offs/{number}"
+
+    tip_off = (await system.client.get(tip_off_url, headers=handler)).json()
+    assert (tip_off["step_due_at"], tip_off["step_provisional"]) == ("2027-01-07T23:59:59+08:00", True)
+
+    async def on_the_board(due: str, provisional: bool):
+        board = await _get(system, "/deadlines", "deqing-yjj", limit=500)
+        row = next((i for i in board["items"] if (i["item_type"], i["item_id"]) == ("tip_off", number)), None)
+        return row if row and (row["deadline_at"], row["deadline_provisional"]) == (due, provisional) else None
+
+    await until(lambda: on_the_board("2027-01-07T23:59:59+08:00", True))
+    years = (await system.client.get("/api/v1/hazards/calendar/years", headers=admin)).json()["years"]
+    statutory = [d["day"] for y in years if y["year"] == 2027 for d in y["statutory_holidays"]]
+    fixture = {"holidays": statutory, "makeup_workdays": ["2027-01-02"], "source": "测试用放假安排（非真实通知）"}
+    try:
+        loaded = await system.client.put("/api/v1/hazards/calendar/years/2027", json=fixture, headers=admin)
+        assert loaded.status_code == 200, loaded.text
+
+        async def recounted():
+            tip_off = (await system.client.get(tip_off_url, headers=handler)).json()
+            return tip_off if not tip_off["step_provisional"] else None
+
+        tip_off = await until(recounted)
+        assert tip_off["step_due_at"] == "2027-01-06T23:59:59+08:00"
+        trail = (await system.client.get(f"{tip_off_url}/history", headers=handler)).json()
+        recount = next(entry for entry in trail if entry["action"] == "recount_step")
+        assert (recount["payload"]["from_step_due_at"], recount["payload"]["to_step_due_at"]) == (
+            "2027-01-07T23:59:59+08:00",
+            "2027-01-06T23:59:59+08:00",
+        )
+        await until(lambda: on_the_board("2027-01-06T23:59:59+08:00", False))
+    finally:
+        removed = await system.client.delete("/api/v1/hazards/calendar/years/2027", headers=admin)
+        assert removed.status_code == 204, removed.text
 
 
 @pytest.mark.asyncio

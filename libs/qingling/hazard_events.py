@@ -41,6 +41,7 @@ class HazardChanged(EventData):
     deadline_provisional: bool
     step: str | None = Field(description="下一步须在期限内完成的事项")
     step_due_at: AwareDatetime | None
+    step_provisional: bool = Field(default=False, description="下一步的期限为暂定（该年放假安排尚未发布）")
     production_suspended: bool
     closed: bool
 

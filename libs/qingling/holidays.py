@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import ClassVar
 
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, select
+from sqlalchemy import JSON, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
@@ -43,6 +43,27 @@ class HolidayArrangementBase(SQLModel):
             source=self.source,
         )
 
+    @classmethod
+    def in_force(cls) -> Select:
+        return select(cls)
+
+
+class HolidayArrangementCopyBase(HolidayArrangementBase):
+    """A copy fed by events, which may arrive out of order (replicas, retries): each change of a
+    year carries the owner's change number (``version``) and the copy keeps only a newer one. A
+    withdrawn load is kept as a tombstone (``withdrawn``), so the load it undid, delivered late,
+    cannot bring the year back."""
+
+    version: int = 0
+    withdrawn: bool = False
+
+    @classmethod
+    def in_force(cls) -> Select:
+        return select(cls).where(cls.withdrawn.is_(False))
+
+
+VERSION = "日历变更的序号（加载、替换、撤销按发生顺序递增）：副本只接受比已有的更新的变更，事件乱序到达也不会回退"
+
 
 class CalendarYearLoaded(EventData):
     """某年的放假调休安排已加载（或被替换）：各服务据此更新本地的工作日日历。"""
@@ -55,14 +76,16 @@ class CalendarYearLoaded(EventData):
     holidays: list[date] = PydanticField(description="放假日（含放假期间的周末）")
     makeup_workdays: list[date] = PydanticField(description="调休上班日（周六或周日）")
     source: str = PydanticField(description="放假安排的来源（通知文号）")
+    version: int = PydanticField(default=0, description=VERSION)
 
     @classmethod
-    def of(cls, arrangement: YearArrangement) -> CalendarYearLoaded:
+    def of(cls, arrangement: YearArrangement, version: int) -> CalendarYearLoaded:
         return cls(
             year=arrangement.year,
             holidays=sorted(arrangement.holidays),
             makeup_workdays=sorted(arrangement.makeup_workdays),
             source=arrangement.source,
+            version=version,
         )
 
     def arrangement(self) -> YearArrangement:
@@ -78,27 +101,19 @@ class CalendarYearRemoved(EventData):
     event_version: ClassVar[int] = 1
 
     year: int = PydanticField(description="年份")
+    version: int = PydanticField(default=0, description=VERSION)
 
 
 async def working_calendar(session: AsyncSession, model: type[HolidayArrangementBase]) -> WorkingCalendar:
     """The calendar with every year stored in ``model``; other years come from the library."""
-    rows = (await session.execute(select(model).order_by(model.year))).scalars()
+    rows = (await session.execute(model.in_force().order_by(model.year))).scalars()
     return WorkingCalendar(row.arrangement() for row in rows)
 
 
 async def store_arrangement(
-    session: AsyncSession,
-    model: type[HolidayArrangementBase],
-    arrangement: YearArrangement,
-    now: datetime,
-    *,
-    unless_newer: bool = False,
+    session: AsyncSession, model: type[HolidayArrangementBase], arrangement: YearArrangement, now: datetime
 ) -> HolidayArrangementBase:
-    """Insert or replace the row of ``arrangement.year``, loaded at ``now``.
-
-    With ``unless_newer`` a row loaded after ``now`` is kept: a copy fed by events stays on the
-    latest load even when two loads of one year arrive out of order.
-    """
+    """The owner's load: inserts or replaces the row of ``arrangement.year``, loaded at ``now``."""
     row = await session.get(model, arrangement.year, with_for_update=True)
     if row is None:
         try:
@@ -108,8 +123,6 @@ async def store_arrangement(
             return row
         except IntegrityError:  # stored meanwhile by a concurrent transaction: replace it below
             row = await session.get(model, arrangement.year, with_for_update=True, populate_existing=True)
-    if unless_newer and row.loaded_at > now:
-        return row
     for column, value in _columns(arrangement).items():
         setattr(row, column, value)
     row.loaded_at = now
@@ -117,15 +130,39 @@ async def store_arrangement(
 
 
 async def remove_arrangement(
-    session: AsyncSession, model: type[HolidayArrangementBase], year: int, now: datetime
+    session: AsyncSession, model: type[HolidayArrangementBase], year: int
 ) -> HolidayArrangementBase | None:
-    """Deletes the row of ``year`` unless it was loaded after ``now`` (a later load wins, whatever
-    order the events arrive in); returns the row removed, if any."""
+    """The owner's undoing of a load: the row of ``year`` is deleted; returns it, if there was one."""
     row = await session.get(model, year, with_for_update=True)
-    if row is None or row.loaded_at > now:
-        return None
-    await session.delete(row)
+    if row is not None:
+        await session.delete(row)
     return row
+
+
+async def copy_change(
+    session: AsyncSession,
+    model: type[HolidayArrangementCopyBase],
+    change: CalendarYearLoaded | CalendarYearRemoved,
+    at: datetime,
+) -> bool:
+    """A copy takes in a change of a year unless it already holds a newer one (by the owner's
+    change number, then time); a withdrawal leaves a tombstone. Answers whether it took it in."""
+    if isinstance(change, CalendarYearLoaded):
+        columns = _columns(change.arrangement()) | {"withdrawn": False}
+    else:
+        columns = {"holidays": [], "makeup_workdays": [], "source": "", "withdrawn": True}
+    if (row := await session.get(model, change.year, with_for_update=True)) is None:
+        try:  # the first news of the year; a concurrent first one makes this insert fail
+            async with session.begin_nested():
+                session.add(model(year=change.year, loaded_at=at, version=change.version, **columns))
+            return True
+        except IntegrityError:
+            row = await session.get(model, change.year, with_for_update=True, populate_existing=True)
+    if (row.version, row.loaded_at) > (change.version, at):
+        return False
+    for column, value in (columns | {"version": change.version, "loaded_at": at}).items():
+        setattr(row, column, value)
+    return True
 
 
 def _columns(arrangement: YearArrangement) -> dict[str, object]:

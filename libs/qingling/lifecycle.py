@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import APIRouter, Body, Path
-from pydantic import AfterValidator, BaseModel, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 from qingling.auth.access import allow
 from qingling.auth.principal import RECEIPT_HOLDER, Principal
@@ -33,6 +33,25 @@ from qingling.runtime import CurrentRuntime, Runtime
 from qingling.schemas import Schema, Timestamp
 
 
+class TimeBasis(Schema):
+    """How a time limit's end was counted — the event it runs from and its length — kept so it
+    can be counted again when a year's holiday notice is loaded or withdrawn."""
+
+    start: Timestamp
+    amount: int
+    unit: Unit
+
+    def count(self, calendar: WorkingCalendar) -> Deadline:
+        return calendar.deadline(self.start, self.amount, self.unit)
+
+
+# Whether a limit's end is provisional, as every read and event that carries one says it.
+Provisional = Annotated[
+    bool,
+    Field(description="暂定：期限所在年度的放假调休安排尚未发布，按法定节假日和周末计算，该年安排加载后重新计算"),
+]
+
+
 @dataclass(frozen=True)
 class TimeLimit:
     amount: int
@@ -41,6 +60,10 @@ class TimeLimit:
 
     def __str__(self) -> str:
         return f"{self.amount} {UNIT_TITLES[self.unit]}内{self.what}"
+
+    def basis(self, start: datetime, extra: int = 0) -> TimeBasis:
+        """This limit (lengthened by ``extra``), running from an event at ``start``."""
+        return TimeBasis(start=start, amount=self.amount + extra, unit=self.unit)
 
 
 @dataclass(frozen=True)
@@ -269,18 +292,6 @@ def _endpoint(
 # ------------------------------------------------------------------------------------ the runner
 
 
-class TimeBasis(Schema):
-    """How a time limit's end was counted — the event it runs from and its length — kept so it
-    can be counted again when a year's holiday notice is loaded or withdrawn."""
-
-    start: Timestamp
-    amount: int
-    unit: Unit
-
-    def count(self, calendar: WorkingCalendar) -> Deadline:
-        return calendar.deadline(self.start, self.amount, self.unit)
-
-
 class Stateful(Protocol):
     """What the runner moves: an item with a state and the time limit of its next step — its
     end, how it was counted, and whether that end is provisional (counted through a year whose
@@ -428,7 +439,7 @@ class Runner(Generic[Item]):
         before = item.state
         item.state = transition.next_state(before)
         if (limit := transition.limit) is not None:
-            start_step(item, limit.what, TimeBasis(start=now, amount=limit.amount, unit=limit.unit), step.calendar)
+            start_step(item, limit.what, limit.basis(now), step.calendar)
         elif item.state != before and item.state not in self._keeps_step:
             end_step(item)
         item.closed_at = now if item.state in self.lifecycle.final else None  # an objection reopens

@@ -156,3 +156,17 @@ def create_limit_counter_v1() -> None:
 
 def drop_limit_counter_v1() -> None:
     op.drop_table("limit_counter")
+
+
+def holiday_arrangement_copy_v2() -> None:
+    """A service's copy of the calendar: the owner's change number, and tombstones for withdrawn
+    loads (``qingling.holidays.HolidayArrangementCopyBase``). Rows copied before keep number 0."""
+    with op.batch_alter_table("holiday_arrangement", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("withdrawn", sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def drop_holiday_arrangement_copy_v2() -> None:
+    with op.batch_alter_table("holiday_arrangement", schema=None) as batch_op:
+        batch_op.drop_column("withdrawn")
+        batch_op.drop_column("version")

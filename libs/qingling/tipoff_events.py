@@ -37,6 +37,7 @@ class TipOffChanged(EventData):
     lead_kind: str | None = Field(default=None, description="主办部门的类别，如 emergency（应急管理局）")
     step: str | None = Field(description="下一步须在期限内完成的事项")
     step_due_at: AwareDatetime | None
+    step_provisional: bool = Field(default=False, description="期限为暂定（该年放假安排尚未发布）")
     hazard_id: int | None = Field(description="核查属实后转成的隐患")
     closed: bool
 

@@ -4,12 +4,15 @@ deadlines for that year stop being provisional, and the reports and notify servi
 2027 is used because ``chinese_calendar`` has no data for it and no test elsewhere touches it."""
 
 import asyncio
+from datetime import datetime
 
 import pytest
 from sqlalchemy import delete
 
 from hazards.calendar.models import HolidayArrangement
 from notify.calendar import HolidayArrangement as NotifyCopy
+from qingling.clock import SHANGHAI
+from qingling.holidays import CalendarYearLoaded, CalendarYearRemoved, working_calendar
 from reports.calendar import HolidayArrangement as ReportsCopy
 
 pytestmark = pytest.mark.asyncio
@@ -241,5 +244,34 @@ async def test_a_loaded_year_reaches_reports_and_notify(embedded):
                 break
             await asyncio.sleep(0.2)
         assert copies == {"reports": corrected, "notify": corrected}
+    finally:
+        await _forget_2027(embedded)
+
+
+async def test_a_withdrawal_delivered_before_its_load_leaves_the_year_withdrawn_in_the_copies(embedded):
+    """Replicas and retries deliver events in any order. A 2027 load (change 1) undone at once
+    (change 2), both at the same moment, reach reports and notify withdrawal first: the late load
+    must not bring 2027 back. It did, and the copies counted deadlines by a withdrawn notice."""
+    moment = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
+    loaded = CalendarYearLoaded(year=2027, holidays=FIXTURE_2027["holidays"], makeup_workdays=["2027-01-09"],
+                                source=FIXTURE_2027["source"], version=1_000_001)  # fmt: skip
+    withdrawn = CalendarYearRemoved(year=2027, version=1_000_002)
+    try:
+        for service in ("reports", "notify"):
+            headers = await embedded.as_service("hazards", to=service)
+            for change in (withdrawn, loaded):
+                envelope = change.envelope(subject="calendar/2027", source="hazards", occurred_at=moment)
+                posted = await embedded.client.post(
+                    f"/api/v1/{service}/events", json=envelope.model_dump(mode="json"), headers=headers
+                )
+                assert posted.status_code == 200, posted.text
+
+        for service in ("reports", "notify"):
+            runtime = embedded.dispatcher.apps[f"/api/v1/{service}"].state.runtime
+            async with runtime.unit_of_work() as session:
+                calendar = await working_calendar(session, TABLES[service])
+                row = await session.get(TABLES[service], 2027)
+            assert not calendar.is_known(2027), service  # counted by the law's days, provisionally
+            assert (row.withdrawn, row.version) == (True, 1_000_002), service
     finally:
         await _forget_2027(embedded)

@@ -282,6 +282,8 @@ async def test_a_deadline_in_an_unpublished_year_is_provisional_until_the_year_i
     order = {"measures": "停止动火并清理", "responsible_person": "王强", "funds": "自筹", "acceptor": "李安"}
     accepted = await _ok(system, hazard["id"], "accept_general", "deqing-yjj", order)
     assert (accepted["deadline_at"], accepted["deadline_provisional"]) == ("2028-01-14T23:59:59+08:00", True)
+    # the runner's limit for the next step (完成整改, 30 日) is counted the same way, and says so
+    assert (accepted["step_due_at"], accepted["step_provisional"]) == ("2028-01-14T23:59:59+08:00", True)
 
     admin = await _as(system, "nation-admin")  # the calendar is national
     years = (await system.client.get("/api/v1/hazards/calendar/years", headers=admin)).json()["years"]
@@ -292,9 +294,15 @@ async def test_a_deadline_in_an_unpublished_year_is_provisional_until_the_year_i
 
     recounted = (await system.client.get(f"/api/v1/hazards/hazards/{hazard['id']}", headers=headers)).json()
     assert (recounted["deadline_at"], recounted["deadline_provisional"]) == ("2028-01-17T23:59:59+08:00", False)
+    assert (recounted["step_due_at"], recounted["step_provisional"]) == ("2028-01-17T23:59:59+08:00", False)
     trail = (await system.client.get(f"/api/v1/hazards/hazards/{hazard['id']}/history", headers=headers)).json()
     assert trail[-1]["action"] == "recount_deadline"
+    assert (trail[-1]["payload"]["to_deadline"], trail[-1]["payload"]["to_step_due_at"]) == (
+        "2028-01-17T23:59:59+08:00",
+        "2028-01-17T23:59:59+08:00",
+    )
     removed = await system.client.delete("/api/v1/hazards/calendar/years/2028", headers=admin)  # undone
     assert removed.status_code == 204, removed.text
     again = (await system.client.get(f"/api/v1/hazards/hazards/{hazard['id']}", headers=headers)).json()
     assert (again["deadline_at"], again["deadline_provisional"]) == ("2028-01-14T23:59:59+08:00", True)
+    assert (again["step_due_at"], again["step_provisional"]) == ("2028-01-14T23:59:59+08:00", True)

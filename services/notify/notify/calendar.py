@@ -6,36 +6,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.database import NotifyModel
 from qingling.events import EventEnvelope
-from qingling.holidays import (
-    CalendarYearLoaded,
-    CalendarYearRemoved,
-    HolidayArrangementBase,
-    remove_arrangement,
-    store_arrangement,
-)
+from qingling.holidays import CalendarYearLoaded, CalendarYearRemoved, HolidayArrangementCopyBase, copy_change
 
 
-class HolidayArrangement(HolidayArrangementBase, NotifyModel, table=True):
+class HolidayArrangement(HolidayArrangementCopyBase, NotifyModel, table=True):
     __tablename__ = "holiday_arrangement"
 
 
 async def on_year_loaded(session: AsyncSession, data: CalendarYearLoaded, envelope: EventEnvelope) -> None:
-    """Keep the latest load of the year, even if two loads arrive out of order, and re-plan."""
+    """Keep the year's load unless a newer change of the year is kept, and re-plan."""
     from notify.reminders.service import replan
 
-    row = await store_arrangement(
-        session, HolidayArrangement, data.arrangement(), envelope.occurred_at, unless_newer=True
-    )
-    if row.loaded_at == envelope.occurred_at:
+    if await copy_change(session, HolidayArrangement, data, envelope.occurred_at):
         await session.flush()
         await replan(session, data.year, f"{data.year} 年放假调休安排已加载（{data.source}）", envelope.occurred_at)
 
 
 async def on_year_removed(session: AsyncSession, data: CalendarYearRemoved, envelope: EventEnvelope) -> None:
-    """Forget the year's load unless a later one arrived first, and re-plan."""
+    """Withdraw the year's load unless a newer change of the year is kept, and re-plan."""
     from notify.reminders.service import replan
 
-    if await remove_arrangement(session, HolidayArrangement, data.year, envelope.occurred_at) is not None:
+    if await copy_change(session, HolidayArrangement, data, envelope.occurred_at):
         await session.flush()
         await replan(
             session,

@@ -9,7 +9,6 @@ from qingling.holidays import CalendarYearLoaded, CalendarYearRemoved
 from qingling.runtime import Service
 from qingling.sweeps import sweep
 from reports.adapters import reports_adapters
-from reports.calendar import on_year_loaded, on_year_removed
 from reports.config import Settings
 from reports.conversation.router import router as conversation_router
 from reports.database import tables
@@ -43,8 +42,8 @@ service = Service(
         reward_actions_router,
     ],
     event_handlers={
-        CalendarYearLoaded: on_year_loaded,
-        CalendarYearRemoved: on_year_removed,
+        CalendarYearLoaded: tipoffs.on_year_loaded,
+        CalendarYearRemoved: tipoffs.on_year_removed,
         HazardChanged: tipoffs.on_hazard_changed,
     },
     workers=[

@@ -77,11 +77,9 @@ async def load(
     before = await session.get(HolidayArrangement, year, with_for_update=True)
     before_columns = _snapshot(before)
     row = await store_arrangement(session, HolidayArrangement, arrangement, now)
-    emit(session, CalendarYearLoaded.of(arrangement), subject=f"calendar/{year}", to=CONSUMERS)
-    recounted = await hazards.recount_deadlines(session, caller, now, year)
-    _trail(
-        session, caller, year, "replace" if before_columns else "load", now, before_columns, _snapshot(row), recounted
-    )
+    change = await _trail(session, caller, year, "replace" if before_columns else "load", now, before_columns, row)
+    emit(session, CalendarYearLoaded.of(arrangement, change.id), subject=f"calendar/{year}", to=CONSUMERS)
+    change.recounted = await hazards.recount_deadlines(session, caller, now, year)
     return row
 
 
@@ -92,11 +90,10 @@ async def remove(session: AsyncSession, caller: Principal, year: int, now: datet
     if row is None:
         raise CalendarYearNotLoaded(f"{year} 年没有加载的放假安排，该年使用内置日历数据或按法定节假日推算")
     before = _snapshot(row)
-    await remove_arrangement(session, HolidayArrangement, year, now)
-    await session.flush()
-    emit(session, CalendarYearRemoved(year=year), subject=f"calendar/{year}", to=CONSUMERS)
-    recounted = await hazards.recount_deadlines(session, caller, now, year)
-    _trail(session, caller, year, "remove", now, before, None, recounted)
+    await remove_arrangement(session, HolidayArrangement, year)
+    change = await _trail(session, caller, year, "remove", now, before, None)
+    emit(session, CalendarYearRemoved(year=year, version=change.id), subject=f"calendar/{year}", to=CONSUMERS)
+    change.recounted = await hazards.recount_deadlines(session, caller, now, year)
 
 
 def _snapshot(row: HolidayArrangement | None) -> dict[str, Any] | None:
@@ -105,14 +102,18 @@ def _snapshot(row: HolidayArrangement | None) -> dict[str, Any] | None:
     return {"holidays": list(row.holidays), "makeup_workdays": list(row.makeup_workdays), "source": row.source}
 
 
-def _trail(
+async def _trail(
     session: AsyncSession, caller: Principal, year: int, action: str, now: datetime,
-    before: dict[str, Any] | None, after: dict[str, Any] | None, recounted: int,
-) -> None:  # fmt: skip
-    session.add(HolidayArrangementChange(
+    before: dict[str, Any] | None, after: HolidayArrangement | None,
+) -> HolidayArrangementChange:  # fmt: skip
+    """The change on the calendar's trail; its number orders the change for the services' copies."""
+    change = HolidayArrangementChange(
         year=year, action=action, actor=caller.subject, actor_name=caller.name or caller.subject, at=now,
-        before=before, after=after, recounted=recounted,
-    ))  # fmt: skip
+        before=before, after=_snapshot(after),
+    )  # fmt: skip
+    session.add(change)
+    await session.flush()
+    return change
 
 
 def _arrangement(year: int, data: ArrangementLoad) -> YearArrangement:

@@ -122,9 +122,8 @@ async def _accept_general(step: Step[Hazard]) -> dict[str, Any]:
             raise ValidationFailed.for_field("deadline", "整改期限应晚于今天")
         set_deadline(hazard, end_of_day(order.deadline))
     else:  # the declared limit
-        limit = step.transition.limit
-        basis = schemas.DeadlineBasis(start=step.now, amount=limit.amount, unit=limit.unit)
-        due = step.calendar.deadline(step.now, limit.amount, limit.unit)
+        basis = step.transition.limit.basis(step.now)
+        due = basis.count(step.calendar)
         set_deadline(hazard, due.due_at, due.provisional)
         record(hazard, deadline_basis=basis)
     record(hazard, order=order)

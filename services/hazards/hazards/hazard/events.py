@@ -48,6 +48,7 @@ def hazard_changed(hazard: Mapping[str, Any], action: str, previous_state: str |
         deadline_provisional=hazard["deadline_provisional"],
         step=hazard["step"],
         step_due_at=hazard["step_due_at"],
+        step_provisional=hazard["step_provisional"],
         production_suspended=hazard["production_suspended"],
         closed=closed,
     )

@@ -5,8 +5,8 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from hazards.enterprises.schemas import TagCode
 from qingling import inputs
-from qingling.calendar import Unit
 from qingling.inputs import BoundedDate, DbId, HappenedAt
+from qingling.lifecycle import Provisional, TimeBasis
 from qingling.schemas import Schema, Timestamp
 from qingling.standards import Clause, MajorReport, StandardCode
 
@@ -171,15 +171,6 @@ class CloseOut(Schema):
 # ------------------------------------------------------------------- what each step recorded
 
 
-class DeadlineBasis(Schema):
-    """How a deadline counted from a time limit was computed, so it can be counted again once
-    the year's holiday arrangement is loaded."""
-
-    start: Timestamp
-    amount: int
-    unit: Unit
-
-
 class ListingRecord(Listing):
     lister: str = Field(description="挂牌操作人")
 
@@ -215,7 +206,7 @@ class HazardDetails(Schema):
     returned: Reason | None = Field(default=None, description="退回补正")
     rejection: Reason | None = Field(default=None, description="不予认定")
     order: GeneralOrder | None = Field(default=None, description="一般隐患“五定”整改要求")
-    deadline_basis: DeadlineBasis | None = None
+    deadline_basis: TimeBasis | None = None  # how a deadline counted from a time limit was computed
     confirmation: MajorConfirmation | None = Field(default=None, description="重大隐患确认与限期整改指令")
     listing: ListingRecord | None = Field(default=None, description="挂牌督办通知")
     plan: Plan | None = Field(default=None, description="治理方案")
@@ -281,13 +272,12 @@ class HazardRead(Schema):
     close_out_check: CloseOutCheckRef | None = Field(description="督办部门审核把关：谁、哪个部门、何时")
     deadline_at: Timestamp | None = Field(description="整改期限（截止时刻）")
     original_deadline_at: Timestamp | None
-    deadline_provisional: bool = Field(
-        description="暂定：期限所在年度的放假调休安排尚未发布，按法定节假日和周末计算，该年安排加载后重新计算"
-    )
+    deadline_provisional: Provisional
     overdue: bool
     days_overdue: int
     step: str | None = Field(description="下一步须在期限内完成的事项")
     step_due_at: Timestamp | None
+    step_provisional: Provisional
     step_overdue: bool
     production_suspended: bool
     created_at: Timestamp

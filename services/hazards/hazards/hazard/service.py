@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +33,7 @@ from qingling.clock import SHANGHAI, to_shanghai
 from qingling.errors import NotFound, ValidationFailed, field_errors
 from qingling.events import EventEnvelope
 from qingling.holidays import working_calendar
-from qingling.lifecycle import Runner, Transition
+from qingling.lifecycle import Runner, Transition, recount_step
 from qingling.outbox import emit
 from qingling.pagination import PageParams, fetch_page
 from qingling.regions import Level
@@ -366,33 +366,49 @@ RUNNER: Runner[Hazard] = Runner(
 
 async def recount_deadlines(session: AsyncSession, caller: Principal, now: datetime, year: int) -> int:
     """After a year's holiday arrangement is loaded, replaced or removed: counts again every open
-    deadline counted from a time limit that the year can move — those provisional for want of a
-    notice, and those running into or through the year — and puts each change on the hazard's
-    trail. A deadline the lister set as a date stays as set. Returns how many changed."""
+    time limit the year can move — the rectification deadline and the next step's limit, those
+    provisional for want of a notice and those running into or through the year — and puts each
+    change on the hazard's trail. A deadline the lister set as a date stays as set. Returns how
+    many hazards changed."""
     calendar = await working_calendar(session, HolidayArrangement)
-    reaches_year = Hazard.deadline_at >= datetime(year, 1, 1, tzinfo=SHANGHAI)
-    query = select(Hazard).where(
-        Hazard.deadline_provisional | reaches_year, Hazard.state.not_in(HAZARD_LIFECYCLE.final)
-    )
+    year_start = datetime(year, 1, 1, tzinfo=SHANGHAI)
+    reaches_year = or_(Hazard.deadline_at >= year_start, Hazard.step_due_at >= year_start)
+    moved = or_(Hazard.deadline_provisional, Hazard.step_provisional, reaches_year)
+    query = select(Hazard).where(moved, Hazard.state.not_in(HAZARD_LIFECYCLE.final))
     changed = 0
     for hazard in (await session.execute(query.order_by(Hazard.id).with_for_update())).scalars():
-        basis = hazard.details.deadline_basis
-        if basis is None or basis.start.astimezone(SHANGHAI).year > year:
+        change = _recount_deadline(hazard, calendar, year)
+        step_before = hazard.step_due_at
+        if (step_due := recount_step(hazard, calendar)) is not None:
+            change |= {
+                "step": hazard.step,
+                "from_step_due_at": to_shanghai(step_before).isoformat(),
+                "to_step_due_at": to_shanghai(step_due.due_at).isoformat(),
+                "step_provisional": step_due.provisional,
+            }
+        if not change:
             continue
-        due = calendar.deadline(basis.start, basis.amount, basis.unit)
-        if (due.due_at, due.provisional) == (hazard.deadline_at, hazard.deadline_provisional):
-            continue
-        before = hazard.deadline_at
-        if hazard.original_deadline_at == before:
-            hazard.original_deadline_at = due.due_at
-        hazard.deadline_at, hazard.deadline_provisional, hazard.updated_at = due.due_at, due.provisional, now
-        payload = {
-            "from_deadline": before.isoformat(),
-            "to_deadline": due.due_at.isoformat(),
-            "provisional": due.provisional,
-            "calendar_year": year,
-            "reason": f"{year} 年放假调休安排变更，期限重新计算",
-        }
-        record_change(session, hazard, "recount_deadline", caller, now, payload)
+        hazard.updated_at = now
+        change |= {"calendar_year": year, "reason": f"{year} 年放假调休安排变更，期限重新计算"}
+        record_change(session, hazard, "recount_deadline", caller, now, change)
         changed += 1
     return changed
+
+
+def _recount_deadline(hazard: Hazard, calendar: WorkingCalendar, year: int) -> dict[str, Any]:
+    """The rectification deadline counted again, when it was counted from a time limit."""
+    basis = hazard.details.deadline_basis
+    if basis is None or basis.start.astimezone(SHANGHAI).year > year:
+        return {}
+    due = basis.count(calendar)
+    if (due.due_at, due.provisional) == (hazard.deadline_at, hazard.deadline_provisional):
+        return {}
+    before = hazard.deadline_at
+    if hazard.original_deadline_at == before:
+        hazard.original_deadline_at = due.due_at
+    hazard.deadline_at, hazard.deadline_provisional = due.due_at, due.provisional
+    return {
+        "from_deadline": to_shanghai(before).isoformat(),
+        "to_deadline": to_shanghai(due.due_at).isoformat(),
+        "provisional": due.provisional,
+    }

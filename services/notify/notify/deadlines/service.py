@@ -51,6 +51,7 @@ async def track_tip_off(session: AsyncSession, data: TipOffChanged, envelope: Ev
     item.title = f"举报（编号 {data.tip_off_id}）"  # never its receipt code: the board is for every handler
     item.state, item.region_code, item.lister_region_code = data.state, data.region_code, data.lead_region_code
     item.deadline_at = item.step_due_at = data.step_due_at
+    item.deadline_provisional = data.step_provisional  # its reminders are provisional too
     item.step, item.closed = data.step, data.closed
     item.supervising_region_code, item.supervising_kind = data.lead_region_code, data.lead_kind  # the handler
     item.version = data.seq

@@ -18,7 +18,7 @@ from qingling.calendar import Unit
 from qingling.clock import SHANGHAI
 from qingling.errors import Conflict, ValidationFailed
 from qingling.holidays import working_calendar
-from qingling.lifecycle import Runner, Step
+from qingling.lifecycle import Runner, Step, TimeBasis, start_step
 from reports.calendar import HolidayArrangement
 from reports.rewards import authority, schemas
 from reports.rewards.lifecycle import CLAIM_STEP, REWARD_LIFECYCLE
@@ -59,8 +59,8 @@ async def _notify(step: Step[Reward]) -> dict[str, Any]:
     """The claim period (the rule's days, not one the declaration can state) is the reward's step."""
     reward = step.item
     reward.notified_at = step.now
-    due = step.calendar.deadline(step.now, reward.terms["claim_days"], Unit.CALENDAR_DAYS).due_at
-    reward.claim_due_at, reward.step, reward.step_due_at = due, CLAIM_STEP, due
+    basis = TimeBasis(start=step.now, amount=reward.terms["claim_days"], unit=Unit.CALENDAR_DAYS)
+    due = reward.claim_due_at = start_step(reward, CLAIM_STEP, basis, step.calendar).due_at
     text = (
         f"经审批，给予您举报奖励 {reward.amount_yuan:,} 元，由{reward.paying_department}发放。"
         f"请在 {due.astimezone(SHANGHAI):%Y年%m月%d日} 前领取，逾期视为放弃。"

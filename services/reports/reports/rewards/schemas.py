@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from qingling import inputs
 from qingling.inputs import MAX_COUNT, BoundedDate, StrictBool
+from qingling.lifecycle import Provisional
 from qingling.regions import RegionCode
 from qingling.schemas import Schema, Timestamp
 from reports.rewards.rules import AccidentGrade
@@ -144,6 +145,7 @@ class RewardRead(Schema):
     payout_recorded_at: Timestamp | None
     step: str | None = Field(description="下一步须在期限内完成的事项（领取奖励）")
     step_due_at: Timestamp | None
+    step_provisional: Provisional
     closed_at: Timestamp | None = Field(description="已发放、逾期失效或不予奖励的时间")
 
 

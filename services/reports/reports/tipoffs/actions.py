@@ -16,7 +16,7 @@ from qingling.auth.principal import RECEIPT_HOLDER, Principal
 from qingling.delivery import DeliveryState
 from qingling.errors import Conflict, FieldError, ValidationFailed
 from qingling.holidays import working_calendar
-from qingling.lifecycle import NotTheAuthority, Runner, Step, Transition, nothing
+from qingling.lifecycle import NotTheAuthority, Runner, Step, Transition, nothing, start_step
 from qingling.outbox import emit, latest_about
 from qingling.regions import parent
 from qingling.runtime import Runtime
@@ -285,9 +285,9 @@ async def _request_extension(step: Step[TipOff]) -> None:
 
 async def _grant_extension(step: Step[TipOff]) -> dict[str, Any]:
     tip_off = step.item
-    total = VERIFICATION_LIMIT.amount + tip_off.extension_days
-    due = step.calendar.deadline(tip_off.accepted_at, total, VERIFICATION_LIMIT.unit)
-    tip_off.extended, tip_off.step_due_at = True, due.due_at
+    basis = VERIFICATION_LIMIT.basis(tip_off.accepted_at, extra=tip_off.extension_days)
+    due = start_step(tip_off, tip_off.step or VERIFICATION_LIMIT.what, basis, step.calendar)
+    tip_off.extended = True
     tip_off.extension_decision, tip_off.extension_decided_by = "granted", await _acting(step)
     return {"days": tip_off.extension_days, "verification_due_at": due.due_at.isoformat()}
 

@@ -6,6 +6,7 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 from qingling import inputs
 from qingling.credit_code import CreditCode
 from qingling.inputs import DbId, HappenedAt, StrictBool
+from qingling.lifecycle import Provisional
 from qingling.regions import RegionCode
 from qingling.schemas import Schema, Timestamp
 from qingling.standards import Clause, MajorReport, StandardCode
@@ -401,6 +402,7 @@ class TipOffRead(Schema):
     conversion: Conversion | None = Field(description="核查属实转为隐患的进展；不转隐患的为空")
     step: str | None
     step_due_at: Timestamp | None
+    step_provisional: Provisional
     step_overdue: bool
     received_at: Timestamp
     updated_at: Timestamp
@@ -431,6 +433,7 @@ class ReporterView(Schema):
     received_at: Timestamp
     step: str | None
     step_due_at: Timestamp | None
+    step_provisional: Provisional
     step_overdue: bool
     outcome: str | None = Field(description="核查结论")
     hazard_state: str | None = Field(description="转为隐患后的整改进展")

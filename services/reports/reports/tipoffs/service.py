@@ -17,17 +17,19 @@ from qingling.auth.principal import RECEIPT_HOLDER, Principal
 from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.auth.scope import staff_rows
 from qingling.calendar import Unit, WorkingCalendar, is_overdue
+from qingling.clock import SHANGHAI, to_shanghai
 from qingling.delivery import DeliveryState
 from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
 from qingling.events import EventEnvelope
 from qingling.hazard_events import HazardChanged
-from qingling.holidays import working_calendar
+from qingling.holidays import CalendarYearLoaded, CalendarYearRemoved, working_calendar
+from qingling.lifecycle import recount_step, start_step
 from qingling.outbox import emit, latest_about
 from qingling.pagination import PageParams, fetch_page
 from qingling.runtime import Runtime
 from qingling.sealing import keyed_hash
 from qingling.tipoff_events import ReporterNotified, TipOffChanged, TipOffVerified
-from reports.calendar import HolidayArrangement
+from reports.calendar import HolidayArrangement, forget_year, keep_year
 from reports.conversation.models import TipOffMessage
 from reports.duplicates import service as duplicates
 from reports.media.models import TipOffMedia
@@ -151,11 +153,10 @@ async def receive(
         call_at=getattr(body, "call_at", None),
         content_flag=verdict.reason if verdict.flagged else None,
         state=TIP_OFF_LIFECYCLE.initial,
-        step=DECISION_LIMIT.what,
-        step_due_at=calendar.deadline(now, DECISION_LIMIT.amount, DECISION_LIMIT.unit).due_at,
         received_at=now,
         updated_at=now,
     )
+    start_step(tip_off, DECISION_LIMIT.what, DECISION_LIMIT.basis(now), calendar)
     routing.apply(tip_off, route)
     session.add(tip_off)
     await session.flush()
@@ -367,6 +368,7 @@ async def reporter_view(session: AsyncSession, tip_off_id: int, now: datetime) -
         received_at=tip_off.received_at,
         step=case.step,
         step_due_at=case.step_due_at,
+        step_provisional=case.step_provisional,
         step_overdue=_step_overdue(case, now),
         outcome=schemas.OUTCOME_TITLES[schemas.Outcome(case.outcome)] if case.outcome else None,
         hazard_state=case.hazard_state,
@@ -485,6 +487,7 @@ def _changed(tip_off: TipOff, action: str, previous_state: str | None) -> TipOff
         lead_kind=tip_off.lead_kind,
         step=tip_off.step,
         step_due_at=tip_off.step_due_at,
+        step_provisional=tip_off.step_provisional,
         hazard_id=tip_off.hazard_id,
         closed=tip_off.state in TIP_OFF_LIFECYCLE.final,
     )
@@ -543,6 +546,47 @@ async def on_hazard_changed(session: AsyncSession, data: HazardChanged, envelope
         await tell(session, tip_off, "notice", "您举报的隐患已整改完毕，经复核销号。", at)
     record_change(session, tip_off, "hazard_update", Principal(subject=f"service:{envelope.source}"), at,
                   {"hazard_id": data.hazard_id, "hazard_state": data.state})  # fmt: skip
+
+
+async def on_year_loaded(session: AsyncSession, data: CalendarYearLoaded, envelope: EventEnvelope) -> None:
+    if await keep_year(session, data, envelope):
+        await recount_steps(session, data.year, envelope)
+
+
+async def on_year_removed(session: AsyncSession, data: CalendarYearRemoved, envelope: EventEnvelope) -> None:
+    if await forget_year(session, data, envelope):
+        await recount_steps(session, data.year, envelope)
+
+
+async def recount_steps(session: AsyncSession, year: int, envelope: EventEnvelope) -> None:
+    """A year's holiday arrangement changed: every running limit of a tip-off or a reward the
+    year can move — provisional for want of its notice, or ending in or after it — is counted
+    again from its start, and each change goes on the tip-off's trail (and, published, re-plans
+    its reminders)."""
+    working = await working_calendar(session, HolidayArrangement)
+    actor, at = Principal(subject=f"service:{envelope.source}"), envelope.occurred_at
+    why = {"calendar_year": year, "reason": f"{year} 年放假调休安排变更，期限重新计算"}
+    for model in (TipOff, Reward):
+        moved = or_(model.step_provisional, model.step_due_at >= datetime(year, 1, 1, tzinfo=SHANGHAI))
+        query = select(model).where(moved, model.step_due_at.is_not(None)).order_by(model.id).with_for_update()
+        for item in (await session.execute(query)).scalars().all():
+            before = item.step_due_at
+            if (due := recount_step(item, working)) is None:
+                continue
+            change = {
+                "step": item.step,
+                "from_step_due_at": to_shanghai(before).isoformat(),
+                "to_step_due_at": to_shanghai(due.due_at).isoformat(),
+                "provisional": due.provisional,
+                **why,
+            }
+            if isinstance(item, Reward):
+                item.claim_due_at = due.due_at
+                case = await session.get(TipOff, item.tip_off_id, with_for_update=True)
+                record_change(session, case, "reward_recount_step", actor, at, {"reward_id": item.id, **change})
+            else:
+                item.updated_at = at
+                record_change(session, item, "recount_step", actor, at, change)
 
 
 # ------------------------------------------------------------------------------------------ workers
