@@ -1,9 +1,11 @@
 """A real-name reporter signed in through the mini-program is never exposed: a scan of everything
 one tip-off's whole flow produced — every response body and header (errors included), every
-event the services sent each other, every request the WeChat stand-in received, and the raw
-database files of the reports, hazards and notify services — finds no trace of the reporter's
-name, phone number (in any format), ID number, openid or secret, except in the custodian's own
-answer (and the secret in the reporter's own receipt)."""
+event the services sent each other, every request the WeChat stand-in received, and every file
+the reports, hazards and notify services keep (databases and stored media) — finds no trace of the
+reporter's name, phone number (in any format, Chinese numerals included), ID number, openid or
+secret, except in the custodian's own answer (and the secret in the reporter's own receipt). The
+reporter's photo, PDF and video name them in their metadata; the facts give the phone in digits,
+groups, full-width digits and Chinese numerals."""
 
 import contextlib
 import io
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from media_samples import mp4_naming, pdf_naming
 from PIL import Image
 from sqlalchemy import select
 from tipoff_flow import ENTERPRISE, FINDING, MONDAY, TIP_OFFS, act, consent, tip_off_id, until
@@ -97,6 +100,7 @@ def _photo_naming_the_reporter() -> bytes:
 
 def _traces(text: str, secret: str | None = None) -> list[str]:
     found = [what for what in (NAME, ID_NUMBER, OPENID) if what in text]
+    found += ["name (UTF-16)"] if NAME.encode("utf-16-be").hex() in text.lower() else []  # as a PDF writes it
     found += ["phone"] if PHONE_ANYHOW.search(unicodedata.normalize("NFKC", text).translate(_AS_DIGITS)) else []
     if secret:
         found += ["secret"] if secret in text or secret.replace("-", "") in text else []
@@ -113,6 +117,13 @@ async def test_nothing_the_flow_produces_exposes_the_reporter(wired):
         "/api/v1/reports/media", files={"file": ("张秀英.jpg", _photo_naming_the_reporter())}
     )
     assert photo.status_code == 201, photo.text
+    # A scanned report and a phone video whose metadata name the reporter (author, creator tool, title, GPS).
+    document = ("举报材料-张秀英.pdf", pdf_naming(f"LiXiuying {PHONE} {NAME}", f"WPS Office {ID_NUMBER}"))
+    video = ("VID_张秀英.mp4", mp4_naming(f"{NAME} {PHONE}"))
+    uploads = [photo]
+    for file in (document, video):
+        uploads.append(await wired.client.post("/api/v1/reports/media", files={"file": file}))
+        assert uploads[-1].status_code == 201, uploads[-1].text
     body = {
         "channel": "miniprogram",
         "category": "major_hazard",
@@ -120,7 +131,7 @@ async def test_nothing_the_flow_produces_exposes_the_reporter(wired):
         f"或{SPOKEN_PHONE}（１３９ １２３４ ５６７８）",
         "enterprise_code": ENTERPRISE,
         "region_code": "330521",
-        "media": [photo.json()["token"]],
+        "media": [upload.json()["token"] for upload in uploads],
         "employee": True,
         "reporter": {"name": NAME, "phone": PHONE, "id_number": ID_NUMBER},
         "consent": await consent(wired),
@@ -144,9 +155,12 @@ async def test_nothing_the_flow_produces_exposes_the_reporter(wired):
     number = await tip_off_id(wired, receipt, handler)
     for path in ("", "/history", "/media"):
         assert (await wired.client.get(f"{TIP_OFFS}/{number}{path}", headers=handler)).status_code == 200
-    [media] = (await wired.client.get(f"{TIP_OFFS}/{number}/media", headers=handler)).json()
-    download = await wired.client.get(f"/api/v1/reports/media/{media['id']}", headers=handler)
-    assert download.status_code == 200 and PHONE.encode() not in download.content
+    media = (await wired.client.get(f"{TIP_OFFS}/{number}/media", headers=handler)).json()
+    assert len(media) == 3
+    for item in media:
+        download = await wired.client.get(f"/api/v1/reports/media/{item['id']}", headers=handler)
+        assert download.status_code == 200 and PHONE.encode() not in download.content
+        assert _traces(download.content.decode("latin-1") + download.content.decode("utf-8", "replace")) == []
     await act(wired, handler, number, "sign")
     await act(wired, handler, number, "accept")
     careless = FINDING | {
@@ -200,8 +214,12 @@ async def test_nothing_the_flow_produces_exposes_the_reporter(wired):
         async with runtime.sessionmaker() as session:
             events = (await session.execute(select(runtime.service.tables.outbox.payload))).scalars().all()
         assert _traces(json.dumps(events, ensure_ascii=False), secret) == [], runtime.service.name
-    for service in ("reports", "hazards", "notify"):
-        for file in wired.data_dir.glob(f"{service}.db*"):
-            raw = file.read_bytes().decode("utf-8", "replace")
-            escaped = NAME.encode("unicode_escape").decode()
-            assert _traces(raw, secret) == [] and escaped not in raw, file.name
+    # Every file reports, hazards and notify keep — their databases and the media; identity keeps the
+    # openid a signed-in reporter logs in with, which is its purpose.
+    stored = [file for file in wired.data_dir.rglob("*") if file.is_file() and not file.name.startswith("identity.")]
+    assert any(file.suffix == ".db" for file in stored), stored
+    assert len([file for file in stored if "media" in file.parts]) >= 3, stored  # the photo, the PDF, the video
+    for file in stored:
+        raw = file.read_bytes().decode("utf-8", "replace")
+        escaped = NAME.encode("unicode_escape").decode()
+        assert _traces(raw, secret) == [] and escaped not in raw, file.name
