@@ -198,7 +198,9 @@ def receipt(received: Received) -> schemas.TipOffReceipt:
 async def unattached_media(session: AsyncSession, tokens: list[str]) -> list[TipOffMedia]:
     if not tokens:
         return []
-    rows = (await session.execute(select(TipOffMedia).where(TipOffMedia.token.in_(tokens)))).scalars()
+    # Locked: the 24 h purge cannot delete them, nor another tip-off take them, while this one attaches them.
+    query = select(TipOffMedia).where(TipOffMedia.token.in_(tokens)).with_for_update()
+    rows = (await session.execute(query)).scalars()
     found = {row.token: row for row in rows if row.tip_off_id is None and row.side == "reporter"}
     errors = [
         FieldError(location="body", field=f"/media/{i}", message="没有这个上传的文件，或它已用于其他举报")
