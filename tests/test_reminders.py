@@ -202,7 +202,8 @@ async def test_a_tip_off_not_decided_in_time_is_urged_to_its_department_and_neve
 
     told = await until(urged)
     urge = next(i for i in told if i["title"] == "举报办理超期催办")
-    assert "作出受理或不予受理决定" in urge["text"] and receipt["receipt_code"] in urge["text"]
+    assert "作出受理或不予受理决定" in urge["text"] and f"举报（编号 {number}）" in urge["text"]
+    assert receipt["receipt_code"] not in urge["text"]  # the receipt opens the case: it is not spread to inboxes
     enterprise = await _get(system, "/inbox", "demo-enterprise", limit=500)
     assert not [i for i in enterprise["items"] if i["item_type"] == "tip_off"]  # the reported unit never hears of it
 
