@@ -48,18 +48,18 @@ class VersionBase(SQLModel):
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
-        name = cls.__tablename__
-        return (
-            # One current version per item, and the index "as of now" reads.
-            Index(
-                f"ix_{name}_current",
-                "item_id",
-                unique=True,
-                postgresql_where=text("valid_to IS NULL"),
-                sqlite_where=text("valid_to IS NULL"),
-            ),
-            Index(f"ix_{name}_item_id_valid_from", "item_id", "valid_from"),
-        )
+        return version_indexes(cls.__tablename__)
+
+
+def version_indexes(table: str) -> tuple[Index, ...]:
+    """The indexes every version table has — one current version per item (a unique partial
+    index, which "as of now" reads) and an item's versions in order. A table declaring indexes of
+    its own returns these too: ``(*version_indexes(name), Index(...))``."""
+    current = text("valid_to IS NULL")
+    return (
+        Index(f"ix_{table}_current", "item_id", unique=True, postgresql_where=current, sqlite_where=current),
+        Index(f"ix_{table}_item_id_valid_from", "item_id", "valid_from"),
+    )
 
 
 V = TypeVar("V", bound=VersionBase)

@@ -14,6 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hazards.enterprises.models import Enterprise
+from hazards.figures.models import HAZARD_HISTORY
 from hazards.hazard import schemas
 from hazards.hazard.events import SUBSCRIBERS, hazard_changed
 from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
@@ -134,9 +135,10 @@ async def insert_hazards(
     action: str,
     now: datetime,
 ) -> list[int]:
-    """Writes many new hazards at once — rows, the first entry of each audit trail, and their
-    events — with one multi-row INSERT per table. ``hazards`` are column values
-    (``hazard_values``), not ORM objects: building a thousand of those costs more than the writes.
+    """Writes many new hazards at once — rows, the first entry of each audit trail, their first
+    versions for the figures, and their events — with one multi-row INSERT per table. ``hazards``
+    are column values (``hazard_values``), not ORM objects: building a thousand of those costs
+    more than the writes.
     Returns the ids in the hazards' order."""
     statement = insert(Hazard).returning(Hazard.id, sort_by_parameter_order=True)
     ids = list((await session.execute(statement, hazards)).scalars())
@@ -148,6 +150,7 @@ async def insert_hazards(
     await session.execute(insert(HazardAudit), entries)
     heads = [{"id": h["id"], "audit_seq": h["audit_seq"], "audit_head": h["audit_head"]} for h in hazards]
     await session.execute(update(Hazard), heads)
+    await HAZARD_HISTORY.record_new(session, hazards, at=now)
     closed = HAZARD_LIFECYCLE.final
     events = [(hazard_changed(h, action, None, h["state"] in closed), f"hazard/{h['id']}") for h in hazards]
     await emit_many(session, events, to=SUBSCRIBERS)

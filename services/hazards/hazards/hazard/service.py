@@ -18,6 +18,7 @@ from hazards.departments import service as departments
 from hazards.departments.schemas import DepartmentRead
 from hazards.enterprises import service as enterprises
 from hazards.enterprises.models import Enterprise
+from hazards.figures.models import HAZARD_HISTORY
 from hazards.hazard import actions, schemas
 from hazards.hazard.authority import CHECKS
 from hazards.hazard.events import hazard_changed, subscribers
@@ -337,14 +338,16 @@ async def act(
 def record_change(
     session: AsyncSession, hazard: Hazard, action: str, caller: Principal, now: datetime, payload
 ) -> None:
-    """Appends the change to the hazard's trail and publishes the hazard's new state — both in
-    the transaction of the change itself."""
+    """Appends the change to the hazard's trail, opens its new version for the figures as of any
+    moment (``figures.models``) and publishes the hazard's new state — all in the transaction of
+    the change itself."""
     entry = audit.trail_entry(
         HazardAudit, hazard.id, hazard.head, action=action, actor=caller, at=now, payload=payload,
         reason=payload.get("reason"),
     )  # fmt: skip
     session.add(entry)
     hazard.audit_seq, hazard.audit_head = entry.seq, entry.hash
+    HAZARD_HISTORY.record(session, hazard, at=now)
     closed = hazard.state in HAZARD_LIFECYCLE.final
     event = hazard_changed(hazard.model_dump(), action, payload.get("from"), closed)
     emit(session, event, subject=f"hazard/{hazard.id}", to=subscribers(hazard.source))
