@@ -2,7 +2,8 @@
 Asia/Shanghai — what a 安委办 clerk means by "三季度" is 1 Jul 00:00 to 30 Sep 23:59:59 Beijing
 time, whatever the server's zone. One query dependency (``PeriodQuery``) for every figures route:
 ``month=2025-03``, ``quarter=2025-Q3``, ``year=2025`` or ``from``/``to`` (dates, both included);
-nothing given is the current month so far.
+nothing given is the current month so far. ``AsOfQuery``: the moment the figures are counted at
+(default now; never in the future).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pydantic import Field
 
 from qingling.clock import SHANGHAI
 from qingling.errors import FieldError, ValidationFailed
-from qingling.inputs import QueryDate
+from qingling.inputs import QueryDate, QueryTime
 from qingling.runtime import CurrentRuntime
 from qingling.schemas import Schema, Timestamp
 
@@ -26,6 +27,10 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 _YEAR = re.compile(r"^\d{4}$")
 MAX_DAYS = 366 * 5  # a range longer than five years is a mistake, not a return
+
+
+class AsOfInFuture(ValidationFailed):
+    code, title = "as-of-in-future", "统计时点不能晚于当前时间"
 
 
 class PeriodKind(StrEnum):
@@ -146,3 +151,20 @@ async def _period_query(
 
 # The period a figures route is asked for (month / quarter / year / from+to; default: this month).
 PeriodQuery = Annotated[Period, Depends(_period_query)]
+
+
+async def _as_of_query(
+    runtime: CurrentRuntime,
+    as_of: Annotated[
+        QueryTime | None,
+        Query(description="统计时点（默认现在）：按这一时刻的状况计算，如季度末 2024-09-30T23:59:59+08:00"),
+    ] = None,
+) -> datetime:
+    now = runtime.clock.now()
+    if as_of is not None and as_of > now:
+        raise AsOfInFuture.for_field("as_of", f"统计时点 {as_of.isoformat()} 晚于当前时间", location="query")
+    return as_of or now
+
+
+# The moment figures are counted at: ``as_of`` or now; 422 as-of-in-future for a later one.
+AsOfQuery = Annotated[datetime, Depends(_as_of_query)]

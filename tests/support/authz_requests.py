@@ -368,6 +368,7 @@ CALLS: dict[str, Call] = {
     "reports:rewards-add_reward_rule": Call(body=_reward_rule, away_body=True),
     "reports:rewards-assess_reward": Call(kind="tipoff", state="replied_true", body=json(lambda: dict(FINE))),
     "reports:rewards-list_rewards": Call(),
+    "reports:figures-tip_off_figures": Call(query={"quarter": "2024-Q3"}),
     "reports:rewards-get_reward": Call(kind="reward"),
     "reports:rewards-claim_reward": Call(
         body=json({"name": "张秀英", "id_number": "330521199001011234", "phone": "13900001111"})

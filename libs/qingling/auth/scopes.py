@@ -33,13 +33,14 @@ class ServiceScope(StrEnum):
     ENTERPRISE_CREDENTIALS = "service:enterprise-credentials"  # accounts and clients of an enterprise it onboards
     RECEIPT_INBOX = "service:receipt-inbox"  # read a receipt holder's inbox for them, once the receipt is proven
     REVOCATIONS = "service:revocations"  # read the list of revoked sign-ins
+    TIP_OFF_FIGURES = "service:tip-off-figures"  # read a region's tip-off and reward figures (the returns)
 
 
 # Every service delivers its own events and reads the revocation list; the rest by name.
 _EVERY_SERVICE = frozenset({ServiceScope.EVENTS, ServiceScope.REVOCATIONS})
 _BY_SERVICE: dict[str, frozenset[ServiceScope]] = {
     "identity": frozenset({ServiceScope.REGISTER_READ}),
-    "hazards": frozenset({ServiceScope.ENTERPRISE_CREDENTIALS}),
+    "hazards": frozenset({ServiceScope.ENTERPRISE_CREDENTIALS, ServiceScope.TIP_OFF_FIGURES}),
     "reports": frozenset({ServiceScope.REGISTER_READ, ServiceScope.RECEIPT_INBOX}),
 }
 

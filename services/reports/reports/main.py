@@ -13,6 +13,7 @@ from reports.config import Settings
 from reports.conversation.router import router as conversation_router
 from reports.database import tables
 from reports.duplicates.router import router as duplicates_router
+from reports.figures.router import router as figures_router
 from reports.media import service as media
 from reports.media.router import router as media_router
 from reports.receipts.router import router as receipts_router
@@ -40,6 +41,7 @@ service = Service(
         media_router,
         rewards_router,
         reward_actions_router,
+        figures_router,
     ],
     event_handlers={
         CalendarYearLoaded: tipoffs.on_year_loaded,
