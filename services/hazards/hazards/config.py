@@ -9,3 +9,7 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="QL_HAZARDS_", env_file=".env", extra="ignore")
 
     service_name: ClassVar[str] = "hazards"
+
+    # A ledger (清单) is answered whole, never paged: past this many rows it is refused (422
+    # ledger-too-large) and the clerk narrows it by region, industry or dates.
+    ledger_max_rows: int = 20000

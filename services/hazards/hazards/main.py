@@ -17,6 +17,7 @@ from hazards.hazard import service as hazard_service
 from hazards.hazard.router import actions_router as hazard_actions_router
 from hazards.hazard.router import router as hazards_router
 from hazards.industries.router import router as industries_router
+from hazards.ledgers.router import router as ledgers_router
 from hazards.regions import service as regions
 from hazards.regions.router import router as regions_router
 from hazards.selfchecks.router import router as selfchecks_router
@@ -58,6 +59,7 @@ service = Service(
         hazard_actions_router,
         evidence_router,
         selfchecks_router,
+        ledgers_router,
     ],
     event_handlers={TipOffVerified: hazard_service.on_tip_off_verified},
     workers=[sweep("report_missed_self_checks", report_missed, every=3600)],  # reports are idempotent
