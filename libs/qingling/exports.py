@@ -85,8 +85,9 @@ class Table:
         """Each row's values in column order, times in Asia/Shanghai (naive: what the sheet shows)."""
         out = []
         for row in self.rows:
-            data = row.model_dump() if isinstance(row, BaseModel) else row
-            out.append([_plain(data.get(column.key), column.kind) for column in self.columns])
+            # attributes, not model_dump(): that would serialize the times (Timestamp) to text
+            get = (lambda key, row=row: getattr(row, key, None)) if isinstance(row, BaseModel) else row.get
+            out.append([_plain(get(column.key), column.kind) for column in self.columns])
         return out
 
     def described(self) -> list[ColumnRead]:
