@@ -277,6 +277,8 @@ CALLS: dict[str, Call] = {
     "hazards:industries-list_industries": Call(),
     "hazards:industries-list_tags": Call(),
     "hazards:industries-list_department_kinds": Call(),
+    "hazards:figures-hazard_figures": Call(query={"month": "2024-09"}),
+    "hazards:figures-zeroing_progress": Call(),
     "hazards:ledgers-major_hazards": Call(),  # JSON: the matrix looks for other sides' rows in it
     "hazards:ledgers-listed_hazards": Call(),
     "hazards:standards-list_standards": Call(),

@@ -13,6 +13,7 @@ from hazards.departments.router import router as departments_router
 from hazards.enterprises.router import router as enterprises_router
 from hazards.evidence.router import router as evidence_router
 from hazards.evidence.storage import evidence_store
+from hazards.figures.router import router as figures_router
 from hazards.hazard import service as hazard_service
 from hazards.hazard.router import actions_router as hazard_actions_router
 from hazards.hazard.router import router as hazards_router
@@ -59,6 +60,7 @@ service = Service(
         hazard_actions_router,
         evidence_router,
         selfchecks_router,
+        figures_router,
         ledgers_router,
     ],
     event_handlers={TipOffVerified: hazard_service.on_tip_off_verified},

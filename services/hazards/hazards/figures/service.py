@@ -1,0 +1,345 @@
+"""Hazard figures as of any moment (domain.md §7, scenario 12), read from the hazards' versions
+(``figures.models``): the state at ``as_of`` is the versions in force then, never today's rows
+filtered by a date — a hazard closed, extended, regraded or moved after ``as_of`` counts as it
+stood at ``as_of``.
+
+Each measure is one small grouped query over the versions that an index narrows — found in the
+period (``found_at``), closed in it (``closed_at``), due in it (``deadline_at``), open at
+``as_of`` (``state, valid_to``) — so a province's month stays fast however long its history
+(``bench/figures.py``). Every query is bounded by the caller's jurisdiction (``region_prefix``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hazards.departments.models import Department
+from hazards.figures import schemas
+from hazards.figures.models import HAZARD_HISTORY, HazardVersion
+from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
+from hazards.industries.catalogue import INDUSTRY_BY_CODE
+from hazards.regions.models import Region
+from qingling.auth.principal import Principal
+from qingling.auth.scope import OutsideJurisdiction
+from qingling.clock import SHANGHAI
+from qingling.periods import Period, quarter
+from qingling.periods import month as month_period
+from qingling.standards import STANDARD_BY_ID
+
+V = HazardVersion
+CLOSED, REJECTED = "closed", "rejected"
+OPEN_STATES = sorted(set(HAZARD_LIFECYCLE.states) - HAZARD_LIFECYCLE.final)
+ZEROING_FROM = date(2024, 1, 1)  # the three-year action: stock is what was found before it
+STOCK_DEADLINE = date(2024, 12, 31)  # 2024 存量清零
+NEW_CURBED_BY = date(2025, 12, 31)  # 2025 增量遏制
+GRADE_TITLES = {"general": "一般隐患", "major": "重大隐患"}
+SOURCE_TITLES = {"self_report": "企业自查自报", "inspection": "监督检查发现", "tip_off": "群众举报核查"}
+_CHILD_LENGTH = {0: 2, 2: 4, 4: 6, 6: 9, 9: 9}  # a prefix's length → its children's key length
+
+
+@dataclass
+class Filters:
+    """What the figures are narrowed to besides the jurisdiction."""
+
+    industry: str | None = None
+    grade: str | None = None
+    source: str | None = None
+    department_id: int | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        values = {
+            V.industry: self.industry,
+            V.grade: self.grade,
+            V.source: self.source,
+            V.supervising_department_id: self.department_id,
+        }
+        return [column == value for column, value in values.items() if value is not None]
+
+
+def scope_of(caller: Principal, region_prefix: str | None) -> str:
+    """The region prefix the figures cover: the caller's jurisdiction, or a region within it."""
+    own = caller.jurisdiction
+    if own is None:
+        raise OutsideJurisdiction("您的账号没有所属行政区划，无法统计")
+    if region_prefix is None:
+        return own
+    if not region_prefix.startswith(own):
+        raise OutsideJurisdiction(f"行政区划 {region_prefix} 不在您的管辖范围（{own or '全国'}）内")
+    return region_prefix
+
+
+# ------------------------------------------------------------------------------------ grouping
+
+
+def _group_key(group_by: schemas.GroupBy, prefix: str) -> ColumnElement[Any]:
+    if group_by is schemas.GroupBy.REGION:
+        return func.substr(V.region_code, 1, _CHILD_LENGTH[len(prefix)])
+    return {
+        schemas.GroupBy.INDUSTRY: V.industry,
+        schemas.GroupBy.DEPARTMENT: V.supervising_department_id,
+        schemas.GroupBy.GRADE: V.grade,
+        schemas.GroupBy.SOURCE: V.source,
+        schemas.GroupBy.BASIS_STANDARD: V.basis_standard,
+    }[group_by]
+
+
+def _region_code(key: str) -> str:
+    """A region key (2, 4, 6 or 9 digits) as a full division code."""
+    return key.ljust(6, "0")
+
+
+async def region_title(session: AsyncSession, prefix: str) -> str:
+    if not prefix:
+        return "全国"
+    return (await _region_names(session, [prefix])).get(prefix, prefix)
+
+
+async def _region_names(session: AsyncSession, keys: Iterable[str]) -> dict[str, str]:
+    codes = {_region_code(key): key for key in keys}
+    rows = await session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
+    return {codes[code]: name for code, name in rows}
+
+
+async def _titles(session: AsyncSession, group_by: schemas.GroupBy, keys: list[Any]) -> dict[Any, str]:
+    if group_by is schemas.GroupBy.REGION:
+        names = await _region_names(session, keys)
+        return {key: names.get(key, key) + ("（县本级）" if len(key) == 6 and any(len(k) == 9 for k in keys) else "")
+                for key in keys}  # fmt: skip
+    if group_by is schemas.GroupBy.DEPARTMENT:
+        ids = [key for key in keys if key is not None]
+        rows = await session.execute(select(Department.id, Department.name).where(Department.id.in_(ids)))
+        return dict(rows.all()) | {None: "未确定督办部门"}
+    if group_by is schemas.GroupBy.INDUSTRY:
+        return {key: INDUSTRY_BY_CODE[key].name if key in INDUSTRY_BY_CODE else key for key in keys}
+    if group_by is schemas.GroupBy.GRADE:
+        return {key: GRADE_TITLES.get(key, key) for key in keys}
+    if group_by is schemas.GroupBy.SOURCE:
+        return {key: SOURCE_TITLES.get(key, key) for key in keys}
+    return {key: STANDARD_BY_ID[key].title if key in STANDARD_BY_ID else (key or "无（一般隐患）") for key in keys}
+
+
+# ------------------------------------------------------------------------------------- figures
+
+
+@dataclass
+class _Tally:
+    found: int = 0
+    found_major: int = 0
+    found_closed: int = 0
+    due: int = 0
+    on_time: int = 0
+    closed_late: int = 0
+    open_overdue: int = 0
+    open: int = 0
+    open_major: int = 0
+    overdue: int = 0
+    open_stock: int = 0
+    days: list[float] = field(default_factory=list)
+
+    def add(self, other: _Tally) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def measures(self) -> dict[str, Any]:
+        days = sorted(self.days)
+        return {
+            "found": self.found,
+            "found_major": self.found_major,
+            "closed": len(days),
+            "rectification_rate": schemas.Rate.of(self.found_closed, self.found),
+            "due": self.due,
+            "on_time": self.on_time,
+            "closed_late": self.closed_late,
+            "open_overdue": self.open_overdue,
+            "on_time_rate": schemas.Rate.of(self.on_time, self.due),
+            "overdue_rate": schemas.Rate.of(self.open_overdue + self.closed_late, self.due),
+            "open": self.open,
+            "open_major": self.open_major,
+            "overdue": self.overdue,
+            "open_stock": self.open_stock,
+            "open_new": self.open - self.open_stock,
+            "days_to_close": schemas.DaysToClose(
+                count=len(days),
+                average=round(sum(days) / len(days), 1) if days else None,
+                p90=round(days[math.ceil(0.9 * len(days)) - 1], 1) if days else None,
+            ),
+        }
+
+
+def _count(condition: ColumnElement[bool] | None = None) -> Any:
+    return func.count() if condition is None else func.count().filter(condition)
+
+
+async def figures(
+    session: AsyncSession,
+    *,
+    prefix: str,
+    period: Period,
+    as_of: datetime,
+    now: datetime,
+    group_by: schemas.GroupBy,
+    filters: Filters,
+) -> schemas.HazardFigures:
+    key = _group_key(group_by, prefix).label("key")
+    base = [HAZARD_HISTORY.as_of(as_of, now=now), V.state != REJECTED, *filters.clauses()]
+    if prefix:
+        base.append(V.region_code.startswith(prefix, autoescape=True))
+    tallies: dict[Any, _Tally] = defaultdict(_Tally)
+    closed_by_as_of = V.state == CLOSED
+
+    async def grouped(where: list[ColumnElement[bool]], *columns: Any) -> Any:
+        return await session.execute(select(key, *columns).where(*base, *where).group_by(key))
+
+    in_period = [V.found_at >= period.starts_at, V.found_at < period.ends_at]
+    for row in await grouped(in_period, _count(), _count(V.grade == "major"), _count(closed_by_as_of)):
+        tally = tallies[row.key]
+        tally.found, tally.found_major, tally.found_closed = row[1], row[2], row[3]
+
+    due_until = min(period.ends_at, as_of)
+    due = [V.deadline_at >= period.starts_at, V.deadline_at < due_until]
+    on_time = closed_by_as_of & (V.closed_at <= V.deadline_at)
+    late = closed_by_as_of & (V.closed_at > V.deadline_at)
+    for row in await grouped(due, _count(), _count(on_time), _count(late), _count(V.state != CLOSED)):
+        tally = tallies[row.key]
+        tally.due, tally.on_time, tally.closed_late, tally.open_overdue = row[1], row[2], row[3], row[4]
+
+    open_ = [V.state.in_(OPEN_STATES)]
+    overdue = V.deadline_at < as_of
+    for row in await grouped(open_, _count(), _count(V.grade == "major"), _count(overdue), _count(V.pre_2024_stock)):
+        tally = tallies[row.key]
+        tally.open, tally.open_major, tally.overdue, tally.open_stock = row[1], row[2], row[3], row[4]
+
+    closed = [closed_by_as_of, V.closed_at >= period.starts_at, V.closed_at < period.ends_at]
+    query = select(key, V.found_at, V.closed_at).where(*base, *closed)
+    for row in await session.execute(query):
+        tallies[row.key].days.append((row.closed_at - row.found_at).total_seconds() / 86400)
+
+    total = _Tally()
+    for tally in tallies.values():
+        total.add(tally)
+    keys = sorted(tallies, key=lambda k: (k is None, str(k)))
+    titles = await _titles(session, group_by, keys)
+    rows = [
+        schemas.FigureRow(key=None if k is None else str(k), title=titles.get(k, str(k)), **tallies[k].measures())
+        for k in keys
+    ]
+    return schemas.HazardFigures(
+        period=period,
+        as_of=as_of,
+        region_prefix=prefix,
+        region_title=await region_title(session, prefix),
+        group_by=group_by,
+        group_by_title=schemas.GROUP_BY_TITLES[group_by],
+        total=schemas.HazardMeasures(**total.measures()),
+        rows=rows,
+    )
+
+
+# ------------------------------------------------------------------------------------- zeroing
+
+
+def _quarters(until: date) -> list[Period]:
+    """2024-Q1 … 2025-Q4, those begun by ``until``."""
+    return [
+        quarter(year, number)
+        for year in (2024, 2025)
+        for number in (1, 2, 3, 4)
+        if quarter(year, number).first_day <= until
+    ]
+
+
+def _month_ends(as_of: datetime) -> list[tuple[str, datetime]]:
+    """Each month from January 2024 to ``as_of``'s month, with the moment it is counted at."""
+    moments, year, number = [], 2024, 1
+    last = as_of.astimezone(SHANGHAI)
+    while (year, number) <= (last.year, last.month):
+        end = month_period(year, number).ends_at - timedelta(microseconds=1)
+        moments.append((f"{year}-{number:02d}", min(end, as_of)))
+        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    return moments
+
+
+@dataclass
+class _Zeroing:
+    stock: int = 0
+    stock_major: int = 0
+    stock_cleared: int = 0
+    stock_closed: int = 0
+    stock_open_major: int = 0
+    by_quarter: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    by_month: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, other: _Zeroing) -> None:
+        for name in ("stock", "stock_major", "stock_cleared", "stock_closed", "stock_open_major"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for mine, theirs in ((self.by_quarter, other.by_quarter), (self.by_month, other.by_month)):
+            for name, count in theirs.items():
+                mine[name] += count
+
+    def measures(self, quarters: list[Period], months: list[tuple[str, datetime]]) -> dict[str, Any]:
+        return {
+            "stock": self.stock,
+            "stock_major": self.stock_major,
+            "stock_cleared_by_2024_end": schemas.Rate.of(self.stock_cleared, self.stock),
+            "stock_closed": self.stock_closed,
+            "stock_open": self.stock - self.stock_closed,
+            "stock_open_major": self.stock_open_major,
+            "new_major_by_quarter": [
+                schemas.QuarterCount(quarter=_quarter_name(q), count=self.by_quarter[_quarter_name(q)])
+                for q in quarters
+            ],
+            "open_major_by_month": [
+                schemas.MonthCount(month=name, at=at, count=self.by_month[name]) for name, at in months
+            ],
+        }
+
+
+def _quarter_name(period: Period) -> str:
+    return f"{period.first_day.year}-Q{(period.first_day.month + 2) // 3}"
+
+
+async def zeroing(session: AsyncSession, *, prefix: str, as_of: datetime, now: datetime) -> schemas.ZeroingProgress:
+    key = _group_key(schemas.GroupBy.REGION, prefix).label("key")
+    scope = [V.state != REJECTED] + ([V.region_code.startswith(prefix, autoescape=True)] if prefix else [])
+    at_as_of = [HAZARD_HISTORY.as_of(as_of, now=now), *scope]
+    tallies: dict[str, _Zeroing] = defaultdict(_Zeroing)
+    major, closed = V.grade == "major", V.state == CLOSED
+    cleared = closed & (V.closed_at < month_period(2025, 1).starts_at)
+    stock = select(key, _count(), _count(major), _count(cleared), _count(closed), _count(major & ~closed))
+    for row in await session.execute(stock.where(*at_as_of, V.pre_2024_stock).group_by(key)):
+        tally = tallies[row.key]
+        tally.stock, tally.stock_major, tally.stock_cleared, tally.stock_closed, tally.stock_open_major = row[1:]
+
+    quarters = _quarters(min(as_of.astimezone(SHANGHAI).date(), NEW_CURBED_BY))
+    for period in quarters:
+        found = [V.found_at >= period.starts_at, V.found_at < period.ends_at, major, ~V.pre_2024_stock]
+        for row in await session.execute(select(key, _count()).where(*at_as_of, *found).group_by(key)):
+            tallies[row.key].by_quarter[_quarter_name(period)] = row[1]
+
+    months = _month_ends(as_of)
+    for name, moment in months:
+        open_major = [HAZARD_HISTORY.as_of(moment, now=now), *scope, major, V.state.in_(OPEN_STATES)]
+        for row in await session.execute(select(key, _count()).where(*open_major).group_by(key)):
+            tallies[row.key].by_month[name] = row[1]
+
+    total = _Zeroing()
+    for tally in tallies.values():
+        total.add(tally)
+    keys = sorted(tallies)
+    titles = await _titles(session, schemas.GroupBy.REGION, keys)
+    return schemas.ZeroingProgress(
+        as_of=as_of,
+        region_prefix=prefix,
+        region_title=await region_title(session, prefix),
+        stock_deadline=STOCK_DEADLINE,
+        total=schemas.ZeroingMeasures(**total.measures(quarters, months)),
+        rows=[schemas.ZeroingRow(key=k, title=titles.get(k, k), **tallies[k].measures(quarters, months)) for k in keys],
+    )
