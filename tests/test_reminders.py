@@ -167,11 +167,12 @@ async def test_a_listed_major_hazard_climbs_the_ladder_across_national_day_and_a
         f"{NOTIFY}/deliveries/export", params={"item_type": "hazard", "item_id": hazard["id"]},
         headers=await system.login("deqing-yjj"),
     )  # fmt: skip
-    assert exported.status_code == 200 and exported.headers["content-disposition"].endswith('.xlsx"')
+    assert exported.status_code == 200 and exported.headers["content-disposition"].endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(exported.content), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("时间", "环节", "收件人") and len(rows) - 1 >= len(log)
-    assert ("interview", "committee:330500") in {(row[1], row[2]) for row in rows[1:]}
+    assert rows[0][0].endswith("送达记录（截至 2024-10-25 10:00）")  # the title row: the item and the moment
+    assert rows[1][:4] == ("序号", "时间", "环节", "收件人") and len(rows) - 2 >= len(log)
+    assert ("interview", "committee:330500") in {(row[2], row[3]) for row in rows[2:]}
 
 
 @pytest.mark.asyncio

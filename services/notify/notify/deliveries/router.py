@@ -7,10 +7,11 @@ from notify.deliveries.schemas import DeliveryRead
 from qingling.auth.access import HazardsReader
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.exports import XLSX, content_disposition, to_xlsx
 from qingling.inputs import DbId
+from qingling.runtime import CurrentRuntime
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("", summary="送达记录", responses=problem_responses(service.ItemNotFound))
@@ -35,8 +36,10 @@ async def export_delivery_log(
     session: DbSession,
     item_type: Annotated[str, Query(max_length=20)],
     item_id: Annotated[DbId, Query()],
+    runtime: CurrentRuntime,
 ) -> Response:
     """同一事项的送达记录，作为通知送达的证据留存（不替代法定的文书送达）。"""
-    workbook = service.as_workbook(await service.log(session, caller, item_type, item_id))
-    filename = f"delivery-log-{item_type}-{item_id}.xlsx"
-    return Response(workbook, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    table = await service.export(session, caller, item_type, item_id, runtime.clock.now())
+    name = f"delivery-log-{item_type}-{item_id}.xlsx"
+    headers = {"Content-Disposition": content_disposition(f"送达记录_{item_type}_{item_id}.xlsx", name)}
+    return Response(to_xlsx(table), media_type=XLSX, headers=headers)

@@ -5,10 +5,8 @@ by its staff; an 安委办's ("committee:<region>") by the committee's staff."""
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +19,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.scope import can_see
 from qingling.clock import SHANGHAI
 from qingling.errors import NotFound
+from qingling.exports import Column, Kind, Table
 from qingling.regions import parent
 
 
@@ -155,25 +154,17 @@ async def log(session: AsyncSession, caller: Principal, item_type: str, item_id:
 
 
 EXPORT_COLUMNS = [
-    ("attempted_at", "时间"), ("step", "环节"), ("recipient", "收件人"), ("channel", "渠道"), ("template", "模板"),
-    ("template_version", "模板版本"), ("title", "标题"), ("text", "内容"), ("provider_message_id", "消息编号"),
-    ("status", "结果"), ("error", "错误"), ("read_at", "阅读时间"), ("read_by", "阅读人"),
+    Column("attempted_at", "时间", Kind.DATETIME), Column("step", "环节"), Column("recipient", "收件人"),
+    Column("channel", "渠道"), Column("template", "模板"), Column("template_version", "模板版本", Kind.INTEGER),
+    Column("title", "标题"), Column("text", "内容"), Column("provider_message_id", "消息编号"),
+    Column("status", "结果"), Column("error", "错误"), Column("read_at", "阅读时间", Kind.DATETIME),
+    Column("read_by", "阅读人"),
 ]  # fmt: skip
 
 
-def as_workbook(entries: list[dict]) -> bytes:
-    """The delivery log of one item as an .xlsx sheet, times in Asia/Shanghai."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("送达记录")
-    sheet.append([title for _, title in EXPORT_COLUMNS])
-    for entry in entries:
-        sheet.append([_cell(entry[name]) for name, _ in EXPORT_COLUMNS])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _cell(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.astimezone(SHANGHAI).replace(tzinfo=None)
-    return value
+async def export(session: AsyncSession, caller: Principal, item_type: str, item_id: int, now: datetime) -> Table:
+    """The delivery log of one item as a table (qingling.exports), titled by the item and the moment."""
+    item = await visible_item(session, caller, item_type, item_id)
+    entries = await log(session, caller, item_type, item_id)
+    moment = now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return Table(f"“{item.title}”送达记录（截至 {moment}）", EXPORT_COLUMNS, entries, sheet="送达记录")
