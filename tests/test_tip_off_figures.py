@@ -273,6 +273,17 @@ async def test_figures_of_a_quarter_equal_the_hand_counted_values_city_sees_both
         "德清县应急管理局": 4, "吴兴区应急管理局": 3,
     }  # fmt: skip
 
+    # As of the quarter's end (scenario 12), from the versions: D3 was objected to, its finding still
+    # 无法核实 and its re-examination overdue (due 14 September); pulled on 10 October it shows the
+    # city's revision of the 9th and nothing overdue but W2.
+    at_end = await figures(system, city, quarter="2023-Q3", as_of="2023-09-30T23:59:59+08:00")
+    assert counts(at_end["total"]["tip_offs"]) == QUARTER | {
+        "by_outcome": {"true": 1, "partly_true": 0, "untrue": 1, "unverifiable": 1},
+        "found_true": (1, 3),
+        "overdue": 2,
+    }
+    assert at_end["as_of"] == "2023-09-30T23:59:59+08:00"
+
     # As of a moment: on 4 September at 18:00 D4 was received and not yet decided (accepted on the 5th).
     before = counts(
         (await figures(system, city, quarter="2023-Q3", as_of="2023-09-04T18:00:00+08:00"))["total"]["tip_offs"]

@@ -107,7 +107,7 @@ class RewardMeasures(Schema):
     """举报奖励情况（金额为元），按奖励所属举报分组。"""
 
     decided: Amount = Field(description="审批奖励：统计期间内审批给予奖励的件数和审批金额")
-    declined: int = Field(description="不予奖励：统计期间内决定不予奖励的件数")
+    declined: int = Field(description="不予奖励：统计期间内评定为不符合奖励条件或经负责人决定不予奖励的件数")
     claimed: Amount = Field(description="领取：统计期间内举报人登记领取的件数和审批金额")
     paid: Amount = Field(description="发放：发放日期在统计期间内、截至统计时点已登记的件数和实际发放金额")
     lapsed: Amount = Field(description="逾期失效：统计期间内领取期限届满未领取的件数和审批金额")
@@ -128,10 +128,8 @@ class TipOffFigures(Schema):
 
     region_code: str = Field(description="统计的辖区（下钻时为所选的下级区划）")
     period: Period
-    as_of: Timestamp = Field(description="统计时点：数字按这一时刻的状况计算")
-    from_history: bool = Field(
-        description="true：按历史版本还原统计时点的状况；false：按当前记录计算，统计时点之后发生的事件不计入，"
-        "但统计时点之后的转办、复查变更等按当前状况归类"
+    as_of: Timestamp = Field(
+        description="统计时点：按这一时刻各举报和奖励的历史版本计算——此后的转办、更正事发地、复查变更结论、受理等均不影响"
     )
     group_by: GroupBy = Field(description="分组方式")
     total: FigureGroup = Field(description="辖区合计")

@@ -1,13 +1,18 @@
 """Tip-off and reward figures of a jurisdiction for a period, as they stood at a moment.
 
-Scope is the tip-off list's (``tipoffs.service.visible``) narrowed to one region: a city sees its
-counties, a county its own, and nothing outside the region asked for is ever counted. Each
-measure counts events whose time falls in the period and not after ``as_of``; "open" and
-"overdue" are the state at ``as_of``. Limits are the steps' own (``DECISION_LIMIT``,
-``REPLY_LIMIT``) counted with the working calendar, as the runner counts them.
+Scope is the tip-off list's (``tipoffs.service.visible``) narrowed to one region inside the
+caller's jurisdiction — which the jurisdiction part of that rule already covers whole, so the
+region's code prefix is the scope: a city sees its counties, a county its own, and a tip-off
+outside the region asked for (one a department once led elsewhere included) is never counted.
+
+Everything is read from the versions in force at ``as_of`` (``figures.models``, written where
+every change passes), so a tip-off relocated, re-examined or accepted after that moment counts as
+it stood then. Each measure counts events whose time falls in the period and not after
+``as_of``; "open" and "overdue" are the state at ``as_of``. Limits are the steps' own
+(``DECISION_LIMIT``, ``REPLY_LIMIT``) counted with the working calendar, as the runner counts them.
 
 The rows are few per region and period (tip-offs, not hazards), so they are read once and the
-measures computed here, by one function per measure, rather than in SQL per group.
+measures computed here rather than in SQL per group.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.auth.principal import Principal
@@ -32,13 +37,11 @@ from qingling.regions import Level, jurisdiction_prefix, level
 from qingling.runtime import Runtime
 from reports.calendar import HolidayArrangement
 from reports.figures import schemas
+from reports.figures.models import REWARD_HISTORY, TIP_OFF_HISTORY, RewardVersion, TipOffVersion
 from reports.figures.schemas import GroupBy
-from reports.rewards.models import Reward
 from reports.tipoffs import routing
 from reports.tipoffs.lifecycle import DECISION_LIMIT, REPLY_LIMIT, TIP_OFF_LIFECYCLE
-from reports.tipoffs.models import TipOff
 from reports.tipoffs.schemas import OUTCOME_TITLES, REFUSAL_GROUNDS, Category, Outcome
-from reports.tipoffs.service import visible
 
 CATEGORY_TITLES = {
     Category.MAJOR_HAZARD: "重大事故隐患",
@@ -57,16 +60,6 @@ CHANNEL_TITLES = {
 }
 # Decisions on whether to take a tip-off up; a merge counts when it came before acceptance.
 NOT_TAKEN_UP = ("refused", "handed_over", "merged")
-# What a tip-off row is read with (the same names in the version table, once history lands).
-TIP_OFF_COLUMNS = (
-    "id", "region_code", "industry", "category", "channel", "lead_department_id", "lead_department",
-    "state", "details", "received_at", "accepted_at", "concluded_at", "outcome", "replied_at",
-    "hazard_id", "step_due_at", "closed_at", "updated_at",
-)  # fmt: skip
-REWARD_COLUMNS = (
-    "tip_off_id", "state", "amount_yuan", "decided_at", "notified_at", "claimed_at", "lapsed_at",
-    "paid_on", "paid_amount_yuan", "payout_recorded_at", "closed_at", "updated_at",
-)  # fmt: skip
 GROUPING = ("region_code", "industry", "category", "channel", "lead_department_id", "lead_department")
 
 
@@ -94,11 +87,6 @@ def region_of(caller: Principal, region_code: str | None) -> str:
     return region_code
 
 
-def _in_scope(caller: Principal, region_code: str) -> Any:
-    rows = TipOff.region_code.startswith(jurisdiction_prefix(region_code))
-    return rows if caller.has(Role.SERVICE) else rows & visible(caller)
-
-
 def child_of(region_code: str, code: str) -> str:
     """The division one level below ``region_code`` that ``code`` lies in (a county's own code for
     a tip-off placed in the county but in no town)."""
@@ -122,28 +110,27 @@ class Row:
     reward: Any | None = None
 
 
-async def _rows(
-    session: AsyncSession, caller: Principal, region_code: str, period: Period, as_of: datetime
-) -> list[Row]:
-    """The tip-offs that can count: received by ``as_of``, and either changed since the period
-    began (every event's time is at most the row's ``updated_at``) or still open at ``as_of``."""
-    scope = _in_scope(caller, region_code)
-    relevant = or_(TipOff.updated_at >= period.starts_at, TipOff.closed_at.is_(None), TipOff.closed_at > as_of)
-    query = select(*(getattr(TipOff, name) for name in TIP_OFF_COLUMNS)).where(
-        scope, TipOff.received_at <= as_of, relevant
-    )
-    rows = {item.id: Row(item) for item in (await session.execute(query)).all()}
-    # Rewards hang on tip-offs that may not have changed in the period: read with their grouping.
-    moved = or_(Reward.updated_at >= period.starts_at, Reward.closed_at.is_(None), Reward.closed_at > as_of)
+async def _rows(session: AsyncSession, region_code: str, period: Period, as_of: datetime, now: datetime) -> list[Row]:
+    """The tip-offs that can count, as they stood at ``as_of``: received by then, and either
+    changed since the period began (every event's time is at most ``updated_at``) or open."""
+    tip_off = TipOffVersion
+    in_force = TIP_OFF_HISTORY.as_of(as_of, now=now)
+    scope = tip_off.region_code.startswith(jurisdiction_prefix(region_code))
+    relevant = or_(tip_off.updated_at >= period.starts_at, tip_off.closed_at.is_(None), tip_off.closed_at > as_of)
+    query = select(tip_off).where(in_force, scope, tip_off.received_at <= as_of, relevant)
+    rows = {item.item_id: Row(item) for item in (await session.execute(query)).scalars()}
+    # Rewards hang on tip-offs that may not have changed in the period: read with their grouping then.
+    reward = RewardVersion
+    moved = or_(reward.updated_at >= period.starts_at, reward.closed_at.is_(None), reward.closed_at > as_of)
     rewards = (
-        select(*(getattr(Reward, name) for name in REWARD_COLUMNS), *(getattr(TipOff, name) for name in GROUPING))
-        .join(TipOff, TipOff.id == Reward.tip_off_id)
-        .where(scope, Reward.assessed_at <= as_of, moved)
+        select(reward, *(getattr(tip_off, name) for name in GROUPING))
+        .join(tip_off, and_(tip_off.item_id == reward.tip_off_id, in_force))
+        .where(REWARD_HISTORY.as_of(as_of, now=now), scope, reward.assessed_at <= as_of, moved)
     )
-    for item in (await session.execute(rewards)).all():
+    for item, *grouping in (await session.execute(rewards)).all():
         row = rows.get(item.tip_off_id)
         if row is None:
-            row = rows[item.tip_off_id] = Row(_GroupingOnly(*(getattr(item, name) for name in GROUPING)))
+            row = rows[item.tip_off_id] = Row(_GroupingOnly(*grouping))
         row.reward = item
     return list(rows.values())
 
@@ -208,7 +195,7 @@ class Measurer:
                 handed_over += kind == "handed_over"
                 merged += kind == "merged"
                 if kind == "refused":
-                    refused[t.details.refusal.ground] += 1
+                    refused[t.refusal_ground] += 1
             if self.within(t.concluded_at) and t.outcome:
                 concluded += 1
                 outcomes[t.outcome] += 1
@@ -216,8 +203,7 @@ class Measurer:
             if self.within(t.replied_at):
                 replied += 1
                 replied_in_time += self.replied_in_time(t)
-            objection = t.details.objection
-            objections += objection is not None and self.within(objection.at)
+            objections += self.within(t.objected_at)
             if self._open(t):
                 open_ += 1
                 overdue += t.step_due_at is not None and is_overdue(self.as_of, t.step_due_at)
@@ -258,11 +244,10 @@ class Measurer:
             totals[name][1] += amount or 0
 
         for r in rewards:
-            if self.within(r.decided_at):
-                if r.state == "ineligible":
-                    declined += 1
-                else:
-                    add("decided", r.amount_yuan)
+            if r.state == "ineligible":  # found ineligible when assessed, or declined by the head
+                declined += self.within(r.decided_at or r.assessed_at)
+            elif self.within(r.decided_at):
+                add("decided", r.amount_yuan)
             if self.within(r.claimed_at):
                 add("claimed", r.amount_yuan)
             recorded = _at(r.payout_recorded_at, self.as_of)
@@ -343,7 +328,7 @@ async def figures(
     group_by: GroupBy,
 ) -> schemas.TipOffFigures:
     region = region_of(caller, region_code)
-    rows = await _rows(session, caller, region, period, as_of)
+    rows = await _rows(session, region, period, as_of, runtime.clock.now())
     measurer = Measurer(period, as_of, await working_calendar(session, HolidayArrangement))
     key = _key(group_by, region)
     grouped: dict[str | None, list[Row]] = defaultdict(list)
@@ -358,7 +343,6 @@ async def figures(
         region_code=region,
         period=period,
         as_of=as_of,
-        from_history=False,
         group_by=group_by,
         total=measurer.group(region, "合计", rows),
         groups=groups,

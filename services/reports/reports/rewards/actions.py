@@ -136,7 +136,7 @@ def _record(session: AsyncSession, reward: Reward, action: str, caller: Principa
         raise RuntimeError(f"reward {reward.id}: its tip-off must be loaded before an action is fired")
     previous, state = change.pop("from"), change.pop("to")
     payload = {"reward_id": reward.id, "state": state, "previous_state": previous, **change}
-    tipoffs.record_change(session, case, f"reward_{action}", caller, now, payload)
+    tipoffs.record_change(session, case, f"reward_{action}", caller, now, payload, reward=reward)
 
 
 async def _acting(step: Step[Reward]) -> str | None:

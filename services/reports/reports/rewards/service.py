@@ -379,7 +379,7 @@ async def assess(
         "ineligible_reason": reason,
         "first_reporter": reward.reporter_tip_off_id,
     }
-    tipoffs.record_change(session, case, "reward_assess", caller, now, payload)
+    tipoffs.record_change(session, case, "reward_assess", caller, now, payload, reward=reward)
     return reward
 
 

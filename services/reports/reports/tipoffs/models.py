@@ -80,6 +80,14 @@ class TipOff(ReportsModel, table=True):
     def head(self) -> Head:
         return Head(self.audit_seq, self.audit_head)
 
+    @property
+    def refusal_ground(self) -> str | None:  # for its versions (``figures.models``)
+        return self.details.refusal.ground if self.details.refusal is not None else None
+
+    @property
+    def objected_at(self) -> datetime | None:
+        return self.details.objection.at if self.details.objection is not None else None
+
 
 class TipOffHolder(ReportsModel, table=True):
     """A department that led a tip-off and handed it on (转办, 更正事发地, 提级办理): it keeps

@@ -32,6 +32,7 @@ from qingling.tipoff_events import ReporterNotified, TipOffChanged, TipOffVerifi
 from reports.calendar import HolidayArrangement, forget_year, keep_year
 from reports.conversation.models import TipOffMessage
 from reports.duplicates import service as duplicates
+from reports.figures.models import REWARD_HISTORY, TIP_OFF_HISTORY
 from reports.media.models import TipOffMedia
 from reports.receipts import service as receipts
 from reports.rewards.models import Reward
@@ -462,14 +463,21 @@ def record_change(
     payload: dict[str, Any],
     *,
     publish: bool = True,
+    reward: Reward | None = None,
 ) -> None:
-    """Appends to the tip-off's trail and publishes its new state, in the change's transaction."""
+    """Appends to the tip-off's trail and publishes its new state, in the change's transaction,
+    and opens a new version of it — and of ``reward``, a step of its reward — for the figures as
+    of any moment (``figures.models``)."""
     entry = audit.trail_entry(
         TipOffAudit, tip_off.id, tip_off.head, action=action, actor=caller, at=now, payload=payload,
         reason=payload.get("reason") or payload.get("explanation"),
     )  # fmt: skip
     session.add(entry)
     tip_off.audit_seq, tip_off.audit_head = entry.seq, entry.hash
+    at = max(now, tip_off.updated_at)  # an event that arrives late opens its version when it is taken in
+    TIP_OFF_HISTORY.record(session, tip_off, at=at)
+    if reward is not None:
+        REWARD_HISTORY.record(session, reward, at=max(at, reward.updated_at))
     if publish:
         emit(session, _changed(tip_off, action, payload.get("from")), subject=f"tip_off/{tip_off.id}", to=SUBSCRIBERS)
 
