@@ -202,6 +202,17 @@ async def test_monthly_figures_against_hand_counts_and_each_sees_its_own(system)
     stock = await _figures(system, "wuxing-yjj", region_prefix=DONGLIN, month="2025-07")
     assert (stock["total"]["found"], stock["total"]["open_stock"]) == (0, 0)  # found in 2023, closed in August
 
+    # The list finds what the figures count: closed in August, and due in August.
+    def listed(**window) -> dict:
+        return _ok(system, "GET", "/api/v1/hazards/hazards", "deqing-yjj", region_prefix=YUYUE, **window)
+
+    closed = await listed(closed_after="2025-08-01T00:00:00+08:00", closed_before="2025-09-01T00:00:00+08:00")
+    assert ({h["id"] for h in closed["items"]}, closed["total"]) == ({h1, h2}, yuyue["closed"])
+    due = await listed(deadline_after="2025-08-01T00:00:00+08:00", deadline_before="2025-09-01T00:00:00+08:00")
+    assert ({h["id"] for h in due["items"]}, due["total"]) == ({h1, h2, h3}, yuyue["due"])
+    assert (await listed(closed_before="2025-08-25T00:00:00+08:00"))["total"] == 1
+    assert (await listed(listed_from="2025-01-01"))["total"] == 0  # none of them is listed
+
     # A later moment or one in the future: the future is refused, naming the parameter.
     future = await system.client.get(
         "/api/v1/hazards/figures",

@@ -22,7 +22,7 @@ from qingling.auth.scopes import Scope
 from qingling.db import DbSession
 from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
 from qingling.idempotency import IdempotencyKeyInUse, IdempotencyKeyMissing, IdempotencyKeyReused
-from qingling.inputs import DbId, QueryTime
+from qingling.inputs import DbId, QueryDate, QueryTime
 from qingling.lifecycle import NotTheAuthority, action_routes
 from qingling.pagination import Page, PageQuery
 from qingling.regions import Level
@@ -122,14 +122,22 @@ async def list_hazards(
     department_id: Annotated[DbId | None, Query(description="督办（监管）部门")] = None,
     lister_level: Annotated[Level | None, Query(description="挂牌督办机关的层级")] = None,
     pre_2024_stock: Annotated[bool | None, Query(description="true 只看 2024 年以前的存量隐患，false 只看新增")] = None,
+    closed_after: Annotated[QueryTime | None, Query(description="销号时间不早于此时刻（只含已销号的）")] = None,
+    closed_before: Annotated[QueryTime | None, Query(description="销号时间早于此时刻（只含已销号的）")] = None,
+    listed_from: Annotated[QueryDate | None, Query(description="挂牌日期不早于此日（含）")] = None,
+    listed_to: Annotated[QueryDate | None, Query(description="挂牌日期不晚于此日（含）")] = None,
+    step_due_after: Annotated[QueryTime | None, Query(description="下一步事项的期限不早于此时刻")] = None,
+    step_due_before: Annotated[QueryTime | None, Query(description="下一步事项的期限早于此时刻")] = None,
 ) -> Page[HazardRead]:
-    """本辖区（企业：本企业）的隐患，按 ID 分页。"""
+    """本辖区（企业：本企业）的隐患，按 ID 分页；`total` 为符合条件的总数。时间窗口的起点含、终点不含，
+    与隐患统计的口径一致：如统计中某月“销号”的隐患即 closed_after=该月1日0时、closed_before=次月1日0时（北京时间）。"""
     now = runtime.clock.now()
     hazards = await service.page(
         session, caller, page, now, region_prefix=region_prefix, state=state, grade=grade, source=source,
         industry=industry, enterprise_id=enterprise_id, overdue=overdue, deadline_after=deadline_after,
         deadline_before=deadline_before, department_id=department_id, lister_level=lister_level,
-        pre_2024_stock=pre_2024_stock,
+        pre_2024_stock=pre_2024_stock, closed_after=closed_after, closed_before=closed_before,
+        listed_from=listed_from, listed_to=listed_to, step_due_after=step_due_after, step_due_before=step_due_before,
     )  # fmt: skip
     return Page.of([service.to_read(hazard, caller, now) for hazard in hazards], page, hazards.total)
 

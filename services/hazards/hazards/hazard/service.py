@@ -217,6 +217,12 @@ async def page(
     department_id: int | None = None,
     lister_level: Level | None = None,
     pre_2024_stock: bool | None = None,
+    closed_after: datetime | None = None,
+    closed_before: datetime | None = None,
+    listed_from: date | None = None,
+    listed_to: date | None = None,
+    step_due_after: datetime | None = None,
+    step_due_before: datetime | None = None,
 ) -> list[Hazard]:
     query = select(Hazard).where(visible_rows(caller, Hazard.region_code, Hazard.enterprise_code))
     filters = {
@@ -233,10 +239,23 @@ async def page(
             query = query.where(column == value)
     if region_prefix:
         query = query.where(Hazard.region_code.startswith(region_prefix))
-    if deadline_after is not None:
-        query = query.where(Hazard.deadline_at >= deadline_after)
-    if deadline_before is not None:
-        query = query.where(Hazard.deadline_at < deadline_before)
+    # Windows: from a moment (included) to a moment (excluded); listing dates both included.
+    windows = (
+        (Hazard.deadline_at, deadline_after, deadline_before),
+        (Hazard.closed_at, closed_after, closed_before),
+        (Hazard.step_due_at, step_due_after, step_due_before),
+    )
+    for column, start, end in windows:
+        if start is not None:
+            query = query.where(column >= start)
+        if end is not None:
+            query = query.where(column < end)
+    if closed_after is not None or closed_before is not None:
+        query = query.where(Hazard.state == "closed")  # a rejected hazard has a closed_at too; it was never 销号
+    if listed_from is not None:
+        query = query.where(Hazard.listed_on >= listed_from)
+    if listed_to is not None:
+        query = query.where(Hazard.listed_on <= listed_to)
     if lister_level is not None:
         query = query.where(_listed_at(lister_level))
     if overdue is not None:
