@@ -26,6 +26,7 @@ QUARTER_TITLES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "�
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 _YEAR = re.compile(r"^\d{4}$")
+FIRST_YEAR, LAST_YEAR = 1949, 2199  # as every date in a query (qingling.inputs.QueryDate)
 MAX_DAYS = 366 * 5  # a range longer than five years is a mistake, not a return
 
 
@@ -90,6 +91,12 @@ def days(first: date, last: date) -> Period:
     return Period.of(PeriodKind.RANGE, first, last, f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d}")
 
 
+def _year(field: str, digits: str) -> int:
+    if not FIRST_YEAR <= int(digits) <= LAST_YEAR:
+        raise _error(field, f"年份应在 {FIRST_YEAR} 至 {LAST_YEAR} 之间")
+    return int(digits)
+
+
 def _error(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, errors=[FieldError(location="query", field=f"/{field}", message=message)])
 
@@ -115,15 +122,15 @@ def parse(
     if month_text:
         if not (match := _MONTH.match(month_text)) or not 1 <= int(match[2]) <= 12:
             raise _error("month", "月份应写作 YYYY-MM，如 2025-03")
-        return month(int(match[1]), int(match[2]))
+        return month(_year("month", match[1]), int(match[2]))
     if quarter_text:
         if not (match := _QUARTER.match(quarter_text)):
             raise _error("quarter", "季度应写作 YYYY-Qn，如 2025-Q3")
-        return quarter(int(match[1]), int(match[2]))
+        return quarter(_year("quarter", match[1]), int(match[2]))
     if year_text:
         if not _YEAR.match(year_text):
             raise _error("year", "年份应写作四位数字，如 2025")
-        return year(int(year_text))
+        return year(_year("year", year_text))
     if first is not None or last is not None:
         if first is None or last is None:
             raise _error("from" if first is None else "to", "自定期间须同时给出 from 和 to（日期，均含在内）")
