@@ -9,7 +9,9 @@ import math
 from datetime import datetime
 from fractions import Fraction
 
+import pikepdf
 import pytest
+from media_samples import frames, mp4_naming, pdf_naming
 from PIL import ExifTags, Image
 
 from qingling.clock import SHANGHAI
@@ -21,7 +23,8 @@ DEMO_ENTERPRISE = "91330521MA2B3C4D5Q"
 METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180
 # The first bytes of a Windows executable (DOS header and stub), as an .exe starts.
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8" + bytes(47) + b"PE\x00\x00" + bytes(400)
-PDF = (
+PDF = pdf_naming("德清示范企业", "WPS Office")
+DAMAGED_PDF = (  # starts like a PDF, has no page: nothing a reader could open
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
@@ -205,19 +208,40 @@ async def test_a_regulators_photo_reaches_the_enterprise_without_exif(system):
     assert not Image.open(io.BytesIO(enterprises.content)).getexif()
 
 
-async def test_a_pdf_and_a_video_are_accepted_by_their_content_and_served_as_stored(system):
+async def test_a_pdf_and_a_video_are_accepted_by_their_content_and_the_other_side_gets_them_without_metadata(system):
     hazard_id = await _hazard(system)
+    pdf = pdf_naming("王强 13912345678", "WPS Office 330521199001011234")
+    mp4 = mp4_naming("王强 德清厂区")
 
-    report = await _upload(system, hazard_id, "demo-enterprise", "安全评价报告", PDF, "application/octet-stream")
-    video = await _upload(system, hazard_id, "demo-enterprise", "clip.bin", MP4, "text/plain")
+    report = await _upload(system, hazard_id, "demo-enterprise", "安全评价报告", pdf, "application/octet-stream")
+    video = await _upload(system, hazard_id, "demo-enterprise", "clip.bin", mp4, "text/plain")
 
     assert report.status_code == 201, report.text
     assert video.status_code == 201, video.text
     assert (report.json()["media_type"], report.json()["distance_m"]) == ("application/pdf", None)
     assert video.json()["media_type"] == "video/mp4"
+    own = await _download(system, report.json()["id"], "demo-enterprise")
+    assert (own.content, own.headers["x-evidence-copy"]) == (pdf, "original")  # the sender gets what it sent
     served = await _download(system, report.json()["id"], "deqing-yjj")
-    assert (served.headers["content-type"], served.content) == ("application/pdf", PDF)
-    assert served.headers["x-evidence-copy"] == "original"
+    assert (served.headers["content-type"], served.headers["x-evidence-copy"]) == (
+        "application/pdf",
+        "metadata-removed",
+    )
+    with pikepdf.open(io.BytesIO(served.content)) as document:  # still the document, one page
+        assert len(document.pages) == 1
+    clip = await _download(system, video.json()["id"], "deqing-yjj")
+    assert frames(clip.content) == frames(mp4)
+    for copy in (served.content, clip.content):
+        assert b"13912345678" not in copy and "王强".encode() not in copy and b"330521199001011234" not in copy
+
+
+async def test_a_damaged_pdf_is_refused_when_it_is_uploaded(system):
+    hazard_id = await _hazard(system)
+
+    response = await _upload(system, hazard_id, "demo-enterprise", "a.pdf", DAMAGED_PDF, "application/pdf")
+
+    assert (response.status_code, response.json()["code"]) == (415, "unsupported-media-type")
+    assert (await _evidence(system, hazard_id)).json() == []
 
 
 async def test_a_file_over_its_types_limit_is_refused(system):

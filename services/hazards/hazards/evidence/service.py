@@ -22,7 +22,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.roles import ENTERPRISE_ROLES, STAFF_ROLES
 from qingling.errors import Conflict, NotFound
 from qingling.filestore import FileStore
-from qingling.media import MEDIA_TYPES, Read, display_name, distance_m, examine, receive, without_metadata
+from qingling.media import MEDIA_TYPES, Read, copy_without_metadata, display_name, distance_m, examine, receive
 
 
 class HazardClosed(Conflict):
@@ -48,6 +48,9 @@ async def attach(
         raise HazardClosed(f"隐患{HAZARD_LIFECYCLE.states[hazard.state]}，不能再添加证据")
     kind, content = await receive(read)
     examined = await asyncio.to_thread(examine, kind, content)
+    # The other side will get a copy without metadata: a file that cannot be copied so is refused
+    # now (415), not when it is downloaded.
+    await asyncio.to_thread(copy_without_metadata, content, kind)
     enterprise = await session.get(Enterprise, hazard.enterprise_id)
     distance = None
     if examined.position is not None and enterprise.latitude is not None and enterprise.longitude is not None:
@@ -90,7 +93,7 @@ async def listing(session: AsyncSession, caller: Principal, hazard_id: int) -> l
 class Content:
     evidence: Evidence
     body: bytes
-    original: bool  # False: an image re-encoded without its metadata
+    original: bool  # False: a copy without its metadata
 
 
 async def content(session: AsyncSession, store: FileStore, caller: Principal, evidence_id: int) -> Content:
@@ -103,12 +106,11 @@ async def content(session: AsyncSession, store: FileStore, caller: Principal, ev
         raise EvidenceNotFound() from None
     original = await store.get(evidence.sha256)
     kind = MEDIA_TYPES[evidence.media_type]
-    # The uploader's side gets the bytes it sent. The other side gets images re-encoded without
-    # EXIF and other metadata (device, time, place); PDF and video are served as stored — stripping
-    # their metadata would take rewriting the document or the container, which is not done.
-    if _same_side(caller, evidence, hazard) or kind.pillow_format is None:
+    # The uploader's side gets the bytes it sent. The other side gets a copy without metadata
+    # (device, time, place, author): images re-encoded, PDFs rewritten, videos' metadata blanked.
+    if _same_side(caller, evidence, hazard):
         return Content(evidence, original, True)
-    return Content(evidence, await asyncio.to_thread(without_metadata, original, kind.pillow_format), False)
+    return Content(evidence, await asyncio.to_thread(copy_without_metadata, original, kind), False)
 
 
 def _same_side(caller: Principal, evidence: Evidence, hazard: Hazard) -> bool:
