@@ -118,6 +118,9 @@ CATALOGUE = [
         params={"deadline_after": "0"}),
     Bad("self-checks on=0 (a number)", "deqing-yjj", "GET", "/api/v1/hazards/self-checks/missing", 422,
         "validation-failed", "/on", params={"on": "0"}),
+    Bad("ledger closed_from=-1.8e-175 (a number, as exponent)", "deqing-yjj", "GET",
+        "/api/v1/hazards/ledgers/listed-hazards", 422, "validation-failed", "/closed_from",
+        params={"closed_from": "-1.8202593830860212e-175", "format": "csv"}),
     # --------------------------------------------------------------- invisible or hostile text
     Bad("facts of ten zero-width spaces", None, "POST", TIP_OFFS, 422, "validation-failed", "/facts",
         json=_tip_off(facts=ZWSP * 10), unchanged=("tip-offs",)),

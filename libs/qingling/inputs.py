@@ -106,7 +106,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 MAX_FUTURE = timedelta(days=366 * 5)  # deadlines, plans and rules: at most five years ahead
 
 
-_NUMBER = re.compile(r"^\s*[+-]?\d+(\.\d*)?\s*$")  # a Unix time in disguise, not a date
+_NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")  # a Unix time in disguise, not a date
 
 
 def _no_numbers(value: Any, info: ValidationInfo | None = None) -> Any:
