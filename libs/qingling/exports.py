@@ -54,6 +54,7 @@ class Kind(StrEnum):
     DATE = "date"
     DATETIME = "datetime"
     BOOLEAN = "boolean"
+    PERCENT = "percent"  # a fraction (0.953), shown as 95.3%
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,9 @@ class ColumnRead(Schema):
 
     key: str = Field(description="JSON 行中的字段名")
     header: str = Field(description="中文表头")
-    kind: Literal["text", "integer", "number", "date", "datetime", "boolean"] = Field(
-        description="取值类型：date 为北京时间的日期（YYYY-MM-DD），datetime 显示为 YYYY-MM-DD HH:MM（北京时间）"
+    kind: Literal["text", "integer", "number", "percent", "date", "datetime", "boolean"] = Field(
+        description="取值类型：percent 为比例（0.953 即 95.3%）；date 为北京时间的日期（YYYY-MM-DD），"
+        "datetime 显示为 YYYY-MM-DD HH:MM（北京时间）"
     )
 
 
@@ -80,6 +82,7 @@ class Table:
     rows: Sequence[Mapping[str, Any] | BaseModel]
     sheet: str = "Sheet1"
     numbered: bool = True  # a 序号 column first, as regulators' tables have
+    subtitle: str | None = None  # a line under the title, e.g. 填报单位：…　统计期间：…
 
     def values(self) -> list[list[Any]]:
         """Each row's values in column order, times in Asia/Shanghai (naive: what the sheet shows)."""
@@ -149,61 +152,89 @@ def _csv_cell(value: Any, kind: Kind) -> Any:
         return value.strftime("%Y-%m-%d %H:%M")
     if kind is Kind.DATE:
         return value.isoformat()
+    if kind is Kind.PERCENT:
+        return f"{value:.1%}"
     if kind is Kind.TEXT and str(value).startswith(_FORMULA_START):
         return "'" + str(value)
     return value
 
 
-def to_xlsx(table: Table) -> bytes:
+def to_xlsx(*tables: Table) -> bytes:
+    """One worksheet per table (a return's several tables go in one workbook)."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = workbook.add_worksheet(table.sheet[:31])
-    title = workbook.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
-    header = workbook.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True})
-    header.set_bg_color("#D9E1F2")
-    text = workbook.add_format({"border": 1, "valign": "top", "text_wrap": True})
-    formats = {
-        Kind.TEXT: text,
-        Kind.INTEGER: workbook.add_format({"border": 1, "valign": "top"}),
-        Kind.NUMBER: workbook.add_format({"border": 1, "valign": "top", "num_format": "0.00"}),
-        Kind.DATE: workbook.add_format({"border": 1, "valign": "top", "num_format": DATE_FORMAT}),
-        Kind.DATETIME: workbook.add_format({"border": 1, "valign": "top", "num_format": DATETIME_FORMAT}),
-        Kind.BOOLEAN: workbook.add_format({"border": 1, "valign": "top", "align": "center"}),
-    }
+    formats = _Formats(workbook)
+    for table in tables:
+        _write_sheet(workbook.add_worksheet(table.sheet[:31]), table, formats)
+    workbook.close()
+    return buffer.getvalue()
+
+
+class _Formats:
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self.title = workbook.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
+        self.subtitle = workbook.add_format({"align": "left", "valign": "vcenter"})
+        self.header = workbook.add_format(
+            {
+                "bold": True,
+                "border": 1,
+                "align": "center",
+                "valign": "vcenter",
+                "text_wrap": True,
+                "bg_color": "#D9E1F2",
+            }
+        )
+        cell = {"border": 1, "valign": "top"}
+        self.cells = {
+            Kind.TEXT: workbook.add_format(cell | {"text_wrap": True}),
+            Kind.INTEGER: workbook.add_format(cell),
+            Kind.NUMBER: workbook.add_format(cell | {"num_format": "0.00"}),
+            Kind.PERCENT: workbook.add_format(cell | {"num_format": "0.0%"}),
+            Kind.DATE: workbook.add_format(cell | {"num_format": DATE_FORMAT}),
+            Kind.DATETIME: workbook.add_format(cell | {"num_format": DATETIME_FORMAT}),
+            Kind.BOOLEAN: workbook.add_format(cell | {"align": "center"}),
+        }
+
+
+def _write_sheet(sheet: Any, table: Table, formats: _Formats) -> None:
     columns = ([Column("", "序号", Kind.INTEGER)] if table.numbered else []) + list(table.columns)
     rows = [([number] if table.numbered else []) + values for number, values in enumerate(table.values(), start=1)]
-
     last = len(columns) - 1
-    if last > 0:
-        sheet.merge_range(0, 0, 0, last, table.title, title)
-    else:
-        sheet.write_string(0, 0, table.title, title)
+
+    def banner(line: int, text: str, style: Any) -> None:
+        if last > 0:
+            sheet.merge_range(line, 0, line, last, text, style)
+        else:
+            sheet.write_string(line, 0, text, style)
+
+    banner(0, table.title, formats.title)
     sheet.set_row(0, 30)
+    if table.subtitle:
+        banner(1, table.subtitle, formats.subtitle)
+    head = 2 if table.subtitle else 1  # the header row
     for index, column in enumerate(columns):
-        sheet.write_string(1, index, column.header, header)
-    for line, values in enumerate(rows, start=2):
+        sheet.write_string(head, index, column.header, formats.header)
+    for line, values in enumerate(rows, start=head + 1):
         for index, (value, column) in enumerate(zip(values, columns, strict=True)):
-            cell = formats[column.kind]
+            cell = formats.cells[column.kind]
             if value is None:
                 sheet.write_blank(line, index, None, cell)
             elif column.kind is Kind.BOOLEAN:
                 sheet.write_string(line, index, YES if value else NO, cell)
             elif column.kind in (Kind.DATE, Kind.DATETIME):
                 sheet.write_datetime(line, index, value, cell)
-            elif column.kind in (Kind.INTEGER, Kind.NUMBER):
+            elif column.kind in (Kind.INTEGER, Kind.NUMBER, Kind.PERCENT):
                 sheet.write_number(line, index, value, cell)
             else:
                 sheet.write_string(line, index, str(value), cell)
     for index, column in enumerate(columns):
         sheet.set_column(index, index, _width(column, [values[index] for values in rows]))
-    sheet.freeze_panes(2, 0)  # the title and the header stay in view
-    sheet.autofilter(1, 0, max(1, len(rows) + 1), last)
-    sheet.repeat_rows(0, 1)  # and are printed on every page
+    sheet.freeze_panes(head + 1, 0)  # the title and the header stay in view
+    sheet.autofilter(head, 0, head + max(1, len(rows)), last)
+    sheet.repeat_rows(0, head)  # and are printed on every page
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
     sheet.fit_to_pages(1, 0)
-    workbook.close()
-    return buffer.getvalue()
 
 
 def _width(column: Column, values: list[Any]) -> float:
@@ -211,6 +242,8 @@ def _width(column: Column, values: list[Any]) -> float:
         return 17
     if column.kind is Kind.DATE:
         return 12
+    if column.kind is Kind.PERCENT:
+        return float(max(_display_width(column.header) + 2, 9))
     widest = max([_display_width(column.header) + 2, *(_display_width(str(v)) + 1 for v in values if v is not None)])
     return float(min(max(widest, _MIN_WIDTH), _MAX_WIDTH))
 

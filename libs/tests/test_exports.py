@@ -63,6 +63,21 @@ def test_the_xlsx_has_a_title_a_frozen_header_and_typed_cells_in_beijing_time():
     assert widths["B"] > widths["C"] and widths["F"] >= 16  # the Chinese name is wide; a time fits
 
 
+def test_a_workbook_of_several_tables_each_with_a_subtitle_line_and_rates_as_percentages():
+    rates = [Column("region", "地区"), Column("rate", "按期整改率", Kind.PERCENT)]
+    first = Table("按地区", rates, [{"region": "德清县", "rate": Decimal("0.9534")}], sheet="按地区",
+                  subtitle="填报单位：湖州市安委办　统计期间：2025年3月")  # fmt: skip
+    second = Table("按行业", [Column("industry", "行业")], [{"industry": "工贸"}], sheet="按行业", numbered=False)
+    workbook = load_workbook(io.BytesIO(to_xlsx(first, second)))
+    assert workbook.sheetnames == ["按地区", "按行业"]
+    regions, industries = workbook["按地区"], workbook["按行业"]
+    assert regions["A2"].value.startswith("填报单位") and regions.freeze_panes == "A4"
+    assert [c.value for c in regions[3]] == ["序号", "地区", "按期整改率"]
+    assert regions["C4"].value == pytest.approx(0.9534) and regions["C4"].number_format == "0.0%"
+    assert industries.freeze_panes == "A3" and industries["A3"].value == "工贸"
+    assert to_csv(first).decode("utf-8-sig").splitlines()[1] == "1,德清县,95.3%"
+
+
 def test_the_csv_has_a_bom_the_header_first_and_defuses_formulas():
     columns = [Column("name", "名称"), Column("at", "时间", Kind.DATETIME), Column("done", "已完成", Kind.BOOLEAN)]
     table = Table("测试表", columns, ROWS, numbered=False)
