@@ -175,7 +175,13 @@ async def test_each_ledger_as_xlsx_and_csv_equals_the_json_row_for_row(system):
 async def _round_trip(system, path: str, title: str, wanted: set[int], unwanted: set[int]) -> None:
     ledger = await _get(system, f"{LEDGERS}/{path}", "huzhou-ajb")
     assert ledger["region_name"] == "湖州市" and ledger["title"] == f"{title}（截至 2025-03-03 09:00）"
-    assert ledger["total"] == len(ledger["items"])
+    items = ledger["items"]
+    assert (ledger["total"], ledger["closed"]) == (len(items), sum(i["state"] == "closed" for i in items))
+    assert (ledger["open"], ledger["overdue"]) == (len(items) - ledger["closed"], sum(i["overdue"] for i in items))
+    assert ledger["prepared_by"] == "湖州市安委办" and ledger["summary"] == (
+        f"填报单位：湖州市安委办　　共 {ledger['total']} 项：未销号 {ledger['open']} 项"
+        f"（其中超期 {ledger['overdue']} 项），已销号 {ledger['closed']} 项"
+    )
     mine = {row["hazard_id"] for row in ledger["items"]}
     assert wanted <= mine and not unwanted & mine  # the city sees both counties
 
@@ -185,11 +191,11 @@ async def _round_trip(system, path: str, title: str, wanted: set[int], unwanted:
     assert disposition.startswith(f"attachment; filename=\"{path}-330500-20250303-0900.xlsx\"; filename*=UTF-8''")
     assert unquote(disposition.split("''", 1)[1]) == f"{ledger['title'].split('（')[0]}_20250303-0900.xlsx"
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    assert sheet.freeze_panes == "A3"  # the title and the header row stay in view
+    assert sheet.freeze_panes == "A4"  # the title, the line under it and the header row stay in view
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[0][0] == ledger["title"]
-    assert rows[1] == ["序号"] + [c["header"] for c in ledger["columns"]]
-    assert rows[2:] == _expected(ledger, _as_sheet)
+    assert rows[0][0] == ledger["title"] and rows[1][0] == ledger["summary"]
+    assert rows[2] == ["序号"] + [c["header"] for c in ledger["columns"]]
+    assert rows[3:] == _expected(ledger, _as_sheet)
 
     text = await _download(system, path, "huzhou-ajb", "csv")
     assert text.headers["content-type"] == "text/csv; charset=utf-8" and text.content.startswith(b"\xef\xbb\xbf")
@@ -239,9 +245,9 @@ async def test_the_ledgers_carry_the_steps_deadlines_and_extensions_and_a_county
         assert theirs <= seen and not others & seen
         sheet = load_workbook(io.BytesIO((await _download(system, "major-hazards", who, "xlsx")).content)).active
         assert sheet["A1"].value.startswith(f"{name}重大事故隐患清单")
-        assert {row[2] for row in sheet.iter_rows(min_row=3, values_only=True)} <= {
-            r["region_code"] for r in ledger["items"]
-        }
+        assert sheet["A2"].value.startswith(f"填报单位：{name}应急管理局")
+        codes = {row[2] for row in sheet.iter_rows(min_row=4, values_only=True)}
+        assert codes == {r["region_code"] for r in ledger["items"]}
     outside = await system.client.get(
         f"{LEDGERS}/major-hazards", params={"region_code": "330502"}, headers=await system.login("deqing-yjj")
     )

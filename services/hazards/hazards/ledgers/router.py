@@ -112,8 +112,10 @@ async def _answer(
             region_code=ledger.region_code,
             region_name=ledger.region_name,
             generated_at=ledger.generated_at,
+            prepared_by=ledger.prepared_by,
+            summary=ledger.table.subtitle,
             columns=ledger.table.described(),
-            total=len(ledger.rows),
+            **ledger.counts,
             items=ledger.rows,
         )
     moment = ledger.generated_at.astimezone(SHANGHAI).strftime("%Y%m%d-%H%M")

@@ -84,10 +84,15 @@ class LedgerBase(Schema):
     region_code: str = Field(description="清单所属辖区的行政区划代码")
     region_name: str = Field(description="清单所属辖区")
     generated_at: Timestamp = Field(description="清单反映的时刻（即生成时刻）")
+    prepared_by: str | None = Field(description="填报单位：调用者所在部门，或本级安委办")
+    summary: str = Field(description="Excel 表题下一行的说明：填报单位和各项合计")
     columns: list[ColumnRead] = Field(
         description="CSV 和 Excel 的列：字段名、中文表头、取值类型（依次排列，序号列除外）"
     )
     total: int = Field(description="行数")
+    open: int = Field(description="其中未销号的")
+    overdue: int = Field(description="其中超过整改期限仍未销号的")
+    closed: int = Field(description="其中已销号的")
 
 
 class MajorHazardLedger(LedgerBase):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hazards.enterprises.models import Enterprise
+from hazards.hazard.actions import body_name
 from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
 from hazards.hazard.models import Hazard, HazardAudit
 from hazards.industries.catalogue import INDUSTRY_BY_CODE
@@ -61,8 +62,22 @@ class Ledger:
     region_code: str
     region_name: str
     generated_at: datetime
+    prepared_by: str | None
     rows: list[Any]
     table: Table
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return _counts(self.rows)
+
+
+def _counts(rows: list[Any]) -> dict[str, int]:
+    return {
+        "total": len(rows),
+        "open": sum(row.state not in HAZARD_LIFECYCLE.final for row in rows),
+        "overdue": sum(row.overdue for row in rows),
+        "closed": sum(row.state == "closed" for row in rows),
+    }
 
 
 async def major_hazards(
@@ -73,7 +88,7 @@ async def major_hazards(
     found = await _fetch(session, query.order_by(Hazard.region_code, Hazard.found_at, Hazard.id), max_rows)
     names = await _region_names(session, {hazard.region_code for hazard, _ in found})
     rows = [_major_row(hazard, enterprise, names, now) for hazard, enterprise in found]
-    return _ledger(f"{name}重大事故隐患清单", region, name, now, rows, MAJOR_COLUMNS, "重大事故隐患清单")
+    return await _ledger(session, caller, "重大事故隐患清单", (region, name), now, rows, MAJOR_COLUMNS)
 
 
 async def listed_hazards(
@@ -85,13 +100,31 @@ async def listed_hazards(
     names = await _region_names(session, {hazard.region_code for hazard, _ in found})
     granted = await _extensions_granted(session, [hazard.id for hazard, _ in found])
     rows = [_listed_row(hazard, enterprise, names, granted.get(hazard.id, 0), now) for hazard, enterprise in found]
-    return _ledger(f"{name}挂牌督办重大事故隐患清单", region, name, now, rows, LISTED_COLUMNS, "挂牌督办清单")
+    return await _ledger(session, caller, "挂牌督办重大事故隐患清单", (region, name), now, rows, LISTED_COLUMNS)
 
 
-def _ledger(title: str, region: str, name: str, now: datetime, rows: list, columns: Any, sheet: str) -> Ledger:
+async def _ledger(
+    session: AsyncSession,
+    caller: Principal,
+    title: str,
+    region: tuple[str, str],
+    now: datetime,
+    rows: list,
+    columns: Any,
+) -> Ledger:
+    """Titled by the region and the moment; the line under the title names who prepared it and the totals."""
     moment = now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-    full_title = f"{title}（截至 {moment}）"
-    return Ledger(full_title, region, name, now, rows, Table(full_title, columns, rows, sheet=sheet))
+    full_title = f"{region[1]}{title}（截至 {moment}）"
+    prepared_by = await body_name(session, caller)
+    counts = _counts(rows)
+    summary = (
+        f"共 {counts['total']} 项：未销号 {counts['open']} 项（其中超期 {counts['overdue']} 项），"
+        f"已销号 {counts['closed']} 项"
+    )
+    if prepared_by:
+        summary = f"填报单位：{prepared_by}　　{summary}"
+    table = Table(full_title, columns, rows, sheet=title, subtitle=summary)
+    return Ledger(full_title, region[0], region[1], now, prepared_by, rows, table)
 
 
 async def _region(session: AsyncSession, caller: Principal, region_code: str | None) -> tuple[str, str]:
