@@ -59,3 +59,30 @@ class SelfCheckMissed(EventData):
     region_code: str
     period: str = Field(description="如 2024-Q3 或 2024-09")
     period_ended_at: AwareDatetime = Field(description="该周期的最后时刻")
+
+
+class ReturnChanged(EventData):
+    """报表（周报、月报、季报、年报）有变化：生成、编制、报送、退回、签收、期限重算。事件携带变化后的状态。
+    未按期报送的报表像其他期限一样逐级催办（notify 的期限看板和提醒）。"""
+
+    event_type: ClassVar[str] = "return.changed"
+    publisher: ClassVar[str] = "hazards"
+    event_version: ClassVar[int] = 1
+
+    return_id: int
+    seq: int = Field(description="该报表的第几次变化（即台账序号）：消费方只保留序号最大的")
+    action: str = Field(description="引起变化的操作，如 open、prepare、submit、send_back、receive")
+    state: str
+    previous_state: str | None
+    kind: str = Field(description="weekly 周报、monthly 月报、quarterly 季报、annual 年报")
+    period: str = Field(description="报告期，如 2025-W18、2025-04、2025-Q1、2025")
+    title: str = Field(description="如“德清县应急管理局 2025年4月 月报”")
+    department_id: int = Field(description="报送部门（登记册中的部门）")
+    department_region_code: str
+    department_kind: str
+    committee_region_code: str = Field(description="接收报表的安委办所在地区（与报送部门同级）")
+    due_at: AwareDatetime = Field(description="报送期限")
+    step: str | None = Field(description="下一步须在期限内完成的事项")
+    step_due_at: AwareDatetime | None
+    step_provisional: bool = Field(default=False, description="期限为暂定（该年放假安排尚未发布）")
+    closed: bool = Field(description="true：已报送或已签收，不再催办")

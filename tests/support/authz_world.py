@@ -233,8 +233,24 @@ class World:
         )
         return made["id"]
 
+    async def return_in(self, state: str) -> int:
+        """One of 德清县应急管理局's returns (opened by the sweep, one per kind and period, so
+        driven round prepare → submit → send back rather than made anew) in ``state``."""
+        department = self.extra["department_A"]["id"]
+        page = await self.get(f"{H}/returns", "county", department_id=department, limit=100)
+        item = next(r for r in page["items"] if r["state"] != "received")
+        url = f"{H}/returns/{item['id']}"
+        if item["state"] == "submitted":
+            await self.post(f"{url}/send_back", "county_ajb", {"reason": "矩阵测试：退回修改"})
+        if item["state"] != "prepared" or state == "prepared":
+            await self.post(f"{url}/prepare", "county", {})
+        if state == "submitted":
+            await self.post(f"{url}/submit", "leader", {})
+        return item["id"]
+
     async def fresh(self, kind: str, state: str) -> int:
         makers = {
+            "return": self.return_in,
             "hazard": self.hazard_in,
             "tipoff": self.tip_off_in,
             "reward": self.reward_in,
@@ -490,6 +506,18 @@ async def _objects(w: World, b_admin: str) -> None:
     # Rewards (A, F): a true tip-off each, assessed; the notify-service objects by region.
     o["reward"] = {side: (await w.reward(side))["id"] for side in "AF"}
     o["region"] = {"A": "330521", "F": "371122"}
+
+    # Returns (A: 德清县应急管理局's, F: 莒县应急管理局's), opened by the sweep for the periods
+    # that ended before the world's Monday.
+    async def opened(side: str, who: str) -> int | None:
+        department = w.extra[f"department_{side}"]["id"]
+        page = await w.get(f"{H}/returns", who, department_id=department, kind="monthly", period="2024-08")
+        return page["items"][0]["id"] if page["items"] else None
+
+    o["return"] = {
+        "A": await until(lambda: opened("A", "deqing-yjj")),
+        "F": await until(lambda: opened("F", "juxian-yjj")),
+    }
     o["idempotency"] = str(uuid.uuid4())
 
 

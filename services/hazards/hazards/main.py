@@ -21,6 +21,9 @@ from hazards.industries.router import router as industries_router
 from hazards.ledgers.router import router as ledgers_router
 from hazards.regions import service as regions
 from hazards.regions.router import router as regions_router
+from hazards.returns import service as returns
+from hazards.returns.router import actions_router as return_actions_router
+from hazards.returns.router import router as returns_router
 from hazards.selfchecks.router import router as selfchecks_router
 from hazards.selfchecks.service import report_missed
 from hazards.standards.router import router as standards_router
@@ -62,9 +65,14 @@ service = Service(
         selfchecks_router,
         figures_router,
         ledgers_router,
+        returns_router,
+        return_actions_router,
     ],
     event_handlers={TipOffVerified: hazard_service.on_tip_off_verified},
-    workers=[sweep("report_missed_self_checks", report_missed, every=3600)],  # reports are idempotent
+    workers=[
+        sweep("report_missed_self_checks", report_missed, every=3600),  # reports are idempotent
+        sweep("open_due_returns", returns.open_due_returns),  # idempotent too; soon after a period ends
+    ],
     adapters=evidence_store,
     bootstrap=bootstrap,
     gauges=gauges,

@@ -27,6 +27,7 @@ DEMO_ACCOUNTS = [
     ("huzhou-yjj", "湖州市应急管理局", [Role.REGULATOR], "330500", "emergency", None),
     ("huzhou-custodian", "湖州市举报信息保管人", [Role.CUSTODIAN], "330500", None, None),
     ("deqing-admin", "德清县系统管理员", [Role.ADMIN], "330521", None, None),
+    ("deqing-ajb", "德清县安委办", [Role.SAFETY_COMMITTEE], "330521", None, None),  # receives the county's returns
     ("deqing-yjj", "德清县应急管理局", [Role.REGULATOR], "330521", "emergency", None),
     (
         "deqing-yjj-leader",

@@ -9,7 +9,7 @@ from notify.calendar import on_year_loaded, on_year_removed
 from notify.config import Settings
 from notify.database import tables
 from notify.deadlines.router import router as deadlines_router
-from notify.deadlines.service import track_hazard, track_missed_self_check, track_tip_off
+from notify.deadlines.service import track_hazard, track_missed_self_check, track_return, track_tip_off
 from notify.deliveries.router import router as deliveries_router
 from notify.inbox.router import router as inbox_router
 from notify.inbox.service import on_reporter_notified
@@ -22,7 +22,7 @@ from notify.webhooks.models import WebhookMessage
 from notify.webhooks.router import router as webhooks_router
 from qingling.app import create_service_app
 from qingling.delivery import parked_count
-from qingling.hazard_events import HazardChanged, SelfCheckMissed
+from qingling.hazard_events import HazardChanged, ReturnChanged, SelfCheckMissed
 from qingling.holidays import CalendarYearLoaded, CalendarYearRemoved
 from qingling.runtime import Runtime, Service
 from qingling.sweeps import sweep
@@ -54,6 +54,7 @@ service = Service(
         CalendarYearLoaded: on_year_loaded,
         CalendarYearRemoved: on_year_removed,
         HazardChanged: track_hazard,
+        ReturnChanged: track_return,
         SelfCheckMissed: track_missed_self_check,
         TipOffChanged: track_tip_off,
         ReporterNotified: on_reporter_notified,

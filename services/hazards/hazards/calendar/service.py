@@ -29,6 +29,7 @@ from hazards.calendar.schemas import (
     YearCoverage,
 )
 from hazards.hazard import service as hazards
+from hazards.returns import service as returns
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.calendar import Unit, WorkingCalendar, YearArrangement, missing_statutory
@@ -79,7 +80,7 @@ async def load(
     row = await store_arrangement(session, HolidayArrangement, arrangement, now)
     change = await _trail(session, caller, year, "replace" if before_columns else "load", now, before_columns, row)
     emit(session, CalendarYearLoaded.of(arrangement, change.id), subject=f"calendar/{year}", to=CONSUMERS)
-    change.recounted = await hazards.recount_deadlines(session, caller, now, year)
+    change.recounted = await _recount(session, caller, now, year)
     return row
 
 
@@ -93,7 +94,13 @@ async def remove(session: AsyncSession, caller: Principal, year: int, now: datet
     await remove_arrangement(session, HolidayArrangement, year)
     change = await _trail(session, caller, year, "remove", now, before, None)
     emit(session, CalendarYearRemoved(year=year, version=change.id), subject=f"calendar/{year}", to=CONSUMERS)
-    change.recounted = await hazards.recount_deadlines(session, caller, now, year)
+    change.recounted = await _recount(session, caller, now, year)
+
+
+async def _recount(session: AsyncSession, caller: Principal, now: datetime, year: int) -> int:
+    """The open deadlines the year moves: hazards' and returns'."""
+    hazards_recounted = await hazards.recount_deadlines(session, caller, now, year)
+    return hazards_recounted + await returns.recount_deadlines(session, caller, now, year)
 
 
 def _snapshot(row: HolidayArrangement | None) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.scope import visible_rows
 from qingling.calendar import lateness
 from qingling.events import EventEnvelope
-from qingling.hazard_events import HazardChanged, SelfCheckMissed
+from qingling.hazard_events import HazardChanged, ReturnChanged, SelfCheckMissed
 from qingling.pagination import PageParams, fetch_page
 from qingling.tipoff_events import TipOffChanged
 
@@ -54,6 +54,24 @@ async def track_tip_off(session: AsyncSession, data: TipOffChanged, envelope: Ev
     item.deadline_provisional = data.step_provisional  # its reminders are provisional too
     item.step, item.closed = data.step, data.closed
     item.supervising_region_code, item.supervising_kind = data.lead_region_code, data.lead_kind  # the handler
+    item.version = data.seq
+    item.last_event_at = item.updated_at = envelope.occurred_at
+    await reminders.schedule(session, item, envelope.occurred_at)
+
+
+async def track_return(session: AsyncSession, data: ReturnChanged, envelope: EventEnvelope) -> None:
+    """A department's return (周报、月报、季报、年报) until it is submitted: its limit is the
+    deadline, the department is reminded (``supervising``) and 通报 goes through the 安委办 it
+    reports to (``lister``). Submitted or received: closed; sent back: open again, a new limit."""
+    item = await _board_row(session, "return", data.return_id, envelope.occurred_at)
+    if item.version >= data.seq:
+        return
+    item.title, item.state, item.region_code = data.title[:100], data.state, data.department_region_code
+    item.lister_region_code = data.committee_region_code
+    item.supervising_region_code, item.supervising_kind = data.department_region_code, data.department_kind
+    item.deadline_at = item.step_due_at = data.step_due_at
+    item.deadline_provisional = data.step_provisional
+    item.step, item.closed = data.step, data.closed
     item.version = data.seq
     item.last_event_at = item.updated_at = envelope.occurred_at
     await reminders.schedule(session, item, envelope.occurred_at)

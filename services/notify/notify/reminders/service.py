@@ -51,6 +51,10 @@ DEFAULT_PLANS = {
         _step("warn_1", "预警", -1, Unit.CALENDAR_DAYS, ["supervising"], "tip_off.warning"),
         _step("urge", "催办", 1, Unit.WORKING_DAYS, ["supervising"], "tip_off.urge"),
     ],
+    # A department's return (周报、月报、季报、年报) not submitted by its deadline: 催办 to the
+    # department the working day after. The 安委办 it reports to follows who is late on its own
+    # overview (GET /api/v1/hazards/returns/overview) and issues the 通报 itself.
+    ("return", ""): [_step("urge", "催办", 1, Unit.WORKING_DAYS, ["supervising"], "return.urge")],
 }
 
 

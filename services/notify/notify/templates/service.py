@@ -24,6 +24,7 @@ BUILT_IN = {
     "hazard.bulletin": ("隐患整改超期通报", "$title 超过整改期限（$deadline）$days 天仍未整改完毕，予以通报。"),
     "tip_off.warning": ("举报办理期限预警", "$title 的“$step_what”将于 $deadline 到期，请按时办理。"),
     "tip_off.urge": ("举报办理超期催办", "$title 的“$step_what”已于 $deadline 到期，超期 $days 天，请立即办理。"),
+    "return.urge": ("报表逾期未报送催办", "$title 应于 $deadline 前报送，已逾期 $days 天，请立即编制报送。"),
     "hazard.interview": (
         "隐患整改超期约谈",
         "$title 超过整改期限（$deadline）$days 天，请上级安委办约谈或函告责任单位。",
