@@ -216,10 +216,11 @@ NO_REWARD = {name: (0, 0) if isinstance(value, tuple) else 0 for name, value in 
 
 async def test_figures_of_a_quarter_equal_the_hand_counted_values_city_sees_both_counties_county_its_own(system):
     await seed(system)
-    system.clock.freeze(datetime(2023, 10, 10, 10, 0, tzinfo=SHANGHAI))  # pulled on 10 October
+    system.clock.freeze(datetime(2023, 10, 10, 10, 0, tzinfo=SHANGHAI))  # pulled on 10 October …
+    NOW = "2023-10-10T10:00:00+08:00"  # … as things stand then (a period's default is its end: see below)
     city, deqing, wuxing = [await system.login(name) for name in ("huzhou-ajb", "deqing-yjj", "wuxing-yjj")]
 
-    quarter = await figures(system, city, quarter="2023-Q3")
+    quarter = await figures(system, city, as_of=NOW, quarter="2023-Q3")
     assert (quarter["region_code"], quarter["period"]["title"]) == ("330500", "2023年第三季度")
     assert quarter["period"]["ends_at"] == "2023-10-01T00:00:00+08:00"
     assert counts(quarter["total"]["tip_offs"]) == QUARTER
@@ -233,42 +234,42 @@ async def test_figures_of_a_quarter_equal_the_hand_counted_values_city_sees_both
     assert money(by_county["330502"]["rewards"]) == NO_REWARD
 
     # A county sees its own only, grouped by its towns; the city drills down to the same figures.
-    own = await figures(system, deqing, quarter="2023-Q3")
+    own = await figures(system, deqing, as_of=NOW, quarter="2023-Q3")
     assert own["region_code"] == "330521"
     assert counts(own["total"]["tip_offs"]) == DEQING
     assert [(g["key"], g["title"]) for g in own["groups"]] == [("330521001", "武康街道")]
-    drilled = await figures(system, city, quarter="2023-Q3", region_code="330521")
+    drilled = await figures(system, city, as_of=NOW, quarter="2023-Q3", region_code="330521")
     assert drilled["total"] == own["total"]
-    assert counts((await figures(system, wuxing, quarter="2023-Q3"))["total"]["tip_offs"]) == WUXING_Q3
+    assert counts((await figures(system, wuxing, as_of=NOW, quarter="2023-Q3"))["total"]["tip_offs"]) == WUXING_Q3
     outside = await system.client.get(FIGURES, params={"quarter": "2023-Q3", "region_code": "330502"}, headers=deqing)
     assert (outside.status_code, outside.json()["code"]) == (403, "outside-jurisdiction")
 
     # Month by month: each event in the month it happened.
-    july = counts((await figures(system, city, month="2023-07"))["total"]["tip_offs"])
-    august = counts((await figures(system, city, month="2023-08"))["total"]["tip_offs"])
-    september = counts((await figures(system, city, month="2023-09"))["total"]["tip_offs"])
+    july = counts((await figures(system, city, as_of=NOW, month="2023-07"))["total"]["tip_offs"])
+    august = counts((await figures(system, city, as_of=NOW, month="2023-08"))["total"]["tip_offs"])
+    september = counts((await figures(system, city, as_of=NOW, month="2023-09"))["total"]["tip_offs"])
     assert [m["received"] for m in (july, august, september)] == [3, 2, 2]
     assert [m["decided_within_limit"] for m in (july, august, september)] == [(2, 3), (1, 1), (2, 2)]
     assert [m["concluded"] for m in (july, august, september)] == [1, 2, 0]
     assert [m["replied_within_limit"] for m in (july, august, september)] == [(1, 1), (1, 2), (0, 0)]
     assert [m["objections"] for m in (july, august, september)] == [0, 1, 0]
-    rewards = [money((await figures(system, city, month=f"2023-0{m}"))["total"]["rewards"]) for m in (7, 8)]
+    rewards = [money((await figures(system, city, as_of=NOW, month=f"2023-0{m}"))["total"]["rewards"]) for m in (7, 8)]
     assert (rewards[0]["decided"], rewards[0]["paid"], rewards[1]["claimed"], rewards[1]["paid"]) == (
         (1, 6_000), (0, 0), (1, 6_000), (1, 6_000),
     )  # fmt: skip
 
     # By category and by channel.
-    by_category = await figures(system, city, quarter="2023-Q3", group_by="category")
+    by_category = await figures(system, city, as_of=NOW, quarter="2023-Q3", group_by="category")
     assert {g["key"]: (g["title"], g["tip_offs"]["received"]) for g in by_category["groups"]} == {
         "general_hazard": ("一般事故隐患", 2),
         "illegal_act": ("安全生产违法行为", 2),
         "major_hazard": ("重大事故隐患", 3),
     }
-    by_channel = await figures(system, city, quarter="2023-Q3", group_by="channel")
+    by_channel = await figures(system, city, as_of=NOW, quarter="2023-Q3", group_by="channel")
     assert {g["key"]: g["tip_offs"]["received"] for g in by_channel["groups"]} == {
         "h5": 1, "hotline_12345": 1, "miniprogram": 5,
     }  # fmt: skip
-    by_department = await figures(system, city, quarter="2023-Q3", group_by="lead_department")
+    by_department = await figures(system, city, as_of=NOW, quarter="2023-Q3", group_by="lead_department")
     assert {g["title"]: g["tip_offs"]["received"] for g in by_department["groups"]} == {
         "德清县应急管理局": 4, "吴兴区应急管理局": 3,
     }  # fmt: skip
@@ -283,6 +284,8 @@ async def test_figures_of_a_quarter_equal_the_hand_counted_values_city_sees_both
         "overdue": 2,
     }
     assert at_end["as_of"] == "2023-09-30T23:59:59+08:00"
+    by_default = await figures(system, city, quarter="2023-Q3")  # a past period is counted at its end
+    assert by_default["total"] == at_end["total"] and by_default["as_of"] == "2023-09-30T23:59:59+08:00"
 
     # As of a moment: on 4 September at 18:00 D4 was received and not yet decided (accepted on the 5th).
     before = counts(

@@ -160,18 +160,38 @@ async def _period_query(
 PeriodQuery = Annotated[Period, Depends(_period_query)]
 
 
-async def _as_of_query(
-    runtime: CurrentRuntime,
-    as_of: Annotated[
-        QueryTime | None,
-        Query(description="统计时点（默认现在）：按这一时刻的状况计算，如季度末 2024-09-30T23:59:59+08:00"),
-    ] = None,
-) -> datetime:
-    now = runtime.clock.now()
-    if as_of is not None and as_of > now:
+_AsOfParameter = Annotated[
+    QueryTime | None,
+    Query(
+        alias="as_of",
+        description="统计时点：按这一时刻系统中的记录统计，如季度末 2024-09-30T23:59:59+08:00"
+        "（默认：统计期间已结束的为期间结束时，尚未结束的为现在）",
+    ),
+]
+
+
+def _checked(as_of: datetime, now: datetime) -> datetime:
+    if as_of > now:
         raise AsOfInFuture.for_field("as_of", f"统计时点 {as_of.isoformat()} 晚于当前时间", location="query")
-    return as_of or now
+    return as_of
+
+
+async def _as_of_query(runtime: CurrentRuntime, as_of: _AsOfParameter = None) -> datetime:
+    now = runtime.clock.now()
+    return now if as_of is None else _checked(as_of, now)
+
+
+async def _period_as_of_query(runtime: CurrentRuntime, period: PeriodQuery, as_of: _AsOfParameter = None) -> datetime:
+    """A period's figures are, unless asked otherwise, those at its end — the Q3 return pulled on
+    10 October is the state at 30 September 23:59:59 (domain.md §8 scenario 12) — or now, while it
+    runs."""
+    now = runtime.clock.now()
+    if as_of is not None:
+        return _checked(as_of, now)
+    return min(now, period.ends_at - timedelta(seconds=1))  # 23:59:59 of its last day, as returns say 截至
 
 
 # The moment figures are counted at: ``as_of`` or now; 422 as-of-in-future for a later one.
 AsOfQuery = Annotated[datetime, Depends(_as_of_query)]
+# The moment a period's figures are counted at: ``as_of``, or the period's end (now while it runs).
+PeriodAsOfQuery = Annotated[datetime, Depends(_period_as_of_query)]

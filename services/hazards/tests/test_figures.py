@@ -200,7 +200,8 @@ async def test_monthly_figures_against_hand_counts_and_each_sees_its_own(system)
     sources = await _figures(system, "deqing-yjj", region_prefix=YUYUE, group_by="source", **august)
     assert {row["key"]: row["found"] for row in sources["rows"]} == {"inspection": 2, "self_report": 1}
     stock = await _figures(system, "wuxing-yjj", region_prefix=DONGLIN, month="2025-07")
-    assert (stock["total"]["found"], stock["total"]["open_stock"]) == (0, 0)  # found in 2023, closed in August
+    # found in 2023 and closed in August: July's figures are those at its end, when it was still open
+    assert (stock["total"]["found"], stock["total"]["open_stock"]) == (0, 1)
 
     # The list finds what the figures count: closed in August, and due in August.
     def listed(**window) -> dict:
@@ -262,7 +263,8 @@ async def test_third_quarter_figures_pulled_on_10_october_are_those_of_30_septem
     city = await _figures(system, "huzhou-ajb", as_of=t.isoformat(), **q3)  # the 安委办 of the city, the same
     assert city["total"] == on_the_day["total"]
 
-    now = (await _figures(system, "deqing-yjj", **q3))["total"]
+    assert (await _figures(system, "deqing-yjj", **q3)) == on_the_day  # a past period is counted at its end
+    now = (await _figures(system, "deqing-yjj", as_of=at(10, 10).isoformat(), **q3))["total"]
     assert (now["found"], now["found_major"], now["closed"]) == (3, 0, 0)  # closed in October, not in Q3
     assert (now["due"], now["closed_late"], now["open_overdue"]) == (1, 1, 0)  # the extended one is due 31 Oct
     assert now["overdue_rate"] == _rate(1, 1)

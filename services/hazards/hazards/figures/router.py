@@ -12,7 +12,7 @@ from qingling.auth.scope import OutsideJurisdiction
 from qingling.db import DbSession
 from qingling.errors import problem_responses
 from qingling.inputs import DbId
-from qingling.periods import AsOfInFuture, AsOfQuery, PeriodQuery
+from qingling.periods import AsOfInFuture, AsOfQuery, PeriodAsOfQuery, PeriodQuery
 from qingling.runtime import CurrentRuntime
 
 router = APIRouter(prefix="/figures", tags=["figures"])
@@ -38,7 +38,7 @@ async def hazard_figures(
     session: DbSession,
     runtime: CurrentRuntime,
     period: PeriodQuery,
-    as_of: AsOfQuery,
+    as_of: PeriodAsOfQuery,
     group_by: Annotated[schemas.GroupBy, Query(description="分组维度")] = schemas.GroupBy.REGION,
     region_prefix: RegionPrefix = None,
     industry: Annotated[IndustryCode | None, Query(description="只统计该行业")] = None,
@@ -49,7 +49,8 @@ async def hazard_figures(
     """本辖区（或其中一个行政区划）隐患的发现、销号、整改率、按期整改率、超期率、未销号重大隐患、超期隐患、
     存量与新增、销号用时，合计并按一个维度分组；按区域分组为下一级行政区划（用 region_prefix 逐级下钻到乡镇街道）。
     统计期间用 month（2025-03）、quarter（2025-Q3）、year（2025）或 from/to（日期，含）指定，不填为本月。
-    按统计时点 as_of 时系统中的记录统计：此后的销号、延期、调整等级不改变结果，同一时点任何时候统计结果都相同。
+    按统计时点 as_of（默认为统计期间结束时，尚未结束的为现在）系统中的记录统计：此后的销号、延期、调整等级不改变结果，
+    同一时点任何时候统计结果都相同。
     各项的定义见响应结构的说明。"""
     now = runtime.clock.now()
     return await service.figures(

@@ -9,7 +9,7 @@ from qingling.auth.scope import OutsideJurisdiction
 from qingling.auth.scopes import ServiceScope
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
-from qingling.periods import AsOfInFuture, AsOfQuery, PeriodQuery
+from qingling.periods import AsOfInFuture, PeriodAsOfQuery, PeriodQuery
 from qingling.regions import RegionCode
 from qingling.runtime import CurrentRuntime
 from reports.figures import service
@@ -31,7 +31,7 @@ async def tip_off_figures(
     session: DbSession,
     runtime: CurrentRuntime,
     period: PeriodQuery,
-    as_of: AsOfQuery,
+    as_of: PeriodAsOfQuery,
     region_code: Annotated[
         RegionCode | None,
         Query(description="统计的行政区划：默认为本人所在地区；可指定辖区内的下级区划逐级下钻；服务之间调用必填"),
