@@ -4,9 +4,11 @@ with the figures as of the month's last instant, submitted by its leader, sent b
 its 催办 the next working day (reminders and delivery log of item type return) and the 安委办 sees
 it outstanding (acceptance 3). A county's departments cannot see another county's returns."""
 
+import io
 from datetime import datetime
 
 import pytest
+from openpyxl import load_workbook
 from tipoff_flow import until
 
 from qingling.clock import SHANGHAI
@@ -77,7 +79,7 @@ async def test_a_monthly_return_is_opened_prepared_as_of_the_month_end_sent_back
     figures = prepared["figures"]
     params = {"month": "2025-04", "region_prefix": "330521", "department_id": emergency}
     then = await _get(system, f"{HAZARDS}/figures", "deqing-yjj", **params, as_of=APRIL_END)
-    now = await _get(system, f"{HAZARDS}/figures", "deqing-yjj", **params)
+    now = await _get(system, f"{HAZARDS}/figures", "deqing-yjj", **params, as_of="2025-05-06T09:00:00+08:00")
     assert figures["as_of"] == APRIL_END and figures["hazards"]["total"] == then["total"]
     assert now["total"]["found"] == then["total"]["found"] + 1 >= 2
     assert figures["tip_offs"] is not None and figures["tip_offs_missing"] is None
@@ -112,6 +114,24 @@ async def test_a_monthly_return_is_opened_prepared_as_of_the_month_end_sent_back
     assert trail[3]["payload"]["acting_department"] == "德清县安委办"
     assert (await _get(system, f"{url}/verify", "deqing-ajb"))["intact"] is True
 
+    # Its tables as submitted: JSON, and the same numbers in the .xlsx and the CSV.
+    tables = await _get(system, f"{url}/tables", "deqing-ajb")
+    hazards, tip_offs = tables["tables"]
+    assert hazards["rows"][-1]["title"] == "合计" and hazards["rows"][-1]["found"] == then["total"]["found"]
+    assert hazards["rows"][-1]["on_time_rate"] == then["total"]["on_time_rate"]["rate"]
+    assert tip_offs["rows"][0]["received"] == figures["tip_offs"]["region_total"]["tip_offs"]["received"]
+    xlsx = await system.client.get(f"{url}/tables", params={"format": "xlsx"}, headers=await system.login("deqing-ajb"))
+    assert xlsx.status_code == 200 and "filename*=UTF-8''" in xlsx.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(xlsx.content))["隐患排查治理"]
+    header = [cell.value for cell in sheet[3]]
+    assert header[:4] == ["序号", "地区", "发现隐患", "其中重大"] and sheet.freeze_panes == "A4"
+    total = [cell.value for cell in sheet[3 + len(hazards["rows"])]]
+    assert total[1:4] == ["合计", hazards["rows"][-1]["found"], hazards["rows"][-1]["found_major"]]
+    csv = await system.client.get(
+        f"{url}/tables", params={"format": "csv", "table": 2}, headers=await system.login("deqing-ajb")
+    )
+    assert csv.status_code == 200 and csv.text.lstrip("\ufeff").startswith("序号,范围,接收举报")
+
     overview = await _get(system, f"{RETURNS}/overview", "deqing-ajb", kind="monthly", period="2025-04")
     (row,) = overview["rows"]
     assert row["expected"] == row["submitted"] + row["outstanding"] and row["received"] >= 1
@@ -133,6 +153,8 @@ async def test_a_return_not_submitted_by_the_20th_is_urged_the_next_working_day_
 
     item = await until(opened)
     assert item["due_at"] == "2025-08-20T23:59:59+08:00" and item["committee_name"] == "长兴县安委办"
+    unprepared = await system.client.get(f"{RETURNS}/{item['id']}/tables", headers=await system.login("huzhou-ajb"))
+    assert unprepared.status_code == 409 and unprepared.json()["code"] == "return-not-prepared"
     reminders = f"{NOTIFY}/reminders?item_type=return&item_id={item['id']}"
 
     async def planned():
@@ -178,6 +200,8 @@ async def test_a_county_cannot_see_another_countys_returns(system):
     emergency = await _department(system, "330521", "emergency")
     item = await _april_return(system, "deqing-yjj", emergency)
     elsewhere = await system.client.get(f"{RETURNS}/{item['id']}", headers=await system.login("wuxing-yjj"))
+    hidden = await system.client.get(f"{RETURNS}/{item['id']}/tables", headers=await system.login("wuxing-yjj"))
+    assert hidden.status_code == 404
     assert elsewhere.status_code == 404 and elsewhere.json()["code"] == "return-not-found"
     listed = await _get(system, RETURNS, "wuxing-yjj", period="2025-04", kind="monthly", limit=500)
     assert listed["items"] and {r["department"]["region_code"] for r in listed["items"]} == {"330502"}
@@ -187,3 +211,40 @@ async def test_a_county_cannot_see_another_countys_returns(system):
         f"{RETURNS}/overview", params={"committee_region_code": "330521"}, headers=await system.login("wuxing-yjj")
     )
     assert refused.status_code == 403 and refused.json()["code"] == "outside-jurisdiction"
+
+
+async def test_rankings_order_regions_and_departments_by_the_figures_as_of_the_period_end(system):
+    system.clock.freeze(at(4, 12))
+    await _post(system, f"{HAZARDS}/hazards", "demo-enterprise", GENERAL | {"title": "安全出口上锁"}, status=201)
+    system.clock.freeze(at(5, 6, 9))
+    ranked = await _get(system, f"{HAZARDS}/rankings", "huzhou-ajb", month="2025-04", sort="overdue")
+    assert ranked["as_of"] == APRIL_END and ranked["region_title"] == "湖州市" and ranked["ranked"] == "region"
+    figures = await _get(system, f"{HAZARDS}/figures", "huzhou-ajb", month="2025-04", as_of=APRIL_END)
+    zeroing = await _get(system, f"{HAZARDS}/figures/zeroing", "huzhou-ajb", as_of=APRIL_END)
+    by_key = {row["key"]: row for row in figures["rows"]}
+    stock = {row["key"]: row for row in zeroing["rows"]}
+    assert {row["key"] for row in ranked["rows"]} == set(by_key) >= {"330521"}
+    for row in ranked["rows"]:
+        counted = by_key[row["key"]]
+        assert (row["due"], row["overdue"], row["open_major"]) == (
+            counted["due"],
+            counted["overdue"],
+            counted["open_major"],
+        )
+        assert (
+            row["on_time_rate"] == counted["on_time_rate"]
+            and row["stock_open"] == stock.get(row["key"], {"stock_open": 0})["stock_open"]
+        )
+    assert [row["rank_overdue"] for row in ranked["rows"]] == sorted(row["rank_overdue"] for row in ranked["rows"])
+    overdue = [row["overdue"] for row in ranked["rows"]]
+    assert overdue == sorted(overdue) and ranked["rows"][0]["rank_overdue"] == 1
+
+    departments = await _get(system, f"{HAZARDS}/rankings", "deqing-ajb", month="2025-04", ranked="department")
+    assert departments["region_prefix"] == "330521" and departments["rows"]
+    rates = [row["on_time_rate"]["rate"] for row in departments["rows"] if row["rank_on_time"] is not None]
+    assert rates == sorted(rates, reverse=True)
+    assert all(row["stock_open"] is None for row in departments["rows"])
+    outside = await system.client.get(
+        f"{HAZARDS}/rankings", params={"region_prefix": "330502"}, headers=await system.login("deqing-ajb")
+    )
+    assert outside.status_code == 403 and outside.json()["code"] == "outside-jurisdiction"

@@ -279,11 +279,13 @@ CALLS: dict[str, Call] = {
     "hazards:industries-list_department_kinds": Call(),
     "hazards:figures-hazard_figures": Call(query={"month": "2024-09"}),
     "hazards:figures-zeroing_progress": Call(),
+    "hazards:rankings-hazard_rankings": Call(query={"month": "2024-09"}),
     "hazards:returns-list_returns": Call(),
     "hazards:returns-returns_overview": Call(),
     "hazards:returns-get_return": Call(kind="return"),
     "hazards:returns-return_history": Call(kind="return"),
     "hazards:returns-verify_return_history": Call(kind="return"),
+    "hazards:returns-return_tables": Call(kind="return", state="prepared"),  # a return has tables once prepared
     "hazards:return-actions-return_prepare": Call(kind="return", state="prepared", body=json({"note": "矩阵测试"})),
     "hazards:return-actions-return_submit": Call(kind="return", state="prepared", body=json({})),
     "hazards:return-actions-return_send_back": Call(kind="return", state="submitted", body=_reason()),

@@ -23,6 +23,7 @@ from hazards.regions import service as regions
 from hazards.regions.router import router as regions_router
 from hazards.returns import service as returns
 from hazards.returns.router import actions_router as return_actions_router
+from hazards.returns.router import rankings_router
 from hazards.returns.router import router as returns_router
 from hazards.selfchecks.router import router as selfchecks_router
 from hazards.selfchecks.service import report_missed
@@ -67,6 +68,7 @@ service = Service(
         ledgers_router,
         returns_router,
         return_actions_router,
+        rankings_router,
     ],
     event_handlers={TipOffVerified: hazard_service.on_tip_off_verified},
     workers=[

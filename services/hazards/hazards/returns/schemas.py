@@ -9,7 +9,8 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from hazards.figures.schemas import HazardFigures
+from hazards.figures.schemas import HazardFigures, Rate
+from qingling.periods import Period
 from qingling.schemas import Schema, Timestamp
 
 
@@ -189,3 +190,48 @@ class ReturnsOverview(Schema):
     committee_region_code: str
     committee_name: str
     rows: list[OverviewRow] = Field(description="按报送期限从近到远")
+
+
+# ------------------------------------------------------------------------------------ rankings
+
+
+class RankBy(StrEnum):
+    ON_TIME = "on_time_rate"
+    OVERDUE = "overdue"
+    ZEROING = "zeroing"
+
+
+class Ranked(StrEnum):
+    REGION = "region"
+    DEPARTMENT = "department"
+
+
+class RankingRow(Schema):
+    """一个地区（下一级行政区划）或部门在统计期间的排名依据和名次。名次按“并列同名次”排（如 1、2、2、4）。"""
+
+    key: str | None = Field(description="行政区划代码或部门 ID（与隐患统计的分组代码相同）")
+    title: str
+    on_time_rate: Rate = Field(description="按期整改率：期限在统计期间内届满的隐患中按期销号的比例（见隐患统计）")
+    due: int = Field(description="应整改数（按期整改率的分母）")
+    overdue: int = Field(description="截至统计时点已超期未销号的隐患数")
+    open_major: int = Field(description="截至统计时点未销号的重大隐患数（动态清零的对象）")
+    stock_open: int | None = Field(
+        description="截至统计时点未销号的 2024 年以前存量隐患数（按地区排名时给出；按部门为 null）"
+    )
+    stock_cleared_by_2024_end: Rate | None = Field(description="存量在 2024 年底前的清零率（按地区排名时给出）")
+    rank_on_time: int | None = Field(description="按期整改率名次（高者在前）；没有应整改隐患的不排名，为 null")
+    rank_overdue: int = Field(description="超期隐患数名次（少者在前）")
+    rank_zeroing: int = Field(description="清零进展名次：未销号重大隐患少者在前，相同的再比未销号存量隐患")
+
+
+class Rankings(Schema):
+    """月通报用的排名：下一级地区或各部门，按按期整改率、超期隐患数、清零进展排名；数字取自隐患统计
+    （GET /api/v1/hazards/figures 和 /figures/zeroing），统计时点相同。只列出有隐患记录的地区或部门。"""
+
+    period: Period
+    as_of: Timestamp = Field(description="统计时点（默认：统计期间已结束的为期间最后一刻，否则为现在）")
+    region_prefix: str
+    region_title: str
+    ranked: Ranked = Field(description="region 下一级行政区划、department 督办（监管）部门")
+    sort: RankBy = Field(description="rows 的排列依据")
+    rows: list[RankingRow]

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hazards.calendar.models import HolidayArrangement
 from hazards.departments.models import Department
 from hazards.regions.models import Region
-from hazards.returns import actions, periods, schemas
+from hazards.returns import actions, periods, schemas, tables
 from hazards.returns.authority import CHECKS
 from hazards.returns.lifecycle import RETURN_LIFECYCLE
 from hazards.returns.models import PeriodicReturn, PeriodicReturnAudit
@@ -33,7 +33,8 @@ from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.auth.scope import OutsideJurisdiction, staff_rows
 from qingling.calendar import WorkingCalendar, is_overdue, lateness
 from qingling.clock import SHANGHAI, to_shanghai
-from qingling.errors import NotFound
+from qingling.errors import Conflict, NotFound
+from qingling.exports import Table
 from qingling.hazard_events import ReturnChanged
 from qingling.holidays import working_calendar
 from qingling.lifecycle import Runner, Transition, recount_step, start_step
@@ -49,6 +50,10 @@ CLOSED_FOR_REMINDERS = frozenset({"submitted", "received"})
 
 class ReturnNotFound(NotFound):
     code, title = "return-not-found", "报表不存在或不在您的管辖范围内"
+
+
+class ReturnNotPrepared(Conflict):
+    code, title = "return-not-prepared", "报表尚未编制，还没有数字"
 
 
 def reports(department: Department) -> bool:
@@ -251,7 +256,7 @@ def to_read(item: PeriodicReturn, caller: Principal, now: datetime) -> schemas.R
             "kind": kind,
             "kind_title": KIND_TITLES[kind],
             "period_title": actions.period_of(item).title,
-            "title": _title(item),
+            "title": title_of(item),
             "department": _department(item),
             "state_title": RETURN_LIFECYCLE.states[item.state],
             "submitted_late": None
@@ -264,8 +269,17 @@ def to_read(item: PeriodicReturn, caller: Principal, now: datetime) -> schemas.R
     )
 
 
-def _title(item: PeriodicReturn) -> str:
+def title_of(item: PeriodicReturn) -> str:
     return f"{item.department_name} {actions.period_of(item).title} {KIND_TITLES[ReturnKind(item.kind)]}"
+
+
+async def return_tables(
+    session: AsyncSession, caller: Principal, return_id: int
+) -> tuple[tables.ReturnTables, list[Table]]:
+    item = await get(session, caller, return_id)
+    if item.figures is None:
+        raise ReturnNotPrepared(f"{title_of(item)}尚未编制（状态：{RETURN_LIFECYCLE.states[item.state]}），请先编制")
+    return tables.tables(item, title_of(item), actions.period_of(item).title)
 
 
 async def history(session: AsyncSession, caller: Principal, return_id: int) -> list[PeriodicReturnAudit]:
@@ -313,7 +327,7 @@ def record_change(
         previous_state=payload.get("from"),
         kind=item.kind,
         period=item.period,
-        title=_title(item),
+        title=title_of(item),
         department_id=item.department_id,
         department_region_code=item.department_region_code,
         department_kind=item.department_kind,
