@@ -1,9 +1,11 @@
 """The monthly hazard figures of a province over 1,000,000 hazards on PostgreSQL, against a bare
 baseline measured in the same run.
 
-    python bench/figures.py [--hazards 1000000] [--port 5442] [--root /tmp/pgfigures] [--runs 7]
+    python bench/figures.py [--hazards 1000000] [--port 5442] [--root /tmp/pgfigures] [--runs 7] [--keep]
 
-Starts a throwaway PostgreSQL cluster (``--root``, ``--port``; removed afterwards), builds the
+Starts a throwaway PostgreSQL cluster (``--root``, ``--port``; removed afterwards — with
+``--keep`` it is kept, stopped, and a later ``--keep`` run restarts it, applies any new migration
+and times the same data again without reloading it), builds the
 hazards schema with the service's own migrations (so the indexes are the product's), and fills
 it with synthetic hazards of one province (浙江, 11 cities × 8 counties × 10 towns) found between
 January 2022 and November 2026: 5 % major, 30-day deadlines, most closed after 5–45 days (some
@@ -106,7 +108,7 @@ async def _median(work, runs: int) -> float:
     return statistics.median(timings)
 
 
-async def run(url: str, hazards: int, runs: int) -> dict:
+async def load(url: str, hazards: int) -> None:
     engine = create_async_engine(url)
     async with engine.begin() as connection:
         enterprise = demo_enterprises()[0]
@@ -132,8 +134,15 @@ async def run(url: str, hazards: int, runs: int) -> dict:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         await connection.execute(text("VACUUM ANALYZE hazard_version"))
         await connection.execute(text("VACUUM ANALYZE hazard"))
+    await engine.dispose()
+    print(f"loaded {hazards:,} hazards in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+async def run(url: str, runs: int) -> dict:
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        hazards = (await connection.execute(text("SELECT count(*) FROM hazard"))).scalar_one()
         versions = (await connection.execute(text("SELECT count(*) FROM hazard_version"))).scalar_one()
-    loaded = time.perf_counter() - started
 
     async with AsyncSession(engine) as session:
 
@@ -164,7 +173,6 @@ async def run(url: str, hazards: int, runs: int) -> dict:
         f" · Python {platform.python_version()}",
         "hazards": hazards,
         "versions": versions,
-        "load_seconds": round(loaded, 1),
         "period": PERIOD.title,
         "groups": len(result.rows),
         "found_in_month": result.total.found,
@@ -185,23 +193,33 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5442)
     parser.add_argument("--root", type=Path, default=Path("/tmp/pgfigures"))
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the loaded cluster for the next --keep run")
     args = parser.parse_args()
-    if args.root.exists():
-        sys.exit(f"{args.root} exists: remove it or name another --root")
     cluster = PostgresCluster(args.root, args.port)
-    cluster.start()
+    resumed = args.keep and cluster.datadir.exists()
+    if args.root.exists() and not resumed:
+        sys.exit(f"{args.root} exists: remove it, name another --root or add --keep")
+    if resumed:
+        cluster.restart()
+    else:
+        cluster.start()
     try:
-        url = cluster.create_database("figures", "figures")
+        url = f"postgresql+asyncpg://figures:figures@127.0.0.1:{args.port}/figures"
+        if not resumed:
+            url = cluster.create_database("figures", "figures")
         settings = hazards_service.settings_class(
             environment=Environment.TEST, data_dir=args.root / "service", database_url=url
         )
         from alembic import command
 
         command.upgrade(alembic_config(hazards_service, settings), "head")
-        print(json.dumps(asyncio.run(run(url, args.hazards, args.runs)), ensure_ascii=False, indent=2))
+        if not resumed:
+            asyncio.run(load(url, args.hazards))
+        print(json.dumps(asyncio.run(run(url, args.runs)), ensure_ascii=False, indent=2))
     finally:
         cluster.stop()
-        shutil.rmtree(args.root, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(args.root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -53,10 +53,15 @@ class PostgresCluster:
             "--locale=C.UTF-8",
             "--no-sync",
         )
+        self.restart()
+
+    def restart(self) -> None:
+        """Starts the server on the cluster already in ``root`` (one ``start`` made)."""
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300"
         self._as_owner(
-            bindir / "pg_ctl", "-D", self.datadir, "-l", self.root / "postgres.log", "-o", options, "-w", "start"
-        )
+            postgres_bindir() / "pg_ctl", "-D", self.datadir, "-l", self.root / "postgres.log", "-o", options,
+            "-w", "start",
+        )  # fmt: skip
 
     def stop(self) -> None:
         if (self.datadir / "postmaster.pid").exists():
