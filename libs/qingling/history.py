@@ -103,6 +103,19 @@ class History(Generic[V]):
         model = self.model
         return and_(model.valid_from <= when, or_(model.valid_to.is_(None), model.valid_to > when))
 
+    def as_of_parts(self, when: datetime, *, now: datetime | None = None) -> list[ColumnElement[bool]]:
+        """``as_of`` as disjoint conditions — the current versions begun by ``when``, the ended
+        ones ending after it — for a query that no other column narrows: each part is one range
+        of an index on ``valid_to`` (``valid_to IS NULL OR valid_to > when`` is none), so it is
+        read as the ``UNION ALL`` of one query per part."""
+        if now is not None and when >= now:
+            return [self.current()]
+        model = self.model
+        return [
+            and_(model.valid_to.is_(None), model.valid_from <= when),
+            and_(model.valid_to > when, model.valid_from <= when),
+        ]
+
 
 @event.listens_for(Session, "before_flush")
 def _close_replaced_versions(session: Session, _context: Any, _instances: Any) -> None:

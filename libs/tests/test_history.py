@@ -1,5 +1,5 @@
 """Temporal history: a change closes the version in force and opens the next; ``as_of`` reads
-the one in force at a moment; bulk first versions; one current version per item."""
+the one in force at a moment (whole, or as disjoint parts); bulk first versions; one current version per item."""
 
 from datetime import UTC, datetime
 
@@ -45,7 +45,11 @@ async def session():
 
 
 async def _as_of(session, when, **kwargs):
-    query = select(ThingVersion).where(HISTORY.as_of(when, **kwargs)).order_by(ThingVersion.item_id)
+    return await _rows(session, HISTORY.as_of(when, **kwargs))
+
+
+async def _rows(session, condition):
+    query = select(ThingVersion).where(condition).order_by(ThingVersion.item_id)
     return [(v.item_id, v.state, v.grade) for v in (await session.execute(query)).scalars()]
 
 
@@ -70,6 +74,10 @@ async def test_changes_close_the_version_in_force_and_as_of_reads_the_past(sessi
     assert await _as_of(session, T[3]) == [(thing.id, "rectifying", "major")]
     assert await _as_of(session, T[8]) == [(thing.id, "closed", "major")]
     assert await _as_of(session, T[8], now=T[6]) == [(thing.id, "closed", "major")]  # current versions
+    for when in T:  # as_of_parts: disjoint parts that together are as_of
+        parts = [await _rows(session, part) for part in HISTORY.as_of_parts(when)]
+        assert sorted(row for rows in parts for row in rows) == await _as_of(session, when)
+    assert HISTORY.as_of_parts(T[8], now=T[6])[0].compare(HISTORY.current())
     versions = (await session.execute(select(ThingVersion).order_by(ThingVersion.id))).scalars().all()
     assert [(v.valid_from, v.valid_to) for v in versions] == [(T[1], T[3]), (T[3], T[3]), (T[3], T[5]), (T[5], None)]
 

@@ -3,23 +3,26 @@
 filtered by a date — a hazard closed, extended, regraded or moved after ``as_of`` counts as it
 stood at ``as_of``.
 
-Each measure is one small grouped query over the versions that an index narrows — found in the
-period (``found_at``), closed in it (``closed_at``), due in it (``deadline_at``), open at
-``as_of`` (``state, valid_to``) — so a province's month stays fast however long its history
-(``bench/figures.py``). Every query is bounded by the caller's jurisdiction (``region_prefix``).
+Each measure is one grouped query over the versions that an index narrows — found in the
+period (``found_at``), closed in it (``closed_at``, with the days it took: count, sum and p90 in
+SQL), due in it (``deadline_at``), open at ``as_of`` (``state, valid_to``) — and on PostgreSQL
+reads that index alone (``figures.models``: covering indexes), so a province's month stays fast
+however long its history (``bench/figures.py``). Only aggregates come back, never versions. Every
+query is bounded by the caller's jurisdiction (``region_prefix``).
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Float, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from hazards.departments.models import Department
 from hazards.figures import schemas
@@ -129,6 +132,31 @@ async def _titles(session: AsyncSession, group_by: schemas.GroupBy, keys: list[A
 # ------------------------------------------------------------------------------------- figures
 
 
+class days_between(FunctionElement[float]):  # lower case: it reads as the SQL function it is
+    """``days_between(start, end)``: the days from one moment to a later one, as a fraction."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(days_between, "postgresql")
+def _days_between_postgresql(element: days_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(EXTRACT(EPOCH FROM {end} - {start}) / 86400)"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    # julianday is a float of ~2.46 M days: rounded to the millisecond, whole hours stay exact
+    return f"(ROUND((julianday({end}) - julianday({start})) * 86400000) / 86400000.0)"
+
+
+def _nearest_rank(rank: Any, count: Any) -> ColumnElement[bool]:
+    """The row whose ``rank`` (1, 2, …) is the ⌈0.9·``count``⌉-th: the p90 by nearest rank."""
+    return rank == (9 * count + 9) // 10
+
+
 @dataclass
 class _Tally:
     found: int = 0
@@ -142,18 +170,20 @@ class _Tally:
     open_major: int = 0
     overdue: int = 0
     open_stock: int = 0
-    days: list[float] = field(default_factory=list)
+    closed: int = 0
+    days: float = 0.0  # the days to 销号 of those closed, summed
+    p90: float | None = None  # of the days to 销号: the total's is counted over all, not added
 
     def add(self, other: _Tally) -> None:
         for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            if name != "p90":
+                setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def measures(self) -> dict[str, Any]:
-        days = sorted(self.days)
         return {
             "found": self.found,
             "found_major": self.found_major,
-            "closed": len(days),
+            "closed": self.closed,
             "rectification_rate": schemas.Rate.of(self.found_closed, self.found),
             "due": self.due,
             "on_time": self.on_time,
@@ -167,9 +197,9 @@ class _Tally:
             "open_stock": self.open_stock,
             "open_new": self.open - self.open_stock,
             "days_to_close": schemas.DaysToClose(
-                count=len(days),
-                average=round(sum(days) / len(days), 1) if days else None,
-                p90=round(days[math.ceil(0.9 * len(days)) - 1], 1) if days else None,
+                count=self.closed,
+                average=round(self.days / self.closed, 1) if self.closed else None,
+                p90=None if self.p90 is None else round(self.p90, 1),
             ),
         }
 
@@ -189,9 +219,10 @@ async def figures(
     filters: Filters,
 ) -> schemas.HazardFigures:
     key = _group_key(group_by, prefix).label("key")
-    base = [HAZARD_HISTORY.as_of(as_of, now=now), V.state != REJECTED, *filters.clauses()]
+    scope = [V.state != REJECTED, *filters.clauses()]
     if prefix:
-        base.append(V.region_code.startswith(prefix, autoescape=True))
+        scope.append(V.region_code.startswith(prefix, autoescape=True))
+    base = [HAZARD_HISTORY.as_of(as_of, now=now), *scope]
     tallies: dict[Any, _Tally] = defaultdict(_Tally)
     closed_by_as_of = V.state == CLOSED
 
@@ -211,18 +242,40 @@ async def figures(
         tally = tallies[row.key]
         tally.due, tally.on_time, tally.closed_late, tally.open_overdue = row[1], row[2], row[3], row[4]
 
-    open_ = [V.state.in_(OPEN_STATES)]
-    overdue = V.deadline_at < as_of
-    for row in await grouped(open_, _count(), _count(V.grade == "major"), _count(overdue), _count(V.pre_2024_stock)):
+    # Open at as_of: no time narrows it, so one index range per part of the as-of condition.
+    open_ = [
+        select(key, V.grade, V.deadline_at, V.pre_2024_stock).where(part, *scope, V.state.in_(OPEN_STATES))
+        for part in HAZARD_HISTORY.as_of_parts(as_of, now=now)
+    ]
+    o = union_all(*open_).subquery()
+    counts = _count(), _count(o.c.grade == "major"), _count(o.c.deadline_at < as_of), _count(o.c.pre_2024_stock)
+    for row in await session.execute(select(o.c.key, *counts).group_by(o.c.key)):
         tally = tallies[row.key]
         tally.open, tally.open_major, tally.overdue, tally.open_stock = row[1], row[2], row[3], row[4]
 
+    # Closed in the period: how many, their days summed, and the p90 of each group and of all.
     closed = [closed_by_as_of, V.closed_at >= period.starts_at, V.closed_at < period.ends_at]
-    query = select(key, V.found_at, V.closed_at).where(*base, *closed)
-    for row in await session.execute(query):
-        tallies[row.key].days.append((row.closed_at - row.found_at).total_seconds() / 86400)
-
+    days = days_between(V.found_at, V.closed_at)
+    c = (
+        select(
+            key, days.label("days"),
+            func.row_number().over(partition_by=key, order_by=days).label("rank"),
+            func.count().over(partition_by=key).label("n"),
+            func.row_number().over(order_by=days).label("rank_all"),
+            func.count().over().label("n_all"),
+        )
+        .where(*base, *closed)
+        .subquery()
+    )  # fmt: skip
+    p90 = func.max(c.c.days).filter(_nearest_rank(c.c.rank, c.c.n))
+    p90_all = func.max(c.c.days).filter(_nearest_rank(c.c.rank_all, c.c.n_all))
     total = _Tally()
+    for row in await session.execute(select(c.c.key, _count(), func.sum(c.c.days), p90, p90_all).group_by(c.c.key)):
+        tally = tallies[row.key]
+        tally.closed, tally.days, tally.p90 = row[1], float(row[2]), float(row[3])
+        if row[4] is not None:
+            total.p90 = float(row[4])
+
     for tally in tallies.values():
         total.add(tally)
     keys = sorted(tallies, key=lambda k: (k is None, str(k)))
