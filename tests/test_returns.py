@@ -248,3 +248,44 @@ async def test_rankings_order_regions_and_departments_by_the_figures_as_of_the_p
         f"{HAZARDS}/rankings", params={"region_prefix": "330502"}, headers=await system.login("deqing-ajb")
     )
     assert outside.status_code == 403 and outside.json()["code"] == "outside-jurisdiction"
+
+
+async def test_a_loaded_year_recounts_a_returns_provisional_deadline_and_its_reminder(own_embedded):
+    # A system of its own: it loads 2027, which the library does not know and no shared test touches.
+    system = own_embedded
+    system.clock.freeze(datetime(2027, 1, 11, 9, 0, tzinfo=SHANGHAI))
+    emergency = await _department(system, "330521", "emergency")
+
+    async def opened():
+        page = await _get(system, RETURNS, "deqing-ajb", kind="monthly", period="2026-12", department_id=emergency)
+        return page["items"][0] if page["items"] else None
+
+    item = await until(opened)
+    assert (item["due_at"], item["due_provisional"]) == ("2027-01-20T23:59:59+08:00", True)
+    statutory = ["2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-04-05", "2027-05-01",
+                 "2027-05-02", "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-02", "2027-10-03"]  # fmt: skip
+    made_up = {
+        "holidays": sorted([*statutory, "2027-01-20"]),
+        "makeup_workdays": [],
+        "source": "测试用数据（非真实通知）",
+    }
+    loaded = await system.client.put(
+        f"{HAZARDS}/calendar/years/2027", json=made_up, headers=await system.login("nation-admin")
+    )
+    assert loaded.status_code == 200, loaded.text
+
+    recounted = await _get(system, f"{RETURNS}/{item['id']}", "deqing-ajb")
+    assert (recounted["due_at"], recounted["due_provisional"]) == ("2027-01-21T23:59:59+08:00", False)
+    assert recounted["step_due_at"] == recounted["due_at"]
+    trail = await _get(system, f"{RETURNS}/{item['id']}/history", "deqing-ajb")
+    assert trail[-1]["action"] == "recount_deadline" and trail[-1]["payload"]["calendar_year"] == 2027
+
+    async def replanned():
+        params = {"item_type": "return", "item_id": item["id"]}
+        response = await system.client.get(
+            f"{NOTIFY}/reminders", params=params, headers=await system.login("deqing-yjj")
+        )
+        pending = [r["due_at"] for r in response.json() if r["state"] == "pending"] if response.is_success else []
+        return pending if pending == ["2027-01-22T09:00:00+08:00"] else None
+
+    assert await until(replanned)
