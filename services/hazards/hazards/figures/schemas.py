@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from qingling.figures import Rate
 from qingling.periods import Period
 from qingling.schemas import Schema, Timestamp
 
@@ -30,19 +31,6 @@ GROUP_BY_TITLES = {
     GroupBy.SOURCE: "隐患来源",
     GroupBy.BASIS_STANDARD: "重大隐患判定标准",
 }
-
-
-class Rate(Schema):
-    """比率：分子、分母及其商。"""
-
-    numerator: int = Field(description="分子")
-    denominator: int = Field(description="分母")
-    rate: float | None = Field(description="分子 ÷ 分母，保留四位小数；分母为 0 时为 null")
-
-    @classmethod
-    def of(cls, numerator: int, denominator: int) -> Rate:
-        rate = round(numerator / denominator, 4) if denominator else None
-        return cls(numerator=numerator, denominator=denominator, rate=rate)
 
 
 class DaysToClose(Schema):

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from qingling.figures import Rate
 from qingling.periods import Period
 from qingling.schemas import Schema, Timestamp
 from reports.tipoffs.schemas import RefusalGround
@@ -27,22 +28,6 @@ GROUP_BY_TITLES = {
     GroupBy.CHANNEL: "举报渠道",
     GroupBy.LEAD_DEPARTMENT: "主办部门",
 }
-
-
-class Rate(Schema):
-    """比率：分子、分母及其商。"""
-
-    numerator: int = Field(description="分子")
-    denominator: int = Field(description="分母")
-    rate: float | None = Field(description="分子 ÷ 分母，保留四位小数；分母为 0 时为 null")
-
-    @classmethod
-    def of(cls, numerator: int, denominator: int) -> Rate:
-        return cls(
-            numerator=numerator,
-            denominator=denominator,
-            rate=round(numerator / denominator, 4) if denominator else None,
-        )
 
 
 class Amount(Schema):
