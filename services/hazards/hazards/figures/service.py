@@ -378,9 +378,10 @@ async def zeroing(session: AsyncSession, *, prefix: str, as_of: datetime, now: d
             tallies[row.key].by_quarter[_quarter_name(period)] = row[1]
 
     months = _month_ends(as_of)
-    for name, moment in months:
-        open_major = [HAZARD_HISTORY.as_of(moment, now=now), *scope, major, V.state.in_(OPEN_STATES)]
-        for row in await session.execute(select(key, _count()).where(*open_major).group_by(key)):
+    for name, moment in months:  # as the open ones of the figures: one index range per as-of part
+        parts = HAZARD_HISTORY.as_of_parts(moment, now=now)
+        o = union_all(*(select(key).where(part, *scope, major, V.state.in_(OPEN_STATES)) for part in parts)).subquery()
+        for row in await session.execute(select(o.c.key, _count()).group_by(o.c.key)):
             tallies[row.key].by_month[name] = row[1]
 
     total = _Zeroing()
