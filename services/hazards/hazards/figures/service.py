@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, func, select, union_all
+from sqlalchemy import ColumnElement, Float, and_, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -377,12 +377,24 @@ async def zeroing(session: AsyncSession, *, prefix: str, as_of: datetime, now: d
         for row in await session.execute(select(key, _count()).where(*at_as_of, *found).group_by(key)):
             tallies[row.key].by_quarter[_quarter_name(period)] = row[1]
 
+    # Open 重大 at each month end, in one pass: the versions in force at any of them (current
+    # ones begun by the last, ended ones ending after the first: one index range each), each
+    # counted at the month ends it spans.
     months = _month_ends(as_of)
-    for name, moment in months:  # as the open ones of the figures: one index range per as-of part
-        parts = HAZARD_HISTORY.as_of_parts(moment, now=now)
-        o = union_all(*(select(key).where(part, *scope, major, V.state.in_(OPEN_STATES)) for part in parts)).subquery()
-        for row in await session.execute(select(o.c.key, _count()).group_by(o.c.key)):
-            tallies[row.key].by_month[name] = row[1]
+    if months:  # none before 2024
+        first, last = months[0][1], months[-1][1]
+        spans = [and_(V.valid_to.is_(None), V.valid_from <= last), and_(V.valid_to > first, V.valid_from <= last)]
+        versions = [
+            select(key, V.valid_from, V.valid_to).where(span, *scope, major, V.state.in_(OPEN_STATES)) for span in spans
+        ]
+        v = union_all(*versions).subquery()
+        m = union_all(
+            *(select(literal(name).label("month"), literal(at, V.valid_from.type).label("at")) for name, at in months)
+        ).subquery()
+        in_force = and_(v.c.valid_from <= m.c.at, or_(v.c.valid_to.is_(None), v.c.valid_to > m.c.at))
+        query = select(v.c.key, m.c.month, _count()).select_from(v.join(m, in_force)).group_by(v.c.key, m.c.month)
+        for row in await session.execute(query):
+            tallies[row.key].by_month[row.month] = row[2]
 
     total = _Zeroing()
     for tally in tallies.values():
