@@ -183,12 +183,12 @@ async def _as_of_query(runtime: CurrentRuntime, as_of: _AsOfParameter = None) ->
 
 async def _period_as_of_query(runtime: CurrentRuntime, period: PeriodQuery, as_of: _AsOfParameter = None) -> datetime:
     """A period's figures are, unless asked otherwise, those at its end — the Q3 return pulled on
-    10 October is the state at 30 September 23:59:59 (domain.md §8 scenario 12) — or now, while it
-    runs."""
+    10 October is the state at the end of 30 September (domain.md §8 scenario 12) — or now, while
+    it runs."""
     now = runtime.clock.now()
     if as_of is not None:
         return _checked(as_of, now)
-    return min(now, period.ends_at - timedelta(seconds=1))  # 23:59:59 of its last day, as returns say 截至
+    return min(now, period.ends_at)  # 截至 its last day 24:00: every deadline in it has come
 
 
 # The moment figures are counted at: ``as_of`` or now; 422 as-of-in-future for a later one.
