@@ -18,7 +18,7 @@ pytestmark = pytest.mark.asyncio
 HAZARDS = "/api/v1/hazards"
 RETURNS = f"{HAZARDS}/returns"
 NOTIFY = "/api/v1/notify"
-APRIL_END = "2025-04-30T23:59:59.999999+08:00"
+APRIL_END = "2025-05-01T00:00:00+08:00"  # the end of 30 April: every deadline in April has come
 GENERAL = {
     "title": "配电箱未上锁",
     "description": "二号车间配电箱门未关闭、未上锁",

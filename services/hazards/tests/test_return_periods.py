@@ -53,4 +53,4 @@ def test_the_last_ended_period_of_each_kind_and_its_label_read_back():
     for kind, period in ended.items():
         assert periods.parse(kind, period.label) == period
     assert periods.parse(ReturnKind.MONTHLY, "2024-13") is None and periods.parse(ReturnKind.WEEKLY, "2024-09") is None
-    assert ended[ReturnKind.MONTHLY].as_of.isoformat() == "2024-12-31T23:59:59.999999+08:00"
+    assert ended[ReturnKind.MONTHLY].as_of.isoformat() == "2025-01-01T00:00:00+08:00"  # the end of 31 December

@@ -48,8 +48,9 @@ class ReturnPeriod:
 
     @property
     def as_of(self) -> datetime:
-        """The period's last instant: the moment its figures are counted at."""
-        return self.period().ends_at - timedelta(microseconds=1)
+        """The period's end (its last day 24:00): the moment its figures are counted at, as the
+        figures API counts a past period by default."""
+        return self.period().ends_at
 
     def period(self) -> Period:
         kind = {ReturnKind.MONTHLY: PeriodKind.MONTH, ReturnKind.QUARTERLY: PeriodKind.QUARTER}

@@ -7,28 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hazards.figures import service as figures
-from hazards.figures.schemas import GroupBy, Rate, ZeroingRow
+from hazards.figures.schemas import GroupBy, ZeroingRow
 from hazards.returns.schemas import RankBy, Ranked, RankingRow, Rankings
-from qingling.clock import SHANGHAI
-from qingling.periods import AsOfInFuture, Period
-
-
-def default_as_of(period: Period, now: datetime) -> datetime:
-    """A period that has ended is ranked as it stood at its last instant; one still running, now."""
-    return min(period.ends_at - timedelta(microseconds=1), now)
-
-
-def checked(as_of: datetime, now: datetime) -> datetime:
-    if as_of > now:
-        moment = f"{as_of.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
-        raise AsOfInFuture.for_field("as_of", f"统计时点 {moment} 晚于当前时间；只能统计已经发生的情况", "query")
-    return as_of
+from qingling.figures import Rate
+from qingling.periods import Period
 
 
 def _ranks(rows: Sequence[Any], key: Callable[[Any], Any]) -> list[int | None]:

@@ -17,10 +17,10 @@ from qingling.auth.scope import OutsideJurisdiction
 from qingling.db import DbSession
 from qingling.errors import problem_responses
 from qingling.exports import CSV, XLSX, ExportFormat, content_disposition, to_csv, to_xlsx
-from qingling.inputs import DbId, QueryTime
+from qingling.inputs import DbId
 from qingling.lifecycle import NotTheAuthority, action_routes
 from qingling.pagination import Page, PageQuery
-from qingling.periods import AsOfInFuture, PeriodQuery
+from qingling.periods import AsOfInFuture, PeriodAsOfQuery, PeriodQuery
 from qingling.runtime import CurrentRuntime
 
 router = APIRouter(prefix="/returns", tags=["returns"])
@@ -176,10 +176,7 @@ async def hazard_rankings(
     session: DbSession,
     runtime: CurrentRuntime,
     period: PeriodQuery,
-    as_of: Annotated[
-        QueryTime | None,
-        Query(description="统计时点（默认：统计期间已结束的为期间最后一刻，尚未结束的为现在）"),
-    ] = None,
+    as_of: PeriodAsOfQuery,
     region_prefix: Annotated[
         str | None,
         Query(pattern=r"^(\d{2}|\d{4}|\d{6}|\d{9})$", description="排名范围：本辖区内的行政区划代码前缀；不填为本辖区"),
@@ -191,8 +188,7 @@ async def hazard_rankings(
     清零进展（未销号重大隐患、未销号存量隐患）及其名次。数字与隐患统计相同（同一统计时点）。
     统计期间用 month、quarter、year 或 from/to 指定，不填为本月。"""
     now = runtime.clock.now()
-    at = rankings.default_as_of(period, now) if as_of is None else rankings.checked(as_of, now)
     return await rankings.rankings(
-        session, prefix=figures.scope_of(caller, region_prefix), period=period, as_of=at, now=now, ranked=ranked,
+        session, prefix=figures.scope_of(caller, region_prefix), period=period, as_of=as_of, now=now, ranked=ranked,
         sort=sort,
     )  # fmt: skip

@@ -9,7 +9,8 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from hazards.figures.schemas import HazardFigures, Rate
+from hazards.figures.schemas import HazardFigures
+from qingling.figures import Rate
 from qingling.periods import Period
 from qingling.schemas import Schema, Timestamp
 
@@ -32,12 +33,6 @@ KIND_TITLES = {
 # ------------------------------------------------------------------ the reports service's figures
 
 
-class TipOffRate(Schema):
-    numerator: int
-    denominator: int
-    rate: float | None
-
-
 class TipOffAmount(Schema):
     count: int = Field(description="件数")
     amount_yuan: int = Field(description="金额（元）")
@@ -48,16 +43,16 @@ class TipOffMeasures(Schema):
 
     received: int = Field(description="接收")
     decided: int = Field(description="作出受理决定")
-    decided_within_limit: TipOffRate = Field(description="按期作出受理决定")
+    decided_within_limit: Rate = Field(description="按期作出受理决定")
     accepted: int = Field(description="受理")
     refused: int = Field(description="不予受理")
     handed_over: int = Field(description="移送")
     merged: int = Field(description="并案")
     concluded: int = Field(description="作出核查结论")
-    found_true: TipOffRate = Field(description="属实率")
+    found_true: Rate = Field(description="属实率")
     converted: int = Field(description="转为隐患")
     replied: int = Field(description="答复举报人")
-    replied_within_limit: TipOffRate = Field(description="按期答复")
+    replied_within_limit: Rate = Field(description="按期答复")
     objections: int = Field(description="异议")
     open: int = Field(description="截至统计时点在办")
     overdue: int = Field(description="截至统计时点超期")
