@@ -174,6 +174,8 @@ async def test_monthly_figures_against_hand_counts_and_each_sees_its_own(system)
     city = await _figures(system, "huzhou-yjj", **august)
     assert city["region_prefix"] == "3305" and city["region_title"] == "湖州市"
     assert {row["key"] for row in city["rows"]} >= {"330521", "330502"}
+    anji = next(row for row in city["rows"] if row["key"] == "330523")  # no hazard there: listed, with zeros
+    assert (anji["title"], anji["found"], anji["closed"], anji["on_time_rate"]["rate"]) == ("安吉县", 0, 0, None)
     assert sum(row["found"] for row in city["rows"]) == city["total"]["found"]
     deqing = await _figures(system, "huzhou-yjj", region_prefix="330521", **august)
     assert _measures(_row(deqing, YUYUE)) == yuyue and _row(deqing, YUYUE)["title"] == "禹越镇"

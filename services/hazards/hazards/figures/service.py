@@ -111,6 +111,16 @@ async def _region_names(session: AsyncSession, keys: Iterable[str]) -> dict[str,
     return {codes[code]: name for code, name in rows}
 
 
+async def _child_keys(session: AsyncSession, prefix: str) -> list[str]:
+    """Every division one level below ``prefix``, keyed as the region grouping keys them: one with
+    nothing to count is a row of zeros, not missing — a ranking or a return lists them all."""
+    length = _CHILD_LENGTH[len(prefix)]
+    if length == len(prefix):
+        return [prefix]
+    under = Region.parent_code == _region_code(prefix) if prefix else Region.level == "province"
+    return [code[:length] for code in (await session.execute(select(Region.code).where(under))).scalars()]
+
+
 async def _titles(session: AsyncSession, group_by: schemas.GroupBy, keys: list[Any]) -> dict[Any, str]:
     if group_by is schemas.GroupBy.REGION:
         names = await _region_names(session, keys)
@@ -278,6 +288,9 @@ async def figures(
 
     for tally in tallies.values():
         total.add(tally)
+    if group_by is schemas.GroupBy.REGION:
+        for key in await _child_keys(session, prefix):
+            tallies.setdefault(key, _Tally())  # a region with nothing to count: a row of zeros
     keys = sorted(tallies, key=lambda k: (k is None, str(k)))
     titles = await _titles(session, group_by, keys)
     rows = [
@@ -399,6 +412,8 @@ async def zeroing(session: AsyncSession, *, prefix: str, as_of: datetime, now: d
     total = _Zeroing()
     for tally in tallies.values():
         total.add(tally)
+    for key in await _child_keys(session, prefix):
+        tallies.setdefault(key, _Zeroing())  # a region with nothing to count: a row of zeros
     keys = sorted(tallies)
     titles = await _titles(session, schemas.GroupBy.REGION, keys)
     return schemas.ZeroingProgress(
