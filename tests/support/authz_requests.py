@@ -277,6 +277,11 @@ CALLS: dict[str, Call] = {
     "hazards:industries-list_industries": Call(),
     "hazards:industries-list_tags": Call(),
     "hazards:industries-list_department_kinds": Call(),
+    "hazards:disclosure-public_listed": Call(query={"region_code": "330521"}),
+    "hazards:disclosure-open311_discovery": Call(),
+    "hazards:disclosure-open311_services": Call(),
+    "hazards:disclosure-open311_requests": Call(query={"jurisdiction_id": "330521"}),
+    "hazards:disclosure-open311_request": Call(kind="hazard", state="listed"),  # only a listed one is published
     "hazards:figures-hazard_figures": Call(query={"month": "2024-09"}),
     "hazards:figures-zeroing_progress": Call(),
     "hazards:rankings-hazard_rankings": Call(query={"month": "2024-09"}),

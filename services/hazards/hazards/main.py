@@ -10,6 +10,7 @@ from hazards.config import Settings
 from hazards.database import tables
 from hazards.demo import load_demo
 from hazards.departments.router import router as departments_router
+from hazards.disclosure.router import router as disclosure_router
 from hazards.enterprises.router import router as enterprises_router
 from hazards.evidence.router import router as evidence_router
 from hazards.evidence.storage import evidence_store
@@ -69,6 +70,7 @@ service = Service(
         returns_router,
         return_actions_router,
         rankings_router,
+        disclosure_router,
     ],
     event_handlers={TipOffVerified: hazard_service.on_tip_off_verified},
     workers=[
