@@ -6,16 +6,10 @@ behalf; guesses at a real-name reporter's identity are counted, throttled and pu
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import httpx
 import pytest
 from tipoff_flow import MONDAY, REWARDS, TIP_OFFS, as_reporter, reporter_post, reward_action, rewarded, submit
 from tipoff_flow import tip_off_id as number_of
-
-from qingling.clock import FileClock
-from qingling.settings import Environment
-from qlstack.embedded import build_embedded
-from standins import serving
-from standins.wechat import FakeWechat
+from wechat_system import WechatSystem, wechat_system
 
 pytestmark = pytest.mark.asyncio
 
@@ -125,52 +119,18 @@ async def test_identity_guesses_are_throttled_per_reward_and_each_mismatch_is_on
 
 # -------------------------------------------------------------------- a real-name mini-program user
 
-WECHAT_GRANT = "urn:qingling:params:oauth:grant-type:wechat-code"
-
 
 @pytest.fixture
-async def with_wechat(tmp_path) -> AsyncIterator[tuple[httpx.AsyncClient, FakeWechat, FileClock]]:
-    """An embedded system whose mini-program sign-in goes to a WeChat stand-in."""
-    wechat = FakeWechat()
-    with serving(wechat.app()) as wechat_url:
-        clock = FileClock(tmp_path / "clock.json")
-        dispatcher = build_embedded(
-            tmp_path / "data",
-            environment=Environment.TEST,
-            clock_file=clock.path,
-            relay_interval_seconds=0.2,
-            wechat_api_base=wechat_url,
-            wechat_app_id=wechat.app_id,
-            wechat_app_secret=wechat.app_secret,
-        )
-        async with dispatcher.lifespan():
-            transport = httpx.ASGITransport(app=dispatcher)
-            async with httpx.AsyncClient(transport=transport, base_url="http://qingling.test") as client:
-                yield client, wechat, clock
-
-
-class _System:
-    def __init__(self, client: httpx.AsyncClient, clock: FileClock) -> None:
-        self.client, self.clock = client, clock
-
-    async def login(self, username: str) -> dict[str, str]:
-        form = {"grant_type": "password", "username": username, "password": "Qingling@2026"}
-        token = (await self.client.post("/api/v1/identity/oauth/token", data=form)).json()["access_token"]
-        return {"Authorization": f"Bearer {token}"}
-
-
-async def _signed_in(client: httpx.AsyncClient, wechat: FakeWechat, openid: str) -> dict[str, str]:
-    form = {"grant_type": WECHAT_GRANT, "code": wechat.issue_code(openid)}
-    token = await client.post("/api/v1/identity/oauth/token", data=form)
-    assert token.status_code == 200, token.text
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+async def with_wechat(tmp_path) -> AsyncIterator[WechatSystem]:
+    async with wechat_system(tmp_path) as system:
+        yield system
 
 
 async def test_a_real_name_mini_program_reporter_claims_their_own_reward_and_nobody_else_can(with_wechat):
-    client, wechat, clock = with_wechat
-    system = _System(client, clock)
-    clock.freeze(MONDAY)
-    reporter, stranger = await _signed_in(client, wechat, "o-reporter-1"), await _signed_in(client, wechat, "o-other-2")
+    system = with_wechat
+    client = system.client
+    system.clock.freeze(MONDAY)
+    reporter, stranger = await system.signed_in("o-reporter-1"), await system.signed_in("o-other-2")
     receipt = await submit(system, headers=reporter, reporter=REPORTER)
     handler, leader = await system.login("deqing-yjj"), await system.login("deqing-yjj-leader")
     reward = await rewarded(system, handler, leader, receipt)

@@ -7,34 +7,24 @@ secret, except in the custodian's own answer (and the secret in the reporter's o
 reporter's photo, PDF and video name them in their metadata; the facts give the phone in digits,
 groups, full-width digits and Chinese numerals."""
 
-import contextlib
 import io
 import json
 import re
 import unicodedata
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
-import httpx
 import pytest
 from media_samples import mp4_naming, pdf_naming
 from PIL import Image
 from sqlalchemy import select
 from tipoff_flow import ENTERPRISE, FINDING, MONDAY, TIP_OFFS, act, consent, tip_off_id, until
-
-from qingling.clock import FileClock
-from qingling.settings import Environment
-from qlstack.embedded import EmbeddedDispatcher, build_embedded
-from standins import serving
-from standins.wechat import FakeWechat
+from wechat_system import WechatSystem, wechat_system
 
 pytestmark = pytest.mark.asyncio
 
 NAME, PHONE, ID_NUMBER, OPENID = "张秀英", "13912345678", "33052119900101123X", "oQl-pii-openid-7Hq2"
-WECHAT_GRANT = "urn:qingling:params:oauth:grant-type:wechat-code"
 # A phone number however it is written: 13912345678, 139-1234-5678, +86 139 1234 5678, １３９…,
 # 一三九幺二三四五六七八 — looked for in a reading of the text with every digit as a digit.
 PHONE_ANYHOW = re.compile(r"[\s\-·.()（）]*".join(PHONE))
@@ -42,50 +32,10 @@ SPOKEN_PHONE = "幺三九一二三四五六七八"
 _AS_DIGITS = str.maketrans("〇零洞一幺壹二两贰三叁四肆五伍六陆七柒拐八捌九玖", "000111222334455667778899")
 
 
-@dataclass
-class Wired:
-    client: httpx.AsyncClient
-    clock: FileClock
-    dispatcher: EmbeddedDispatcher
-    wechat: FakeWechat
-    data_dir: Path
-    responses: list[tuple[str, str]] = field(default_factory=list)  # (request, everything the client saw)
-
-    async def login(self, username: str) -> dict[str, str]:
-        form = {"grant_type": "password", "username": username, "password": "Qingling@2026"}
-        token = (await self.client.post("/api/v1/identity/oauth/token", data=form)).json()["access_token"]
-        return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
-async def wired(tmp_path) -> AsyncIterator[Wired]:
-    wechat = FakeWechat()
-    with serving(wechat.app()) as wechat_url:
-        clock = FileClock(tmp_path / "clock.json")
-        dispatcher = build_embedded(
-            tmp_path / "data",
-            environment=Environment.TEST,
-            clock_file=clock.path,
-            relay_interval_seconds=0.2,
-            wechat_api_base=wechat_url,
-            wechat_app_id=wechat.app_id,
-            wechat_app_secret=wechat.app_secret,
-        )
-        async with dispatcher.lifespan():
-            seen: list[tuple[str, str]] = []
-
-            async def keep(response: httpx.Response) -> None:
-                body = (await response.aread()).decode("utf-8", "replace")
-                with contextlib.suppress(ValueError):  # \u-escaped JSON would hide a name from the scan
-                    body = json.dumps(json.loads(body), ensure_ascii=False)
-                headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
-                seen.append((f"{response.request.method} {response.request.url.path}", f"{headers}\n\n{body}"))
-
-            transport = httpx.ASGITransport(app=dispatcher)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://qingling.test", event_hooks={"response": [keep]}
-            ) as client:
-                yield Wired(client, clock, dispatcher, wechat, tmp_path / "data", seen)
+async def wired(tmp_path) -> AsyncIterator[WechatSystem]:
+    async with wechat_system(tmp_path, keep_responses=True) as system:
+        yield system
 
 
 def _photo_naming_the_reporter() -> bytes:
@@ -109,9 +59,7 @@ def _traces(text: str, secret: str | None = None) -> list[str]:
 
 async def test_nothing_the_flow_produces_exposes_the_reporter(wired):
     wired.clock.freeze(MONDAY)
-    code = wired.wechat.issue_code(OPENID)
-    token = await wired.client.post("/api/v1/identity/oauth/token", data={"grant_type": WECHAT_GRANT, "code": code})
-    reporter_headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    reporter_headers = await wired.signed_in(OPENID)
 
     photo = await wired.client.post(
         "/api/v1/reports/media", files={"file": ("张秀英.jpg", _photo_naming_the_reporter())}
