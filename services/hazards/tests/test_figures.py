@@ -157,6 +157,7 @@ async def test_monthly_figures_against_hand_counts_and_each_sees_its_own(system)
     august = {"month": "2025-08"}
     yuyue = {
         "found": 3, "found_major": 1, "closed": 2, "rectification_rate": _rate(1, 3),
+        "recurred": 0, "reinspected": 0, "reinspection_failed": 0,
         "due": 3, "on_time": 1, "closed_late": 1, "open_overdue": 1,
         "on_time_rate": _rate(1, 3), "overdue_rate": _rate(2, 3),
         "open": 2, "open_major": 1, "overdue": 1, "open_stock": 0, "open_new": 2,
@@ -164,6 +165,7 @@ async def test_monthly_figures_against_hand_counts_and_each_sees_its_own(system)
     }  # fmt: skip
     donglin = {
         "found": 1, "found_major": 0, "closed": 1, "rectification_rate": _rate(0, 1),
+        "recurred": 0, "reinspected": 0, "reinspection_failed": 0,
         "due": 1, "on_time": 1, "closed_late": 0, "open_overdue": 0,
         "on_time_rate": _rate(1, 1), "overdue_rate": _rate(0, 1),
         "open": 1, "open_major": 0, "overdue": 0, "open_stock": 0, "open_new": 1,

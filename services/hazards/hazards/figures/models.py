@@ -19,8 +19,8 @@ def _figures_index(name: str, keys: list[str], include: list[str], where: str | 
 
 AS_OF = ["valid_from", "valid_to", "region_code", "state"]
 FIGURES_INDEXES = (
-    # found in the period (and zeroing's new 重大 hazards per quarter: not stock)
-    _figures_index("ix_hazard_version_found_at", ["found_at"], [*AS_OF, "grade", "pre_2024_stock"]),
+    # found in the period, of them recurrences (and zeroing's new 重大 hazards per quarter: not stock)
+    _figures_index("ix_hazard_version_found_at", ["found_at"], [*AS_OF, "grade", "pre_2024_stock", "recurrence_of_id"]),
     # due in the period: closed by the deadline or not
     _figures_index("ix_hazard_version_deadline_at", ["deadline_at"], [*AS_OF, "closed_at"], "deadline_at IS NOT NULL"),
     # closed in the period, and the days it took
@@ -65,6 +65,7 @@ class HazardVersion(VersionBase, HazardsModel, table=True):
     deadline_at: datetime | None = None  # the deadline in force then
     original_deadline_at: datetime | None = None
     closed_at: datetime | None = None
+    recurrence_of_id: int | None = None  # a recurrence found by 回头看 (figures: recurred)
 
 
 HAZARD_HISTORY = History(HazardVersion)

@@ -54,6 +54,19 @@ class HazardMeasures(Schema):
     rectification_rate: Rate = Field(
         description="整改率：分子为统计期间内发现、截至统计时点已销号的隐患数，分母为统计期间内发现的隐患数（found）"
     )
+    # Defaults: a return prepared before 回头看 was recorded keeps its snapshot readable, and 0 is
+    # what there was to count then.
+    recurred: int = Field(
+        default=0,
+        description="复发：发现时间在统计期间内、因已销号重大隐患回头看不合格而新建的隐患数（found 的一部分；"
+        "其 recurrence_of_id 为原隐患）",
+    )
+    reinspected: int = Field(
+        default=0,
+        description="回头看：检查时间在统计期间内、截至统计时点已记录的回头看次数（按被检查隐患的所在地、行业、"
+        "督办部门等分组）",
+    )
+    reinspection_failed: int = Field(default=0, description="其中不合格（隐患复发或整改不到位）的次数")
     due: int = Field(
         description="应整改：整改期限（截至统计时点有效的期限，已批准延期的为延长后的期限）在统计期间内、"
         "且在统计时点之前届满的隐患数；= on_time + closed_late + open_overdue"
@@ -119,6 +132,9 @@ class ZeroingMeasures(Schema):
     stock_closed: int = Field(description="截至统计时点已销号的存量隐患数")
     stock_open: int = Field(description="截至统计时点未销号的存量隐患数")
     stock_open_major: int = Field(description="截至统计时点未销号的存量重大隐患数")
+    recurred_major: int = Field(
+        description="复发：2024 年以来发现、因已销号重大隐患回头看不合格而新建的重大隐患数（已计入每季度新增）"
+    )
     new_major_by_quarter: list[QuarterCount] = Field(
         description="增量：2024 年一季度至 2025 年四季度（截至统计时点）每季度发现的新增重大隐患数"
     )

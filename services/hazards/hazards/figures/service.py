@@ -30,6 +30,7 @@ from hazards.figures.models import HAZARD_HISTORY, HazardVersion
 from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
 from hazards.industries.catalogue import INDUSTRY_BY_CODE
 from hazards.regions.models import Region
+from hazards.reinspections.models import Reinspection
 from qingling.auth.principal import Principal
 from qingling.auth.scope import OutsideJurisdiction
 from qingling.clock import SHANGHAI
@@ -57,12 +58,13 @@ class Filters:
     source: str | None = None
     department_id: int | None = None
 
-    def clauses(self) -> list[ColumnElement[bool]]:
+    def clauses(self, model: type[HazardVersion] | type[Reinspection] = HazardVersion) -> list[ColumnElement[bool]]:
+        """On the hazards' versions, or on the re-inspections (which carry the same columns)."""
         values = {
-            V.industry: self.industry,
-            V.grade: self.grade,
-            V.source: self.source,
-            V.supervising_department_id: self.department_id,
+            model.industry: self.industry,
+            model.grade: self.grade,
+            model.source: self.source,
+            model.supervising_department_id: self.department_id,
         }
         return [column == value for column, value in values.items() if value is not None]
 
@@ -82,15 +84,17 @@ def scope_of(caller: Principal, region_prefix: str | None) -> str:
 # ------------------------------------------------------------------------------------ grouping
 
 
-def _group_key(group_by: schemas.GroupBy, prefix: str) -> ColumnElement[Any]:
+def _group_key(
+    group_by: schemas.GroupBy, prefix: str, model: type[HazardVersion] | type[Reinspection] = HazardVersion
+) -> ColumnElement[Any]:
     if group_by is schemas.GroupBy.REGION:
-        return func.substr(V.region_code, 1, _CHILD_LENGTH[len(prefix)])
+        return func.substr(model.region_code, 1, _CHILD_LENGTH[len(prefix)])
     return {
-        schemas.GroupBy.INDUSTRY: V.industry,
-        schemas.GroupBy.DEPARTMENT: V.supervising_department_id,
-        schemas.GroupBy.GRADE: V.grade,
-        schemas.GroupBy.SOURCE: V.source,
-        schemas.GroupBy.BASIS_STANDARD: V.basis_standard,
+        schemas.GroupBy.INDUSTRY: model.industry,
+        schemas.GroupBy.DEPARTMENT: model.supervising_department_id,
+        schemas.GroupBy.GRADE: model.grade,
+        schemas.GroupBy.SOURCE: model.source,
+        schemas.GroupBy.BASIS_STANDARD: model.basis_standard,
     }[group_by]
 
 
@@ -172,6 +176,9 @@ class _Tally:
     found: int = 0
     found_major: int = 0
     found_closed: int = 0
+    recurred: int = 0
+    reinspected: int = 0
+    reinspection_failed: int = 0
     due: int = 0
     on_time: int = 0
     closed_late: int = 0
@@ -195,6 +202,9 @@ class _Tally:
             "found_major": self.found_major,
             "closed": self.closed,
             "rectification_rate": schemas.Rate.of(self.found_closed, self.found),
+            "recurred": self.recurred,
+            "reinspected": self.reinspected,
+            "reinspection_failed": self.reinspection_failed,
             "due": self.due,
             "on_time": self.on_time,
             "closed_late": self.closed_late,
@@ -240,9 +250,23 @@ async def figures(
         return await session.execute(select(key, *columns).where(*base, *where).group_by(key))
 
     in_period = [V.found_at >= period.starts_at, V.found_at < period.ends_at]
-    for row in await grouped(in_period, _count(), _count(V.grade == "major"), _count(closed_by_as_of)):
+    recurred = V.recurrence_of_id.is_not(None)
+    for row in await grouped(
+        in_period, _count(), _count(V.grade == "major"), _count(closed_by_as_of), _count(recurred)
+    ):
         tally = tallies[row.key]
-        tally.found, tally.found_major, tally.found_closed = row[1], row[2], row[3]
+        tally.found, tally.found_major, tally.found_closed, tally.recurred = row[1], row[2], row[3], row[4]
+
+    # 回头看 in the period, recorded by as_of (a record never changes once made).
+    R = Reinspection
+    r_key = _group_key(group_by, prefix, R).label("key")
+    done = [R.inspected_at >= period.starts_at, R.inspected_at < period.ends_at, R.created_at <= as_of]
+    if prefix:
+        done.append(R.region_code.startswith(prefix, autoescape=True))
+    reinspections = select(r_key, _count(), _count(R.result == "failed")).where(*done, *filters.clauses(R))
+    for row in await session.execute(reinspections.group_by(r_key)):
+        tally = tallies[row.key]
+        tally.reinspected, tally.reinspection_failed = row[1], row[2]
 
     due_until = min(period.ends_at, as_of)
     due = [V.deadline_at >= period.starts_at, V.deadline_at < due_until]
@@ -340,11 +364,12 @@ class _Zeroing:
     stock_cleared: int = 0
     stock_closed: int = 0
     stock_open_major: int = 0
+    recurred_major: int = 0
     by_quarter: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     by_month: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def add(self, other: _Zeroing) -> None:
-        for name in ("stock", "stock_major", "stock_cleared", "stock_closed", "stock_open_major"):
+        for name in ("stock", "stock_major", "stock_cleared", "stock_closed", "stock_open_major", "recurred_major"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for mine, theirs in ((self.by_quarter, other.by_quarter), (self.by_month, other.by_month)):
             for name, count in theirs.items():
@@ -358,6 +383,7 @@ class _Zeroing:
             "stock_closed": self.stock_closed,
             "stock_open": self.stock - self.stock_closed,
             "stock_open_major": self.stock_open_major,
+            "recurred_major": self.recurred_major,
             "new_major_by_quarter": [
                 schemas.QuarterCount(quarter=_quarter_name(q), count=self.by_quarter[_quarter_name(q)])
                 for q in quarters
@@ -383,6 +409,10 @@ async def zeroing(session: AsyncSession, *, prefix: str, as_of: datetime, now: d
     for row in await session.execute(stock.where(*at_as_of, V.pre_2024_stock).group_by(key)):
         tally = tallies[row.key]
         tally.stock, tally.stock_major, tally.stock_cleared, tally.stock_closed, tally.stock_open_major = row[1:]
+
+    since = [V.found_at >= month_period(2024, 1).starts_at, major, V.recurrence_of_id.is_not(None)]
+    for row in await session.execute(select(key, _count()).where(*at_as_of, *since).group_by(key)):
+        tallies[row.key].recurred_major = row[1]
 
     quarters = _quarters(min(as_of.astimezone(SHANGHAI).date(), NEW_CURBED_BY))
     for period in quarters:

@@ -66,6 +66,8 @@ class Hazard(HazardsModel, table=True):
     close_out_checked_by: str | None = Field(default=None, max_length=100)  # 审核把关: who …
     close_out_checked_department: str | None = Field(default=None, max_length=64)  # … for which department …
     close_out_checked_at: datetime | None = None  # … and when
+    # 回头看 found this closed 重大 hazard back: the new hazard names the one it recurs of.
+    recurrence_of_id: int | None = Field(default=None, foreign_key="hazard.id", index=True)
     audit_seq: int = 0
     audit_head: str = Field(default=GENESIS, max_length=64)
     created_at: datetime

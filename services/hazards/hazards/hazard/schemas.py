@@ -270,6 +270,9 @@ class HazardRead(Schema):
     extension_decided_at: Timestamp | None = Field(description="最近一次延期决定的时间")
     suspended_days: int = Field(description="停产停业治理累计顺延的天数")
     close_out_check: CloseOutCheckRef | None = Field(description="督办部门审核把关：谁、哪个部门、何时")
+    recurrence_of_id: int | None = Field(
+        description="复发自：回头看不合格时新建的隐患，为其所复发的已销号重大隐患的 ID；其他隐患为 null"
+    )
     deadline_at: Timestamp | None = Field(description="整改期限（截止时刻）")
     original_deadline_at: Timestamp | None
     deadline_provisional: Provisional

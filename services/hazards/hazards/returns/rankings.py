@@ -72,6 +72,8 @@ async def rankings(
             open_major=row.open_major,
             stock_open=_stock(stock, row.key, ranked).stock_open,
             stock_cleared_by_2024_end=_stock(stock, row.key, ranked).stock_cleared_by_2024_end,
+            recurred=row.recurred,
+            reinspection_failed=row.reinspection_failed,
             rank_on_time=None,
             rank_overdue=0,
             rank_zeroing=0,

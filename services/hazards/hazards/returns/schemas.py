@@ -214,6 +214,8 @@ class RankingRow(Schema):
         description="截至统计时点未销号的 2024 年以前存量隐患数（按地区排名时给出；按部门为 null）"
     )
     stock_cleared_by_2024_end: Rate | None = Field(description="存量在 2024 年底前的清零率（按地区排名时给出）")
+    recurred: int = Field(description="统计期间内因回头看不合格而新建（复发）的隐患数（不参与排名，供通报）")
+    reinspection_failed: int = Field(description="统计期间内回头看不合格的次数（不参与排名）")
     rank_on_time: int | None = Field(description="按期整改率名次（高者在前）；没有应整改隐患的不排名，为 null")
     rank_overdue: int = Field(description="超期隐患数名次（少者在前）")
     rank_zeroing: int = Field(description="清零进展名次：未销号重大隐患少者在前，相同的再比未销号存量隐患")

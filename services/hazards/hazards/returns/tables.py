@@ -21,6 +21,7 @@ HAZARD_COLUMNS = (
     Column("found_major", "其中重大", N),
     Column("closed", "销号", N),
     Column("rectification_rate", "整改率", P),
+    Column("recurred", "其中复发", N),
     Column("due", "应整改", N),
     Column("on_time", "按期整改", N),
     Column("closed_late", "逾期整改", N),
@@ -34,6 +35,8 @@ HAZARD_COLUMNS = (
     Column("open_new", "未销号新增隐患", N),
     Column("days_average", "平均销号天数", Kind.NUMBER),
     Column("days_p90", "销号天数（P90）", Kind.NUMBER),
+    Column("reinspected", "回头看", N),
+    Column("reinspection_failed", "回头看不合格", N),
 )
 TIP_OFF_COLUMNS = (
     Column("title", "范围"),
@@ -83,11 +86,11 @@ class ReturnTables(Schema):
 def _hazard_row(title: str, m: HazardMeasures) -> dict[str, Cell]:
     return {
         "title": title, "found": m.found, "found_major": m.found_major, "closed": m.closed,
-        "rectification_rate": m.rectification_rate.rate, "due": m.due, "on_time": m.on_time,
+        "rectification_rate": m.rectification_rate.rate, "recurred": m.recurred, "due": m.due, "on_time": m.on_time,
         "closed_late": m.closed_late, "open_overdue": m.open_overdue, "on_time_rate": m.on_time_rate.rate,
         "overdue_rate": m.overdue_rate.rate, "open": m.open, "open_major": m.open_major, "overdue": m.overdue,
         "open_stock": m.open_stock, "open_new": m.open_new, "days_average": m.days_to_close.average,
-        "days_p90": m.days_to_close.p90,
+        "days_p90": m.days_to_close.p90, "reinspected": m.reinspected, "reinspection_failed": m.reinspection_failed,
     }  # fmt: skip
 
 
