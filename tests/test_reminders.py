@@ -174,6 +174,35 @@ async def test_a_listed_major_hazard_climbs_the_ladder_across_national_day_and_a
     assert rows[1][:4] == ("序号", "时间", "环节", "收件人") and len(rows) - 2 >= len(log)
     assert ("interview", "committee:330500") in {(row[2], row[3]) for row in rows[2:]}
 
+    # Each 督办 step is also a record (issue 20): the 催办 and a numbered 通报 by the lister's 安委办,
+    # and a 约谈 the city's 安委办 must schedule within 10 working days, with reminders of its own.
+    acts = await _get(system, "/supervision/acts", "huzhou-ajb", item_type="hazard", item_id=hazard["id"])
+    by_kind = {act["kind"]: act for act in acts["items"]}
+    assert set(by_kind) == {"urge", "bulletin", "interview"} and all(a["automatic"] for a in acts["items"])
+    assert by_kind["bulletin"]["issuer"] == "committee:330521" and by_kind["bulletin"]["number"].startswith("〔2024〕")
+    interview = by_kind["interview"]
+    assert (interview["state"], interview["issuer"], interview["step"]) == (
+        "to_schedule",
+        "committee:330500",
+        "组织约谈",
+    )
+    assert interview["step_due_at"] == "2024-11-08T23:59:59+08:00"  # 10 工作日 from Friday 25 Oct
+    planned = await _get(system, "/reminders", "huzhou-ajb", item_type="interview", item_id=interview["id"])
+    assert {r["step"]: r["due_at"][:10] for r in planned} == {"warn_3": "2024-11-05", "urge": "2024-11-11"}
+    schedule = {
+        "scheduled_for": "2024-11-01T09:30:00+08:00", "place": "湖州市应急管理局会议室",
+        "interviewers": [{"name": "陈晓东", "position": "湖州市安委办副主任"}],
+        "interviewees": [{"name": "王强", "position": "企业主要负责人"}], "issues": ["隐患超期 25 天未整改"],
+    }  # fmt: skip
+    url = f"{NOTIFY}/supervision/acts/{interview['id']}/schedule"
+    nameless = await system.client.post(url, json=schedule, headers=await system.login("huzhou-ajb"))
+    assert nameless.status_code == 422 and nameless.json()["code"] == "issuer-name-required"
+    county = await system.client.post(url, json=schedule, headers=await system.login("deqing-ajb"))
+    assert county.status_code == 403 and county.json()["code"] == "not-the-authority"  # the level above's to hold
+    scheduled = await _ok(system, url, "huzhou-ajb", {**schedule, "issuer_name": "湖州市安全生产委员会办公室"})
+    assert scheduled["state"] == "scheduled" and scheduled["interview"]["interviewee"]["enterprise_code"] == ENTERPRISE
+    assert scheduled["step_due_at"] == interview["step_due_at"]  # scheduling does not stop the clock
+
 
 @pytest.mark.asyncio
 async def test_a_tip_off_not_decided_in_time_is_urged_to_its_department_and_never_to_the_enterprise(system):

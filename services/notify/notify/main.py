@@ -15,6 +15,7 @@ from notify.inbox.router import router as inbox_router
 from notify.inbox.service import on_reporter_notified
 from notify.reminders import service as reminders
 from notify.reminders.router import router as reminders_router
+from notify.supervision.router import router as supervision_router
 from notify.templates import service as templates
 from notify.templates.router import router as templates_router
 from notify.webhooks.delivery import deliver_forever as deliver_webhooks
@@ -49,7 +50,10 @@ service = Service(
     migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
-    routers=[deadlines_router, reminders_router, templates_router, deliveries_router, inbox_router, webhooks_router],
+    routers=[
+        deadlines_router, reminders_router, supervision_router, templates_router, deliveries_router, inbox_router,
+        webhooks_router,
+    ],
     event_handlers={
         CalendarYearLoaded: on_year_loaded,
         CalendarYearRemoved: on_year_removed,

@@ -7,6 +7,7 @@ from qingling.app import create_service_app
 from qingling.hazard_events import HazardChanged
 from qingling.holidays import CalendarYearLoaded, CalendarYearRemoved
 from qingling.runtime import Service
+from qingling.supervision_events import SupervisionRecorded
 from qingling.sweeps import sweep
 from reports.adapters import reports_adapters
 from reports.config import Settings
@@ -21,6 +22,7 @@ from reports.rewards import service as rewards
 from reports.rewards.router import actions_router as reward_actions_router
 from reports.rewards.router import router as rewards_router
 from reports.tipoffs import service as tipoffs
+from reports.tipoffs.handlers import on_supervision_recorded
 from reports.tipoffs.router import actions_router as tip_off_actions_router
 from reports.tipoffs.router import router as tip_offs_router
 
@@ -47,6 +49,7 @@ service = Service(
         CalendarYearLoaded: tipoffs.on_year_loaded,
         CalendarYearRemoved: tipoffs.on_year_removed,
         HazardChanged: tipoffs.on_hazard_changed,
+        SupervisionRecorded: on_supervision_recorded,
     },
     workers=[
         sweep("route_pending_tip_offs", tipoffs.route_pending),

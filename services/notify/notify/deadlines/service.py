@@ -22,7 +22,7 @@ from qingling.tipoff_events import TipOffChanged
 
 
 async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: EventEnvelope) -> None:
-    item = await _board_row(session, "hazard", data.hazard_id, envelope.occurred_at)
+    item = await board_row(session, "hazard", data.hazard_id, envelope.occurred_at)
     if item.version >= data.seq:
         return  # a late, older picture of the hazard
     fields = data.model_dump(
@@ -45,7 +45,7 @@ async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: Eve
 async def track_tip_off(session: AsyncSession, data: TipOffChanged, envelope: EventEnvelope) -> None:
     """A tip-off's current time limit (受理决定, 核查, 答复). It names no enterprise: the reported
     unit must never learn of a tip-off from the board."""
-    item = await _board_row(session, "tip_off", data.tip_off_id, envelope.occurred_at)
+    item = await board_row(session, "tip_off", data.tip_off_id, envelope.occurred_at)
     if item.version >= data.seq:
         return
     item.title = f"举报（编号 {data.tip_off_id}）"  # never its receipt code: the board is for every handler
@@ -63,7 +63,7 @@ async def track_return(session: AsyncSession, data: ReturnChanged, envelope: Eve
     """A department's return (周报、月报、季报、年报) until it is submitted: its limit is the
     deadline, the department is reminded (``supervising``) and 通报 goes through the 安委办 it
     reports to (``lister``). Submitted or received: closed; sent back: open again, a new limit."""
-    item = await _board_row(session, "return", data.return_id, envelope.occurred_at)
+    item = await board_row(session, "return", data.return_id, envelope.occurred_at)
     if item.version >= data.seq:
         return
     item.title, item.state, item.region_code = data.title[:100], data.state, data.department_region_code
@@ -77,7 +77,7 @@ async def track_return(session: AsyncSession, data: ReturnChanged, envelope: Eve
     await reminders.schedule(session, item, envelope.occurred_at)
 
 
-async def _board_row(session: AsyncSession, item_type: str, item_id: int, at: datetime) -> TrackedDeadline:
+async def board_row(session: AsyncSession, item_type: str, item_id: int, at: datetime) -> TrackedDeadline:
     """The item's row, locked, created empty (version 0) on first sight. Two events of a new item
     can be delivered at the same moment: the second insert fails on the unique key and reads the
     first one's row, and the row lock puts the two updates one after the other."""

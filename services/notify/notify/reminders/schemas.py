@@ -3,6 +3,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from notify.supervision.schemas import ActKind
 from qingling.calendar import Unit
 from qingling.schemas import Schema, Timestamp
 
@@ -23,6 +24,11 @@ class PlanStep(Schema):
     unit: Unit = Field(description="calendar_days 日；working_days 工作日")
     audience: list[Audience] = Field(min_length=1)
     template: Annotated[str, StringConstraints(pattern=r"^[a-z_.]{3,50}$")] = Field(description="消息模板")
+    act: Literal[ActKind.URGE, ActKind.BULLETIN, ActKind.INTERVIEW] | None = Field(
+        default=None,
+        description="该步骤形成的督办记录：urge 催办、bulletin 通报（编号）、interview 待安排的约谈（有组织期限和提醒）；"
+        "不填则只发消息（如预警）",
+    )
 
     @model_validator(mode="after")
     def _counted_from_the_deadline(self):

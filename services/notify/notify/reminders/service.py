@@ -17,6 +17,8 @@ from notify.deadlines.models import TrackedDeadline
 from notify.deliveries import service as deliveries
 from notify.reminders import schemas
 from notify.reminders.models import Reminder, ReminderPlan
+from notify.supervision import service as supervision
+from notify.supervision.schemas import ActKind
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.calendar import Unit, WorkingCalendar
@@ -28,33 +30,50 @@ from qingling.runtime import Runtime
 FIRE_AT = time(9, 0)  # a reminder goes out at 09:00 Asia/Shanghai on its day
 
 
-def _step(key: str, title: str, offset: int, unit: Unit, audience: list[str], template: str) -> dict:
-    return {"key": key, "title": title, "offset": offset, "unit": unit, "audience": audience, "template": template}
+def _step(
+    key: str, title: str, offset: int, unit: Unit, audience: list[str], template: str, act: ActKind | None = None
+) -> dict:
+    return {"key": key, "title": title, "offset": offset, "unit": unit, "audience": audience, "template": template,
+            "act": act}  # fmt: skip
 
 
 _WARNINGS = [
     _step(f"warn_{days}", "预警", -days, Unit.CALENDAR_DAYS, ["enterprise", "supervising"], "hazard.warning")
     for days in (15, 7, 3)
 ]
-_URGE = _step("urge", "催办", 1, Unit.WORKING_DAYS, ["enterprise", "supervising", "lister"], "hazard.urge")
+_URGE = _step("urge", "催办", 1, Unit.WORKING_DAYS, ["enterprise", "supervising", "lister"], "hazard.urge", ActKind.URGE)
 DEFAULT_PLANS = {
     ("hazard", "major"): [
         *_WARNINGS,
         _URGE,
-        _step("bulletin", "通报", 5, Unit.WORKING_DAYS, ["lister", "supervising", "enterprise"], "hazard.bulletin"),
-        _step("interview", "约谈", 15, Unit.WORKING_DAYS, ["above_lister", "lister"], "hazard.interview"),
+        _step("bulletin", "通报", 5, Unit.WORKING_DAYS, ["lister", "supervising", "enterprise"], "hazard.bulletin",
+              ActKind.BULLETIN),
+        # The 约谈 step opens a 约谈 to be scheduled by the level above the lister (issue 20).
+        _step("interview", "约谈", 15, Unit.WORKING_DAYS, ["above_lister", "lister"], "hazard.interview",
+              ActKind.INTERVIEW),
     ],
     ("hazard", "general"): [_WARNINGS[-1], _URGE],
     # A tip-off's current limit (受理决定, 核查, 答复, 复查), for the department handling it only:
     # the reported enterprise must never learn of a tip-off.
     ("tip_off", ""): [
         _step("warn_1", "预警", -1, Unit.CALENDAR_DAYS, ["supervising"], "tip_off.warning"),
-        _step("urge", "催办", 1, Unit.WORKING_DAYS, ["supervising"], "tip_off.urge"),
+        _step("urge", "催办", 1, Unit.WORKING_DAYS, ["supervising"], "tip_off.urge", ActKind.URGE),
     ],
     # A department's return (周报、月报、季报、年报) not submitted by its deadline: 催办 to the
     # department the working day after. The 安委办 it reports to follows who is late on its own
     # overview (GET /api/v1/hazards/returns/overview) and issues the 通报 itself.
-    ("return", ""): [_step("urge", "催办", 1, Unit.WORKING_DAYS, ["supervising"], "return.urge")],
+    ("return", ""): [_step("urge", "催办", 1, Unit.WORKING_DAYS, ["supervising"], "return.urge", ActKind.URGE)],
+    # A 约谈 the ladder opened and nobody has held in time (issue 20): its issuer is reminded, then
+    # the level above it told.
+    ("interview", ""): [
+        _step("warn_3", "预警", -3, Unit.CALENDAR_DAYS, ["lister"], "interview.warning"),
+        _step("urge", "催办", 1, Unit.WORKING_DAYS, ["lister", "above_lister"], "interview.urge"),
+    ],
+    # What the party interviewed promised, by its date: to it, its department and the interviewer.
+    ("commitment", ""): [
+        _step("warn_3", "预警", -3, Unit.CALENDAR_DAYS, ["enterprise", "supervising"], "commitment.warning"),
+        _step("urge", "催办", 1, Unit.WORKING_DAYS, ["enterprise", "supervising", "lister"], "commitment.urge"),
+    ],
 }
 
 
@@ -67,10 +86,16 @@ class PlanOutsideJurisdiction(Forbidden):
 
 
 async def seed(session: AsyncSession, now: datetime) -> None:
+    """The release's ladders as the national default: added when new, and again as a new version
+    when the newest national one differs (as the templates are)."""
     for (item_type, grade), steps in DEFAULT_PLANS.items():
-        if await _latest(session, item_type, grade, "") is None:
-            session.add(ReminderPlan(item_type=item_type, grade=grade, region_code="", version=1, steps=steps,
-                                     created_by="built-in", created_at=now))  # fmt: skip
+        latest = await _latest(session, item_type, grade, regional.NATIONAL)
+        steps = [schemas.PlanStep.model_validate(step).model_dump(mode="json") for step in steps]
+        if latest is None or latest.steps != steps:
+            session.add(ReminderPlan(
+                item_type=item_type, grade=grade, region_code=regional.NATIONAL, version=(latest.version if latest else 0) + 1,
+                steps=steps, created_by="built-in", created_at=now,
+            ))  # fmt: skip
 
 
 async def _latest(session: AsyncSession, item_type: str, grade: str, region_code: str) -> ReminderPlan | None:
@@ -207,6 +232,7 @@ async def send_due(session: AsyncSession, runtime: Runtime, now: datetime) -> in
         .with_for_update(skip_locked=True)
     )
     sent = 0
+    plans: dict[int, ReminderPlan | None] = {}
     for reminder in (await session.execute(query)).scalars().all():
         item = (
             await session.execute(
@@ -221,9 +247,20 @@ async def send_due(session: AsyncSession, runtime: Runtime, now: datetime) -> in
         if await deliveries.send_reminder(session, reminder, item, now):
             reminder.state, reminder.sent_at = "sent", now
             sent += 1
+            if (act := await _act_of(session, plans, reminder)) is not None:
+                await supervision.from_ladder(session, reminder, item, act, now)
         else:  # nobody to tell: an error for the region's admins and 安委办, never "sent"
             reminder.state, reminder.note = "failed", deliveries.NOBODY
     return sent
+
+
+async def _act_of(session: AsyncSession, plans: dict[int, ReminderPlan | None], reminder: Reminder) -> ActKind | None:
+    """The 督办 act a reminder's step makes (its plan's step, read typed)."""
+    if reminder.plan_id not in plans:
+        plans[reminder.plan_id] = await session.get(ReminderPlan, reminder.plan_id)
+    plan = plans[reminder.plan_id]
+    step = next((s for s in plan.steps if s["key"] == reminder.step), None) if plan else None
+    return schemas.PlanStep.model_validate(step).act if step else None
 
 
 async def of_item(session: AsyncSession, item_type: str, item_id: int) -> list[Reminder]:
