@@ -66,7 +66,7 @@ TOP, LEFT, RIGHT, BOTTOM = 37.0, 28.0, 26.0, 35.0  # mm, GB/T 9704 §5.2.1
 BODY_PT, TITLE_PT, HEADER_PT, NUMBER_PT, PAGE_PT, TABLE_PT = 16, 22, 30, 16, 14, 14
 LINE = 10.2  # mm: 22 lines in the 225 mm 版心
 TABLE_LINE = 7.5
-LABEL_WIDTH, PADDING = 38.0, 2.0  # mm: a facts table's label column and its cells' side padding
+LABEL_WIDTH, PADDING = 44.0, 2.0  # mm: a facts table's label column and its cells' side padding
 PT = 0.3528  # mm
 INDENT = "\u3000\u3000"  # a paragraph's first line: two characters in
 # 避头尾: what may not begin a line (it hangs at the end of the one before) and what may not end one.
