@@ -11,6 +11,7 @@ from hazards.database import tables
 from hazards.demo import load_demo
 from hazards.departments.router import router as departments_router
 from hazards.disclosure.router import router as disclosure_router
+from hazards.documents.router import router as documents_router
 from hazards.enterprises.router import router as enterprises_router
 from hazards.evidence.router import router as evidence_router
 from hazards.evidence.storage import evidence_store
@@ -71,6 +72,7 @@ service = Service(
         return_actions_router,
         rankings_router,
         disclosure_router,
+        documents_router,
     ],
     event_handlers={TipOffVerified: hazard_service.on_tip_off_verified},
     workers=[
