@@ -67,6 +67,7 @@ BODY_PT, TITLE_PT, HEADER_PT, NUMBER_PT, PAGE_PT, TABLE_PT = 16, 22, 30, 16, 14,
 LINE = 10.2  # mm: 22 lines in the 225 mm 版心
 TABLE_LINE = 7.5
 LABEL_WIDTH, PADDING = 44.0, 2.0  # mm: a facts table's label column and its cells' side padding
+ROW_LINES = 20  # a table row's most lines: well within one 版心 (225 mm)
 PT = 0.3528  # mm
 INDENT = "\u3000\u3000"  # a paragraph's first line: two characters in
 # 避头尾: what may not begin a line (it hangs at the end of the one before) and what may not end one.
@@ -257,18 +258,21 @@ class _Page(FPDF):
                 out.append(MISSING)
         return "".join(out)
 
-    def wrap(self, text: str, width: float) -> list[str]:
+    def wrap(self, text: str, width: float, *, hang: bool = True) -> list[str]:
         """``text`` broken into lines of at most ``width`` mm in the current font: between any two
-        Chinese characters, never inside a Latin word or number, with 避头尾 — a closing mark hangs
-        at the end of a line rather than begin the next, an opening mark moves down with what follows."""
+        Chinese characters, never inside a Latin word or number, with 避头尾 — a closing mark that
+        does not fit hangs at the end of the line (``hang``; in a table cell, which cannot hang, it
+        takes the character before it down with it), an opening mark moves down with what follows."""
         lines: list[str] = []
         for paragraph in text.split("\n"):
             line = ""
             for char in paragraph:
-                if not line or char in NO_START or self.get_string_width(line + char) <= width + 0.01:
+                if not line or self.get_string_width(line + char) <= width + 0.01 or (hang and char in NO_START):
                     line += char
                     continue
                 keep = _break_point(line, char)
+                if char in NO_START and keep == len(line) and len(line) > 1:
+                    keep -= 1  # the closing mark may not begin a line: the character before it comes along
                 lines.append(line[:keep])
                 line = line[keep:] + char
             lines.append(line)
@@ -280,14 +284,16 @@ class _Page(FPDF):
             self.cell(self.width, LINE, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def red_header(self, header: str, number: str | None) -> None:
-        """发文机关标志 in red, shrunk to one line; the number centred under it; the red line."""
-        size = HEADER_PT
+        """发文机关标志 in red, shrunk to one line (down to 三号; longer still, on two); the number
+        centred under it; the red line."""
+        header, size = self.printable(header), HEADER_PT
         self.set_font("serif", "B", size)
-        while size > 16 and self.get_string_width(self.printable(header)) > self.width:
+        while size > BODY_PT and self.get_string_width(header) > self.width:
             size -= 1
             self.set_font_size(size)
         self.set_text_color(*RED)
-        self.cell(self.width, size * 0.5, self.printable(header), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for line in self.wrap(header, self.width, hang=False):
+            self.cell(self.width, size * PT * 1.4, line, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(*BLACK)
         self.ln(LINE)
         if number:
@@ -324,9 +330,13 @@ class _Page(FPDF):
             padding=(1.5, PADDING),
         ) as table:
             for label, value in facts.rows:
-                row = table.row()
-                row.cell("\n".join(self.wrap(self.printable(label), LABEL_WIDTH - 2 * PADDING - 0.5)))
-                row.cell("\n".join(self.wrap(self.printable(value), self.width - LABEL_WIDTH - 2 * PADDING - 0.5)))
+                labels = self.wrap(self.printable(label), LABEL_WIDTH - 2 * PADDING - 0.5, hang=False)
+                values = self.wrap(self.printable(value), self.width - LABEL_WIDTH - 2 * PADDING - 0.5, hang=False)
+                # fpdf2 never splits a row across pages: a long value goes on in rows of its own (续)
+                for start in range(0, max(len(values), 1), ROW_LINES):
+                    row = table.row()
+                    row.cell("\n".join(labels) if start == 0 else "（续）")
+                    row.cell("\n".join(values[start : start + ROW_LINES]))
         self.ln(2)
 
     def signature(self, signature: str, day: str) -> None:
@@ -338,10 +348,10 @@ class _Page(FPDF):
         em = BODY_PT * PT  # one character
         day_width = self.get_string_width(day)
         centre = self.w - RIGHT - 4 * em - day_width / 2
-        signature = self.printable(signature)
-        sign_width = min(self.get_string_width(signature), self.width)
-        self.set_x(max(LEFT, min(centre - sign_width / 2, self.w - RIGHT - sign_width)))
-        self.cell(sign_width, LINE, signature, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for line in self.wrap(self.printable(signature), self.width, hang=False):
+            width = self.get_string_width(line)
+            self.set_x(max(LEFT, min(centre - width / 2, self.w - RIGHT - width)))
+            self.cell(width, LINE, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_x(centre - day_width / 2)
         self.cell(day_width, LINE, day, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 

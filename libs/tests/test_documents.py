@@ -3,6 +3,7 @@ says what the document says — in Chinese, with its number — on numbered page
 bundled font lacks is marked, never dropped or fatal; lines break by the Chinese rules."""
 
 import io
+import re
 from datetime import date
 
 from pypdf import PdfReader
@@ -106,6 +107,22 @@ def test_a_long_document_numbers_its_pages_and_puts_the_cc_on_the_last():
     assert "2026年11月29日" in _flat(pages[-1])
 
 
+def test_a_fact_longer_than_a_page_goes_on_in_rows_of_its_own():
+    description = "".join(f"第{n}处：配电箱前堆放杂物，消防通道被占用。" for n in range(1, 201))  # ~4,000 characters
+    document = OfficialDocument(
+        title="整改指令书",
+        issuer="德清县应急管理局",
+        date=date(2026, 1, 5),
+        body=[Facts(rows=[("隐患描述", description)])],
+    )
+    pages = _pages(render(document))
+    assert len(pages) > 3 and "（续）" in pages[1]
+    text = re.sub(r"—\d+—", "", _flat("".join(pages))).replace("（续）", "")
+    assert _flat(description) in text
+    lines = [line.strip() for page in pages for line in page.splitlines()]
+    assert not [line for line in lines if line and line[0] in NO_START]  # a cell cannot hang a mark: it takes one along
+
+
 def test_lines_break_by_the_chinese_rules():
     document = OfficialDocument(
         title="通报",
@@ -116,6 +133,12 @@ def test_lines_break_by_the_chinese_rules():
     lines = [line for page in _pages(render(document)) for line in page.splitlines() if line.strip()]
     assert not [line for line in lines if line.strip()[0] in NO_START]  # no line begins with a closing mark
     assert sum(line.count("GM2023") for line in lines) == 12  # a Latin word or number is never split
+
+
+def test_a_long_issuer_name_stays_on_the_page():
+    issuer = "浙江省湖州市德清县安全生产委员会办公室暨德清县重大事故隐患挂牌督办工作领导小组办公室（临时）"
+    document = OfficialDocument(header=issuer, title="通报", issuer=issuer, date=date(2026, 1, 5), body=["特此通报。"])
+    assert _flat(issuer) in _flat(_pages(render(document))[0])
 
 
 def test_the_same_document_is_the_same_bytes():
