@@ -80,6 +80,13 @@ def _rule(**fields) -> dict:
             "valid_from": "2027-01-01", "fine_percent": 12} | fields  # fmt: skip
 
 
+SUPERVISION = "/api/v1/notify/supervision"
+ACTS = f"{SUPERVISION}/acts"
+BULLETIN = {
+    "issuer_name": "德清县安全生产委员会办公室", "title": "关于隐患整改情况的通报",
+    "text": "予以通报。", "parties": [{"kind": "region", "region_code": "330521102", "name": "新市镇"}],
+}  # fmt: skip
+
 CATALOGUE = [
     # ---------------------------------------------------------------------------------- 5xx
     Bad("hazard id beyond 64 bits in the path", "deqing-yjj", "GET", f"{HAZARDS}/{BEYOND_64_BITS}",
@@ -121,6 +128,28 @@ CATALOGUE = [
     Bad("ledger closed_from=-1.8e-175 (a number, as exponent)", "deqing-yjj", "GET",
         "/api/v1/hazards/ledgers/listed-hazards", 422, "validation-failed", "/closed_from",
         params={"closed_from": "-1.8202593830860212e-175", "format": "csv"}),
+    # -------------------------------------------------------------------------- 督办 records
+    Bad("a 催办 with both items and a selection", "deqing-ajb", "POST", f"{SUPERVISION}/urges", 422,
+        "validation-failed", "/", json={"text": "请整改", "items": [{"item_type": "hazard", "item_id": 1}],
+              "selection": {"item_type": "hazard", "region_prefix": "330521"}}, unchanged=("acts",)),
+    Bad("a 通报 naming nobody", "deqing-ajb", "POST", f"{SUPERVISION}/bulletins", 422, "validation-failed",
+        "/parties", json={**BULLETIN, "parties": []}, unchanged=("acts",)),
+    Bad("a department party without its kind", "deqing-ajb", "POST", f"{SUPERVISION}/letters", 422, "validation-failed",
+        "/parties/0", json={**BULLETIN, "parties": [{"kind": "department", "region_code": "330521"}]},
+        unchanged=("acts",)),
+    Bad("a document number prefix of Latin letters", "deqing-ajb", "POST", f"{SUPERVISION}/bulletins", 422,
+        "validation-failed", "/number_prefix", json={**BULLETIN, "number_prefix": "DQ-2025"}, unchanged=("acts",)),
+    Bad("a 约谈 scheduled in year 9999", "huzhou-ajb", "POST", f"{SUPERVISION}/interviews", 422,
+        "validation-failed", "/scheduled_for", json={"issuer_name": "湖州市安委办", "place": "会议室",
+              "issues": ["超期"],
+              "interviewee": {"kind": "enterprise", "region_code": "330521", "enterprise_code": ENTERPRISE},
+              "interviewers": [{"name": "陈晓东", "position": "副主任"}],
+              "interviewees": [{"name": "王强", "position": "主要负责人"}],
+              "scheduled_for": "9999-01-01T09:00:00+08:00"}, unchanged=("acts",)),
+    Bad("a 催办 of a hazard id beyond 64 bits", "deqing-ajb", "POST", f"{SUPERVISION}/urges", 422,
+        "validation-failed", "/items/0/item_id", json={"text": "请整改", "items": [{"item_type": "hazard",
+                                                                           "item_id": BEYOND_64_BITS}]},
+        unchanged=("acts",)),
     # --------------------------------------------------------------- invisible or hostile text
     Bad("facts of ten zero-width spaces", None, "POST", TIP_OFFS, 422, "validation-failed", "/facts",
         json=_tip_off(facts=ZWSP * 10), unchanged=("tip-offs",)),
@@ -262,6 +291,8 @@ class World:
             return _stable(await self.get("deqing-admin", f"{CLIENTS}/{self.names['client']}"))
         if name == "rules":
             return sorted(r["key"] for r in await self.get("admin", RULES))
+        if name == "acts":
+            return sorted(a["id"] for a in (await self.get("huzhou-ajb", ACTS, limit=500))["items"])
         if name == "templates":
             return [(t["key"], t["region_code"], t["version"]) for t in await self.get("huzhou-admin", TEMPLATES)]
         raise AssertionError(f"no snapshot {name}")

@@ -237,6 +237,21 @@ async def test_a_tip_off_not_decided_in_time_is_urged_to_its_department_and_neve
     enterprise = await _get(system, "/inbox", "demo-enterprise", limit=500)
     assert not [i for i in enterprise["items"] if i["item_type"] == "tip_off"]  # the reported unit never hears of it
 
+    # The 催办 is a record on the tip-off's own trail, addressed to the handling department alone.
+    [act] = (await _get(system, "/supervision/acts", "deqing-yjj", item_type="tip_off", item_id=number))["items"]
+    assert (act["kind"], {p["address"] for p in act["parties"]}) == ("urge", {"department:330521:emergency"})
+    hidden = await _get(system, "/supervision/acts", "demo-enterprise", item_type="tip_off", item_id=number)
+    assert hidden["items"] == []
+
+    async def on_trail():
+        history = await system.client.get(
+            f"/api/v1/reports/tip-offs/{number}/history", headers=await system.login("deqing-yjj")
+        )  # fmt: skip
+        return [e for e in history.json() if e["action"] == "supervision.urge.issue"] or None
+
+    [entry] = await until(on_trail)
+    assert entry["payload"]["kind_title"] == "催办" and entry["actor"] == "service:notify"
+
 
 # ------------------------------------------------------------------ issue 17: unpublished years
 

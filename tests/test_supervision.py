@@ -78,19 +78,19 @@ async def test_a_batch_urge_on_a_countys_overdue_hazards_reaches_each_enterprise
         await _on_board(system, hazard)
 
     # Another county's department, and a department of another kind, cannot 催办 these hazards.
-    urge = {"kind": "urge", "items": [{"item_type": "hazard", "item_id": hazards[other]}], "text": "请立即整改"}
+    urge = {"items": [{"item_type": "hazard", "item_id": hazards[other]}], "text": "请立即整改"}
     system.clock.freeze(at(6, 16))
     for who in ("wuxing-yjj", "deqing-zjj"):
-        refused = await _post(system, f"{SUPERVISION}/acts", who, urge, 404)
+        refused = await _post(system, f"{SUPERVISION}/urges", who, urge, 404)
         assert refused["code"] == "supervision-items-not-found" and refused["errors"][0]["field"] == "/items/0"
-    assert (await _post(system, f"{SUPERVISION}/acts", "demo-enterprise", urge, 403))["code"] == "role-not-allowed"
+    assert (await _post(system, f"{SUPERVISION}/urges", "demo-enterprise", urge, 403))["code"] == "role-not-allowed"
 
     # The county's 安委办 urges every overdue hazard of the county at once.
     batch = {
-        "kind": "urge", "selection": {"item_type": "hazard", "region_prefix": "330521"}, "reply_by": "2025-06-20",
+        "selection": {"item_type": "hazard", "region_prefix": "330521"}, "reply_by": "2025-06-20",
         "issuer_name": "德清县安全生产委员会办公室", "text": "以下隐患已超过整改期限，请立即整改并书面回复。",
     }  # fmt: skip
-    act = await _post(system, f"{SUPERVISION}/acts", "deqing-ajb", batch, 201)
+    act = await _post(system, f"{SUPERVISION}/urges", "deqing-ajb", batch, 201)
     assert (act["kind"], act["kind_title"], act["state"], act["issuer"]) == (
         "urge",
         "催办",
@@ -146,16 +146,16 @@ async def test_an_interview_records_both_sides_and_its_two_commitments_become_de
         "issues": ["隐患超期未整改", "安全管理人员配备不足"],
     }
     interview = {
-        "kind": "interview", "issuer_name": "湖州市安全生产委员会办公室", "place": "湖州市应急管理局三楼会议室",
+        "issuer_name": "湖州市安全生产委员会办公室", "place": "湖州市应急管理局三楼会议室",
         "interviewee": {"kind": "enterprise", "region_code": "330521", "enterprise_code": DEMO_ENTERPRISE,
                         "name": enterprise["name"]},
         "items": [{"item_type": "hazard", "item_id": hazard}], "scheduled_for": "2025-06-12T14:30:00+08:00", **people,
     }  # fmt: skip
     outside = {**interview, "interviewee": {**interview["interviewee"], "region_code": "371122"}}
-    assert (await _post(system, f"{SUPERVISION}/acts", "deqing-ajb", outside, 403))[
+    assert (await _post(system, f"{SUPERVISION}/interviews", "deqing-ajb", outside, 403))[
         "code"
     ] == "party-outside-jurisdiction"
-    act = await _post(system, f"{SUPERVISION}/acts", "huzhou-ajb", interview, 201)
+    act = await _post(system, f"{SUPERVISION}/interviews", "huzhou-ajb", interview, 201)
     assert (act["state"], act["interview"]["place"]) == ("scheduled", "湖州市应急管理局三楼会议室")
     inbox = await _get(system, "/api/v1/notify/inbox", "demo-enterprise", limit=500)
     notice = next(m for m in inbox["items"] if m["item_type"] == "supervision" and m["item_id"] == act["id"])
@@ -212,24 +212,26 @@ async def test_an_interview_records_both_sides_and_its_two_commitments_become_de
 async def test_bulletins_are_numbered_per_issuer_and_year_and_name_only_what_lies_in_the_issuers_reach(system):
     system.clock.freeze(at(8, 4))
     bulletin = {
-        "kind": "bulletin", "issuer_name": "德清县安全生产委员会办公室", "number_prefix": "德安委办",
+        "issuer_name": "德清县安全生产委员会办公室", "number_prefix": "德安委办",
         "title": "关于 2025 年 7 月隐患整改情况的通报", "text": "新市镇整改率排名末位，予以通报。",
         "basis": "2025年7月隐患整改排名",
         "parties": [{"kind": "department", "region_code": "330521102", "department": "town_office", "name": "新市镇"}],
     }  # fmt: skip
-    first = await _post(system, f"{SUPERVISION}/acts", "deqing-ajb", bulletin, 201)
-    second = await _post(system, f"{SUPERVISION}/acts", "deqing-ajb", {**bulletin, "title": "第二期通报"}, 201)
+    first = await _post(system, f"{SUPERVISION}/bulletins", "deqing-ajb", bulletin, 201)
+    second = await _post(system, f"{SUPERVISION}/bulletins", "deqing-ajb", {**bulletin, "title": "第二期通报"}, 201)
     year, seq = first["number"].removeprefix("德安委办〔").removesuffix("号").split("〕")
     assert year == "2025" and second["number"] == f"德安委办〔2025〕{int(seq) + 1}号"
     text = await _pdf_text(system, second["id"], "deqing-ajb")
     for words in (second["number"], "第二期通报", "新市镇整改率排名末位，予以通报。", "依据：2025年7月隐患整改排名"):
         assert words in text, words
-    letter = await _post(system, f"{SUPERVISION}/acts", "deqing-ajb", {**bulletin, "kind": "letter"}, 201)
+    letter = await _post(system, f"{SUPERVISION}/letters", "deqing-ajb", bulletin, 201)
     assert letter["kind_title"] == "函告" and letter["number"].startswith("德安委办〔2025〕")  # its own sequence
     town = await _get(system, "/api/v1/notify/inbox", "xinshi-town", limit=500)
     assert any(m["item_id"] == first["id"] for m in town["items"] if m["item_type"] == "supervision")
     # A department names no other kind's office nor a government; nobody what lies beyond their jurisdiction.
-    refused = await _post(system, f"{SUPERVISION}/acts", "deqing-yjj", bulletin, 403)
+    refused = await _post(system, f"{SUPERVISION}/bulletins", "deqing-yjj", bulletin, 403)
     assert refused["code"] == "party-outside-jurisdiction" and refused["errors"][0]["field"] == "/parties/0"
     far = {**bulletin, "parties": [{"kind": "region", "region_code": "330502", "name": "吴兴区"}]}
-    assert (await _post(system, f"{SUPERVISION}/acts", "deqing-ajb", far, 403))["code"] == "party-outside-jurisdiction"
+    assert (await _post(system, f"{SUPERVISION}/bulletins", "deqing-ajb", far, 403))[
+        "code"
+    ] == "party-outside-jurisdiction"

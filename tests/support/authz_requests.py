@@ -15,9 +15,10 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from authz_world import COMPLETION, EXTENSION, PHOTO, PLAN, TIP_OFF_EXTENSION, UNTRUE, World
+from authz_world import COMPLETION, EXTENSION, MONDAY, PHOTO, PLAN, REINSPECTION, TIP_OFF_EXTENSION, UNTRUE, World
 from openpyxl import Workbook
 from tipoff_flow import REPLY
 
@@ -222,6 +223,44 @@ def _reward_rule(w: World, caller: str, side: str) -> dict:
     }
 
 
+def _far_side(caller: str, side: str) -> str:
+    """The side a create aims at: A at home; away, one outside the caller's scope."""
+    return "A" if side == "home" or caller == "other_province" else "F"
+
+
+def _urge(w: World, caller: str, side: str) -> dict:
+    item = {"item_type": "hazard", "item_id": w.objects["hazard"][_far_side(caller, side)]}
+    return {"json": {"items": [item], "text": "矩阵测试：请立即整改并回复"}}
+
+
+def _bulletin(w: World, caller: str, side: str) -> dict:
+    enterprise = w.extra[f"enterprise_{_far_side(caller, side)}"]
+    party = {
+        "kind": "enterprise",
+        "region_code": enterprise["region_code"],
+        "enterprise_code": enterprise["credit_code"],
+    }
+    return {"json": {"issuer_name": "矩阵发文机关", "title": "矩阵测试通报", "text": "予以通报。", "parties": [party]}}
+
+
+_PEOPLE = {
+    "interviewers": [{"name": "陈晓东", "position": "安委办副主任"}],
+    "interviewees": [{"name": "王强", "position": "企业主要负责人"}],
+    "issues": ["隐患超期未整改"],
+}
+_schedule = json(lambda: {"scheduled_for": (MONDAY + timedelta(days=8)).isoformat(), "place": "会议室", **_PEOPLE})
+_held = json(lambda: {"held_at": MONDAY.isoformat(), "minutes": "矩阵测试约谈记录", "commitments": [], **_PEOPLE})
+
+
+def _reinspection_batch(w: World, caller: str, side: str) -> dict:
+    """回头看 in a batch: A's closed 重大 hazard (away: F's hazard, outside the caller's scope)."""
+    hazard = w.extra["closed_hazard_A"] if side == "home" else w.objects["hazard"]["F"]
+    return {
+        "json": {"items": [REINSPECTION | {"hazard_id": hazard}]},
+        "headers": {"Idempotency-Key": str(uuid.uuid4())},
+    }
+
+
 LADDER = {
     "steps": [
         {
@@ -336,7 +375,16 @@ CALLS: dict[str, Call] = {
     "hazards:hazards-list_hazards": Call(query={"limit": 200}),
     "hazards:hazards-get_hazard": Call(kind="hazard"),
     "hazards:hazards-hazard_history": Call(kind="hazard"),
+    # a document once its step is reached: the listing notice of a listed hazard (before it, 404 document-not-issued)
+    "hazards:documents-hazard_document": Call(kind="hazard", state="listed", path={"kind": "listing-notice"}),
     "hazards:hazards-verify_history": Call(kind="hazard"),
+    # 回头看 needs a closed 重大 hazard (a fresh one per caller expected to succeed); reading needs none
+    "hazards:reinspections-reinspect_hazard": Call(kind="hazard", state="closed", body=json(REINSPECTION)),
+    "hazards:reinspections-list_hazard_reinspections": Call(kind="hazard"),
+    "hazards:reinspections-reinspect_batch": Call(body=_reinspection_batch, away_body=True),
+    "hazards:reinspections-list_reinspections": Call(query={"limit": 200}),
+    "hazards:reinspections-reinspection_candidates": Call(query={"limit": 200}),
+    "hazards:reinspections-get_reinspection": Call(kind="reinspection"),
     "hazards:evidence-upload_evidence": Call(kind="hazard", body=_upload("矩阵证据.jpg")),
     "hazards:evidence-list_evidence": Call(kind="hazard"),
     "hazards:evidence-evidence_content": Call(kind="evidence"),
@@ -410,6 +458,23 @@ CALLS: dict[str, Call] = {
     "notify:deliveries-export_delivery_log": Call(
         kind="hazard", object_in_query="item_id", query={"item_type": "hazard"}
     ),
+    "notify:supervision-issue_urge": Call(body=_urge, away_body=True),
+    "notify:supervision-issue_bulletin": Call(body=_bulletin, away_body=True),
+    "notify:supervision-issue_letter": Call(body=_bulletin, away_body=True),
+    "notify:supervision-issue_interview": Call(
+        body=lambda w, c, s: {"json": w.interview(_far_side(c, s))}, away_body=True
+    ),
+    "notify:supervision-list_acts": Call(),
+    "notify:supervision-get_act": Call(kind="act"),
+    "notify:supervision-act_trail": Call(kind="act"),
+    "notify:supervision-act_document": Call(kind="act"),
+    "notify:supervision-reply_to_act": Call(kind="act", state="scheduled", body=json({"text": "矩阵测试：已整改完毕"})),
+    "notify:supervision-fulfil_commitment": Call(
+        kind="commitment", state="open", body=json({"note": "矩阵测试：现场核实已兑现"})
+    ),
+    "notify:supervision-actions-supervision_schedule": Call(kind="act", state="scheduled", body=_schedule),
+    "notify:supervision-actions-supervision_hold": Call(kind="act", state="scheduled", body=_held),
+    "notify:supervision-actions-supervision_cancel": Call(kind="act", state="scheduled", body=_reason()),
     "notify:inbox-inbox": Call(),
     "notify:inbox-mark_read": Call(body=json({})),
     "notify:webhooks-subscribe": Call(

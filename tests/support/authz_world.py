@@ -14,9 +14,10 @@ import itertools
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from openpyxl import Workbook
 from PIL import Image
 from tipoff_flow import FINDING, FINE_40000, REPLY, consent, submit, until
 
@@ -119,6 +120,7 @@ class World:
         ("under_review", "start_review", "deqing-yjj", lambda w: None),
         ("review_passed", "pass_review", "deqing-yjj", lambda w: {"findings": "复核合格，隐患已消除"}),
         ("close_out_checked", "check_close_out", "deqing-yjj", lambda w: {"findings": "整改到位，同意销号"}),
+        ("closed", "close", "deqing-yjj", lambda w: {"opinion": "隐患已消除，同意销号"}),
     ]
 
     async def hazard_in(self, state: str) -> int:
@@ -248,8 +250,38 @@ class World:
             await self.post(f"{url}/submit", "leader", {})
         return item["id"]
 
+    def interview(self, side: str) -> dict:
+        """A 约谈 of the side's enterprise, by 德清县安委办 (F: 莒县应急管理局)."""
+        enterprise = self.extra[f"enterprise_{side}"]
+        return {
+            "issuer_name": "矩阵约谈机关", "place": "会议室",
+            "interviewee": {"kind": "enterprise", "region_code": enterprise["region_code"],
+                            "enterprise_code": enterprise["credit_code"]},
+            "scheduled_for": (MONDAY + timedelta(days=7)).isoformat(),
+            "interviewers": [{"name": "陈晓东", "position": "安委办副主任"}],
+            "interviewees": [{"name": "王强", "position": "企业主要负责人"}], "issues": ["隐患超期未整改"],
+        }  # fmt: skip
+
+    async def act_in(self, state: str, side: str = "A") -> int:
+        issuer = "deqing-ajb" if side == "A" else "juxian-yjj"
+        return (await self.post(f"{N}/supervision/interviews", issuer, self.interview(side), status=201))["id"]
+
+    async def commitment_in(self, state: str, side: str = "A") -> int:
+        act = await self.act_in("scheduled", side)
+        issuer = "deqing-ajb" if side == "A" else "juxian-yjj"
+        record = {
+            "held_at": MONDAY.isoformat(), "minutes": "矩阵测试约谈记录", "issues": ["隐患超期未整改"],
+            "interviewers": [{"name": "陈晓东", "position": "安委办副主任"}],
+            "interviewees": [{"name": "王强", "position": "企业主要负责人"}],
+            "commitments": [{"content": "限期完成整改", "due_on": (MONDAY + timedelta(days=30)).date().isoformat()}],
+        }  # fmt: skip
+        held = await self.post(f"{N}/supervision/acts/{act}/hold", issuer, record)
+        return held["commitments"][0]["id"]
+
     async def fresh(self, kind: str, state: str) -> int:
         makers = {
+            "act": self.act_in,
+            "commitment": self.commitment_in,
             "return": self.return_in,
             "hazard": self.hazard_in,
             "tipoff": self.tip_off_in,
@@ -272,6 +304,12 @@ PLAN = {
 COMPLETION = {"summary": "已完成全部整改", "evaluated_by": "assessment_agency", "evaluation": "隐患已消除"}
 EXTENSION = {"requested_deadline": "2024-10-31", "reason": "防火板材到货延迟，需延期一个月"}
 TIP_OFF_EXTENSION = {"days": 10, "reason": "涉及多个车间，需调取夜间监控，申请延期核查"}
+REINSPECTION = {
+    "inspected_at": "2024-09-02T09:00:00+08:00",
+    "inspectors": ["陈立"],
+    "result": "passed",
+    "findings": "回头看：整改措施落实到位，未发现反弹",
+}
 UNTRUE = {"outcome": "untrue", "findings": "现场核查：二号车间近期未进行电气焊作业，未发现所反映的问题"}
 
 
@@ -503,6 +541,22 @@ async def _objects(w: World, b_admin: str) -> None:
         w.markers[side].append(f"ehs-{side.lower()}.example.com")
     o["endpoint"], o["message"] = endpoints, messages
 
+    # 回头看 (A, F): a closed 重大 hazard each, re-inspected by its authority — A's listed by
+    # 德清县应急管理局 and closed (also the batch sample's hazard), F's closed in a ledger 莒县 imported.
+    w.extra["closed_hazard_A"] = await w.hazard_in("closed")
+    imported = await w.post(
+        f"{H}/hazards/ledger-import", "juxian-yjj", None, status=201,
+        files={"file": ("ledger.xlsx", _closed_ledger(ent["F"]["credit_code"]), "application/octet-stream")},
+    )  # fmt: skip
+    reinspections = {}
+    for side, hazard, who in [
+        ("A", w.extra["closed_hazard_A"], "deqing-yjj"),
+        ("F", imported["hazard_ids"][0], "juxian-yjj"),
+    ]:
+        made = await w.post(f"{H}/hazards/{hazard}/reinspections", who, REINSPECTION, status=201)
+        reinspections[side] = made["id"]
+    o["reinspection"] = reinspections
+
     # Rewards (A, F): a true tip-off each, assessed; the notify-service objects by region.
     o["reward"] = {side: (await w.reward(side))["id"] for side in "AF"}
     o["region"] = {"A": "330521", "F": "371122"}
@@ -519,6 +573,24 @@ async def _objects(w: World, b_admin: str) -> None:
         "F": await until(lambda: opened("F", "juxian-yjj")),
     }
     o["idempotency"] = str(uuid.uuid4())
+
+    # 督办 records (A: 德清县安委办's 约谈 of enterprise A; F: 莒县应急管理局's), one held with a commitment.
+    o["act"] = {side: await w.act_in("scheduled", side) for side in "AF"}
+    o["commitment"] = {side: await w.commitment_in("open", side) for side in "AF"}
+
+
+def _closed_ledger(credit_code: str) -> bytes:
+    """A ledger of one 重大 hazard found and closed before the world's Monday."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Sheet1")
+    sheet.append(["统一社会信用代码", "隐患名称", "隐患描述", "隐患等级", "判定标准", "判定条款", "发现日期",
+                  "整改状态", "整改期限", "销号日期", "现状及原因", "危害程度及整改难易", "治理方案"])  # fmt: skip
+    sheet.append([credit_code, "矩阵F已销号隐患", "粉尘涉爆车间除尘系统未按规定设置泄爆装置", "重大", "GM2023",
+                  "第五条(一)", "2024-08-01", "已销号", "2024-08-20", "2024-08-25", "除尘器未设泄爆口",
+                  "可能引发粉尘爆炸，需停产改造", "加装泄爆装置并验收"])  # fmt: skip
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def _photo() -> bytes:

@@ -17,12 +17,15 @@ from hazards.evidence.router import router as evidence_router
 from hazards.evidence.storage import evidence_store
 from hazards.figures.router import router as figures_router
 from hazards.hazard import service as hazard_service
+from hazards.hazard.handlers import on_supervision_recorded
 from hazards.hazard.router import actions_router as hazard_actions_router
 from hazards.hazard.router import router as hazards_router
 from hazards.industries.router import router as industries_router
 from hazards.ledgers.router import router as ledgers_router
 from hazards.regions import service as regions
 from hazards.regions.router import router as regions_router
+from hazards.reinspections.router import hazard_router as hazard_reinspections_router
+from hazards.reinspections.router import router as reinspections_router
 from hazards.returns import service as returns
 from hazards.returns.router import actions_router as return_actions_router
 from hazards.returns.router import rankings_router
@@ -33,6 +36,7 @@ from hazards.standards.router import router as standards_router
 from qingling.app import create_service_app
 from qingling.holidays import working_calendar
 from qingling.runtime import Runtime, Service
+from qingling.supervision_events import SupervisionRecorded
 from qingling.sweeps import sweep
 from qingling.tipoff_events import TipOffVerified
 
@@ -64,6 +68,8 @@ service = Service(
         calendar_router,
         hazards_router,
         hazard_actions_router,
+        hazard_reinspections_router,
+        reinspections_router,
         evidence_router,
         selfchecks_router,
         figures_router,
@@ -74,7 +80,7 @@ service = Service(
         disclosure_router,
         documents_router,
     ],
-    event_handlers={TipOffVerified: hazard_service.on_tip_off_verified},
+    event_handlers={TipOffVerified: hazard_service.on_tip_off_verified, SupervisionRecorded: on_supervision_recorded},
     workers=[
         sweep("report_missed_self_checks", report_missed, every=3600),  # reports are idempotent
         sweep("open_due_returns", returns.open_due_returns),  # idempotent too; soon after a period ends

@@ -1,12 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from notify.supervision import schemas, service
 from notify.supervision.documents import ActDocumentNotIssued
 from notify.supervision.lifecycle import STAFF, SUPERVISION_LIFECYCLE
-from notify.supervision.schemas import ActCreate, ActKind, ActRead, ItemRef, ItemType
+from notify.supervision.schemas import ActKind, ActRead, ItemRef, ItemType
 from qingling.audit import AuditEntryRead
 from qingling.auth.access import HazardsReader, allow
 from qingling.auth.principal import Principal
@@ -30,20 +30,45 @@ ISSUE_PROBLEMS = (
 )  # fmt: skip
 
 
-@router.post("/acts", summary="发出督办（催办、通报、函告、约谈）", status_code=201,
-             responses=problem_responses(*ISSUE_PROBLEMS))  # fmt: skip
-async def issue_act(
-    body: Annotated[ActCreate, Body()], caller: Staff, session: DbSession, runtime: CurrentRuntime
-) -> ActRead:
-    """以本级安委办（安委办人员）或本部门（监管人员、部门负责人）的名义发出：
-    - **催办** `urge`：对选定的事项（`items`），或按条件选出的本辖区已超期事项（`selection`，如某县全部超期重大隐患）；
-      送达每个隐患的企业和督办部门、每个举报的承办部门（不告知被举报单位）、每个报表的报送部门，可要求限期回复；
-    - **通报** `bulletin`、**函告** `letter`：编号文件（代字〔年份〕序号号，同一机关同类文件每年从 1 起），
-      点名地区、部门、企业，可注明依据（如某月排名）；
-    - **约谈** `interview`：时间、地点、双方人员、要谈的问题；举行后记录承诺事项，每项承诺成为一个期限并按时提醒。
+@router.post("/urges", summary="催办", status_code=201, responses=problem_responses(*ISSUE_PROBLEMS))
+async def issue_urge(body: schemas.UrgeCreate, caller: Staff, session: DbSession, runtime: CurrentRuntime) -> ActRead:
+    """以本级安委办（安委办人员）或本部门（监管人员、部门负责人）的名义，对选定的事项（`items`），或按条件选出的
+    本辖区已超期事项（`selection`，如某县全部超期隐患）催办：送达每个隐患的企业和督办部门、每个举报的承办部门
+    （不告知被举报单位）、每个报表的报送部门，可要求限期回复（`reply_by`）。部门只能催办本部门督办的事项。
+    每项都记入所涉隐患、举报、报表的台账。"""
+    act = await service.issue_urge(session, caller, body, runtime.clock.now())
+    return await service.to_read(session, act, caller)
 
-    部门只能督办本部门督办的事项、本行业的企业和部门；每项都记入所涉隐患、举报、报表的台账。"""
-    act = await service.issue(session, caller, body, runtime.clock.now())
+
+DOCUMENT = """编号文件（代字〔年份〕序号号，同一机关同类文件每年从 1 起），点名地区（下级政府）、部门、企业，可注明依据
+（如某月排名）和涉及的事项。安委办可点名辖区内的地区、部门和企业；部门只能点名本行业的部门和辖区内的企业。"""
+
+
+@router.post("/bulletins", summary="通报", status_code=201, responses=problem_responses(*ISSUE_PROBLEMS),
+             description=DOCUMENT)  # fmt: skip
+async def issue_bulletin(
+    body: schemas.DocumentCreate, caller: Staff, session: DbSession, runtime: CurrentRuntime
+) -> ActRead:
+    act = await service.issue_document(session, caller, ActKind.BULLETIN, body, runtime.clock.now())
+    return await service.to_read(session, act, caller)
+
+
+@router.post("/letters", summary="函告", status_code=201, responses=problem_responses(*ISSUE_PROBLEMS),
+             description=DOCUMENT + "可要求限期书面回复（`reply_by`）。")  # fmt: skip
+async def issue_letter(
+    body: schemas.DocumentCreate, caller: Staff, session: DbSession, runtime: CurrentRuntime
+) -> ActRead:
+    act = await service.issue_document(session, caller, ActKind.LETTER, body, runtime.clock.now())
+    return await service.to_read(session, act, caller)
+
+
+@router.post("/interviews", summary="约谈", status_code=201, responses=problem_responses(*ISSUE_PROBLEMS))
+async def issue_interview(
+    body: schemas.InterviewCreate, caller: Staff, session: DbSession, runtime: CurrentRuntime
+) -> ActRead:
+    """约谈企业主要负责人、部门负责人或下级政府：时间、地点、双方人员、要谈的问题，通知被约谈方。
+    举行后记录（`/acts/{id}/hold`）：约谈情况和承诺事项，每项承诺成为一个期限，按时预警、催办，直至约谈机关确认完成。"""
+    act = await service.issue_interview(session, caller, body, runtime.clock.now())
     return await service.to_read(session, act, caller)
 
 

@@ -103,7 +103,8 @@ class Selection(Schema):
 
 
 class UrgeCreate(Schema):
-    kind: Literal["urge"]
+    """催办：选定的事项，或按条件选出的已超期事项。"""
+
     issuer_name: Name | None = Field(default=None, description="发出机关名称；不填则按角色称本级安委办或本部门")
     items: list[ItemRef] = Field(default=[], max_length=500, description="要催办的事项（与 selection 二选一）")
     selection: Selection | None = None
@@ -120,7 +121,6 @@ class UrgeCreate(Schema):
 class DocumentCreate(Schema):
     """通报或函告：编号文件，点名地区、部门或企业，可依据排名或选定的事项。"""
 
-    kind: Literal["bulletin", "letter"]
     issuer_name: Name = Field(description="发文机关，如 湖州市安全生产委员会办公室")
     number_prefix: Annotated[str, StringConstraints(pattern=r"^[\u4e00-\u9fff]{1,12}$")] | None = Field(
         default=None, description="发文机关代字，如 湖安委办；编号为 代字〔年份〕序号号，同一机关同类文件每年从 1 起"
@@ -146,7 +146,6 @@ class InterviewSchedule(Schema):
 
 
 class InterviewCreate(InterviewSchedule):
-    kind: Literal["interview"]
     issuer_name: Name
     interviewee: PartyWrite
     title: Short | None = None
@@ -171,10 +170,6 @@ class InterviewRecord(Schema):
 
 class Reason(Schema):
     reason: Text
-
-
-ActCreateBody = UrgeCreate | DocumentCreate | InterviewCreate
-ActCreate = Annotated[ActCreateBody, Field(discriminator="kind")]
 
 
 class ReplyWrite(Schema):

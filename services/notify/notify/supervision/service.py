@@ -219,26 +219,39 @@ def _named_parties(parties: list[PartyWrite]) -> list[SupervisionParty]:
 # ------------------------------------------------------------------------------------ issuing
 
 
-async def issue(session: AsyncSession, caller: Principal, body: schemas.ActCreateBody, now: datetime) -> SupervisionAct:
+async def issue_urge(
+    session: AsyncSession, caller: Principal, body: schemas.UrgeCreate, now: datetime
+) -> SupervisionAct:
     office = office_of(caller, body.issuer_name)
-    if isinstance(body, schemas.UrgeCreate):
-        items = await (_selected(session, office, caller, body.selection, now) if body.selection
-                       else _items(session, office, caller, body.items))  # fmt: skip
-        parties = [party for item in items for party in _item_parties(item, _ANSWERS_FOR[item.item_type])]
-        what = _TYPE_TITLES[items[0].item_type] if len({i.item_type for i in items}) == 1 else "事项"
-        title = f"关于{len(items)}项{what}的催办" if len(items) > 1 else f"关于“{items[0].title}”的催办"
-        act = _act(office, ActKind.URGE, title[:100], body.text, caller, now, items=items, reply_by=body.reply_by)
-        return await _issued(session, act, parties, caller, now)
-    if isinstance(body, schemas.DocumentCreate):
-        _check_parties(office, caller, body.parties, "parties")
-        items = await _items(session, office, caller, body.items) if body.items else []
-        parties = _named_parties(body.parties) + [
-            p for item in items for p in _item_parties(item, _ANSWERS_FOR[item.item_type])
-        ]
-        act = _act(office, ActKind(body.kind), body.title, body.text, caller, now, items=items, basis=body.basis,
-                   reply_by=body.reply_by)  # fmt: skip
-        await _number(session, act, body.number_prefix, now)
-        return await _issued(session, act, parties, caller, now)
+    items = await (_selected(session, office, caller, body.selection, now) if body.selection
+                   else _items(session, office, caller, body.items))  # fmt: skip
+    parties = [party for item in items for party in _item_parties(item, _ANSWERS_FOR[item.item_type])]
+    what = _TYPE_TITLES[items[0].item_type] if len({i.item_type for i in items}) == 1 else "事项"
+    title = f"关于{len(items)}项{what}的催办" if len(items) > 1 else f"关于“{items[0].title}”的催办"
+    act = _act(office, ActKind.URGE, title[:100], body.text, caller, now, items=items, reply_by=body.reply_by)
+    return await _issued(session, act, parties, caller, now)
+
+
+async def issue_document(
+    session: AsyncSession, caller: Principal, kind: ActKind, body: schemas.DocumentCreate, now: datetime
+) -> SupervisionAct:
+    """A 通报 or a 函告, numbered in its issuer's sequence of that kind and year."""
+    office = office_of(caller, body.issuer_name)
+    _check_parties(office, caller, body.parties, "parties")
+    items = await _items(session, office, caller, body.items) if body.items else []
+    parties = _named_parties(body.parties) + [
+        p for item in items for p in _item_parties(item, _ANSWERS_FOR[item.item_type])
+    ]
+    act = _act(office, kind, body.title, body.text, caller, now, items=items, basis=body.basis, reply_by=body.reply_by)
+    await _number(session, act, body.number_prefix, now)
+    return await _issued(session, act, parties, caller, now)
+
+
+async def issue_interview(
+    session: AsyncSession, caller: Principal, body: schemas.InterviewCreate, now: datetime
+) -> SupervisionAct:
+    """A 约谈 made and scheduled at once (the ladder's are made to be scheduled later)."""
+    office = office_of(caller, body.issuer_name)
     _check_parties(office, caller, [body.interviewee], "interviewee")
     items = await _items(session, office, caller, body.items) if body.items else []
     title = body.title or f"约谈{body.interviewee.name or '被约谈方'}"
@@ -246,13 +259,11 @@ async def issue(session: AsyncSession, caller: Principal, body: schemas.ActCreat
                state="to_schedule")  # fmt: skip
     session.add(act)
     await session.flush()
-    _add_parties(
-        session, act, _named_parties([body.interviewee]) + [p for i in items for p in _item_parties(i, ["enterprise"])]
-    )
+    named = _named_parties([body.interviewee]) + [p for i in items for p in _item_parties(i, ["enterprise"])]
+    _add_parties(session, act, named)
     record_change(session, act, "issue", caller, now, {"to": act.state})
-    schedule = schemas.InterviewSchedule.model_validate(
-        body.model_dump(include=set(schemas.InterviewSchedule.model_fields))
-    )
+    fields = set(schemas.InterviewSchedule.model_fields)
+    schedule = schemas.InterviewSchedule.model_validate(body.model_dump(include=fields))
     return await RUNNER.fire(session, None, act, caller, "schedule", schedule, now)
 
 
