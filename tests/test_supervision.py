@@ -161,6 +161,8 @@ async def test_an_interview_records_both_sides_and_its_two_commitments_become_de
     notice = next(m for m in inbox["items"] if m["item_type"] == "supervision" and m["item_id"] == act["id"])
     assert notice["title"].startswith("约谈：约谈通知") and "2025年06月12日 14:30" in notice["text"]
 
+    notice_pdf = await _pdf_text(system, act["id"], "huzhou-ajb")
+    assert "约谈通知书" in notice_pdf and "湖州市应急管理局三楼会议室" in notice_pdf
     system.clock.freeze(at(6, 12, 16))
     held = await _post(system, f"{SUPERVISION}/acts/{act['id']}/hold", "huzhou-ajb", {
         "held_at": "2025-06-12T14:30:00+08:00", **people, "minutes": "企业主要负责人作出说明并承诺限期整改。",
@@ -226,6 +228,7 @@ async def test_bulletins_are_numbered_per_issuer_and_year_and_name_only_what_lie
         assert words in text, words
     letter = await _post(system, f"{SUPERVISION}/letters", "deqing-ajb", bulletin, 201)
     assert letter["kind_title"] == "函告" and letter["number"].startswith("德安委办〔2025〕")  # its own sequence
+    assert letter["number"] in await _pdf_text(system, letter["id"], "xinshi-town")  # the office named reads it too
     town = await _get(system, "/api/v1/notify/inbox", "xinshi-town", limit=500)
     assert any(m["item_id"] == first["id"] for m in town["items"] if m["item_type"] == "supervision")
     # A department names no other kind's office nor a government; nobody what lies beyond their jurisdiction.
