@@ -124,7 +124,8 @@ async def test_a_batch_urge_on_a_countys_overdue_hazards_reaches_each_enterprise
     system.clock.freeze(at(6, 18))
     reply = {"text": "已完成配电箱接地整改，附检测报告。"}
     replied = await _post(system, f"{SUPERVISION}/acts/{act['id']}/replies", "demo-enterprise", reply)
-    assert [p["reply"] for p in replied["parties"]] == [reply["text"]]
+    answered = {p["item_id"]: p["reply"] for p in replied["parties"]}  # every overdue hazard of its own, answered
+    assert answered[hazards[DEMO_ENTERPRISE]] == reply["text"] and set(answered.values()) == {reply["text"]}
     again = await _post(system, f"{SUPERVISION}/acts/{act['id']}/replies", "demo-enterprise", reply, 409)
     assert again["code"] == "already-replied"
     committee = await _get(system, "/api/v1/notify/inbox", "deqing-ajb", limit=500)

@@ -1,14 +1,12 @@
 from fastapi import APIRouter, Response
-from starlette.concurrency import run_in_threadpool
 
 from hazards.documents import service
 from hazards.documents.schemas import DocumentKind
 from hazards.hazard.service import HazardNotFound
 from qingling.auth.access import HazardsReader
 from qingling.db import DbSession
-from qingling.documents import PDF, render
+from qingling.documents import PDF_RESPONSE, download
 from qingling.errors import problem_responses
-from qingling.exports import content_disposition
 from qingling.inputs import DbId
 
 router = APIRouter(prefix="/hazards", tags=["documents"])
@@ -19,16 +17,7 @@ router = APIRouter(prefix="/hazards", tags=["documents"])
     summary="下载隐患文书（PDF）",
     response_class=Response,
     responses={
-        200: {
-            "content": {PDF: {}},
-            "description": "公文版式的 PDF，文字可复制、检索",
-            "headers": {
-                "Content-Disposition": {
-                    "description": "attachment；filename 为 ASCII 名，filename* 为中文名（RFC 6266/5987）",
-                    "schema": {"type": "string"},
-                }
-            },
-        },
+        200: PDF_RESPONSE,
         **problem_responses(HazardNotFound, service.DocumentNotIssued),
     },
 )
@@ -40,7 +29,4 @@ async def hazard_document(hazard_id: DbId, kind: DocumentKind, caller: HazardsRe
     - `close-out-notice` 销号通知：整改完成、现场复核、审核把关和销号意见。
 
     能查看该隐患的人（辖区内的监管人员、隐患所属企业）即可下载；隐患尚未到达该环节的返回 404 `document-not-issued`。"""
-    issued = await service.issued(session, caller, hazard_id, kind)
-    pdf = await run_in_threadpool(render, issued.document)  # a fraction of a second of CPU: off the event loop
-    headers = {"Content-Disposition": content_disposition(issued.filename, issued.fallback)}
-    return Response(pdf, media_type=PDF, headers=headers)
+    return await download(await service.issued(session, caller, hazard_id, kind))

@@ -4,8 +4,6 @@ document built from what that step recorded. Visible to exactly whom the hazard 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +14,7 @@ from hazards.hazard import service as hazards
 from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
 from hazards.hazard.models import Hazard, HazardAudit
 from qingling.auth.principal import Principal
-from qingling.documents import OfficialDocument
+from qingling.documents import IssuedDocument
 from qingling.errors import NotFound
 
 TITLES = {
@@ -28,13 +26,6 @@ TITLES = {
 
 class DocumentNotIssued(NotFound):
     code, title = "document-not-issued", "隐患尚未到达出具此文书的环节，没有这份文书"
-
-
-@dataclass(frozen=True)
-class IssuedDocument:
-    document: OfficialDocument
-    filename: str  # Chinese, for filename*
-    fallback: str  # ASCII, for filename
 
 
 async def issued(session: AsyncSession, caller: Principal, hazard_id: int, kind: DocumentKind) -> IssuedDocument:

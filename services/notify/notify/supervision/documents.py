@@ -5,24 +5,15 @@ trail says."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from notify.supervision.models import Commitment, SupervisionAct, SupervisionParty
 from notify.supervision.schemas import KIND_TITLES, ActKind
 from qingling.clock import SHANGHAI
-from qingling.documents import Facts, Items, OfficialDocument, chinese_date
+from qingling.documents import Facts, IssuedDocument, Items, OfficialDocument, chinese_date
 from qingling.errors import NotFound
 
 
 class ActDocumentNotIssued(NotFound):
     code, title = "act-document-not-issued", "该督办记录还没有可出具的文书"
-
-
-@dataclass(frozen=True)
-class ActDocument:
-    document: OfficialDocument
-    filename: str  # Chinese, for filename*
-    fallback: str  # ASCII, for filename
 
 
 def party_name(party: SupervisionParty) -> str:
@@ -37,7 +28,7 @@ def party_name(party: SupervisionParty) -> str:
     return f"{rest} 安委办"
 
 
-def document_of(act: SupervisionAct, parties: list[SupervisionParty], commitments: list[Commitment]) -> ActDocument:
+def document_of(act: SupervisionAct, parties: list[SupervisionParty], commitments: list[Commitment]) -> IssuedDocument:
     kind = ActKind(act.kind)
     addressees = list(dict.fromkeys(party_name(p) for p in parties))
     items = list(dict.fromkeys(p.item_title for p in parties if p.item_title))
@@ -61,12 +52,12 @@ def document_of(act: SupervisionAct, parties: list[SupervisionParty], commitment
         addressee="、".join(addressees[:8]) + ("等" if len(addressees) > 8 else ""), body=body,
     )  # fmt: skip
     name = f"{KIND_TITLES[kind]}{act.number or act.id}"
-    return ActDocument(document, f"{name}.pdf", f"supervision-{act.id}.pdf")
+    return IssuedDocument(document, f"{name}.pdf", f"supervision-{act.id}.pdf")
 
 
 def _interview(
     act: SupervisionAct, addressees: list[str], items: list[str], commitments: list[Commitment]
-) -> ActDocument:
+) -> IssuedDocument:
     interview = act.interview
     if act.state not in ("scheduled", "held") or interview is None or interview.scheduled_for is None:
         raise ActDocumentNotIssued(f"约谈 {act.id} 尚未安排（或已取消），没有约谈通知书或约谈记录")
@@ -95,4 +86,4 @@ def _interview(
         header=act.issuer_name, title=title, date=when.date(), issuer=act.issuer_name,
         addressee=None if held else "、".join(addressees[:8]), body=body,
     )  # fmt: skip
-    return ActDocument(document, f"{title}{act.id}.pdf", f"interview-{act.id}.pdf")
+    return IssuedDocument(document, f"{title}{act.id}.pdf", f"interview-{act.id}.pdf")

@@ -1,7 +1,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from starlette.concurrency import run_in_threadpool
 
 from notify.supervision import schemas, service
 from notify.supervision.documents import ActDocumentNotIssued
@@ -12,9 +11,8 @@ from qingling.auth.access import HazardsReader, allow
 from qingling.auth.principal import Principal
 from qingling.auth.scopes import Scope
 from qingling.db import DbSession
-from qingling.documents import PDF, render
+from qingling.documents import PDF_RESPONSE, download
 from qingling.errors import problem_responses
-from qingling.exports import content_disposition
 from qingling.inputs import DbId
 from qingling.lifecycle import NotTheAuthority, action_routes
 from qingling.pagination import Page, PageQuery
@@ -103,17 +101,14 @@ async def act_trail(act_id: DbId, caller: HazardsReader, session: DbSession) -> 
     summary="下载督办文书（PDF）",
     response_class=Response,
     responses={
-        200: {"content": {PDF: {}}, "description": "公文版式的 PDF，文字可复制、检索"},
+        200: PDF_RESPONSE,
         **problem_responses(service.ActNotFound, ActDocumentNotIssued),
     },
 )
 async def act_document(act_id: DbId, caller: HazardsReader, session: DbSession) -> Response:
     """通报、函告（带文号）、催办通知，约谈安排后的约谈通知书、举行后的约谈记录（含承诺事项及期限）；内容与记录一致。
     企业下载的文书只列本企业。待安排或已取消的约谈没有文书（404 `act-document-not-issued`）。"""
-    issued = await service.document(session, caller, act_id)
-    pdf = await run_in_threadpool(render, issued.document)  # CPU-bound: off the event loop
-    headers = {"Content-Disposition": content_disposition(issued.filename, issued.fallback)}
-    return Response(pdf, media_type=PDF, headers=headers)
+    return await download(await service.document(session, caller, act_id))
 
 
 @router.post(

@@ -31,6 +31,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.calendar import WorkingCalendar
 from qingling.clock import SHANGHAI
+from qingling.documents import IssuedDocument
 from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from qingling.holidays import working_calendar
 from qingling.lifecycle import Runner, Step, nothing, start_step
@@ -663,7 +664,7 @@ async def to_read(session: AsyncSession, act: SupervisionAct, caller: Principal)
     })  # fmt: skip
 
 
-async def document(session: AsyncSession, caller: Principal, act_id: int) -> documents.ActDocument:
+async def document(session: AsyncSession, caller: Principal, act_id: int) -> IssuedDocument:
     """The act as an official document, for whoever may see it — an enterprise its own part only."""
     act = await visible(session, caller, act_id)
     read = await to_read(session, act, caller)
