@@ -51,7 +51,12 @@ service = Service(
     settings_class=Settings,
     tables=tables,
     routers=[
-        deadlines_router, reminders_router, supervision_router, templates_router, deliveries_router, inbox_router,
+        deadlines_router,
+        reminders_router,
+        supervision_router,
+        templates_router,
+        deliveries_router,
+        inbox_router,
         webhooks_router,
     ],
     event_handlers={

@@ -26,8 +26,8 @@ class PlanStep(Schema):
     template: Annotated[str, StringConstraints(pattern=r"^[a-z_.]{3,50}$")] = Field(description="消息模板")
     act: Literal[ActKind.URGE, ActKind.BULLETIN, ActKind.INTERVIEW] | None = Field(
         default=None,
-        description="该步骤形成的督办记录：urge 催办、bulletin 通报（编号）、interview 待安排的约谈（有组织期限和提醒）；"
-        "不填则只发消息（如预警）",
+        description="该步骤形成的督办记录：urge 催办、bulletin 通报（编号）、"
+        "interview 待安排的约谈（有组织期限和提醒）；不填则只发消息（如预警）",
     )
 
     @model_validator(mode="after")

@@ -41,16 +41,32 @@ _WARNINGS = [
     _step(f"warn_{days}", "预警", -days, Unit.CALENDAR_DAYS, ["enterprise", "supervising"], "hazard.warning")
     for days in (15, 7, 3)
 ]
-_URGE = _step("urge", "催办", 1, Unit.WORKING_DAYS, ["enterprise", "supervising", "lister"], "hazard.urge", ActKind.URGE)
+_URGE = _step(
+    "urge", "催办", 1, Unit.WORKING_DAYS, ["enterprise", "supervising", "lister"], "hazard.urge", ActKind.URGE
+)
 DEFAULT_PLANS = {
     ("hazard", "major"): [
         *_WARNINGS,
         _URGE,
-        _step("bulletin", "通报", 5, Unit.WORKING_DAYS, ["lister", "supervising", "enterprise"], "hazard.bulletin",
-              ActKind.BULLETIN),
+        _step(
+            "bulletin",
+            "通报",
+            5,
+            Unit.WORKING_DAYS,
+            ["lister", "supervising", "enterprise"],
+            "hazard.bulletin",
+            ActKind.BULLETIN,
+        ),
         # The 约谈 step opens a 约谈 to be scheduled by the level above the lister (issue 20).
-        _step("interview", "约谈", 15, Unit.WORKING_DAYS, ["above_lister", "lister"], "hazard.interview",
-              ActKind.INTERVIEW),
+        _step(
+            "interview",
+            "约谈",
+            15,
+            Unit.WORKING_DAYS,
+            ["above_lister", "lister"],
+            "hazard.interview",
+            ActKind.INTERVIEW,
+        ),
     ],
     ("hazard", "general"): [_WARNINGS[-1], _URGE],
     # A tip-off's current limit (受理决定, 核查, 答复, 复查), for the department handling it only:
@@ -92,10 +108,9 @@ async def seed(session: AsyncSession, now: datetime) -> None:
         latest = await _latest(session, item_type, grade, regional.NATIONAL)
         steps = [schemas.PlanStep.model_validate(step).model_dump(mode="json") for step in steps]
         if latest is None or latest.steps != steps:
-            session.add(ReminderPlan(
-                item_type=item_type, grade=grade, region_code=regional.NATIONAL, version=(latest.version if latest else 0) + 1,
-                steps=steps, created_by="built-in", created_at=now,
-            ))  # fmt: skip
+            version = (latest.version if latest else 0) + 1
+            session.add(ReminderPlan(item_type=item_type, grade=grade, region_code=regional.NATIONAL, version=version,
+                                     steps=steps, created_by="built-in", created_at=now))  # fmt: skip
 
 
 async def _latest(session: AsyncSession, item_type: str, grade: str, region_code: str) -> ReminderPlan | None:

@@ -27,12 +27,16 @@ BUILT_IN = {
     "return.urge": ("报表逾期未报送催办", "$title 应于 $deadline 前报送，已逾期 $days 天，请立即编制报送。"),
     "hazard.interview": (
         "隐患整改超期约谈",
-        "$title 超过整改期限（$deadline）$days 天，已生成待安排的约谈，请上级安委办在 10 个工作日内约谈或函告责任单位。",
+        "$title 超过整改期限（$deadline）$days 天，已生成待安排的约谈，"
+        "请上级安委办在 10 个工作日内约谈或函告责任单位。",
     ),
     "interview.warning": ("约谈组织期限预警", "$title 应于 $deadline 前组织，还剩 $days 天，请安排时间、地点和人员。"),
     "interview.urge": ("约谈逾期未组织催办", "$title 应于 $deadline 前组织，已逾期 $days 天，请立即安排并记录。"),
     "commitment.warning": ("约谈承诺期限预警", "$title 应于 $deadline 前完成，还剩 $days 天。"),
-    "commitment.urge": ("约谈承诺逾期催办", "$title 应于 $deadline 前完成，已逾期 $days 天，请立即落实并报告约谈机关。"),
+    "commitment.urge": (
+        "约谈承诺逾期催办",
+        "$title 应于 $deadline 前完成，已逾期 $days 天，请立即落实并报告约谈机关。",
+    ),
 }
 
 
