@@ -472,9 +472,9 @@ CALLS: dict[str, Call] = {
     "notify:supervision-fulfil_commitment": Call(
         kind="commitment", state="open", body=json({"note": "矩阵测试：现场核实已兑现"})
     ),
-    "notify:supervision-actions-supervision_schedule": Call(kind="act", state="scheduled", body=_schedule),
-    "notify:supervision-actions-supervision_hold": Call(kind="act", state="scheduled", body=_held),
-    "notify:supervision-actions-supervision_cancel": Call(kind="act", state="scheduled", body=_reason()),
+    "notify:supervision-supervision_schedule": Call(kind="act", state="scheduled", body=_schedule),
+    "notify:supervision-supervision_hold": Call(kind="act", state="scheduled", body=_held),
+    "notify:supervision-supervision_cancel": Call(kind="act", state="scheduled", body=_reason()),
     "notify:inbox-inbox": Call(),
     "notify:inbox-mark_read": Call(body=json({})),
     "notify:webhooks-subscribe": Call(
