@@ -83,7 +83,7 @@ async def list_acts(
     """本辖区发出的和涉及本辖区的督办记录；企业看到涉及本企业的。按 ID 分页。"""
     item = ItemRef(item_type=item_type, item_id=item_id) if item_type and item_id else None
     acts = await service.page(session, caller, page, kind=kind, state=state, item=item)
-    return Page.of([await service.to_read(session, act, caller) for act in acts], page, acts.total)
+    return Page.of(await service.to_reads(session, list(acts), caller), page, acts.total)
 
 
 @router.get("/acts/{act_id}", summary="一项督办记录", responses=problem_responses(service.ActNotFound))

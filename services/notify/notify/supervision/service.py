@@ -649,11 +649,27 @@ async def page(
 
 
 async def to_read(session: AsyncSession, act: SupervisionAct, caller: Principal) -> schemas.ActRead:
-    parties = await _parties(session, act.id)
-    if not caller.has(Role.SERVICE, *OFFICE_ROLES):  # an enterprise sees what concerns it, no other
-        parties = [p for p in parties if p.enterprise_code and p.enterprise_code == caller.enterprise_code]
-    query = select(Commitment).where(Commitment.act_id == act.id).order_by(Commitment.seq)
-    commitments = list((await session.execute(query)).scalars())
+    return (await to_reads(session, [act], caller))[0]
+
+
+async def to_reads(session: AsyncSession, acts: list[SupervisionAct], caller: Principal) -> list[schemas.ActRead]:
+    """The acts as read, their parties and commitments loaded in one query each for the page."""
+    ids = [act.id for act in acts]
+    parties: dict[int, list[SupervisionParty]] = {i: [] for i in ids}
+    for party in (await session.execute(select(SupervisionParty).where(SupervisionParty.act_id.in_(ids))
+                                        .order_by(SupervisionParty.id))).scalars():  # fmt: skip
+        if caller.has(Role.SERVICE, *OFFICE_ROLES) or party.enterprise_code == (caller.enterprise_code or "-"):
+            parties[party.act_id].append(party)  # an enterprise sees what concerns it, no other
+    commitments: dict[int, list[Commitment]] = {i: [] for i in ids}
+    query = select(Commitment).where(Commitment.act_id.in_(ids)).order_by(Commitment.seq)
+    for commitment in (await session.execute(query)).scalars():
+        commitments[commitment.act_id].append(commitment)
+    return [_read(act, parties[act.id], commitments[act.id], caller) for act in acts]
+
+
+def _read(
+    act: SupervisionAct, parties: list[SupervisionParty], commitments: list[Commitment], caller: Principal
+) -> schemas.ActRead:
     return schemas.ActRead.model_validate({
         **act.model_dump(), "kind_title": KIND_TITLES[ActKind(act.kind)], "number": act.number,
         "state_title": SUPERVISION_LIFECYCLE.states[act.state], "interview": act.interview,
@@ -668,9 +684,10 @@ async def document(session: AsyncSession, caller: Principal, act_id: int) -> Iss
     """The act as an official document, for whoever may see it — an enterprise its own part only."""
     act = await visible(session, caller, act_id)
     read = await to_read(session, act, caller)
-    parties = [p for p in await _parties(session, act.id) if p.address in {r.address for r in read.parties}]
-    commitments = list((await session.execute(select(Commitment).where(Commitment.act_id == act.id))).scalars())
-    return documents.document_of(act, parties, sorted(commitments, key=lambda c: c.seq))
+    shown = {(p.address, p.item_type, p.item_id) for p in read.parties}
+    parties = [p for p in await _parties(session, act.id) if (p.address, p.item_type, p.item_id) in shown]
+    query = select(Commitment).where(Commitment.act_id == act.id).order_by(Commitment.seq)
+    return documents.document_of(act, parties, list((await session.execute(query)).scalars()))
 
 
 async def trail(session: AsyncSession, caller: Principal, act_id: int) -> list[SupervisionAudit]:
