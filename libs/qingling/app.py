@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, Any, Literal
 
 import httpx
@@ -103,8 +104,9 @@ def create_service_app(
             app.state.runtime = runtime
             if settings.migrate_on_start:
                 app.state.demo_lines = await prepare_database(runtime)
-            async with background_workers(runtime, enabled=settings.run_workers):
-                yield
+            with settled_startup_heap():
+                async with background_workers(runtime, enabled=settings.run_workers):
+                    yield
 
     app = FastAPI(
         title=service.title,
@@ -141,6 +143,22 @@ def create_service_app(
     mount_docs(app, service.prefix, service.title, demo=settings.environment is Environment.DEMO)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+@contextmanager
+def settled_startup_heap() -> Iterator[None]:
+    """What start-up built (routes, schemas, models, catalogues, demo data) lives as long as the
+    app: it is moved out of the cyclic collector's reach while the app runs, so a full collection
+    scans only what requests made since. A 1,000-hazard batch allocates enough to trigger full
+    collections; over the whole start-up heap each took ~0.5 s in embedded mode (two in three
+    batches: a third of the batch's time), ~10 ms after this. Given back at shutdown, so a
+    process that starts many apps (the tests) can still collect the ones it stopped."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 WORKER_GRACE_SECONDS = 15.0  # for the pass in progress to finish at shutdown

@@ -153,14 +153,15 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from qingling.app import background_workers
+    from qingling.app import background_workers, settled_startup_heap
 
     async def work_until_stopped(runtime: Runtime) -> None:
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-        async with background_workers(runtime):
-            await stop.wait()
+        with settled_startup_heap():
+            async with background_workers(runtime):
+                await stop.wait()
 
     return _with_runtime(args.service, work_until_stopped)
 
