@@ -14,7 +14,7 @@ named as on the item, so a version is copied off the item by name:
 
     HISTORY = History(HazardVersion)
     HISTORY.record(session, hazard, at=now)            # where every change of an item passes
-    await HISTORY.record_new(session, rows, at=now)    # items inserted in bulk: one multi-row INSERT
+    await HISTORY.record_new(session, rows, at=now)    # items inserted in bulk: one statement
     select(HazardVersion).where(HISTORY.as_of(when))   # the versions in force at ``when``
 
 ``record`` is synchronous (it is called where the change is recorded, which need not be async):
@@ -31,10 +31,12 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Index, and_, bindparam, event, insert, or_, text, update
+from sqlalchemy import ColumnElement, Index, and_, bindparam, event, or_, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, declared_attr
 from sqlmodel import Field, SQLModel
+
+from qingling.bulk import insert_rows
 
 
 class VersionBase(SQLModel):
@@ -86,10 +88,9 @@ class History(Generic[V]):
 
     async def record_new(self, session: AsyncSession, items: Iterable[Mapping[str, Any]], *, at: datetime) -> None:
         """First versions of items just inserted in bulk (mappings with their ``id``): one
-        multi-row INSERT, nothing to close."""
+        statement (``qingling.bulk``), nothing to close."""
         rows = [{"item_id": item["id"], "valid_from": at, "valid_to": None, **self.values(item)} for item in items]
-        if rows:
-            await session.execute(insert(self.model), rows)
+        await insert_rows(session, self.model, rows)
 
     def current(self) -> ColumnElement[bool]:
         """The versions in force now."""

@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import structlog
 from asgi_correlation_id import correlation_id
-from sqlalchemy import JSON, Index, func, insert, select, text
+from sqlalchemy import JSON, Index, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field
 
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
+from qingling.bulk import insert_rows
 from qingling.delivery import (
     Channel,
     DeliveryQueue,
@@ -88,13 +89,13 @@ def emit(session: AsyncSession, event: EventData, *, subject: str, to: Sequence[
 async def emit_many(
     session: AsyncSession, events: Sequence[tuple[EventData, str]], *, to: Sequence[str]
 ) -> list[EventEnvelope]:
-    """``emit`` for a batch of (event, subject) pairs: one multi-row INSERT instead of one
-    object per row — for bulk writes such as an enterprise reporting a thousand hazards at once."""
+    """``emit`` for a batch of (event, subject) pairs: one statement (``qingling.bulk``) instead of
+    one object per row — for bulk writes such as an enterprise reporting a thousand hazards at once."""
     envelopes = _envelopes(session, events)
     rows = _rows(session, envelopes, to)
     if rows:
         table = session.info["runtime"].service.tables.outbox
-        await session.execute(insert(table), rows)
+        await insert_rows(session, table, rows)
         ring_on_commit(session, table)
     return envelopes
 

@@ -4,13 +4,13 @@ multi-row INSERT per table, not one ORM round trip per hazard)."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from fastapi import Request
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hazards.enterprises.models import Enterprise
@@ -24,7 +24,8 @@ from qingling import audit
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.auth.scopes import Scope
-from qingling.errors import Forbidden, PayloadTooLarge, ValidationFailed
+from qingling.bulk import insert_rows, reserve_ids
+from qingling.errors import FieldError, Forbidden, PayloadTooLarge, ValidationFailed
 from qingling.idempotency import StoredResponse, fingerprint, run_once
 from qingling.outbox import emit_many
 from qingling.runtime import Runtime
@@ -45,40 +46,54 @@ class ScopeMissing(Forbidden):
     code, title = "scope-missing", "该客户端未获“hazards:write”授权"
 
 
+async def _items(request: Request) -> Any:
+    """The body's ``items`` as sent — parsed once per request (``Request.json`` keeps what the
+    framework parsed for the body), or None when the body is no JSON object."""
+    try:
+        return (await request.json()).get("items")
+    except (ValueError, AttributeError):
+        return None  # malformed: the body's own validation answers
+
+
 async def at_most_a_thousand(request: Request) -> None:
     """Refuses an oversized batch with 413 before a thousand items are validated one by one."""
-    try:
-        items = json.loads(await request.body()).get("items")
-    except (ValueError, AttributeError):
-        return  # malformed: the body's own validation answers
+    items = await _items(request)
     if isinstance(items, list) and len(items) > MAX_ITEMS:
         raise BatchTooLarge(f"本次提交 {len(items)} 条，一次最多 {MAX_ITEMS} 条，请分批提交")
 
 
 async def rules_beside_the_format(request: Request) -> None:
     """When some items of a batch are malformed, the rules are checked on the well-formed ones
-    now (``request.state.rule_errors``), so the 422 names both kinds at once — not the format
-    errors first and the rule errors on the next try. A well-formed batch is checked in ``_store``."""
-    try:
-        items = json.loads(await request.body()).get("items")
-    except (ValueError, AttributeError):
-        return
-    if not isinstance(items, list) or len(items) > MAX_ITEMS:
-        return
-    valid: dict[int, schemas.HazardReport] = {}
-    for index, raw in enumerate(items):
-        try:
-            valid[index] = schemas.HazardReport.model_validate(raw)
-        except PydanticValidationError:
-            continue
-    if len(valid) < len(items):
-        request.state.rule_errors = [
-            error
-            for index, item in valid.items()
-            for error in grading_errors(
+    too (``request.state.rule_errors``), so the 422 names both kinds at once — not the format
+    errors first and the rule errors on the next try. Only then: the check runs when the
+    validation error is answered, so a well-formed batch is validated once, and its rules are
+    checked in ``_store``."""
+    items = await _items(request)
+    if isinstance(items, list) and len(items) <= MAX_ITEMS:
+        request.state.rule_errors = RulesOfTheWellFormed(items)
+
+
+class RulesOfTheWellFormed:
+    """The rule errors of a batch's well-formed items when some of its items are malformed
+    (none when all are well-formed: then the rules are checked in ``_store``), checked when
+    iterated."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def __iter__(self) -> Iterator[FieldError]:
+        valid: dict[int, schemas.HazardReport] = {}
+        for index, raw in enumerate(self.items):
+            try:
+                valid[index] = schemas.HazardReport.model_validate(raw)
+            except PydanticValidationError:
+                continue
+        if len(valid) == len(self.items):
+            return
+        for index, item in valid.items():
+            yield from grading_errors(
                 item.grade, item.basis_standard, item.basis_clause, item.report, item.found_at, prefix=f"/items/{index}"
             )
-        ]
 
 
 async def report(
@@ -136,20 +151,19 @@ async def insert_hazards(
     now: datetime,
 ) -> list[int]:
     """Writes many new hazards at once — rows, the first entry of each audit trail, their first
-    versions for the figures, and their events — with one multi-row INSERT per table. ``hazards``
-    are column values (``hazard_values``), not ORM objects: building a thousand of those costs
-    more than the writes.
+    versions for the figures, and their events — with one statement per table
+    (``qingling.bulk``). The ids are reserved first, so each hazard is written with its trail's
+    head already on it (no second pass to update it). ``hazards`` are column values
+    (``hazard_values``), not ORM objects: building a thousand of those costs more than the writes.
     Returns the ids in the hazards' order."""
-    statement = insert(Hazard).returning(Hazard.id, sort_by_parameter_order=True)
-    ids = list((await session.execute(statement, hazards)).scalars())
+    ids = await reserve_ids(session, Hazard, len(hazards))
     entries = []
     for hazard, hazard_id, payload in zip(hazards, ids, payloads, strict=True):
         entry = audit.trail_values(hazard_id, audit.Head(), action=action, actor=caller, at=now, payload=payload)
         hazard |= {"id": hazard_id, "audit_seq": entry["seq"], "audit_head": entry["hash"]}
         entries.append(entry)
-    await session.execute(insert(HazardAudit), entries)
-    heads = [{"id": h["id"], "audit_seq": h["audit_seq"], "audit_head": h["audit_head"]} for h in hazards]
-    await session.execute(update(Hazard), heads)
+    await insert_rows(session, Hazard, hazards)
+    await insert_rows(session, HazardAudit, entries)
     await HAZARD_HISTORY.record_new(session, hazards, at=now)
     closed = HAZARD_LIFECYCLE.final
     events = [(hazard_changed(h, action, None, h["state"] in closed), f"hazard/{h['id']}") for h in hazards]
