@@ -48,7 +48,8 @@ async def _general_hazard(system, enterprise_id: int, title: str, deadline: str)
 async def _on_board(system, hazard: int) -> None:
     async def tracked():
         board = await _get(system, "/api/v1/notify/deadlines", "deqing-ajb", region_prefix="330521", limit=500)
-        return any(i["item_type"] == "hazard" and i["item_id"] == hazard for i in board["items"]) or None
+        mine = [i for i in board["items"] if i["item_type"] == "hazard" and i["item_id"] == hazard]
+        return (mine and mine[0]["deadline_at"]) or None  # the order's deadline, not only the report, has arrived
 
     await until(tracked)
 
