@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from pydantic import BaseModel
 from sqlalchemy import JSON, MetaData, select
+from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -108,3 +109,9 @@ async def test_reserved_ids_are_the_tables_own(session):
 async def test_a_column_the_table_lacks_is_refused(session):
     with pytest.raises(ValueError, match="no column"):
         await insert_rows(session, Row, [_values(1) | {"colour": "red"}])
+
+
+async def test_a_time_without_its_zone_is_refused(session):
+    naive = _values(1) | {"at": datetime(2025, 9, 1, 8, 0)}
+    with pytest.raises((ValueError, StatementError)):  # as the ORM refuses it
+        await insert_rows(session, Row, [naive])
