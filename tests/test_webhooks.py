@@ -120,6 +120,43 @@ async def test_a_receiver_that_fails_three_times_gets_the_message_on_the_fourth_
     assert len(receiver.accepted) == len(set(receiver.accepted))  # one per id
 
 
+@pytest.mark.asyncio
+async def test_a_reminder_that_falls_due_reaches_the_enterprises_system_as_reminder_sent(system, receiver):
+    """The ladder's messages to an enterprise go to its subscribed system too, not only its inbox."""
+    system.clock.freeze(datetime(2024, 9, 2, 9, 0, tzinfo=SHANGHAI))
+    endpoint = await _subscribe(system, receiver)
+    reported = await system.client.post(
+        "/api/v1/hazards/hazards", json=DUST, headers=await system.login("demo-enterprise")
+    )  # fmt: skip
+    hazard = reported.json()["id"]
+    order = {"measures": "清理积尘，加装锁气卸灰阀", "responsible_person": "王强", "funds": "企业自筹 2 万元",
+             "acceptor": "李明", "deadline": "2024-09-20"}  # fmt: skip
+    accepted = await system.client.post(
+        f"/api/v1/hazards/hazards/{hazard}/accept_general", json=order, headers=await system.login("deqing-yjj")
+    )  # fmt: skip
+    assert accepted.status_code == 200, accepted.text
+
+    async def planned():
+        response = await system.client.get(
+            f"{NOTIFY}/reminders", params={"item_type": "hazard", "item_id": hazard},
+            headers=await system.login("deqing-yjj"),
+        )  # fmt: skip
+        return (response.status_code == 200 and any(r["step"] == "warn_3" for r in response.json())) or None
+
+    await until(planned)
+    system.clock.freeze(datetime(2024, 9, 17, 10, 0, tzinfo=SHANGHAI))  # the 预警 three days before
+
+    async def sent():
+        messages = await _messages(system, endpoint["id"])
+        return next((m for m in messages if m["event_type"] == "reminder.sent" and m["state"] == "delivered"), None)
+
+    message = await until(sent)
+    payload = json.loads(receiver.accepted[message["msg_id"]])
+    assert payload["type"] == "reminder.sent" and payload["data"]["item_id"] == hazard
+    assert payload["data"]["step"] == "warn_3" and payload["data"]["title"] == "隐患整改期限预警"
+    assert payload["data"]["deadline_at"].startswith("2024-09-20T23:59:59")
+
+
 async def _recorded(system, endpoint: int, msg_id: str, attempts: int) -> bool:
     """The attempt was made and its outcome recorded (so the next retry time is set)."""
     return any(m["msg_id"] == msg_id and m["attempts"] >= attempts for m in await _messages(system, endpoint))

@@ -15,6 +15,7 @@ from notify.deliveries.models import Delivery
 from notify.inbox.models import InboxEntry
 from notify.reminders.models import Reminder
 from notify.templates import service as templates
+from notify.webhooks import service as webhooks
 from qingling.auth.principal import Principal
 from qingling.auth.scope import can_see
 from qingling.clock import SHANGHAI
@@ -74,6 +75,10 @@ async def send_reminder(session: AsyncSession, reminder: Reminder, item: Tracked
         await _to_inbox(
             session, reminder, item, recipient, "reminder", (template.key, template.version), title, text, now
         )
+    if item.enterprise_code and f"enterprise:{item.enterprise_code}" in to:  # and to its own systems, if subscribed
+        data = {"item_type": item.item_type, "item_id": item.item_id, "step": reminder.step, "title": title,
+                "text": text, "deadline_at": item.deadline_at.astimezone(SHANGHAI).isoformat()}  # fmt: skip
+        await webhooks.enqueue(session, item.enterprise_code, "reminder.sent", data, now, item.item_type, item.item_id)
     return True
 
 
