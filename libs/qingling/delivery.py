@@ -231,8 +231,11 @@ class DeliveryQueue(Generic[J]):
         channel = self.channel
         async with self.runtime.unit_of_work() as session:
             now = self.runtime.clock.now()
+            [key] = self.table.__table__.primary_key.columns  # a job's id is its row's key
+            query = select(self.table).where(key.in_([job.id for job, _ in outcomes])).with_for_update()
+            rows = {getattr(row, key.name): row for row in (await session.execute(query)).scalars()}  # one read
             for job, outcome in outcomes:
-                row = await session.get(self.table, job.id, with_for_update=True)
+                row = rows.get(job.id)
                 if row is None or row.state != DeliveryState.PENDING:
                     continue  # cancelled or resent meanwhile
                 if not outcome.delivered or channel.counts_delivery_as_attempt:
