@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import JSON, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
+from qingling.db import insert_or_ignore
 from qingling.errors import BadRequest, Conflict, ValidationFailed
 
 if TYPE_CHECKING:
@@ -75,9 +75,13 @@ class IdempotencyClaim:
     replay: StoredResponse | None = None
 
     async def store(self, session: AsyncSession, status_code: int, body: Any) -> None:
-        """Store the response inside the work's transaction."""
-        record = await session.get(self.runtime.service.tables.idempotency, (self.owner, self.key))
-        record.status_code, record.response_body = status_code, body
+        """Store the response inside the work's transaction (one UPDATE: nothing to read back)."""
+        model = self.runtime.service.tables.idempotency
+        await session.execute(
+            update(model)
+            .where(model.owner == self.owner, model.key == self.key)
+            .values(status_code=status_code, response_body=body)
+        )
 
     async def release(self) -> None:
         """The work failed and was rolled back: free the key for a retry."""
@@ -92,14 +96,14 @@ async def claim(runtime: Runtime, owner: str, key: str, request_fingerprint: str
     model = runtime.service.tables.idempotency
     async with runtime.unit_of_work() as session:
         now = runtime.clock.now()
-        existing = await session.get(model, (owner, key), with_for_update=True)
-        if existing is None:
-            try:
-                async with session.begin_nested():
-                    session.add(model(owner=owner, key=key, fingerprint=request_fingerprint, created_at=now))
-                return IdempotencyClaim(runtime, owner, key)
-            except IntegrityError:  # a concurrent twin claimed it between our read and insert
-                raise IdempotencyKeyInUse() from None
+        # A new key (the usual case) is claimed in one statement; a concurrent twin's insert waits
+        # for this transaction and then finds the key taken.
+        fresh = {"owner": owner, "key": key, "fingerprint": request_fingerprint, "created_at": now}
+        if await insert_or_ignore(session, model, fresh, ["owner", "key"]):
+            return IdempotencyClaim(runtime, owner, key)
+        existing = await session.get(model, (owner, key), with_for_update=True, populate_existing=True)
+        if existing is None:  # released by a failed twin between our insert and read: "try again"
+            raise IdempotencyKeyInUse()
         if existing.fingerprint != request_fingerprint:
             raise IdempotencyKeyReused()
         if existing.status_code is not None:

@@ -18,6 +18,7 @@ from qingling.sealing import Sealer, derive_key
 from reports.config import Settings
 from reports.limits import LimitCounter
 from reports.safety import ContentCheck, NoContentCheck, WechatContentCheck
+from reports.tipoffs.routing import RegisterMemo
 
 log = structlog.get_logger(__name__)
 
@@ -29,6 +30,7 @@ class Adapters:
     media: SealedFileStore  # uploads, without metadata, sealed under the sealing keys
     content_check: ContentCheck
     limiter: Limiter  # receipt guessing, intake, uploads, reward claims (reports.limits)
+    register: RegisterMemo  # the register's fresh answers for routing, in memory
 
 
 @asynccontextmanager
@@ -55,6 +57,7 @@ async def reports_adapters(runtime: Runtime) -> AsyncIterator[Adapters]:
             ),
             content_check=content_check,
             limiter=Limiter(LimitCounter, derive_key(settings.receipt_hash_key.get_secret_value(), "limits")),
+            register=RegisterMemo(),
         )
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.auth.principal import Principal
@@ -20,16 +21,50 @@ from reports.tipoffs.models import TipOff
 METRES_PER_DEGREE = 111_320  # of latitude; of longitude, times cos(latitude)
 
 
-async def flag(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -> None:
-    """Marks ``tip_off`` and the open tip-offs that may report the same matter as each other's
-    possible duplicates."""
-    found = await candidates(session, runtime, tip_off, lock=True)  # two intakes may flag the same one
+FLAGGING = (TipOff.id, TipOff.enterprise_code, TipOff.category, TipOff.latitude, TipOff.longitude)
+
+
+async def find(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -> list[Any]:
+    """The open tip-offs that may report the same matter as ``tip_off`` (being taken in), locked:
+    two intakes may flag the same one. Reads only the columns that decide it and the flags."""
+    query = _candidates(runtime, tip_off, (*FLAGGING, TipOff.possible_duplicates))
+    if query is None:
+        return []
+    rows = (await session.execute(query.with_for_update())).all()
+    return [row for row in rows if _same_enterprise(tip_off, row) or _within(tip_off, row, _radius(runtime))]
+
+
+def mark(tip_off: TipOff, found: list[Any]) -> None:
     tip_off.possible_duplicates = [other.id for other in found]
-    for other in found:
-        other.possible_duplicates = [*other.possible_duplicates, tip_off.id]
 
 
-async def candidates(session: AsyncSession, runtime: Runtime, tip_off: TipOff, *, lock: bool = False) -> list[TipOff]:
+async def mark_back(session: AsyncSession, tip_off: TipOff, found: list[Any]) -> None:
+    """Flags ``tip_off`` (inserted now) on each of ``found`` too: one statement, however many — a
+    much-reported enterprise has up to 50 open candidates at every intake."""
+    if found:
+        table = TipOff.__table__
+        flags = update(table).where(table.c.id == bindparam("b_id")).values(possible_duplicates=bindparam("b_flags"))
+        await session.execute(
+            flags, [{"b_id": other.id, "b_flags": [*other.possible_duplicates, tip_off.id]} for other in found]
+        )
+
+
+async def candidates(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -> list[TipOff]:
+    query = _candidates(runtime, tip_off, (TipOff,))
+    if query is None:
+        return []
+    found = (await session.execute(query)).scalars()
+    return [other for other in found if _same_enterprise(tip_off, other) or _within(tip_off, other, _radius(runtime))]
+
+
+def _radius(runtime: Runtime) -> float:
+    return runtime.settings.duplicate_radius_m
+
+
+def _candidates(runtime: Runtime, tip_off: TipOff, columns: tuple[Any, ...]) -> Any:
+    """The open tip-offs received within the window that name the same enterprise or lie near and
+    are of the same category (by a box around the place, refined by distance by the caller); the
+    latest 50. ``None`` when the tip-off names neither."""
     settings = runtime.settings
     since = tip_off.received_at - timedelta(days=settings.duplicate_window_days)
     near = []
@@ -44,9 +79,9 @@ async def candidates(session: AsyncSession, runtime: Runtime, tip_off: TipOff, *
             & TipOff.longitude.between(tip_off.longitude - d_lon, tip_off.longitude + d_lon)
         )
     if not near:
-        return []
-    query = (
-        select(TipOff)
+        return None
+    return (
+        select(*columns)
         .where(
             TipOff.id != tip_off.id,
             TipOff.state.not_in(TIP_OFF_LIFECYCLE.final),
@@ -56,12 +91,6 @@ async def candidates(session: AsyncSession, runtime: Runtime, tip_off: TipOff, *
         .order_by(TipOff.id.desc())  # the latest first: the likeliest to be the same matter
         .limit(50)
     )
-    found = (await session.execute(query.with_for_update() if lock else query)).scalars()
-    return [
-        other
-        for other in found
-        if _same_enterprise(tip_off, other) or _within(tip_off, other, settings.duplicate_radius_m)
-    ]
 
 
 async def merged_into(session: AsyncSession, case: TipOff) -> list[TipOff]:
@@ -79,16 +108,16 @@ async def duplicates(session: AsyncSession, runtime: Runtime, caller: Principal,
     )
 
 
-def _same_enterprise(one: TipOff, other: TipOff) -> bool:
+def _same_enterprise(one: TipOff, other: Any) -> bool:
     return one.enterprise_code is not None and one.enterprise_code == other.enterprise_code
 
 
-def _within(one: TipOff, other: TipOff, radius_m: float) -> bool:
+def _within(one: TipOff, other: Any, radius_m: float) -> bool:
     distance = _distance(one, other)
     return distance is not None and distance <= radius_m and one.category == other.category
 
 
-def _distance(one: TipOff, other: TipOff) -> float | None:
+def _distance(one: TipOff, other: Any) -> float | None:
     if None in (one.latitude, one.longitude, other.latitude, other.longitude):
         return None
     return distance_m(one.latitude, one.longitude, other.latitude, other.longitude)

@@ -5,12 +5,16 @@ the enterprise or the reporter's choice — 工贸 when nobody knows, so the 应
 12350, takes it. Answers are cached in the database: fresh ones save a call, older ones carry
 routing through an outage of the hazards service. A question the register cannot answer at all
 leaves the tip-off unrouted (still received, still counted) until the routing worker succeeds.
+Each process also keeps the fresh answers it has seen in memory (``RegisterMemo``), under the same
+freshness rule, so an intake asks neither the register nor the database for a place it routed a
+moment ago.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -41,13 +45,47 @@ class Route:
     co_handlers: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class _Remembered:
+    answer: Any
+    fetched_at: datetime
+
+
+class RegisterMemo:
+    """The register's answers this process has read or fetched, by question, with when they were
+    fetched: fresh ones answer without a query. Bounded — the least recently used go first — as a
+    province's enterprises are many and each is a question."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._answers: OrderedDict[str, _Remembered] = OrderedDict()
+
+    def fresh(self, question: str, now: datetime, within: timedelta) -> _Remembered | None:
+        remembered = self._answers.get(question)
+        if remembered is None or not now - remembered.fetched_at < within:
+            return None
+        self._answers.move_to_end(question)
+        return remembered
+
+    def keep(self, question: str, answer: Any, fetched_at: datetime) -> None:
+        self._answers[question] = _Remembered(answer, fetched_at)
+        self._answers.move_to_end(question)
+        while len(self._answers) > self.size:
+            self._answers.popitem(last=False)
+
+
 async def ask(session: AsyncSession, runtime: Runtime, question: str, path: str, params: dict[str, str]) -> Any:
-    """The register's answer to ``GET {path}?{params}``: fresh from the cache, else from the hazards
-    service, else a stale cached one. ``None`` is an answer too: "no such thing" (a 404)."""
+    """The register's answer to ``GET {path}?{params}``: fresh from memory or the cache, else from
+    the hazards service, else a stale cached one. ``None`` is an answer too: "no such thing" (a 404)."""
     settings = runtime.settings
     now = runtime.clock.now()
+    freshness = timedelta(seconds=settings.routing_cache_seconds)
+    memo: RegisterMemo = runtime.adapters.register
+    if (remembered := memo.fresh(question, now, freshness)) is not None:
+        return remembered.answer
     cached = await session.get(RegisterAnswer, question)
-    if cached is not None and now - cached.fetched_at < timedelta(seconds=settings.routing_cache_seconds):
+    if cached is not None and now - cached.fetched_at < freshness:
+        memo.keep(question, cached.answer, cached.fetched_at)
         return cached.answer
     try:
         response = await runtime.http.get(f"{settings.peer_url}{path}", params=params, auth=runtime.service_auth)
@@ -66,6 +104,7 @@ async def ask(session: AsyncSession, runtime: Runtime, question: str, path: str,
     answer = response.json() if response.status_code == 200 else None
     # Two intakes asking the same question at once both cache the answer: one statement, no race.
     await upsert(session, RegisterAnswer, {"question": question, "answer": answer, "fetched_at": now}, ["question"])
+    memo.keep(question, answer, now)
     return answer
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling import audit
@@ -24,7 +24,7 @@ from qingling.events import EventEnvelope
 from qingling.hazard_events import HazardChanged
 from qingling.holidays import CalendarYearLoaded, CalendarYearRemoved, working_calendar
 from qingling.lifecycle import recount_step, start_step
-from qingling.outbox import emit, latest_about
+from qingling.outbox import emit, emit_many, latest_about
 from qingling.pagination import PageParams, fetch_page
 from qingling.runtime import Runtime
 from qingling.sealing import keyed_hash
@@ -159,10 +159,10 @@ async def receive(
     )
     start_step(tip_off, DECISION_LIMIT.what, DECISION_LIMIT.basis(now), calendar)
     routing.apply(tip_off, route)
+    same_matter = await duplicates.find(session, runtime, tip_off)  # before the insert: nothing to flush yet
+    duplicates.mark(tip_off, same_matter)
     session.add(tip_off)
     await session.flush()
-    sealed = {**reporter.model_dump(), "subject": caller.subject if signed_in else None, "facts": body.facts}
-    session.add(_sealed(runtime, tip_off.id, sealed))
     for item in media:
         item.tip_off_id, item.attached_at = tip_off.id, now
     actor = (
@@ -176,10 +176,36 @@ async def receive(
         "routed_to": tip_off.lead_department,
         "routing_pending": not routed,
     }
-    await tell_reporter(session, tip_off, "receive", now)
-    record_change(session, tip_off, "receive", actor, now, payload)
-    await duplicates.flag(session, runtime, tip_off)
+    sealed = {**reporter.model_dump(), "subject": caller.subject if signed_in else None, "facts": body.facts}
+    await _first_records(session, runtime, tip_off, sealed, actor, now, payload)
+    await duplicates.mark_back(session, tip_off, same_matter)
     return Received(tip_off, secret)
+
+
+async def _first_records(
+    session: AsyncSession,
+    runtime: Runtime,
+    tip_off: TipOff,
+    sealed: dict[str, Any],
+    actor: Principal,
+    now: datetime,
+    payload: dict[str, Any],
+) -> None:
+    """What intake writes besides the tip-off — the sealed reporter, the notice of receipt, the
+    first trail entry, the first version and both events (``tell`` and ``record_change`` for a
+    tip-off just inserted) — as plain inserts: the hottest write path builds no ORM objects for
+    rows it never reads back."""
+    text = REPORTER_NOTICES["receive"]
+    await session.execute(insert(SealedReporter).values(_sealed(runtime, tip_off.id, sealed)))
+    message = insert(TipOffMessage).values(tip_off_id=tip_off.id, side="handler", kind="notice", text=text, at=now)
+    message_id = (await session.execute(message.returning(TipOffMessage.id))).scalar_one()
+    entry = audit.trail_values(tip_off.id, tip_off.head, action="receive", actor=actor, at=now, payload=payload)
+    await session.execute(insert(TipOffAudit).values(entry))
+    tip_off.audit_seq, tip_off.audit_head = entry["seq"], entry["hash"]
+    await TIP_OFF_HISTORY.record_new(session, [{"id": tip_off.id, **TIP_OFF_HISTORY.values(tip_off)}], at=now)
+    told = _notified(tip_off, message_id, "notice", text, now)
+    events = [(told, f"tip_off/{tip_off.id}"), (_changed(tip_off, "receive", None), f"tip_off/{tip_off.id}")]
+    await emit_many(session, events, to=SUBSCRIBERS)
 
 
 def receipt(received: Received) -> schemas.TipOffReceipt:
@@ -220,10 +246,11 @@ async def _unused_receipt_code(session: AsyncSession) -> str:
             return code
 
 
-def _sealed(runtime: Runtime, tip_off_id: int, values: dict[str, Any]) -> SealedReporter:
+def _sealed(runtime: Runtime, tip_off_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    """The columns of the ``SealedReporter`` row of a tip-off."""
     sealer = runtime.adapters.sealer
     plaintext = json.dumps(values, ensure_ascii=False)
-    return SealedReporter(tip_off_id=tip_off_id, sealed=sealer.seal(plaintext, f"tip_off:{tip_off_id}"))
+    return {"tip_off_id": tip_off_id, "sealed": sealer.seal(plaintext, f"tip_off:{tip_off_id}")}
 
 
 # --------------------------------------------------------------------------------------- reading
@@ -510,7 +537,7 @@ async def tell_reporter(session: AsyncSession, tip_off: TipOff, action: str, now
         return
     text = REPORTER_NOTICES[action] + words
     kind = "reply" if action in ("reply", "re_examine") else "notice"
-    own_step = action in ("merge", "object")  # what only this reporter did
+    own_step = action in ("receive", "merge", "object")  # what only this reporter did (none merged in yet)
     told = [tip_off] if own_step else [tip_off, *await duplicates.merged_into(session, tip_off)]
     for reporter in told:
         await tell(session, reporter, kind, text, now)
@@ -524,11 +551,14 @@ async def tell(
     message = TipOffMessage(tip_off_id=tip_off.id, side="handler", kind=kind, text=text, author=author, at=at)
     session.add(message)
     await session.flush()
-    notified = ReporterNotified(
-        tip_off_id=tip_off.id, message_id=message.id, receipt_code=tip_off.receipt_code, kind=kind, text=text, at=at
-    )
-    emit(session, notified, subject=f"tip_off/{tip_off.id}", to=SUBSCRIBERS)
+    emit(session, _notified(tip_off, message.id, kind, text, at), subject=f"tip_off/{tip_off.id}", to=SUBSCRIBERS)
     return message
+
+
+def _notified(tip_off: TipOff, message_id: int, kind: str, text: str, at: datetime) -> ReporterNotified:
+    return ReporterNotified(
+        tip_off_id=tip_off.id, message_id=message_id, receipt_code=tip_off.receipt_code, kind=kind, text=text, at=at
+    )
 
 
 def in_lead_department(caller: Principal, tip_off: TipOff) -> bool:
