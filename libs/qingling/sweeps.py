@@ -25,6 +25,20 @@ Pass = Callable[[AsyncSession, "Runtime", datetime], Awaitable[object]]
 
 
 @dataclass(frozen=True)
+class Batch:
+    """Returned by a pass that claims at most ``limit`` rows: when it took a full batch more are
+    likely waiting, so the next pass runs at once instead of after the interval (a wave of ten
+    thousand reminders due at the same minute is not sent 200 a second)."""
+
+    done: int
+    limit: int
+
+    @property
+    def full(self) -> bool:
+        return self.done >= self.limit
+
+
+@dataclass(frozen=True)
 class AfterCommit:
     """Returned by a pass: work done once the pass's transaction has committed, never when it
     rolled back (a file is removed only when no committed row can still name it)."""
@@ -62,7 +76,7 @@ def sweep(name: str, one_pass: Pass, *, every: float | None = None) -> Worker:
                 outcome = await one_pass(session, runtime, runtime.clock.now())
             if isinstance(outcome, AfterCommit):
                 await outcome.run()
-            return False
+            return isinstance(outcome, Batch) and outcome.full
 
         await keep_running(runtime, name, in_a_transaction, every or runtime.settings.sweep_interval_seconds)
 

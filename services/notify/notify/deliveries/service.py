@@ -5,6 +5,7 @@ by its staff; an 安委办's ("committee:<region>") by the committee's staff."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,7 +16,9 @@ from notify.deliveries.models import Delivery
 from notify.inbox.models import InboxEntry
 from notify.reminders.models import Reminder
 from notify.templates import service as templates
+from notify.templates.models import MessageTemplate
 from notify.webhooks import service as webhooks
+from notify.webhooks.models import WebhookEndpoint
 from qingling.auth.principal import Principal
 from qingling.auth.scope import can_see
 from qingling.clock import SHANGHAI
@@ -53,10 +56,41 @@ def responsible_inboxes(item: TrackedDeadline) -> list[str]:
     return [f"admins:{county}", f"committee:{county}"] if county else []
 
 
-async def send_reminder(session: AsyncSession, reminder: Reminder, item: TrackedDeadline, now: datetime) -> bool:
+@dataclass
+class Sending:
+    """One sweep pass's sending: what it looks up once (the wording for a template and place, an
+    enterprise's subscribed systems) and the messages it writes, flushed together at the end —
+    a wave of due reminders costs a few statements per batch, not several per reminder."""
+
+    wordings: dict[tuple[str, str], MessageTemplate] = field(default_factory=dict)
+    systems: dict[str, list[WebhookEndpoint]] = field(default_factory=dict)
+    written: list[tuple[InboxEntry, Delivery]] = field(default_factory=list)
+
+    async def wording(self, session: AsyncSession, key: str, region_code: str) -> MessageTemplate:
+        if (key, region_code) not in self.wordings:
+            self.wordings[key, region_code] = await templates.current(session, key, region_code)
+        return self.wordings[key, region_code]
+
+    async def subscribed(self, session: AsyncSession, enterprise_code: str) -> list[WebhookEndpoint]:
+        if enterprise_code not in self.systems:
+            self.systems[enterprise_code] = await webhooks.subscribed(session, enterprise_code)
+        return self.systems[enterprise_code]
+
+    async def finish(self, session: AsyncSession) -> None:
+        """Writes the pass's messages; each delivery line names its inbox message's id."""
+        await session.flush()
+        for entry, delivery in self.written:
+            delivery.provider_message_id = str(entry.id)
+        self.written.clear()
+
+
+async def send_reminder(
+    session: AsyncSession, reminder: Reminder, item: TrackedDeadline, now: datetime, sending: Sending
+) -> bool:
     """Tells each recipient of the step; False when the step has none — then the delivery log
-    records it as undeliverable and the region's admins and 安委办 are told instead."""
-    template = await templates.current(session, reminder.template, item.region_code)
+    records it as undeliverable and the region's admins and 安委办 are told instead. What it
+    writes waits in ``sending`` until the pass's ``finish``."""
+    template = await sending.wording(session, reminder.template, item.region_code)
     deadline_day = item.deadline_at.astimezone(SHANGHAI).date()
     values = {
         "title": item.title,
@@ -69,20 +103,20 @@ async def send_reminder(session: AsyncSession, reminder: Reminder, item: Tracked
     title, text = templates.render(template, values)
     to = recipients(item, reminder.audience)
     if not to:
-        await _undeliverable(session, reminder, item, template, title, text, now)
+        _undeliverable(session, reminder, item, template, title, text, now, sending)
         return False
     for recipient in to:
-        await _to_inbox(
-            session, reminder, item, recipient, "reminder", (template.key, template.version), title, text, now
-        )
+        _to_inbox(session, reminder, item, recipient, "reminder", (template.key, template.version), title, text, now,
+                  sending)  # fmt: skip
     if item.enterprise_code and f"enterprise:{item.enterprise_code}" in to:  # and to its own systems, if subscribed
         data = {"item_type": item.item_type, "item_id": item.item_id, "step": reminder.step, "title": title,
                 "text": text, "deadline_at": item.deadline_at.astimezone(SHANGHAI).isoformat()}  # fmt: skip
-        await webhooks.enqueue(session, item.enterprise_code, "reminder.sent", data, now, item.item_type, item.item_id)
+        for endpoint in await sending.subscribed(session, item.enterprise_code):
+            webhooks.message(session, endpoint, "reminder.sent", data, now, item.item_type, item.item_id)
     return True
 
 
-async def _to_inbox(
+def _to_inbox(
     session: AsyncSession,
     reminder: Reminder,
     item: TrackedDeadline,
@@ -92,6 +126,7 @@ async def _to_inbox(
     title: str,
     text: str,
     now: datetime,
+    sending: Sending,
 ) -> None:
     """One message of a reminder into an inbox, and its line in the delivery log."""
     entry = InboxEntry(
@@ -105,18 +140,19 @@ async def _to_inbox(
         at=now,
         delivered_at=now,
     )
-    session.add(entry)
-    await session.flush()
-    session.add(Delivery(
+    delivery = Delivery(
         item_type=item.item_type, item_id=item.item_id, cause=f"reminder:{reminder.id}", step=reminder.step,
         recipient=recipient, channel="inbox", template=template[0], template_version=template[1],
-        title=title, text=text, provider_message_id=str(entry.id), status="delivered", attempted_at=now,
-    ))  # fmt: skip
+        title=title, text=text, status="delivered", attempted_at=now,
+    )  # fmt: skip
+    session.add_all([entry, delivery])
+    sending.written.append((entry, delivery))
 
 
-async def _undeliverable(
-    session: AsyncSession, reminder: Reminder, item: TrackedDeadline, template, title: str, text: str, now: datetime
-) -> None:
+def _undeliverable(
+    session: AsyncSession, reminder: Reminder, item: TrackedDeadline, template, title: str, text: str, now: datetime,
+    sending: Sending,
+) -> None:  # fmt: skip
     wanted = "、".join(AUDIENCE_TITLES.get(who, who) for who in reminder.audience)
     session.add(Delivery(
         item_type=item.item_type, item_id=item.item_id, cause=f"reminder:{reminder.id}", step=reminder.step,
@@ -130,9 +166,8 @@ async def _undeliverable(
         f"（督办部门、挂牌机关或企业不明），未能送达。请核实并补全督办部门或挂牌机关，另行{reminder.title}。"
     )
     for recipient in responsible_inboxes(item):
-        await _to_inbox(
-            session, reminder, item, recipient, "alert", ("reminder.undeliverable", 1), alert_title, alert, now
-        )
+        _to_inbox(session, reminder, item, recipient, "alert", ("reminder.undeliverable", 1), alert_title, alert, now,
+                  sending)  # fmt: skip
 
 
 async def visible_item(session: AsyncSession, caller: Principal, item_type: str, item_id: int) -> TrackedDeadline:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify import regional
@@ -26,6 +26,7 @@ from qingling.clock import SHANGHAI
 from qingling.errors import Forbidden, NotFound
 from qingling.holidays import working_calendar
 from qingling.runtime import Runtime
+from qingling.sweeps import Batch
 
 FIRE_AT = time(9, 0)  # a reminder goes out at 09:00 Asia/Shanghai on its day
 
@@ -237,36 +238,44 @@ async def replan(session: AsyncSession, year: int, why: str, now: datetime) -> i
     return changed
 
 
-async def send_due(session: AsyncSession, runtime: Runtime, now: datetime) -> int:
-    """Sweep: sends the reminders that have fallen due, each in its claiming transaction."""
-    query = (
+BATCH = 200  # reminders a sweep pass claims
+
+
+def due_reminders(now: datetime, limit: int = BATCH) -> Select:
+    """The next pending reminders due, oldest first, claimed (``SKIP LOCKED``: another worker takes others)."""
+    return (
         select(Reminder)
         .where(Reminder.state == "pending", Reminder.due_at <= now)
         .order_by(Reminder.due_at, Reminder.id)
-        .limit(200)
+        .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    sent = 0
+
+
+async def send_due(session: AsyncSession, runtime: Runtime, now: datetime) -> Batch:
+    """Sweep: sends the reminders that have fallen due, each in its claiming transaction; a full
+    batch runs the next pass at once. The items, wordings and systems are looked up once per
+    pass, the messages written together."""
+    claimed = list((await session.execute(due_reminders(now))).scalars())
+    if not claimed:
+        return Batch(0, BATCH)
+    query = select(TrackedDeadline).where(TrackedDeadline.item_id.in_({r.item_id for r in claimed}))
+    items = {(i.item_type, i.item_id): i for i in (await session.execute(query)).scalars()}
     plans: dict[int, ReminderPlan | None] = {}
-    for reminder in (await session.execute(query)).scalars().all():
-        item = (
-            await session.execute(
-                select(TrackedDeadline).where(
-                    TrackedDeadline.item_type == reminder.item_type, TrackedDeadline.item_id == reminder.item_id
-                )
-            )
-        ).scalar_one_or_none()
+    sending = deliveries.Sending()
+    for reminder in claimed:
+        item = items.get((reminder.item_type, reminder.item_id))
         if item is None or item.closed or item.deadline_at != reminder.deadline_at:
             reminder.state, reminder.cancelled_at = "cancelled", now  # superseded after it was planned
             continue
-        if await deliveries.send_reminder(session, reminder, item, now):
+        if await deliveries.send_reminder(session, reminder, item, now, sending):
             reminder.state, reminder.sent_at = "sent", now
-            sent += 1
             if (act := await _act_of(session, plans, reminder)) is not None:
                 await supervision.from_ladder(session, reminder, item, act, now)
         else:  # nobody to tell: an error for the region's admins and 安委办, never "sent"
             reminder.state, reminder.note = "failed", deliveries.NOBODY
-    return sent
+    await sending.finish(session)
+    return Batch(len(claimed), BATCH)
 
 
 async def _act_of(session: AsyncSession, plans: dict[int, ReminderPlan | None], reminder: Reminder) -> ActKind | None:

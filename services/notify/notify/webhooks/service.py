@@ -144,11 +144,26 @@ async def enqueue(
     item_type: str, item_id: int,
 ) -> int:  # fmt: skip
     """A message for each active endpoint of the enterprise subscribed to ``event_type``."""
+    sent = 0
+    for found in await subscribed(session, enterprise_code):
+        sent += message(session, found, event_type, data, now, item_type, item_id) is not None
+    return sent
+
+
+async def subscribed(session: AsyncSession, enterprise_code: str) -> list[WebhookEndpoint]:
+    """The enterprise's active endpoints."""
     query = select(WebhookEndpoint).where(WebhookEndpoint.enterprise_code == enterprise_code, WebhookEndpoint.active)
-    subscribed = [e for e in (await session.execute(query)).scalars() if event_type in e.event_types]
-    for found in subscribed:
-        _message(session, found, event_type, data, now, item_type, item_id)
-    return len(subscribed)
+    return list((await session.execute(query)).scalars())
+
+
+def message(
+    session: AsyncSession, found: WebhookEndpoint, event_type: str, data: dict[str, Any], now: datetime,
+    item_type: str, item_id: int,
+) -> WebhookMessage | None:  # fmt: skip
+    """The message for ``found``, if it is subscribed to ``event_type``."""
+    return (
+        _message(session, found, event_type, data, now, item_type, item_id) if event_type in found.event_types else None
+    )
 
 
 def _message(
