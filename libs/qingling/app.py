@@ -42,7 +42,7 @@ from qingling.errors import (
     problem_responses,
 )
 from qingling.events import EventEnvelope
-from qingling.inbox import EventReceipt, ForeignEventSource, receive
+from qingling.inbox import EventBatch, EventBatchReceipt, EventReceipt, ForeignEventSource, receive, receive_many
 from qingling.inputs import RefuseDuplicateKeys, RequestClock
 from qingling.logs import configure_logging
 from qingling.methods import MethodGuard
@@ -240,6 +240,22 @@ def _platform_router(service: Service) -> APIRouter:
         """由其他服务的 outbox 投递，每个服务只能投递自己发出的事件。
         按事件 ID 去重：重复投递返回 `duplicate`，不会重复处理。"""
         return await receive(session, caller, envelope, service.event_handlers)
+
+    @router.post(
+        "/events/batch",
+        summary="批量接收事件（服务间调用）",
+        responses=problem_responses(ValidationFailed, NotSignedIn, RoleNotAllowed, InsufficientScope),
+    )
+    async def receive_events(
+        batch: EventBatch,
+        request: Request,
+        session: DbSession,
+        caller: Annotated[Principal, allow(Role.SERVICE, scope=ServiceScope.EVENTS)],
+    ) -> EventBatchReceipt:
+        """一次投递多条事件（如企业一次批量上报的 1,000 条隐患各自的事件），在一个事务中逐条处理，
+        结果与提交顺序一一对应：每条与单条投递（`POST …/events`）相同地去重、校验和处理；
+        某条被拒绝只撤销这一条（结果为 `refused` 并附错误），其余照常生效。"""
+        return await receive_many(session, caller, batch, service.event_handlers, request, service.batch_event_handlers)
 
     @router.get(
         "/outbox/parked",

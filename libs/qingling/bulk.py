@@ -61,20 +61,54 @@ async def insert_rows(session: AsyncSession, model: Any, rows: Sequence[dict[str
     if not rows:
         return
     table = _table(model)
-    names = list(rows[0])
-    unknown = set(names) - set(table.c.keys())
-    if unknown:
-        raise ValueError(f"{table.name} has no column {sorted(unknown)}")
+    names = _columns(table, rows)
     if _dialect(session) != "postgresql":
         await session.execute(insert(table), list(rows))
         return
+    await session.execute(text(_from_document(table, names)), {"rows": _document(table, names, rows)})
+
+
+async def insert_new(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]], key: Sequence[str]) -> set:
+    """Inserts the rows whose ``key`` is not taken yet (``ON CONFLICT (key) DO NOTHING``: a row a
+    concurrent transaction is inserting is waited for, then left to it) with one statement;
+    returns the keys it inserted (a single column's values, else tuples), as text."""
+    if not rows:
+        return set()
+    table = _table(model)
+    names = _columns(table, rows)
+    target = ", ".join(f'"{name}"' for name in key)
+    if _dialect(session) == "postgresql":
+        statement = text(f"{_from_document(table, names)} ON CONFLICT ({target}) DO NOTHING RETURNING {target}")
+        found = (await session.execute(statement, {"rows": _document(table, names, rows)})).all()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        found = []
+        per_statement = max(1, 30_000 // len(names))  # under SQLite's limit on bound parameters
+        for start in range(0, len(rows), per_statement):
+            statement = (
+                sqlite_insert(table)
+                .values(list(rows[start : start + per_statement]))
+                .on_conflict_do_nothing(index_elements=list(key))
+                .returning(*(table.c[name] for name in key))
+            )
+            found += (await session.execute(statement)).all()
+    return {str(row[0]) if len(key) == 1 else tuple(str(value) for value in row) for row in found}
+
+
+def _columns(table: Table, rows: Sequence[dict[str, Any]]) -> list[str]:
+    names = list(rows[0])
+    if unknown := set(names) - set(table.c.keys()):
+        raise ValueError(f"{table.name} has no column {sorted(unknown)}")
     if any(len(row) != len(names) for row in rows):
         raise ValueError(f"rows for {table.name} name different columns")
+    return names
+
+
+def _from_document(table: Table, names: list[str]) -> str:
+    """PostgreSQL: the rows of the JSON document ``:rows`` into ``names`` of ``table``."""
     columns, quoted = ", ".join(f'"{name}"' for name in names), f'"{table.name}"'
-    statement = text(
-        f"INSERT INTO {quoted} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{quoted}, :rows)"
-    )
-    await session.execute(statement, {"rows": _document(table, names, rows)})
+    return f"INSERT INTO {quoted} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{quoted}, :rows)"
 
 
 def _document(table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> str:

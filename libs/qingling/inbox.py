@@ -10,15 +10,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+import pydantic
+from fastapi import Request
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from qingling.auth.principal import Principal
-from qingling.errors import Forbidden, ValidationFailed, field_errors
+from qingling.bulk import insert_new
+from qingling.errors import Forbidden, Problem, QinglingError, ValidationFailed, field_errors
 from qingling.events import EventData, EventEnvelope
 from qingling.schemas import Schema
 
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
     from qingling.runtime import Runtime
 
 EventHandler = Callable[[AsyncSession, EventData, EventEnvelope], Awaitable[None]]
+# Many events of one type at once, in the order received: does for each what its EventHandler would.
+BatchEventHandler = Callable[[AsyncSession, list[tuple[EventData, EventEnvelope]]], Awaitable[None]]
 
 
 class InboxMessageBase(SQLModel):
@@ -50,6 +55,27 @@ class EventReceipt(Schema):
     status: Literal["processed", "duplicate"]
 
 
+MAX_BATCH = 1000
+
+
+class EventBatch(Schema):
+    """同一服务的一批事件（同一目的地、同一请求编号），逐条处理。"""
+
+    events: list[EventEnvelope] = pydantic.Field(min_length=1, max_length=MAX_BATCH)
+
+
+class EventOutcome(Schema):
+    event_id: uuid.UUID
+    status: Literal["processed", "duplicate", "refused"] = pydantic.Field(
+        description="processed 已处理；duplicate 此前已处理（按事件 ID 去重）；refused 被拒绝，原因见 problem"
+    )
+    problem: Problem | None = pydantic.Field(default=None, description="被拒绝时的错误（与单条投递时的响应相同）")
+
+
+class EventBatchReceipt(Schema):
+    results: list[EventOutcome] = pydantic.Field(description="与提交的事件一一对应、顺序相同")
+
+
 async def receive(
     session: AsyncSession,
     sender: Principal,
@@ -57,33 +83,121 @@ async def receive(
     handlers: Mapping[type[EventData], EventHandler],
 ) -> EventReceipt:
     runtime: Runtime = session.info["runtime"]
+    data = _checked(runtime, sender, envelope, handlers)
+    try:
+        async with session.begin_nested():
+            session.add(runtime.service.tables.inbox(**_inbox_row(runtime, envelope)))
+    except IntegrityError:  # seen before (or being handled right now by a concurrent delivery)
+        return EventReceipt(event_id=envelope.id, status="duplicate")
+    await handlers[type(data)](session, data, envelope)
+    return EventReceipt(event_id=envelope.id, status="processed")
+
+
+def _checked(
+    runtime: Runtime, sender: Principal, envelope: EventEnvelope, handlers: Mapping[type[EventData], Any]
+) -> EventData:
+    """The event's data, once the sender, the type and the content pass (else the refusal)."""
     if sender.subject != f"service:{envelope.source}":
         raise ForeignEventSource(f"{sender.subject} 不能投递来源为 {envelope.source} 的事件")
     event_class = EventData.catalogue.get((envelope.type, envelope.version))
-    handler = handlers.get(event_class) if event_class else None
-    if handler is None:
+    if event_class is None or event_class not in handlers:
         raise UnknownEventType(f"{runtime.service.name} 不处理事件 {envelope.type} v{envelope.version}")
     if event_class.publisher != envelope.source:  # e.g. a tip-off message forged by another service
         raise ForeignEventSource(f"事件 {envelope.type} 只能由 {event_class.publisher} 服务发出")
     try:
-        data = event_class.model_validate(envelope.data)
+        return event_class.model_validate(envelope.data)
     except ValidationError as exc:
         raise ValidationFailed(
             "事件内容与其类型不符",
             errors=field_errors(({**e, "loc": ("data", *e["loc"])} for e in exc.errors()), location="body"),
         ) from exc
 
-    try:
-        async with session.begin_nested():
-            session.add(
-                runtime.service.tables.inbox(
-                    event_id=envelope.id,
-                    event_type=envelope.type,
-                    source=envelope.source,
-                    received_at=runtime.clock.now(),
-                )
-            )
-    except IntegrityError:  # seen before (or being handled right now by a concurrent delivery)
-        return EventReceipt(event_id=envelope.id, status="duplicate")
-    await handler(session, data, envelope)
-    return EventReceipt(event_id=envelope.id, status="processed")
+
+def _inbox_row(runtime: Runtime, envelope: EventEnvelope) -> dict[str, Any]:
+    return {
+        "event_id": envelope.id,
+        "event_type": envelope.type,
+        "source": envelope.source,
+        "received_at": runtime.clock.now(),
+    }
+
+
+async def receive_many(
+    session: AsyncSession,
+    sender: Principal,
+    batch: EventBatch,
+    handlers: Mapping[type[EventData], EventHandler],
+    request: Request,
+    together: Mapping[type[EventData], BatchEventHandler] | None = None,
+) -> EventBatchReceipt:
+    """Many events in one request and one transaction, each as ``receive`` takes it alone: one
+    that is refused (a problem of ours: 4xx, or a 5xx the sender retries) is rolled back to its
+    own savepoint and answered with its problem, and the others stand. Anything else fails the
+    whole request, and the sender retries every event of it — the inbox drops the ones it took.
+
+    Consecutive events of a type with a handler in ``together`` (a bulk self-report's thousand
+    ``hazard.changed``) are taken in one go: their inbox rows in one statement, the new ones handed
+    to that handler at once, under one savepoint. Should it refuse, that run is taken again one
+    event at a time, so the refusal is answered for its own event only."""
+    runtime: Runtime = session.info["runtime"]
+    together = together or {}
+    results: list[EventOutcome | None] = [None] * len(batch.events)
+
+    def refused(index: int, error: QinglingError) -> None:
+        problem = error.to_problem(request)
+        results[index] = EventOutcome(event_id=batch.events[index].id, status="refused", problem=problem)
+
+    runs: list[list[tuple[int, EventData]]] = []
+    for index, envelope in enumerate(batch.events):
+        try:
+            data = _checked(runtime, sender, envelope, handlers)
+        except QinglingError as error:
+            refused(index, error)
+            continue
+        if runs and type(data) in together and type(runs[-1][-1][1]) is type(data):
+            runs[-1].append((index, data))
+        else:
+            runs.append([(index, data)])
+    for run in runs:
+        kind = type(run[0][1])
+        if len(run) > 1 and kind in together:
+            try:
+                async with session.begin_nested():
+                    taken = await _take_together(session, runtime, batch.events, run, together[kind])
+            except QinglingError:
+                pass  # one of them is refused: one at a time below, so only it is
+            else:
+                for index, _ in run:
+                    status = "processed" if index in taken else "duplicate"
+                    results[index] = EventOutcome(event_id=batch.events[index].id, status=status)
+                continue
+        for index, _ in run:
+            try:
+                async with session.begin_nested():
+                    receipt = await receive(session, sender, batch.events[index], handlers)
+            except QinglingError as error:
+                refused(index, error)
+                continue
+            results[index] = EventOutcome(event_id=receipt.event_id, status=receipt.status)
+    return EventBatchReceipt(results=[result for result in results if result is not None])
+
+
+async def _take_together(
+    session: AsyncSession,
+    runtime: Runtime,
+    envelopes: list[EventEnvelope],
+    run: list[tuple[int, EventData]],
+    handler: BatchEventHandler,
+) -> set[int]:
+    """Inbox rows for the run's events in one statement; the new ones to ``handler``. Returns
+    the positions of those it took (an event id twice in one batch is taken once)."""
+    rows = [_inbox_row(runtime, envelopes[index]) for index, _ in run]
+    new = await insert_new(session, runtime.service.tables.inbox, rows, ["event_id"])
+    taken: dict[int, tuple[EventData, EventEnvelope]] = {}
+    for index, data in run:
+        if (event_id := str(envelopes[index].id)) in new:
+            new.discard(event_id)
+            taken[index] = (data, envelopes[index])
+    if taken:
+        await handler(session, list(taken.values()))
+    return set(taken)

@@ -67,19 +67,25 @@ def _with_fault_injection(app: FastAPI) -> FastAPI:
     app.state.refusals = 0
     app.state.hold = None
     app.state.event_request_ids = []
+    app.state.event_calls = []  # "events" or "batch", one per call
+    app.state.without_batches = False
 
     @app.middleware("http")
     async def faults(request: Request, call_next):
-        if request.url.path.endswith("/events"):
+        events = request.url.path.endswith(("/events", "/events/batch"))
+        if events:
             app.state.event_request_ids.append(request.headers.get("x-request-id"))
-        if request.url.path.endswith("/events") and app.state.refusals > 0:
+            app.state.event_calls.append(request.url.path.rsplit("/", 1)[1])
+        if request.url.path.endswith("/events/batch") and app.state.without_batches:
+            return JSONResponse({"code": "route-not-found"}, status_code=404)  # a receiver from before batches
+        if events and app.state.refusals > 0:
             app.state.refusals -= 1
             return JSONResponse({"code": "validation-failed"}, status_code=422)
-        if request.url.path.endswith("/events") and app.state.outage > 0:
+        if events and app.state.outage > 0:
             app.state.outage -= 1
             return JSONResponse({"code": "service-unavailable"}, status_code=503)
         response = await call_next(request)  # the handler's transaction is committed here
-        if request.url.path.endswith("/events") and app.state.hold is not None:
+        if events and app.state.hold is not None:
             app.state.hold.committed.set()
             await asyncio.Event().wait()  # never answers: the relay is killed meanwhile
         return response

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from qingling.bulk import insert_rows, reserve_ids
+from qingling.bulk import insert_new, insert_rows, reserve_ids
 from qingling.db import PydanticJSON
 
 
@@ -37,7 +37,7 @@ class Row(_Base, table=True):
     tags: list[str] = Field(default_factory=list, sa_type=JSON)
     payload: dict = Field(default_factory=dict, sa_type=JSON)
     detail: Detail = Field(sa_type=PydanticJSON(Detail))
-    token: uuid.UUID
+    token: uuid.UUID = Field(unique=True)
 
 
 def _values(n: int) -> dict:
@@ -82,7 +82,7 @@ async def test_rows_written_in_bulk_read_back_as_the_orm_writes_them(session):
     session.add_all(by_orm)
     await session.flush()
     ids = await reserve_ids(session, Row, 4)
-    bulk = [_values(n) | {"id": row_id} for n, row_id in zip(range(4), ids, strict=True)]
+    bulk = [_values(n) | {"id": row_id, "token": uuid.UUID(int=100 + n)} for n, row_id in enumerate(ids)]
     await insert_rows(session, Row, bulk)
     await session.commit()
 
@@ -90,7 +90,8 @@ async def test_rows_written_in_bulk_read_back_as_the_orm_writes_them(session):
     stored = {row.id: row for row in (await session.execute(select(Row))).scalars()}
     assert len(stored) == 8
     for n, (orm_row, values) in enumerate(zip(by_orm, bulk, strict=True)):
-        assert _read(stored[values["id"]]) == _read(stored[orm_row.id]) == _read(Row(**_values(n)))
+        assert _read(stored[values["id"]])[:-1] == _read(stored[orm_row.id])[:-1] == _read(Row(**_values(n)))[:-1]
+        assert (stored[values["id"]].token, stored[orm_row.id].token) == (uuid.UUID(int=100 + n), uuid.UUID(int=n + 1))
 
 
 async def test_reserved_ids_are_the_tables_own(session):
@@ -98,7 +99,7 @@ async def test_reserved_ids_are_the_tables_own(session):
     await session.flush()
     ids = await reserve_ids(session, Row, 3)
     assert ids == sorted(ids) and len(set(ids)) == 3
-    await insert_rows(session, Row, [_values(n) | {"id": row_id} for n, row_id in enumerate(ids)])
+    await insert_rows(session, Row, [_values(n + 2) | {"id": row_id} for n, row_id in enumerate(ids)])
     after = Row(**_values(5))
     session.add(after)  # an ordinary insert afterwards takes an id of its own
     await session.flush()
@@ -115,3 +116,16 @@ async def test_a_time_without_its_zone_is_refused(session):
     naive = _values(1) | {"at": datetime(2025, 9, 1, 8, 0)}
     with pytest.raises((ValueError, StatementError)):  # as the ORM refuses it
         await insert_rows(session, Row, [naive])
+
+
+async def test_insert_new_leaves_the_rows_whose_key_is_taken(session):
+    session.add(Row(**_values(1)))
+    await session.flush()
+    rows = [_values(n) for n in (1, 2, 3)]  # token of 1 is taken
+
+    inserted = await insert_new(session, Row, rows, key=["token"])
+
+    assert inserted == {str(uuid.UUID(int=3)), str(uuid.UUID(int=4))}
+    assert await insert_new(session, Row, rows, key=["token"]) == set()
+    names = sorted(row.name for row in (await session.execute(select(Row))).scalars())
+    assert names == sorted(_values(n)["name"] for n in (1, 2, 3))

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+import sample_apps
+
 pytestmark = pytest.mark.asyncio
 
 
@@ -168,3 +170,87 @@ async def test_a_committed_event_wakes_the_relay_at_once(pair):
     woken = asyncio.get_running_loop().time()
     assert not await runtime.idle(60, doorbell)  # returns at once instead of after the poll interval
     assert asyncio.get_running_loop().time() - woken < 1
+
+
+async def _notes_of_one_request(pair, *texts: str) -> str:
+    request_id = "5e1f0c2b9a8d4e7f8a6b5c4d3e2f1a00"
+    for text in texts:
+        headers = {"X-Request-ID": request_id}
+        assert (await pair.client.post("/api/v1/alpha/notes", json={"text": text}, headers=headers)).status_code == 201
+    return request_id
+
+
+async def test_the_events_of_one_request_go_in_one_call(pair):
+    request_id = await _notes_of_one_request(pair, "第一条", "第二条", "第三条")
+    sample_apps.TAKEN_TOGETHER.clear()
+
+    assert await pair.relay.run_once() == 3
+    assert pair.beta.state.event_calls == ["batch"]
+    assert sample_apps.TAKEN_TOGETHER == [3]  # the receiver's handler for many took them at once
+    assert pair.beta.state.event_request_ids == [request_id]  # the call carries the request's id
+    assert [note["text"] for note in await pair.received()] == ["第一条", "第二条", "第三条"]
+    rows = await pair.outbox_rows()
+    assert all(row.state == "delivered" and row.sent_at is not None and row.attempts == 0 for row in rows)
+
+    again = await pair.client.post(  # a redelivery of the whole batch changes nothing
+        "/api/v1/beta/events/batch",
+        json={"events": [row.payload for row in rows]},
+        headers=await pair.service_headers("alpha", to="beta"),
+    )
+    assert [result["status"] for result in again.json()["results"]] == ["duplicate"] * 3
+    assert len(await pair.received()) == 3
+    assert sample_apps.TAKEN_TOGETHER == [3]  # nothing new for it
+
+
+async def test_an_event_twice_in_one_batch_is_taken_once(pair):
+    await _notes_of_one_request(pair, "第一条", "第二条")
+    first, second = (row.payload for row in await pair.outbox_rows())
+
+    answer = await pair.client.post(
+        "/api/v1/beta/events/batch",
+        json={"events": [first, second, first]},
+        headers=await pair.service_headers("alpha", to="beta"),
+    )
+
+    assert [result["status"] for result in answer.json()["results"]] == ["processed", "processed", "duplicate"]
+    assert len(await pair.received()) == 2
+
+
+async def test_an_event_refused_in_a_batch_is_parked_and_the_others_stand(pair):
+    await _notes_of_one_request(pair, "第一条", "拒收这一条", "第三条")
+    sample_apps.TAKEN_TOGETHER.clear()
+
+    assert await pair.relay.run_once() == 3
+    assert sample_apps.TAKEN_TOGETHER == [3]  # refused together, then taken one by one
+    assert [note["text"] for note in await pair.received()] == ["第一条", "第三条"]  # the refused write undone
+    rows = {row.payload["data"]["text"]: row for row in await pair.outbox_rows()}
+    refused = rows["拒收这一条"]
+    assert (refused.state, refused.attempts, refused.last_status) == ("parked", 1, 422)
+    assert "拒收" in refused.last_error
+    assert rows["第一条"].state == rows["第三条"].state == "delivered"
+    assert await pair.inbox_count() == 2  # the refused one may come again once corrected
+
+
+async def test_only_services_deliver_batches_and_each_only_its_own_events(pair):
+    await _notes_of_one_request(pair, "第一条", "第二条")
+    body = {"events": [row.payload for row in await pair.outbox_rows()]}
+
+    anonymous = await pair.client.post("/api/v1/beta/events/batch", json=body)
+    as_beta = await pair.client.post(
+        "/api/v1/beta/events/batch", json=body, headers=await pair.service_headers("beta", to="beta")
+    )
+
+    assert (anonymous.status_code, anonymous.json()["code"]) == (401, "not-signed-in")
+    assert as_beta.status_code == 200
+    assert [r["problem"]["code"] for r in as_beta.json()["results"]] == ["foreign-event-source"] * 2
+    assert await pair.received() == []
+
+
+async def test_a_receiver_without_batches_takes_the_events_one_by_one(pair):
+    pair.beta.state.without_batches = True  # an older receiver, mid-upgrade
+    await _notes_of_one_request(pair, "第一条", "第二条")
+
+    assert await pair.relay.run_once() == 2
+    assert pair.beta.state.event_calls == ["batch", "events", "events"]
+    assert len(await pair.received()) == 2
+    assert all(row.state == "delivered" for row in await pair.outbox_rows())

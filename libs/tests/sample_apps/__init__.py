@@ -114,6 +114,21 @@ async def received_notes(session: DbSession) -> list[ReceivedOut]:
 
 async def on_note_written(session: AsyncSession, data: NoteWritten, envelope: EventEnvelope) -> None:
     session.add(ReceivedNote(event_id=envelope.id, note_id=data.note_id, text=data.text))
+    await session.flush()
+    if data.text.startswith("拒收"):  # refused after writing: the write must go with the refusal
+        raise ValidationFailed.for_field("text", "beta 不接收以“拒收”开头的记录")
+
+
+TAKEN_TOGETHER: list[int] = []  # how many events each call of ``on_notes_written`` took
+
+
+async def on_notes_written(session: AsyncSession, events: list[tuple[NoteWritten, EventEnvelope]]) -> None:
+    """``on_note_written`` for many at once (a batch's run of them)."""
+    TAKEN_TOGETHER.append(len(events))
+    session.add_all(ReceivedNote(event_id=env.id, note_id=data.note_id, text=data.text) for data, env in events)
+    await session.flush()
+    if any(data.text.startswith("拒收") for data, _ in events):
+        raise ValidationFailed.for_field("text", "beta 不接收以“拒收”开头的记录")
 
 
 alpha = Service(
@@ -136,4 +151,5 @@ beta = Service(
     tables=PlatformTables.declare(BetaModel),
     routers=[beta_router],
     event_handlers={NoteWritten: on_note_written},
+    batch_event_handlers={NoteWritten: on_notes_written},
 )
