@@ -5,6 +5,7 @@ the delivery log."""
 
 import asyncio
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -246,3 +247,34 @@ async def test_a_message_the_receiver_refuses_for_good_is_parked_shown_to_the_en
     assert replayed.status_code == 202
     await eventually(lambda: ping["msg_id"] in receiver.accepted or None)
     assert [a.answered for a in receiver.of(ping["msg_id"])] == [410, 204]
+
+
+async def test_a_bulk_self_reports_hazards_each_reach_the_board_and_the_enterprises_system(system, receiver):
+    """A batch's events travel together (one call, taken at once by notify): still one board row
+    and one hazard.changed message per hazard."""
+    endpoint = await _subscribe(system, receiver)
+    headers = await system.login("demo-enterprise") | {"Idempotency-Key": f"bulk-{uuid.uuid4()}"}
+    marker = f"批量{uuid.uuid4().hex[:6]}"
+    items = [DUST | {"title": f"{marker}-{n:02d}"} for n in range(30)]
+    created = await system.client.post("/api/v1/hazards/hazards/batch", json={"items": items}, headers=headers)
+    assert created.status_code == 201, created.text
+    ids = set(created.json()["hazard_ids"])
+
+    async def on_the_board():
+        board, after = set(), None
+        while True:
+            params = {"limit": 500} | ({"after": after} if after else {})
+            page = (await system.client.get(f"{NOTIFY}/deadlines", params=params, headers=headers)).json()
+            board |= {item["item_id"] for item in page["items"] if item["item_type"] == "hazard"}
+            if not (after := page["next_after"]):
+                return (ids <= board) or None
+
+    async def each_sent_once():
+        sent = [m for m in await _messages(system, endpoint["id"]) if m["event_type"] == "hazard.changed"]
+        about = [json.loads(receiver.accepted[m["msg_id"]])["data"]["hazard_id"]
+                 for m in sent if m["state"] == "delivered" and m["msg_id"] in receiver.accepted]  # fmt: skip
+        mine = [hazard for hazard in about if hazard in ids]
+        return (sorted(mine) == sorted(ids)) or None
+
+    await until(on_the_board)
+    await until(each_sent_once)

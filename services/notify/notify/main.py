@@ -9,7 +9,13 @@ from notify.calendar import on_year_loaded, on_year_removed
 from notify.config import Settings
 from notify.database import tables
 from notify.deadlines.router import router as deadlines_router
-from notify.deadlines.service import track_hazard, track_missed_self_check, track_return, track_tip_off
+from notify.deadlines.service import (
+    track_hazard,
+    track_hazards,
+    track_missed_self_check,
+    track_return,
+    track_tip_off,
+)
 from notify.deliveries.router import router as deliveries_router
 from notify.inbox.router import router as inbox_router
 from notify.inbox.service import on_reporter_notified
@@ -68,6 +74,7 @@ service = Service(
         TipOffChanged: track_tip_off,
         ReporterNotified: on_reporter_notified,
     },
+    batch_event_handlers={HazardChanged: track_hazards},  # a bulk self-report's thousand at once
     workers=[sweep("send_due_reminders", reminders.send_due), deliver_webhooks],
     adapters=notify_adapters,
     bootstrap=seed,

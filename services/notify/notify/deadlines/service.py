@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,17 +16,59 @@ from notify.reminders import service as reminders
 from notify.webhooks import service as webhooks
 from qingling.auth.principal import Principal
 from qingling.auth.scope import visible_rows
+from qingling.bulk import insert_new
 from qingling.calendar import lateness
 from qingling.events import EventEnvelope
 from qingling.hazard_events import HazardChanged, ReturnChanged, SelfCheckMissed
 from qingling.pagination import PageParams, fetch_page
 from qingling.tipoff_events import TipOffChanged
 
+# A board row's columns that have defaults, as a new row gets them (for rows written in bulk).
+BLANK_ROW: dict[str, Any] = {
+    name: field.get_default(call_default_factory=True)
+    for name, field in TrackedDeadline.model_fields.items()
+    if name != "id" and not field.is_required()
+}
+
 
 async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: EventEnvelope) -> None:
     item = await board_row(session, "hazard", data.hazard_id, envelope.occurred_at)
     if item.version >= data.seq:
         return  # a late, older picture of the hazard
+    _picture_of_hazard(item, data, envelope)
+    await reminders.schedule(session, item, envelope.occurred_at)
+    await webhooks.enqueue(session, data.enterprise_code, "hazard.changed", data.model_dump(mode="json"),
+                           envelope.occurred_at, "hazard", data.hazard_id)  # fmt: skip
+
+
+async def track_hazards(session: AsyncSession, events: list[tuple[HazardChanged, EventEnvelope]]) -> None:
+    """``track_hazard`` for many events at once (a bulk self-report's thousand): the board rows
+    read and created in one statement each, the reminders and the enterprises' webhooks looked up
+    once — in waves, the n-th event of each hazard in the n-th, so a hazard's events are taken in
+    the order they came, as one by one."""
+    waves: list[list[tuple[HazardChanged, EventEnvelope]]] = []
+    seen: Counter[int] = Counter()
+    for data, envelope in events:
+        if seen[data.hazard_id] == len(waves):
+            waves.append([])
+        waves[seen[data.hazard_id]].append((data, envelope))
+        seen[data.hazard_id] += 1
+    for wave in waves:
+        items = await board_rows(session, "hazard", {data.hazard_id: envelope.occurred_at for data, envelope in wave})
+        taken = []
+        for data, envelope in wave:
+            item = items[data.hazard_id]
+            if item.version >= data.seq:
+                continue  # a late, older picture of the hazard
+            _picture_of_hazard(item, data, envelope)
+            taken.append((item, data, envelope))
+        await reminders.schedule_many(session, [(item, envelope.occurred_at) for item, _, envelope in taken])
+        messages = [(data.enterprise_code, data.model_dump(mode="json"), envelope.occurred_at, "hazard", data.hazard_id)
+                    for _, data, envelope in taken]  # fmt: skip
+        await webhooks.enqueue_many(session, "hazard.changed", messages)
+
+
+def _picture_of_hazard(item: TrackedDeadline, data: HazardChanged, envelope: EventEnvelope) -> None:
     fields = data.model_dump(
         include={
             "title", "state", "grade", "region_code", "enterprise_code", "lister_region_code", "deadline_at",
@@ -37,9 +81,6 @@ async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: Eve
     item.supervising_region_code, item.supervising_kind = supervision.get("region_code"), supervision.get("kind")
     item.version = data.seq
     item.last_event_at = item.updated_at = envelope.occurred_at
-    await reminders.schedule(session, item, envelope.occurred_at)
-    await webhooks.enqueue(session, data.enterprise_code, "hazard.changed", data.model_dump(mode="json"),
-                           envelope.occurred_at, "hazard", data.hazard_id)  # fmt: skip
 
 
 async def track_tip_off(session: AsyncSession, data: TipOffChanged, envelope: EventEnvelope) -> None:
@@ -95,6 +136,36 @@ async def board_row(session: AsyncSession, item_type: str, item_id: int, at: dat
     except IntegrityError:
         pass  # created by the concurrent delivery
     return (await session.execute(query)).scalar_one()
+
+
+async def board_rows(
+    session: AsyncSession, item_type: str, first_seen: dict[int, datetime]
+) -> dict[int, TrackedDeadline]:
+    """``board_row`` for many items (id → the time of its event): the rows there read, locked, in
+    one query; the missing ones created empty in one statement (a concurrent delivery's are left to
+    it) and read the same way."""
+
+    async def read(ids: list[int]) -> dict[int, TrackedDeadline]:
+        found = {}
+        for start in range(0, len(ids), 900):  # under SQLite's limit on bound parameters
+            query = select(TrackedDeadline).where(
+                TrackedDeadline.item_type == item_type, TrackedDeadline.item_id.in_(ids[start : start + 900])
+            )
+            found |= {item.item_id: item for item in (await session.execute(query.with_for_update())).scalars()}
+        return found
+
+    items = await read(sorted(first_seen))
+    if missing := sorted(set(first_seen) - set(items)):
+        blank = (
+            BLANK_ROW
+            | {"item_type": item_type}
+            | dict.fromkeys(("title", "state", "grade", "region_code", "enterprise_code"), "")
+        )
+        rows = [blank | {"item_id": item_id, "last_event_at": at, "updated_at": at}
+                for item_id, at in ((item_id, first_seen[item_id]) for item_id in missing)]  # fmt: skip
+        await insert_new(session, TrackedDeadline, rows, ["item_type", "item_id"])
+        items |= await read(missing)
+    return items
 
 
 async def track_missed_self_check(session: AsyncSession, data: SelfCheckMissed, envelope: EventEnvelope) -> None:

@@ -174,27 +174,48 @@ def due_at(calendar: WorkingCalendar, deadline_at: datetime, step: dict) -> tupl
 async def schedule(session: AsyncSession, item: TrackedDeadline, now: datetime) -> None:
     """Brings an item's reminders in line with its deadline: steps for a superseded deadline, or of
     a closed item, are cancelled; the plan's steps for the deadline in force are planned once."""
-    query = select(Reminder).where(Reminder.item_type == item.item_type, Reminder.item_id == item.item_id)
-    existing = list((await session.execute(query.with_for_update())).scalars())
-    for reminder in existing:
-        if reminder.state == "pending" and (item.closed or reminder.deadline_at != item.deadline_at):
-            reminder.state, reminder.cancelled_at = "cancelled", now
-    if item.closed or item.deadline_at is None:
+    await schedule_many(session, [(item, now)])
+
+
+async def schedule_many(session: AsyncSession, items: list[tuple[TrackedDeadline, datetime]]) -> None:
+    """``schedule`` for many items (each at its own "now") at once — a bulk self-report's thousand
+    hazards: their reminders read in one query, each plan and the calendar looked up once. An item
+    may appear once only."""
+    if not items:
         return
-    plan = await plan_for(session, item.item_type, item.grade, item.region_code)
-    if plan is None:
-        return
-    planned = {r.step for r in existing if r.deadline_at == item.deadline_at}
-    calendar = await working_calendar(session, HolidayArrangement)
-    for step in plan.steps:
-        due, provisional = due_at(calendar, item.deadline_at, step)
-        if step["key"] in planned or (step["offset"] < 0 and due <= now):  # no late warnings
+    existing: dict[tuple[str, int], list[Reminder]] = {(item.item_type, item.item_id): [] for item, _ in items}
+    for item_type in {item.item_type for item, _ in items}:
+        ids = sorted({item.item_id for item, _ in items if item.item_type == item_type})
+        for start in range(0, len(ids), 900):  # under SQLite's limit on bound parameters
+            chunk = ids[start : start + 900]
+            query = select(Reminder).where(Reminder.item_type == item_type, Reminder.item_id.in_(chunk))
+            for reminder in (await session.execute(query.with_for_update())).scalars():
+                existing[reminder.item_type, reminder.item_id].append(reminder)
+    plans: dict[tuple[str, str, str], ReminderPlan | None] = {}
+    calendar: WorkingCalendar | None = None
+    for item, now in items:
+        known = existing[item.item_type, item.item_id]
+        for reminder in known:
+            if reminder.state == "pending" and (item.closed or reminder.deadline_at != item.deadline_at):
+                reminder.state, reminder.cancelled_at = "cancelled", now
+        if item.closed or item.deadline_at is None:
             continue
-        session.add(Reminder(
-            item_type=item.item_type, item_id=item.item_id, step=step["key"], title=step["title"],
-            deadline_at=item.deadline_at, due_at=due, audience=step["audience"], template=step["template"],
-            plan_id=plan.id, provisional=provisional or item.deadline_provisional,
-        ))  # fmt: skip
+        which = (item.item_type, item.grade, item.region_code)
+        if which not in plans:
+            plans[which] = await plan_for(session, *which)
+        if (plan := plans[which]) is None:
+            continue
+        planned = {r.step for r in known if r.deadline_at == item.deadline_at}
+        calendar = calendar or await working_calendar(session, HolidayArrangement)
+        for step in plan.steps:
+            due, provisional = due_at(calendar, item.deadline_at, step)
+            if step["key"] in planned or (step["offset"] < 0 and due <= now):  # no late warnings
+                continue
+            session.add(Reminder(
+                item_type=item.item_type, item_id=item.item_id, step=step["key"], title=step["title"],
+                deadline_at=item.deadline_at, due_at=due, audience=step["audience"], template=step["template"],
+                plan_id=plan.id, provisional=provisional or item.deadline_provisional,
+            ))  # fmt: skip
 
 
 async def replan(session: AsyncSession, year: int, why: str, now: datetime) -> int:

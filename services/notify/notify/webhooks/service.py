@@ -150,6 +150,26 @@ async def enqueue(
     return sent
 
 
+async def enqueue_many(
+    session: AsyncSession, event_type: str, messages: list[tuple[str, dict[str, Any], datetime, str, int]]
+) -> int:
+    """``enqueue`` for many (enterprise code, data, now, item type, item id) at once, in order: the
+    enterprises' endpoints read in one query."""
+    codes = sorted({code for code, *_ in messages})
+    endpoints: dict[str, list[WebhookEndpoint]] = {code: [] for code in codes}
+    for start in range(0, len(codes), 900):  # under SQLite's limit on bound parameters
+        query = select(WebhookEndpoint).where(
+            WebhookEndpoint.enterprise_code.in_(codes[start : start + 900]), WebhookEndpoint.active
+        )
+        for found in (await session.execute(query.order_by(WebhookEndpoint.id))).scalars():
+            endpoints[found.enterprise_code].append(found)
+    sent = 0
+    for code, data, now, item_type, item_id in messages:
+        for found in endpoints[code]:
+            sent += message(session, found, event_type, data, now, item_type, item_id) is not None
+    return sent
+
+
 async def subscribed(session: AsyncSession, enterprise_code: str) -> list[WebhookEndpoint]:
     """The enterprise's active endpoints."""
     query = select(WebhookEndpoint).where(WebhookEndpoint.enterprise_code == enterprise_code, WebhookEndpoint.active)
