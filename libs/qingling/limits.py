@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Depends, Request
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -104,10 +104,13 @@ class Limiter:
         return keyed_hash(self._hash_key, f"group\x1f{name}")
 
     async def _current(self, session: AsyncSession, limit: Limit, subject: str, now: datetime) -> Any:
-        row = await session.get(self.table, self._key(limit, subject), populate_existing=True)
-        if row is None or not row.window_started_at <= now < row.window_ends_at:
-            return None  # none, over, or from a future the (test) clock has been moved back from
-        return row
+        return _in_window(await self._row(session, self._key(limit, subject)), now)
+
+    async def _row(self, session: AsyncSession, key: str, *, lock: bool = False) -> Any:
+        """The counter's columns (a plain row: counters are read and written with single statements,
+        never as ORM objects, so no session ever holds a stale copy)."""
+        query = select(self.table.__table__).where(self.table.__table__.c.key == key)
+        return (await session.execute(query.with_for_update() if lock else query)).first()
 
     async def wait(self, session: AsyncSession, limit: Limit, subject: str, now: datetime) -> int | None:
         """Seconds ``subject`` must wait under ``limit``; ``None`` when it may go on now."""
@@ -131,17 +134,36 @@ class Limiter:
         group_key = self.group(group) if group is not None else None
         fresh = {"key": key, "group_key": group_key, "count": 0, "window_started_at": now}
         await insert_or_ignore(session, self.table, fresh | {"window_ends_at": now + limit.window}, ["key"])
-        row = await session.get(self.table, key, with_for_update=True, populate_existing=True)
-        if not row.window_started_at <= now < row.window_ends_at:
-            row.count, row.window_started_at, row.window_ends_at, row.blocked_until = 0, now, now + limit.window, None
-        row.count += 1
-        if limit.allowed is not None and row.count >= limit.allowed:
+        return await self._count(session, limit, await self._row(session, key, lock=True), now)
+
+    async def admit(self, session: AsyncSession, limit: Limit, subject: str, now: datetime) -> int | None:
+        """``wait`` then ``count`` in one go (one read of the counter): seconds ``subject`` must
+        wait, or ``None`` — and then this event is counted."""
+        key = self._key(limit, subject)
+        fresh = {"key": key, "group_key": None, "count": 0, "window_started_at": now}
+        await insert_or_ignore(session, self.table, fresh | {"window_ends_at": now + limit.window}, ["key"])
+        row = await self._row(session, key, lock=True)
+        current = _in_window(row, now)
+        if current is not None and current.blocked_until is not None and current.blocked_until > now:
+            return _seconds(current.blocked_until, now)
+        await self._count(session, limit, row, now)
+        return None
+
+    async def _count(self, session: AsyncSession, limit: Limit, row: Any, now: datetime) -> int:
+        count, started, ends, blocked = row.count, row.window_started_at, row.window_ends_at, row.blocked_until
+        if not started <= now < ends:
+            count, started, ends, blocked = 0, now, now + limit.window, None
+        count += 1
+        if limit.allowed is not None and count >= limit.allowed:
             if limit.delay is None:
-                row.blocked_until = row.window_ends_at
+                blocked = ends
             else:
-                row.blocked_until = now + limit.wait_after(row.count)
-                row.window_ends_at = max(row.window_ends_at, row.blocked_until + limit.window)
-        return row.count
+                blocked = now + limit.wait_after(count)
+                ends = max(ends, blocked + limit.window)
+        table = self.table.__table__
+        values = {"count": count, "window_started_at": started, "window_ends_at": ends, "blocked_until": blocked}
+        await session.execute(update(table).where(table.c.key == row.key).values(values))
+        return count
 
     async def clear(self, session: AsyncSession, limit: Limit, subject: str) -> None:
         await session.execute(delete(self.table).where(self.table.key == self._key(limit, subject)))
@@ -245,14 +267,17 @@ def per_address(limit_of: Callable[[Any], Limit], problem: type[TooManyRequests]
         runtime = request.app.state.runtime
         limit, address, limiter = limit_of(runtime.settings), client_address(request), runtime.adapters.limiter
         async with runtime.unit_of_work() as session:
-            now = runtime.clock.now()
-            wait = await limiter.wait(session, limit, address, now)
-            if wait is None:
-                await limiter.count(session, limit, address, now)
+            wait = await limiter.admit(session, limit, address, runtime.clock.now())
         if wait is not None:
             raise too_many(problem, wait)
 
     return Depends(check)
+
+
+def _in_window(row: Any, now: datetime) -> Any:
+    if row is None or not row.window_started_at <= now < row.window_ends_at:
+        return None  # none, over, or from a future the (test) clock has been moved back from
+    return row
 
 
 def _seconds(until: datetime, now: datetime) -> int:

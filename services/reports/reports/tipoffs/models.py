@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Index
 from sqlmodel import Field
 
 from qingling.audit import GENESIS, AuditEntryBase, Head
@@ -17,6 +17,8 @@ class TipOff(ReportsModel, table=True):
     (``SealedReporter``). ``state`` moves only through the lifecycle in ``lifecycle.py``."""
 
     __tablename__ = "tip_off"
+    # Intake's duplicate look-up by place: the same category within a box of latitude (duplicates.service).
+    __table_args__ = (Index("ix_tip_off_category_latitude", "category", "latitude"),)
 
     id: int | None = Field(default=None, primary_key=True)
     receipt_code: str = Field(max_length=10, unique=True)
