@@ -81,7 +81,10 @@ FROM tracked_deadline t CROSS JOIN (VALUES {steps}) AS s(key, title, offset_days
 
 
 class Receiver(BaseHTTPRequestHandler):
-    """A webhook receiver that accepts everything and counts what arrives, by webhook-id."""
+    """A webhook receiver that accepts everything and counts what arrives, by webhook-id; it keeps
+    connections open (HTTP/1.1), as a real receiver behind a proxy does."""
+
+    protocol_version = "HTTP/1.1"
 
     arrivals: ClassVar[list[str]] = []
     last_at: ClassVar[float] = 0.0  # time.perf_counter() of the latest
@@ -92,7 +95,8 @@ class Receiver(BaseHTTPRequestHandler):
         with self.lock:
             self.arrivals.append(self.headers.get("webhook-id", ""))
             Receiver.last_at = time.perf_counter()
-        self.send_response(204)
+        self.send_response(200)
+        self.send_header("content-length", "0")
         self.end_headers()
 
     def log_message(self, *args: object) -> None:
@@ -239,7 +243,8 @@ def main() -> None:
             shutil.rmtree(args.root, ignore_errors=True)
     arrivals = len(Receiver.arrivals)
     figures = [
-        {"name": "deadlines: claim the next due batch (5M reminders)", "value": round(claim_ms, 2), "unit": "ms",
+        {"name": f"deadlines: claim the next due batch ({args.hazards * len(STEPS):,} planned)",
+         "value": round(claim_ms, 2), "unit": "ms",
          "p50_ms": round(claim_ms, 2), "p99_ms": None, "baseline": round(bare_claim_ms, 2),
          "ratio": round(claim_ms / bare_claim_ms, 2), "floor": "≤ 5 ms", "met": claim_ms <= 5},
         {"name": f"deadlines: {len(ids):,} due at once, all sent by {args.workers} workers", "value":
