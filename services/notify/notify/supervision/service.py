@@ -18,6 +18,7 @@ from notify.calendar import HolidayArrangement
 from notify.deadlines import service as deadlines
 from notify.deadlines.models import TrackedDeadline
 from notify.deliveries.models import Delivery
+from notify.deliveries.service import recipients
 from notify.inbox.models import InboxEntry
 from notify.inbox.service import recipients_of
 from notify.reminders import service as reminders
@@ -34,7 +35,7 @@ from qingling.clock import SHANGHAI
 from qingling.documents import IssuedDocument
 from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from qingling.holidays import working_calendar
-from qingling.lifecycle import Runner, Step, nothing, start_step
+from qingling.lifecycle import Runner, Step, start_step
 from qingling.outbox import emit
 from qingling.pagination import PageParams, fetch_page
 from qingling.regions import parent
@@ -195,8 +196,6 @@ _ANSWERS_FOR = {"hazard": ["enterprise", "supervising"], "tip_off": ["supervisin
 
 
 def _item_parties(item: TrackedDeadline, audience: list[str]) -> list[SupervisionParty]:
-    from notify.deliveries.service import recipients
-
     return [
         SupervisionParty(
             address=address,
@@ -546,7 +545,6 @@ RUNNER: Runner[SupervisionAct] = Runner(
     keeps_step=frozenset({"scheduled"}),
     after=_after,
 )
-assert nothing  # every action has an effect of its own
 
 
 async def act_on(
