@@ -7,6 +7,7 @@ qingling serve <service>     run one service's API (distributed deployments)
 qingling migrate <service>   bring a service's database to the latest schema
 qingling worker <service>    run a service's background workers (outbox relay, …)
 qingling generate [--check]  regenerate (or only compare) openapi/ and deploy/gateway/
+qingling bench [--smoke|--full] every benchmark under bench/ against its bare baselines (a checkout only)
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     generate = commands.add_parser("generate", help="重新生成 openapi/ 与 deploy/gateway/（--check 只比较不写入）")
     generate.add_argument("--check", action="store_true")
 
+    # Its options are bench/run.py's own (--smoke, --full, --only …): passed through as they are.
+    commands.add_parser("bench", help="运行 bench/ 下全部性能基准（与同次测得的基线对比），汇总并写入 bench/results/")
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        return _bench(argv[1:])
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
 
@@ -193,6 +200,17 @@ def _generate(args: argparse.Namespace) -> int:
         print("以下文件与代码不一致，请运行 `./ql generate` 后提交：", *drifted, sep="\n  ", file=sys.stderr)
         return 1
     return 0
+
+
+def _bench(options: list[str]) -> int:
+    """``bench/run.py`` of the checkout this command runs from (benchmarks are not installed)."""
+    run = Path(__file__).resolve().parents[2] / "bench" / "run.py"
+    if not run.exists():
+        print("基准测试只在源码目录中提供（bench/run.py）", file=sys.stderr)
+        return 2
+    import subprocess
+
+    return subprocess.run([sys.executable, str(run), *options]).returncode
 
 
 COMMANDS = {
