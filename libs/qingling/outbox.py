@@ -140,10 +140,14 @@ class OutboxJob:
     request_id: str | None
 
 
+CALLS_AT_ONCE = 50  # calls a relay pass has open to the receivers at a time (a pass may claim more events)
+
+
 class OutboxChannel(Channel[OutboxJob]):
     name = "outbox"
     counts_delivery_as_attempt = False  # ``attempts`` counts the failed tries, as it always has
     per_destination = True  # the events of one request go in one call (``send_batch``)
+    ties_by_key = False  # the ids are uuid4: no order among events of one moment to keep
 
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
@@ -173,7 +177,13 @@ class OutboxChannel(Channel[OutboxJob]):
         for index, job in enumerate(jobs):
             by_request[job.request_id].append(index)
         outcomes: list[Outcome] = [Outcome(False)] * len(jobs)
-        answers = await asyncio.gather(*(self._send_together([jobs[i] for i in idx]) for idx in by_request.values()))
+        at_once = asyncio.Semaphore(CALLS_AT_ONCE)
+
+        async def send(group: list[OutboxJob]) -> list[Outcome]:
+            async with at_once:
+                return await self._send_together(group)
+
+        answers = await asyncio.gather(*(send([jobs[i] for i in idx]) for idx in by_request.values()))
         for idx, answer in zip(by_request.values(), answers, strict=True):
             for i, outcome in zip(idx, answer, strict=True):
                 outcomes[i] = outcome
