@@ -1,20 +1,19 @@
 """The embedded box's footprint (issue 21 §6, a guardrail): start-up time and memory.
 
-    python bench/footprint.py [--requests 2000] [--json]
+    python bench/footprint.py [--smoke | --full] [--requests N] [--json]
 
 Starts ``qingling run`` (the whole system in one process, demo data, SQLite) on a free port of
 127.0.0.1 with a fresh data directory, and measures how long until every service answers
 ``/readyz`` (first start: migrations and demo data included) and its resident memory (VmRSS)
-at rest and after ``--requests`` sign-ins and reads from 8 concurrent clients. Baseline: a bare
+at rest and after ``--requests`` reads from 8 concurrent clients (2,000; ``--full`` 20,000;
+``--smoke`` 100). Baseline: a bare
 FastAPI app started the same way (uvicorn, one route), its start-up and RSS. Floors: start-up
 ≤ 10 s, RSS ≤ 400 MB under load.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import shutil
 import subprocess
 import sys
@@ -25,7 +24,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "stack")]
+sys.path[:0] = [str(ROOT / "stack"), str(ROOT / "bench")]
+
+from _support import Figure, arguments, report  # noqa: E402
 
 from qlstack.stack import free_port  # noqa: E402
 
@@ -81,10 +82,10 @@ async def load(base: str, requests: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON for bench/run.py")
+    parser = arguments(__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, help="reads under load")
     args = parser.parse_args()
+    args.requests = args.requests or (100 if args.smoke else 20_000 if args.full else 2_000)
     work = Path(tempfile.mkdtemp(prefix="qingling-footprint-"))
     try:
         (work / "bare.py").write_text(BARE)
@@ -110,24 +111,16 @@ def main() -> None:
             box.wait(timeout=20)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    figures = [
-        {"name": "footprint: embedded start-up (fresh data, demo)", "value": round(start, 1), "unit": "s",
-         "p50_ms": None, "p99_ms": None, "baseline": round(bare_start, 2), "ratio": round(start / bare_start, 1),
-         "floor": "≤ 10 s", "met": start <= 10},
-        {"name": "footprint: embedded RSS at rest", "value": round(at_rest), "unit": "MB", "p50_ms": None,
-         "p99_ms": None, "baseline": round(bare_rss), "ratio": round(at_rest / bare_rss, 1), "floor": None,
-         "met": None},
-        {"name": f"footprint: embedded RSS after {args.requests:,} reads", "value": round(loaded), "unit": "MB",
-         "p50_ms": None, "p99_ms": None, "baseline": round(bare_rss), "ratio": round(loaded / bare_rss, 1),
-         "floor": "≤ 400 MB", "met": loaded <= 400},
-    ]  # fmt: skip
-    if args.json:
-        print(json.dumps(figures, ensure_ascii=False))
-    else:
-        for figure in figures:
-            met = {True: "ok", False: "NOT MET", None: ""}[figure["met"]]
-            print(f"{figure['name']:<48} {figure['value']!s:>7} {figure['unit']:<3} "
-                  f"(bare {figure['baseline']}) floor {figure['floor'] or '-':<9} {met}")  # fmt: skip
+    bare_up = Figure("bare FastAPI app: start-up", round(bare_start, 2), "s")
+    bare_memory = Figure("bare FastAPI app: RSS", round(bare_rss), "MB")
+    up = Figure("embedded start-up (fresh data, demo)", round(start, 1), "s", floor="≤ 10 s", met=start <= 10)
+    resting = Figure("embedded RSS at rest", round(at_rest), "MB")
+    busy = Figure(f"embedded RSS after {args.requests:,} reads", round(loaded), "MB", floor="≤ 400 MB",
+                  met=loaded <= 400)  # fmt: skip
+    up.baseline, up.ratio = bare_up.name, round(start / bare_start, 1)
+    for figure in (resting, busy):
+        figure.baseline, figure.ratio = bare_memory.name, round(figure.value / bare_rss, 1)
+    report([up, bare_up, resting, busy, bare_memory], args.json)
 
 
 if __name__ == "__main__":
