@@ -273,7 +273,7 @@ def main() -> None:
     )  # fmt: skip
     lag = Figure("lag from due to sent (max)", round(outcome["lag"] or waited, 1), "s", floor="≤ 60 s",
                  met=outcome["lag"] is not None and outcome["lag"] <= 60)  # fmt: skip
-    duplicates = Figure("sent twice (deliveries, webhook ids)", twice, "", floor="0", met=twice == 0)
+    duplicates = Figure("sent twice (deliveries, webhook ids)", twice, "messages", floor="0", met=twice == 0)
     report([claim, bare, all_sent, received, lag, duplicates], args.json)
 
 

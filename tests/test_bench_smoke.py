@@ -20,8 +20,8 @@ def test_the_harness_runs_every_smoke_benchmark_and_keeps_the_contract(repo_root
         postgres_bindir()
     except MissingTool:
         if os.environ.get("CI") == "true":
-            pytest.fail("CI must run every test: PostgreSQL is needed by bench/figures.py")
-        skip = ["--skip", "figures"]
+            pytest.fail("CI must run every test: PostgreSQL is needed by bench/figures.py and bench/deadlines.py")
+        skip = ["--skip", "figures,deadlines"]
 
     done = subprocess.run(
         [sys.executable, "bench/run.py", "--smoke", "--quiet", "--results", str(tmp_path), *skip],
@@ -37,7 +37,8 @@ def test_the_harness_runs_every_smoke_benchmark_and_keeps_the_contract(repo_root
     record = json.loads(written.read_text())
     assert record["mode"] == "smoke" and record["machine"]["cpus"] and record["git"]["commit"]
     ran = {script["name"]: script for script in record["scripts"]}
-    assert {"bulk_self_report", "figures"} - set(skip) <= {name for name, s in ran.items() if s["status"] == "ok"}
+    expected = {"bulk_self_report", "figures", "deadlines", "footprint"} - set(",".join(skip[1:]).split(","))
+    assert expected <= {name for name, s in ran.items() if s["status"] == "ok"}
     assert all(script["status"] in ("ok", "skipped") for script in ran.values()), ran
     assert record["figures"], "no figures"
     for figure in record["figures"]:
