@@ -18,6 +18,7 @@ import aiosqlite
 from fastapi import Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import JSON, MetaData, event, make_url, select
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
@@ -41,12 +42,14 @@ def service_registry() -> registry:
 
 def create_engine(settings: ServiceSettings) -> AsyncEngine:
     if not settings.is_sqlite:
-        return create_async_engine(
+        engine = create_async_engine(
             settings.database_url,
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_pool_size,
-            pool_pre_ping=True,
+            pool_recycle=RECYCLE_SECONDS,
         )
+        event.listen(engine.sync_engine, "checkout", _closed_by_server)
+        return engine
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # One connection per process, shared by requests and background work: SQLite has a single
     # writer anyway, and queueing in the pool is kinder than "database is locked".
@@ -60,6 +63,20 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
     )
     _configure_sqlite(engine)
     return engine
+
+
+# A pooled PostgreSQL connection is replaced after this long, before any idle-connection timeout
+# of a firewall or proxy between the service and the database can have dropped it silently.
+RECYCLE_SECONDS = 1800
+
+
+def _closed_by_server(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Checks a pooled connection as it is taken: one the server closed (a restart, a terminated
+    backend) is replaced before the request uses it. asyncpg knows this without asking the server;
+    ``pool_pre_ping`` asked it — BEGIN, an empty query, ROLLBACK: three round trips for every
+    checkout, a tenth of a tip-off intake's CPU in the reports service with its three transactions."""
+    if record.driver_connection is not None and record.driver_connection.is_closed():
+        raise DisconnectionError("the database closed this connection")  # the pool takes a fresh one
 
 
 class _CallAtOnce:
