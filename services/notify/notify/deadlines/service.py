@@ -35,7 +35,8 @@ async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: Eve
     item = await board_row(session, "hazard", data.hazard_id, envelope.occurred_at)
     if item.version >= data.seq:
         return  # a late, older picture of the hazard
-    _picture_of_hazard(item, data, envelope)
+    for name, value in _hazard_picture(data, envelope).items():
+        setattr(item, name, value)
     await reminders.schedule(session, item, envelope.occurred_at)
     await webhooks.enqueue(session, data.enterprise_code, "hazard.changed", data.model_dump(mode="json"),
                            envelope.occurred_at, "hazard", data.hazard_id)  # fmt: skip
@@ -43,9 +44,9 @@ async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: Eve
 
 async def track_hazards(session: AsyncSession, events: list[tuple[HazardChanged, EventEnvelope]]) -> None:
     """``track_hazard`` for many events at once (a bulk self-report's thousand): the board rows
-    read and created in one statement each, the reminders and the enterprises' webhooks looked up
-    once — in waves, the n-th event of each hazard in the n-th, so a hazard's events are taken in
-    the order they came, as one by one."""
+    read in one query, the new ones written with their picture in one statement, the reminders and
+    the enterprises' webhooks looked up once — in waves, the n-th event of each hazard in the n-th,
+    so a hazard's events are taken in the order they came, as one by one."""
     waves: list[list[tuple[HazardChanged, EventEnvelope]]] = []
     seen: Counter[int] = Counter()
     for data, envelope in events:
@@ -54,13 +55,16 @@ async def track_hazards(session: AsyncSession, events: list[tuple[HazardChanged,
         waves[seen[data.hazard_id]].append((data, envelope))
         seen[data.hazard_id] += 1
     for wave in waves:
-        items = await board_rows(session, "hazard", {data.hazard_id: envelope.occurred_at for data, envelope in wave})
+        pictures = {data.hazard_id: _hazard_picture(data, envelope) for data, envelope in wave}
+        items, created = await board_rows(session, "hazard", pictures)
         taken = []
         for data, envelope in wave:
             item = items[data.hazard_id]
-            if item.version >= data.seq:
-                continue  # a late, older picture of the hazard
-            _picture_of_hazard(item, data, envelope)
+            if data.hazard_id not in created:
+                if item.version >= data.seq:
+                    continue  # a late, older picture of the hazard
+                for name, value in pictures[data.hazard_id].items():
+                    setattr(item, name, value)
             taken.append((item, data, envelope))
         await reminders.schedule_many(session, [(item, envelope.occurred_at) for item, _, envelope in taken])
         messages = [(data.enterprise_code, data.model_dump(mode="json"), envelope.occurred_at, "hazard", data.hazard_id)
@@ -68,19 +72,22 @@ async def track_hazards(session: AsyncSession, events: list[tuple[HazardChanged,
         await webhooks.enqueue_many(session, "hazard.changed", messages)
 
 
-def _picture_of_hazard(item: TrackedDeadline, data: HazardChanged, envelope: EventEnvelope) -> None:
+def _hazard_picture(data: HazardChanged, envelope: EventEnvelope) -> dict[str, Any]:
+    """The board row's columns as the event pictures the hazard."""
     fields = data.model_dump(
         include={
             "title", "state", "grade", "region_code", "enterprise_code", "lister_region_code", "deadline_at",
             "deadline_provisional", "step", "step_due_at", "production_suspended", "closed",
         }
     )  # fmt: skip
-    for name, value in fields.items():
-        setattr(item, name, value)
     supervision = data.supervising_department or {}
-    item.supervising_region_code, item.supervising_kind = supervision.get("region_code"), supervision.get("kind")
-    item.version = data.seq
-    item.last_event_at = item.updated_at = envelope.occurred_at
+    return fields | {
+        "supervising_region_code": supervision.get("region_code"),
+        "supervising_kind": supervision.get("kind"),
+        "version": data.seq,
+        "last_event_at": envelope.occurred_at,
+        "updated_at": envelope.occurred_at,
+    }
 
 
 async def track_tip_off(session: AsyncSession, data: TipOffChanged, envelope: EventEnvelope) -> None:
@@ -139,11 +146,12 @@ async def board_row(session: AsyncSession, item_type: str, item_id: int, at: dat
 
 
 async def board_rows(
-    session: AsyncSession, item_type: str, first_seen: dict[int, datetime]
-) -> dict[int, TrackedDeadline]:
-    """``board_row`` for many items (id → the time of its event): the rows there read, locked, in
-    one query; the missing ones created empty in one statement (a concurrent delivery's are left to
-    it) and read the same way."""
+    session: AsyncSession, item_type: str, pictures: dict[int, dict[str, Any]]
+) -> tuple[dict[int, TrackedDeadline], set[int]]:
+    """``board_row`` for many items: the rows there read, locked, in one query; the missing ones
+    written at once with their picture (item id → its columns) in one statement — a concurrent
+    delivery's are left to it — and read the same way. Returns the rows, and which were written
+    now (already as pictured)."""
 
     async def read(ids: list[int]) -> dict[int, TrackedDeadline]:
         found = {}
@@ -154,18 +162,13 @@ async def board_rows(
             found |= {item.item_id: item for item in (await session.execute(query.with_for_update())).scalars()}
         return found
 
-    items = await read(sorted(first_seen))
-    if missing := sorted(set(first_seen) - set(items)):
-        blank = (
-            BLANK_ROW
-            | {"item_type": item_type}
-            | dict.fromkeys(("title", "state", "grade", "region_code", "enterprise_code"), "")
-        )
-        rows = [blank | {"item_id": item_id, "last_event_at": at, "updated_at": at}
-                for item_id, at in ((item_id, first_seen[item_id]) for item_id in missing)]  # fmt: skip
-        await insert_new(session, TrackedDeadline, rows, ["item_type", "item_id"])
-        items |= await read(missing)
-    return items
+    items = await read(sorted(pictures))
+    if not (missing := sorted(set(pictures) - set(items))):
+        return items, set()
+    rows = [BLANK_ROW | pictures[item_id] | {"item_type": item_type, "item_id": item_id} for item_id in missing]
+    written = await insert_new(session, TrackedDeadline, rows, ["item_type", "item_id"])
+    items |= await read(missing)
+    return items, {int(item_id) for _, item_id in written}
 
 
 async def track_missed_self_check(session: AsyncSession, data: SelfCheckMissed, envelope: EventEnvelope) -> None:
