@@ -53,14 +53,19 @@ def _field(info: ValidationInfo | None) -> str:
     return info.field_name if info is not None and info.field_name else "文本"
 
 
+# The first refused character in one regex search, not a Python loop over every character (a
+# 1,000-hazard batch has ~30,000 of them): C0 controls but tab and line breaks, DEL and C1, bidi.
+_REFUSED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_VISIBLE = re.compile("[^\\s" + "".join(sorted(_INVISIBLE)) + "]")  # \s: what str.isspace() calls space
+
+
 def _refusal(value: str) -> str | None:
-    for char in value:
-        code = ord(char)
-        if (code < 0x20 and char not in _ALLOWED_CONTROLS) or 0x7F <= code <= 0x9F:
-            return f"含有控制字符 U+{code:04X}，请删除"
+    if (found := _REFUSED.search(value)) is not None:
+        char = found.group()
         if char in _BIDI_CONTROLS:
-            return f"含有改变文字方向的控制字符 U+{code:04X}，请删除"
-    if value and not any(not char.isspace() and char not in _INVISIBLE for char in value):
+            return f"含有改变文字方向的控制字符 U+{ord(char):04X}，请删除"
+        return f"含有控制字符 U+{ord(char):04X}，请删除"
+    if value and _VISIBLE.search(value) is None:
         return "不能只有空白或不可见字符"
     return None
 
