@@ -50,6 +50,17 @@ async def _get(system, path: str, username: str, **params) -> list | dict:
     return response.json()
 
 
+async def _board(system, username: str, **params) -> list[dict]:
+    """Every row of the user's deadline board, following the pages (a shared system's board holds
+    more than a page: a bulk report's thousand hazards)."""
+    rows, after = [], None
+    while True:
+        page = await _get(system, "/deadlines", username, limit=500, **params, **({"after": after} if after else {}))
+        rows += page["items"]
+        if not (after := page["next_after"]):
+            return rows
+
+
 async def _reminders(system, hazard: int) -> list[dict]:
     params = {"item_type": "hazard", "item_id": hazard}
     response = await system.client.get(f"{NOTIFY}/reminders", params=params, headers=await system.login("deqing-yjj"))
@@ -351,8 +362,8 @@ async def test_a_tip_off_limit_running_into_an_unpublished_year_is_provisional_a
     assert (tip_off["step_due_at"], tip_off["step_provisional"]) == ("2027-01-07T23:59:59+08:00", True)
 
     async def on_the_board(due: str, provisional: bool):
-        board = await _get(system, "/deadlines", "deqing-yjj", limit=500)
-        row = next((i for i in board["items"] if (i["item_type"], i["item_id"]) == ("tip_off", number)), None)
+        board = await _board(system, "deqing-yjj")
+        row = next((i for i in board if (i["item_type"], i["item_id"]) == ("tip_off", number)), None)
         return row if row and (row["deadline_at"], row["deadline_provisional"]) == (due, provisional) else None
 
     await until(lambda: on_the_board("2027-01-07T23:59:59+08:00", True))

@@ -33,6 +33,18 @@ async def _get(system, url: str, who: str, **params) -> dict | list:
     return response.json()
 
 
+async def _board(system, who: str, **params) -> list[dict]:
+    """Every row of the deadline board, following the pages (a shared system's board holds more
+    than a page: a bulk report's thousand hazards)."""
+    rows, after = [], None
+    while True:
+        query = {"limit": 500, **params} | ({"after": after} if after else {})
+        page = await _get(system, "/api/v1/notify/deadlines", who, **query)
+        rows += page["items"]
+        if not (after := page["next_after"]):
+            return rows
+
+
 async def _general_hazard(system, enterprise_id: int, title: str, deadline: str) -> int:
     report = {
         "enterprise_id": enterprise_id, "title": title, "description": f"{title}：检查发现，须限期整改",
@@ -47,8 +59,8 @@ async def _general_hazard(system, enterprise_id: int, title: str, deadline: str)
 
 async def _on_board(system, hazard: int) -> None:
     async def tracked():
-        board = await _get(system, "/api/v1/notify/deadlines", "deqing-ajb", region_prefix="330521", limit=500)
-        mine = [i for i in board["items"] if i["item_type"] == "hazard" and i["item_id"] == hazard]
+        board = await _board(system, "deqing-ajb", region_prefix="330521")
+        mine = [i for i in board if i["item_type"] == "hazard" and i["item_id"] == hazard]
         return (mine and mine[0]["deadline_at"]) or None  # the order's deadline, not only the report, has arrived
 
     await until(tracked)
@@ -186,8 +198,8 @@ async def test_an_interview_records_both_sides_and_its_two_commitments_become_de
             system, "/api/v1/notify/reminders", "huzhou-ajb", item_type="commitment", item_id=commitment["id"]
         )  # fmt: skip
         assert {r["step"]: r["due_at"][:10] for r in reminders}["urge"] == urge_on
-    board = await _get(system, "/api/v1/notify/deadlines", "demo-enterprise", limit=500)
-    assert {i["item_id"] for i in board["items"] if i["item_type"] == "commitment"} >= {first["id"], second["id"]}
+    board = await _board(system, "demo-enterprise")
+    assert {i["item_id"] for i in board if i["item_type"] == "commitment"} >= {first["id"], second["id"]}
 
     # The first falls due unkept: the enterprise is urged. The second is kept: its reminders stop.
     fulfilled = {"note": "现场核实，两名专职安全管理人员已到岗"}
