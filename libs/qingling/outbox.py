@@ -45,6 +45,7 @@ from qingling.delivery import (
 )
 from qingling.errors import Conflict, Forbidden, NotFound
 from qingling.events import EventData, EventEnvelope
+from qingling.inbox import MAX_BATCH
 from qingling.regions import Level
 from qingling.schemas import Schema, Timestamp
 
@@ -176,6 +177,9 @@ class OutboxChannel(Channel[OutboxJob]):
         by_request: dict[str | None, list[int]] = defaultdict(list)
         for index, job in enumerate(jobs):
             by_request[job.request_id].append(index)
+        groups = [  # no call beyond what the receiver takes at once
+            idx[start : start + MAX_BATCH] for idx in by_request.values() for start in range(0, len(idx), MAX_BATCH)
+        ]
         outcomes: list[Outcome] = [Outcome(False)] * len(jobs)
         at_once = asyncio.Semaphore(CALLS_AT_ONCE)
 
@@ -183,8 +187,8 @@ class OutboxChannel(Channel[OutboxJob]):
             async with at_once:
                 return await self._send_together(group)
 
-        answers = await asyncio.gather(*(send([jobs[i] for i in idx]) for idx in by_request.values()))
-        for idx, answer in zip(by_request.values(), answers, strict=True):
+        answers = await asyncio.gather(*(send([jobs[i] for i in idx]) for idx in groups))
+        for idx, answer in zip(groups, answers, strict=True):
             for i, outcome in zip(idx, answer, strict=True):
                 outcomes[i] = outcome
         return outcomes
