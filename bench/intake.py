@@ -71,6 +71,7 @@ class Run:
     p50_ms: float
     p99_ms: float
     cpu_ms: float | None = None  # the server processes' CPU per request, where known
+    cpu_ms_by_pid: dict[int, float] | None = None
 
     @property
     def rate(self) -> float:
@@ -168,13 +169,14 @@ def wrk(
     """One bounded wrk run; the CPU the server processes ``pids`` used during it, per request."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua_script(bodies, path, limit, pace_ms))
-    before = sum(_cpu_seconds(pid) for pid in pids)
+    before = {pid: _cpu_seconds(pid) for pid in pids}
     command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", script.name]
     try:
         output = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60, check=True)
     finally:
         os.unlink(script.name)
-    used = sum(_cpu_seconds(pid) for pid in pids) - before
+    used_by = {pid: _cpu_seconds(pid) - before[pid] for pid in pids}
+    used = sum(used_by.values())
     line = next(line for line in output.stdout.splitlines() if line.startswith("BENCH-RESULT "))
     result = json.loads(line.removeprefix("BENCH-RESULT "))
     requests = result["requests"]
@@ -185,6 +187,7 @@ def wrk(
         p50_ms=result["p50_us"] / 1000,
         p99_ms=result["p99_us"] / 1000,
         cpu_ms=used * 1000 / requests if pids and requests else None,
+        cpu_ms_by_pid={pid: spent * 1000 / requests for pid, spent in used_by.items()} if requests else None,
     )
 
 
@@ -286,18 +289,18 @@ def embedded(work: Path) -> Iterator[tuple[str, int]]:
     with process(command, env, work / "qingling.log") as started:
         for name in SERVICES:
             wait_until(f"http://127.0.0.1:{port}/api/v1/{name}/readyz", 180, started)
-        settle(started.pid)
+        settle([started.pid])
         yield f"http://127.0.0.1:{port}", started.pid
 
 
-def settle(pid: int, timeout: float = 90.0) -> None:
-    """Waits until a process is done with its start-up work (the demo data's events delivered
-    between the services): less than a fifth of a core over a second."""
+def settle(pids: list[int], timeout: float = 90.0) -> None:
+    """Waits until the processes are done with their start-up work (the demo data's events
+    delivered between the services): less than a fifth of a core over a second."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        before = _cpu_seconds(pid)
+        before = sum(_cpu_seconds(pid) for pid in pids)
         time.sleep(1.0)
-        if _cpu_seconds(pid) - before < 0.2:
+        if sum(_cpu_seconds(pid) for pid in pids) - before < 0.2:
             return
 
 
@@ -314,7 +317,7 @@ def notice_version(url: str) -> str:
 # -------------------------------------------------------------------------------------- figures
 
 
-def measure(load: Load, work: Path, *, stack: bool, replicas: int, quiet: bool) -> list[Row]:
+def measure(load: Load, work: Path, *, embedded_too: bool, stack: bool, replicas: int, quiet: bool) -> list[Row]:
     def say(text: str) -> None:
         if not quiet:
             print(text, file=sys.stderr, flush=True)
@@ -330,7 +333,14 @@ def measure(load: Load, work: Path, *, stack: bool, replicas: int, quiet: bool) 
             version_bodies["mixed"] = [body(enterprises[0] if n < 3 else None, version) for n in range(10)]
         return version_bodies
 
-    def one(label: str, base: tuple[Row, Row] | None, url: str, pids: list[int]) -> None:
+    def one(
+        label: str,
+        base: list[tuple[Row, Run]],
+        url: str,
+        pids: list[int],
+        rate_floor: float | None,
+        names: dict[int, str] | None = None,
+    ) -> None:
         bodies = bodies_for(notice_version(url))
         say(f"{label}: no enterprise …")
         none = load.measure(url, bodies["none"], TIP_OFFS, pids)
@@ -343,13 +353,18 @@ def measure(load: Load, work: Path, *, stack: bool, replicas: int, quiet: bool) 
         paced = load.at_rate(url, bodies["enterprise"], TIP_OFFS, pids, 0.8 * peak)
         for what, run in (("anonymous, no enterprise", none), ("anonymous, naming an enterprise", named)):
             name = f"intake {label}, {what}"
-            rows.append(_row(name, run, floor=EMBEDDED_RATE if not stack else None))
-            if base is not None:
-                for reference, floor in zip(base, (OF_ONE_ROW, OF_SAME_WRITES), strict=True):
-                    rows.append(_row(f"{name} vs {reference.name}", run, reference, floor))
+            rows.append(_row(name, run, floor=rate_floor))
+            for (reference, _), floor in zip(base, (OF_ONE_ROW, OF_SAME_WRITES), strict=True):
+                rows.append(_row(f"{name} vs {reference.name}", run, reference, floor))
             rows.append(Row(f"{name}: CPU per tip-off", round(run.cpu_ms or 0, 2), "ms"))
-        rows.append(_row(f"intake {label}, 30% naming the same enterprise", mixed, _as_row(f"intake {label}, "
-                         "anonymous, no enterprise", none), MIXED_SLOWDOWN))  # fmt: skip
+            for pid, spent in sorted((run.cpu_ms_by_pid or {}).items()) if names else ():
+                rows.append(Row(f"{name}: CPU per tip-off in {names[pid]}", round(spent, 2), "ms"))
+            for (reference, reference_run), floor in zip(base, (OF_ONE_ROW, OF_SAME_WRITES), strict=True):
+                rows.append(_by_cpu(f"{name} vs {reference.name}", run, reference.name, reference_run, floor))
+        reference_name = f"intake {label}, anonymous, no enterprise"
+        mixed_name = f"intake {label}, 30% naming the same enterprise"
+        rows.append(_row(mixed_name, mixed, _as_row(reference_name, none), MIXED_SLOWDOWN))
+        rows.append(_by_cpu(mixed_name, mixed, reference_name, none, MIXED_SLOWDOWN))
         rows.append(Row(
             f"intake {label}, naming an enterprise, p99 at 80% of the maximum ({paced.rate:.0f} of {peak:.0f} req/s)",
             round(paced.p99_ms, 1), "ms", round(paced.p50_ms, 1), round(paced.p99_ms, 1), floor=P99_CEILING_MS,
@@ -359,35 +374,38 @@ def measure(load: Load, work: Path, *, stack: bool, replicas: int, quiet: bool) 
             if run.failed:
                 say(f"  {label}: {run.failed} of {run.requests} requests failed (see the logs in {work})")
 
-    def baselines(label: str, url_of: Callable[[str], str]) -> tuple[Row, Row]:
+    def baselines(label: str, url_of: Callable[[str], str]) -> list[tuple[Row, Run]]:
         found = []
         for module, title in (("one_row", "1-row baseline"), ("same_writes", "same-writes baseline")):
             with baseline(module, url_of(module), work) as (url, pid):
                 say(f"{title} ({label}) …")
                 run = load.measure(url, [body(None, "2026-11")], "/tip-offs", [pid])
-                found.append(_row(f"{title} ({label})", run))
-                rows.append(found[-1])
+                found.append((_row(f"{title} ({label})", run), run))
+                rows.append(found[-1][0])
                 rows.append(Row(f"{title} ({label}): CPU per request", round(run.cpu_ms or 0, 2), "ms"))
-        return found[0], found[1]
+        return found
 
-    sqlite = baselines("SQLite", lambda module: f"sqlite+aiosqlite:///{work / module}.db")
-    with embedded(work) as (url, pid):
-        one("embedded", sqlite, url, [pid])
+    if embedded_too:
+        sqlite = baselines("SQLite", lambda module: f"sqlite+aiosqlite:///{work / module}.db")
+        with embedded(work) as (url, pid):
+            one("embedded", sqlite, url, [pid], EMBEDDED_RATE)
     if stack:
         from qlstack.stack import Stack
 
         settings = {"intakes_per_address": ENOUGH}
+        (work / "stack").mkdir()
         with Stack(work / "stack", replicas={"reports": replicas, "hazards": replicas}, settings=settings) as running:
             cluster = running.postgres
 
             def postgres_url(module: str) -> str:
-                return cluster.create_database(f"bench_{module}", secrets.token_hex(8)).replace(
-                    "postgresql://", "postgresql+asyncpg://", 1
-                )
+                return cluster.create_database(f"bench_{module}", secrets.token_hex(8))
 
             pg = baselines("PostgreSQL", postgres_url)
             pids = [started.pid for _, started in running.processes]  # APIs and workers; not PostgreSQL, nginx
-            one(f"stack ({replicas} replica{'s' if replicas > 1 else ''})", pg, running.gateway_url, pids)
+            settle(pids)
+            names = {started.pid: name for name, started in running.processes}
+            label = f"stack ({replicas} replica{'s' if replicas > 1 else ''})"
+            one(label, pg, running.gateway_url, pids, None, names)
     return rows
 
 
@@ -404,6 +422,16 @@ def _row(name: str, run: Run, reference: Row | None = None, floor: float | None 
         row.floor, row.met = floor, run.rate >= floor
     if run.failed:
         row.met = False if row.met is not None else row.met
+    return row
+
+
+def _by_cpu(name: str, run: Run, reference: str, reference_run: Run, floor: float) -> Row:
+    """The same comparison by CPU per request (the reference's over this one's): what the
+    server would carry with a core to itself, whatever else the machine ran meanwhile."""
+    row = Row(f"{name}, by CPU per request", round(run.cpu_ms or 0, 2), "ms", baseline=reference, floor=floor)
+    if run.cpu_ms and reference_run.cpu_ms:
+        row.ratio = round(reference_run.cpu_ms / run.cpu_ms, 3)
+        row.met = row.ratio >= floor and not run.failed
     return row
 
 
@@ -429,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=100_000, help="per run, besides the time bound")
     parser.add_argument("--stack", action="store_true", help="also the process stack (PostgreSQL, nginx)")
     parser.add_argument("--replicas", type=int, default=1, help="API replicas of reports and hazards in the stack")
+    parser.add_argument("--stack-only", action="store_true", help="the process stack without the embedded figures")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory (logs, databases)")
     args = parser.parse_args(argv)
@@ -439,7 +468,10 @@ def main(argv: list[str] | None = None) -> int:
     work.chmod(0o755)  # the stack's PostgreSQL runs as postgres and must reach its directory
     load = Load(args.duration, args.warmup, args.connections, args.max_requests)
     try:
-        rows = measure(load, work, stack=args.stack, replicas=args.replicas, quiet=args.json)
+        rows = measure(
+            load, work, embedded_too=not args.stack_only, stack=args.stack or args.stack_only,
+            replicas=args.replicas, quiet=args.json,
+        )  # fmt: skip
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -89,7 +89,6 @@ async def submit(body: TipOffBody, request: Request, idempotency_key: str = Head
     secret, code = secrets.token_hex(8), secrets.token_hex(5)
     address = hmac.new(HASH_KEY, (request.client.host if request.client else "").encode(), "sha256").hexdigest()
     async with db.begin() as connection:
-        await connection.execute(_upsert_counter(address, now))
         tip_off = {
             "receipt_code": code, "secret_hash": hmac.new(HASH_KEY, secret.encode(), "sha256").hexdigest(),
             "channel": body.channel, "category": body.category, "industry": body.industry or "industry_trade",
@@ -140,4 +139,6 @@ async def submit(body: TipOffBody, request: Request, idempotency_key: str = Head
             {"owner": "public", "key": idempotency_key, "fingerprint": _digest(body.model_dump()), "created_at": now,
              "status_code": 201, "response_body": receipt},
         )  # fmt: skip
+        # Last: every request from one address updates this row, whose lock lasts till the commit.
+        await connection.execute(_upsert_counter(address, now))
     return JSONResponse(receipt, status_code=201)
