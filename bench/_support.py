@@ -14,7 +14,9 @@ figures — its progress and anything else go to stderr — each an object
 - ``ratio``: ``value`` ÷ the baseline's value;
 - ``floor``: the issue's bound, or null — a number: on ``value`` when the unit is ``ms`` (a
   ceiling), else on ``ratio`` when the figure has a baseline, else on ``value`` (a minimum); or a
-  text saying it (``"≥ 10000 hazards/s"``);
+  text saying it (``"≥ 10000 hazards/s"``). Where that rule does not say it, ``floor_on`` does:
+  ``"ratio"`` (at least that share of the baseline) or ``"value"`` (and ``floor_is`` ``"max"`` or
+  ``"min"``);
 - ``met``: whether this run meets the floor (decided by the script; null where there is none or
   where the run was too small to say).
 
@@ -109,11 +111,11 @@ def floor_text(row: Mapping[str, Any]) -> str:
         return ""
     if isinstance(floor, str):
         return floor
-    if row.get("unit") == "ms":
-        return f"≤ {_number(floor)} ms"
-    if row.get("baseline") is not None:
+    on = row.get("floor_on") or ("value" if row.get("unit") == "ms" or row.get("baseline") is None else "ratio")
+    if on == "ratio":
         return f"≥ {floor:g}×"
-    return f"≥ {_number(floor)} {row.get('unit', '')}".rstrip()
+    ceiling = row.get("floor_is", "max" if row.get("unit") == "ms" else "min") == "max"
+    return f"{'≤' if ceiling else '≥'} {_number(floor)} {row.get('unit', '')}".rstrip()
 
 
 def baseline_text(row: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> str:
