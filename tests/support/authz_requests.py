@@ -283,6 +283,7 @@ CALLS: dict[str, Call] = {
     # ---------------------------------------------------------------- identity
     "identity:platform-whoami": Call(),
     "identity:platform-receive_event": Call(body=json({})),
+    "identity:platform-receive_events": Call(body=json({})),
     "identity:platform-parked_events": Call(),
     "identity:platform-resend_parked_event": Call(path={"message_id": PARKED_EVENT}),
     "identity:oauth-token": Call(
@@ -308,6 +309,7 @@ CALLS: dict[str, Call] = {
     # ---------------------------------------------------------------- hazards
     "hazards:platform-whoami": Call(),
     "hazards:platform-receive_event": Call(body=json({})),
+    "hazards:platform-receive_events": Call(body=json({})),
     "hazards:platform-parked_events": Call(),
     "hazards:platform-resend_parked_event": Call(path={"message_id": PARKED_EVENT}),
     "hazards:regions-list_children": Call(),
@@ -405,6 +407,7 @@ CALLS: dict[str, Call] = {
     # ---------------------------------------------------------------- reports
     "reports:platform-whoami": Call(),
     "reports:platform-receive_event": Call(body=json({})),
+    "reports:platform-receive_events": Call(body=json({})),
     "reports:platform-parked_events": Call(),
     "reports:platform-resend_parked_event": Call(path={"message_id": PARKED_EVENT}),
     "reports:tip-offs-privacy_notice": Call(),
@@ -444,6 +447,7 @@ CALLS: dict[str, Call] = {
     # ---------------------------------------------------------------- notify
     "notify:platform-whoami": Call(),
     "notify:platform-receive_event": Call(body=json({})),
+    "notify:platform-receive_events": Call(body=json({})),
     "notify:platform-parked_events": Call(),
     "notify:platform-resend_parked_event": Call(path={"message_id": PARKED_EVENT}),
     "notify:deadlines-deadline_board": Call(),
