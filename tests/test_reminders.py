@@ -441,3 +441,63 @@ async def test_a_step_with_nobody_to_tell_fails_and_is_surfaced_to_the_regions_a
         assert {a["title"] for a in alerts} >= {"约谈无人可送：旧台账导入的重大隐患"}
     finally:
         embedded.clock.reset()
+
+
+@pytest.mark.asyncio
+async def test_a_ladder_interview_to_hold_in_an_unpublished_year_is_provisional_until_the_year_is_loaded(system):
+    """The ladder's 约谈 (issue 20) has ten working days to be held, counted like any limit: from
+    Fri 2027-10-22, before the 2027 notice, by 2027's statutory days only — provisional, on the act
+    and on its board row. Loading a 2027 arrangement counts it again: no longer provisional, and
+    the act's trail says why. The arrangement is the TEST FIXTURE of the test above."""
+    system.clock.freeze(datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI))
+    hazard = await _ok(system, HAZARDS, "demo-enterprise", LEAK | {"found_at": "2026-11-30T08:30:00+08:00"})
+    url = f"{HAZARDS}/{hazard['id']}"
+    await _ok(system, f"{url}/confirm_major", "deqing-yjj", {"order_no": f"德应急责改〔2026〕{hazard['id']}号"})
+    departments = await system.client.get(
+        "/api/v1/hazards/departments", params={"region_prefix": "330521", "kind": "emergency"},
+        headers=await system.login("admin"),
+    )  # fmt: skip
+    supervising = next(d["id"] for d in departments.json()["items"] if d["region_code"] == "330521")
+    listing = {
+        "notice_no": f"〔2026〕{hazard['id']}号", "listed_on": "2026-12-01", "deadline": "2027-09-30",
+        "measures": "恢复报警联锁", "responsible_unit": "德清示范企业", "responsible_person": "王强",
+        "supervising_department_id": supervising,
+    }  # fmt: skip
+    await _ok(system, f"{url}/list", "deqing-yjj", listing)
+    await _plan_of(system, hazard["id"], 6)
+    system.clock.freeze(datetime(2027, 10, 22, 10, 0, tzinfo=SHANGHAI))  # the provisional 约谈 step's day
+
+    async def interview():
+        acts = await _get(system, "/supervision/acts", "huzhou-ajb", item_type="hazard", item_id=hazard["id"])
+        return next((a for a in acts["items"] if a["kind"] == "interview"), None)
+
+    act = await until(interview)
+    assert (act["state"], act["step_provisional"]) == ("to_schedule", True)
+    board = await _get(system, "/deadlines", "huzhou-ajb", limit=500)
+    row = next(i for i in board["items"] if i["item_type"] == "interview" and i["item_id"] == act["id"])
+    assert row["deadline_provisional"] is True and row["deadline_at"] == act["step_due_at"]
+
+    admin = await system.login("nation-admin")  # signed in at the moment it acts
+    years = (await system.client.get("/api/v1/hazards/calendar/years", headers=admin)).json()["years"]
+    statutory = [d["day"] for y in years if y["year"] == 2027 for d in y["statutory_holidays"]]
+    golden_week = ["2027-10-04", "2027-10-05", "2027-10-06", "2027-10-07"]
+    fixture = {"holidays": statutory + golden_week, "makeup_workdays": [], "source": "测试用放假安排（非真实通知）"}
+    try:
+        loaded = await system.client.put("/api/v1/hazards/calendar/years/2027", json=fixture, headers=admin)
+        assert loaded.status_code == 200, loaded.text
+
+        async def counted():
+            again = await _get(system, f"/supervision/acts/{act['id']}", "huzhou-ajb")
+            return again if not again["step_provisional"] else None
+
+        again = await until(counted)
+        trail = await _get(system, f"/supervision/acts/{act['id']}/trail", "huzhou-ajb")
+        recount = next(e for e in trail if e["action"] == "recount_step")
+        assert "2027 年放假调休安排已加载" in recount["reason"] and recount["payload"]["provisional"] is False
+        board = await _get(system, "/deadlines", "huzhou-ajb", limit=500)
+        row = next(i for i in board["items"] if i["item_type"] == "interview" and i["item_id"] == act["id"])
+        assert row["deadline_provisional"] is False and row["deadline_at"] == again["step_due_at"]
+    finally:
+        removed = await system.client.delete("/api/v1/hazards/calendar/years/2027", headers=admin)
+        assert removed.status_code == 204, removed.text
+        system.clock.reset()

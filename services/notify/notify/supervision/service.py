@@ -35,7 +35,7 @@ from qingling.clock import SHANGHAI
 from qingling.documents import IssuedDocument
 from qingling.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from qingling.holidays import working_calendar
-from qingling.lifecycle import Runner, Step, start_step
+from qingling.lifecycle import Runner, Step, recount_step, start_step
 from qingling.outbox import emit
 from qingling.pagination import PageParams, fetch_page
 from qingling.regions import parent
@@ -382,7 +382,7 @@ def record_change(
 
 
 ACTION_TITLES = {"issue": "发出", "schedule": "安排", "hold": "记录", "cancel": "取消", "reply": "收到回复：",
-                 "fulfil": "确认承诺完成："}  # fmt: skip
+                 "fulfil": "确认承诺完成：", "recount_step": "重新计算组织期限："}  # fmt: skip
 
 
 # ------------------------------------------------------------------------------- the ladder
@@ -446,6 +446,23 @@ async def _track(session: AsyncSession, act: SupervisionAct, now: datetime) -> N
     row.version += 1
     row.last_event_at = row.updated_at = now
     await reminders.schedule(session, row, now)
+
+
+async def recount_steps(session: AsyncSession, why: str, now: datetime) -> int:
+    """After a year's holiday arrangement is loaded or withdrawn: each 约谈 still to be held has its
+    limit counted again from its basis; one that moved (or stopped being provisional) says so on its
+    trail, and its board row and reminders follow. Returns how many."""
+    calendar = await _calendar(session)
+    query = select(SupervisionAct).where(SupervisionAct.step_due_at.is_not(None)).order_by(SupervisionAct.id)
+    changed = 0
+    for act in (await session.execute(query.with_for_update())).scalars():
+        if (due := recount_step(act, calendar)) is None:
+            continue
+        change = {"step_due_at": due.due_at.isoformat(), "provisional": due.provisional, "reason": why}
+        record_change(session, act, "recount_step", SYSTEM, now, change)
+        await _track(session, act, now)
+        changed += 1
+    return changed
 
 
 async def _calendar(session: AsyncSession) -> WorkingCalendar:
