@@ -8,6 +8,8 @@
 - ``HappenedAt``: a time at which something happened — not after now plus a small clock skew,
   not before 1949-10-01; ``FutureBound``/``BoundedDate``: dates within a bounded span.
   A number is never a time (``found_at: 0`` is not 1970).
+- ``MobilePhone``/``Email``: a mainland mobile number (11 digits) and an e-mail address, as an
+  SMS provider and an SMTP server take them.
 - ``StrictBool``: ``true``/``false`` only, no 0/1 or "yes".
 - ``not_null``: a PATCH field that may be left out but not set to ``null``.
 - ``RefuseDuplicateKeys``: a JSON body naming the same key twice is a 422 naming the key, for
@@ -102,6 +104,47 @@ Line = Annotated[str, AfterValidator(clean_line)]
 
 Name = Annotated[str, AfterValidator(clean_name)]
 """A name: one line, with at least one letter or Chinese character."""
+
+# --- contacts ---------------------------------------------------------------------------------
+
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+# An address an SMTP server takes without SMTPUTF8: ASCII dot-atoms, a domain of labels with a TLD.
+_EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_EMAIL_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def clean_mobile(value: str, info: ValidationInfo | None = None) -> str:
+    if not _MOBILE.match(value):
+        raise ValueError(f"{_field(info)} 应为 11 位中国大陆手机号码，如 13800000000（不加 +86、空格或横线）")
+    return value
+
+
+def clean_email(value: str, info: ValidationInfo | None = None) -> str:
+    """An e-mail address, its domain lower-cased (the local part is the mail server's to judge)."""
+    local, at, domain = value.rpartition("@")
+    labels = domain.split(".")
+    if not (
+        at
+        and len(value) <= 254
+        and len(local) <= 64
+        and _EMAIL_LOCAL.match(local)
+        and len(labels) >= 2
+        and all(_EMAIL_LABEL.match(label) for label in labels)
+        and not labels[-1].isdigit()
+    ):
+        raise ValueError(f"{_field(info)} 不是有效的电子邮箱地址，应形如 name@example.com（只含英文字母、数字和符号）")
+    return f"{local}@{domain.lower()}"
+
+
+MobilePhone = Annotated[
+    str, AfterValidator(clean_mobile), WithJsonSchema({"type": "string", "pattern": _MOBILE.pattern})
+]
+"""A mainland China mobile number, 11 digits as an SMS provider takes it: 13800000000."""
+
+Email = Annotated[
+    str, AfterValidator(clean_email), WithJsonSchema({"type": "string", "format": "email", "maxLength": 254})
+]
+"""An e-mail address (ASCII, as SMTP without SMTPUTF8 takes it); the domain lower-cased."""
 
 # --- times ------------------------------------------------------------------------------------
 

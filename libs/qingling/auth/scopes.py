@@ -34,6 +34,7 @@ class ServiceScope(StrEnum):
     RECEIPT_INBOX = "service:receipt-inbox"  # read a receipt holder's inbox for them, once the receipt is proven
     REVOCATIONS = "service:revocations"  # read the list of revoked sign-ins
     TIP_OFF_FIGURES = "service:tip-off-figures"  # read a region's tip-off and reward figures (the returns)
+    DIRECTORY = "service:directory"  # the people of a place and their phones, e-mails and openids (notify alone)
 
 
 # Every service delivers its own events and reads the revocation list; the rest by name.
@@ -42,6 +43,7 @@ _BY_SERVICE: dict[str, frozenset[ServiceScope]] = {
     "identity": frozenset({ServiceScope.REGISTER_READ}),
     "hazards": frozenset({ServiceScope.ENTERPRISE_CREDENTIALS, ServiceScope.TIP_OFF_FIGURES}),
     "reports": frozenset({ServiceScope.REGISTER_READ, ServiceScope.RECEIPT_INBOX}),
+    "notify": frozenset({ServiceScope.DIRECTORY}),
 }
 
 

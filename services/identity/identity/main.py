@@ -12,6 +12,7 @@ from identity.clients.router import router as clients_router
 from identity.config import Settings
 from identity.database import tables
 from identity.demo import load_demo
+from identity.directory.router import router as directory_router
 from identity.keys import service as key_service
 from identity.keys.router import router as keys_router
 from identity.revocations.router import router as revocations_router
@@ -36,7 +37,15 @@ service = Service(
     migrations=Path(__file__).parent.parent / "migrations",
     settings_class=Settings,
     tables=tables,
-    routers=[tokens_router, keys_router, accounts_router, clients_router, audit_router, revocations_router],
+    routers=[
+        tokens_router,
+        keys_router,
+        accounts_router,
+        clients_router,
+        audit_router,
+        revocations_router,
+        directory_router,
+    ],
     adapters=identity_adapters,
     bootstrap=bootstrap,
     demo=load_demo,

@@ -19,7 +19,8 @@ class Account(IdentityModel, table=True):
     region_code: str | None = Field(default=None, max_length=9, index=True)
     department: str | None = Field(default=None, max_length=32)
     enterprise_code: str | None = Field(default=None, max_length=18, index=True)
-    phone: str | None = Field(default=None, max_length=20)
+    phone: str | None = Field(default=None, max_length=20)  # a mobile number (older rows: as typed then)
+    email: str | None = Field(default=None, max_length=254)
     disabled: bool = False
     must_change_password: bool = False
     created_at: datetime

@@ -4,14 +4,13 @@ from pydantic import Field, StringConstraints
 
 from qingling.auth.roles import Role
 from qingling.credit_code import CreditCode
-from qingling.inputs import Name, StrictBool, Text, not_null
+from qingling.inputs import Email, MobilePhone, Name, StrictBool, Text, not_null
 from qingling.regions import JurisdictionCode
 from qingling.schemas import Schema, Timestamp
 
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{3,64}$")]
 DepartmentKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,31}$")]
 EnterpriseCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")]
-Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+\- ]{5,20}$")]
 
 
 class AccountBase(Schema):
@@ -22,7 +21,8 @@ class AccountBase(Schema):
     )
     department: DepartmentKind | None = Field(default=None, description="所属部门类别，如 emergency（应急管理局）")
     enterprise_code: EnterpriseCode | None = Field(default=None, description="所属企业统一社会信用代码")
-    phone: Phone | None = Field(default=None, description="联系电话")
+    phone: MobilePhone | None = Field(default=None, description="手机号码（11 位），用于短信通知")
+    email: Email | None = Field(default=None, description="电子邮箱，用于邮件通知")
 
 
 class AccountCreate(AccountBase):
@@ -43,13 +43,16 @@ class AccountUpdate(Schema):
     display_name: Annotated[Name | None, not_null] = Field(default=None, min_length=1, max_length=64)
     roles: Annotated[list[Role] | None, not_null] = Field(default=None, min_length=1)
     department: DepartmentKind | None = Field(default=None, description="传 null：不属于任何部门")
-    phone: Phone | None = Field(default=None, description="传 null 清除")
+    phone: MobilePhone | None = Field(default=None, description="手机号码（11 位）；传 null 清除")
+    email: Email | None = Field(default=None, description="电子邮箱；传 null 清除")
     disabled: Annotated[StrictBool | None, not_null] = None
     reason: Text | None = Field(default=None, max_length=500, description="变更理由（记入身份台账，可不填）")
 
 
 class AccountRead(AccountBase):
     display_name: str  # as stored: a read never fails on an older row
+    phone: str | None = Field(default=None, description="手机号码")  # as stored: older rows may hold a landline
+    email: str | None = Field(default=None, description="电子邮箱")
     id: int
     username: str
     disabled: bool

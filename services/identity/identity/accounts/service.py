@@ -78,6 +78,7 @@ async def create(
     except IntegrityError:
         raise UsernameTaken(f"登录名 {data.username} 已被使用") from None
     created = {field: getattr(account, field) for field in RECORDED}
+    created["contacts"] = sorted(contact for contact in CONTACTS if getattr(account, contact))  # which, not what
     await trail.record_about(session, caller, now, account, "account.created", created, data.reason)
     return account
 
@@ -117,8 +118,8 @@ async def update(
     }
     for field in diff:
         setattr(account, field, values[field])
-    if "phone" in diff:  # personal data stays out of the permanent trail
-        diff["phone"] = {"changed": True}
+    for contact in CONTACTS & diff.keys():  # personal data stays out of the permanent trail: only that it changed
+        diff[contact] = {"changed": True, "set": values[contact] is not None}
     account.updated_at = now
     ends_sign_ins = {"roles", "department"} & diff.keys() or diff.get("disabled", {}).get("after") is True
     change: dict = {"fields": diff}
@@ -183,8 +184,9 @@ async def reads(session: AsyncSession, adapters: Adapters, accounts: list[Accoun
     ]
 
 
-# What the trail keeps of a new account (never its password, nor its phone number).
+# What the trail keeps of a new account (never its password, nor its phone number or e-mail).
 RECORDED = ("username", "display_name", "roles", "region_code", "department", "enterprise_code")
+CONTACTS = frozenset({"phone", "email"})  # on the trail as given or changed, never the number or address
 
 
 def _window(settings: Settings) -> timedelta:
