@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hazards.departments.models import Department
 from hazards.enterprises.models import Enterprise
+from hazards.enterprises.schemas import People
 from hazards.industries.catalogue import KIND_BY_CODE, TOWN_OFFICE
 from qingling.credit_code import check_character
 from qingling.runtime import Runtime
@@ -158,11 +159,12 @@ def demo_enterprises() -> list[dict]:
                 "latitude": round(latitude + chooser.uniform(-0.01, 0.01), 6),
                 "longitude": round(longitude + chooser.uniform(-0.01, 0.01), 6),
                 "risk_class": chooser.choices("ABCD", weights=(1, 3, 5, 3))[0],
-                "people": {
-                    "principal": _person(chooser),
-                    "actual_controller": _person(chooser),
-                    "safety_manager": _person(chooser),
-                },
+                "people": _people(
+                    credit_code,
+                    principal=_person(chooser),
+                    actual_controller=_person(chooser),
+                    safety_manager=_person(chooser),
+                ),
             }
         )
     return enterprises
@@ -179,9 +181,10 @@ def shandong_enterprises() -> list[dict]:
         ]
     ):
         body = f"91371122MA3{number + 1:06d}"
+        credit_code = body + check_character(body)
         enterprises.append(
             {
-                "credit_code": body + check_character(body),
+                "credit_code": credit_code,
                 "name": name,
                 "address": f"莒县城阳街道工业园区{number + 1}号",
                 "region_code": "371122",
@@ -190,7 +193,7 @@ def shandong_enterprises() -> list[dict]:
                 "latitude": round(35.58 + chooser.uniform(-0.01, 0.01), 6),
                 "longitude": round(118.83 + chooser.uniform(-0.01, 0.01), 6),
                 "risk_class": "C",
-                "people": {"principal": _person(chooser), "safety_manager": _person(chooser)},
+                "people": _people(credit_code, principal=_person(chooser), safety_manager=_person(chooser)),
             }
         )
     return enterprises
@@ -198,3 +201,12 @@ def shandong_enterprises() -> list[dict]:
 
 def _person(chooser: random.Random) -> dict[str, str]:
     return {"name": chooser.choice(SURNAMES) + chooser.choice(GIVEN), "phone": f"138{chooser.randrange(10**8):08d}"}
+
+
+def _people(credit_code: str, **people: dict[str, str]) -> dict:
+    """An enterprise's people, each with an e-mail address at a reserved domain (RFC 2606) that
+    no mail reaches (principal.4d5q@example.com); checked as the API checks them, kept as JSON."""
+    suffix = credit_code[-4:].lower()
+    emails = {role: f"{role.replace('_', '-')}.{suffix}@example.com" for role in people}
+    typed = People.model_validate({role: person | {"email": emails[role]} for role, person in people.items()})
+    return typed.model_dump(mode="json", exclude_none=True)

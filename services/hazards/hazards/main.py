@@ -10,6 +10,7 @@ from hazards.config import Settings
 from hazards.database import tables
 from hazards.demo import load_demo
 from hazards.departments.router import router as departments_router
+from hazards.directory.router import router as directory_router
 from hazards.disclosure.router import router as disclosure_router
 from hazards.documents.router import router as documents_router
 from hazards.enterprises.router import router as enterprises_router
@@ -79,6 +80,7 @@ service = Service(
         rankings_router,
         disclosure_router,
         documents_router,
+        directory_router,
     ],
     event_handlers={TipOffVerified: hazard_service.on_tip_off_verified, SupervisionRecorded: on_supervision_recorded},
     workers=[

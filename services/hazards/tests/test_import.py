@@ -10,7 +10,8 @@ pytestmark = pytest.mark.asyncio
 
 HEADER = [
     "统一社会信用代码", "企业名称", "地址", "行政区划代码", "行业领域", "风险等级", "经度", "纬度", "专项整治标签",
-    "主要负责人", "主要负责人电话", "实际控制人", "实际控制人电话", "安全管理负责人", "安全管理负责人电话",
+    "主要负责人", "主要负责人电话", "主要负责人电子邮箱", "实际控制人", "实际控制人电话", "实际控制人电子邮箱",
+    "安全管理负责人", "安全管理负责人电话", "安全管理负责人电子邮箱",
 ]  # fmt: skip
 
 
@@ -28,7 +29,7 @@ def _xlsx(rows: list[list]) -> bytes:
 def _row(code: str, number: int) -> list:
     return [
         code, f"导入测试{number}号纺织有限公司", f"新市镇导入路 {number} 号", "330521102", "工贸", "C", 120.27, 30.63,
-        "涉爆粉尘、有限空间作业", "赵一", "13700000000", None, None, "钱二", 13700000001,
+        "涉爆粉尘、有限空间作业", "赵一", "13700000000", "ZhaoYi@Example.COM", None, None, None, "钱二", 13700000001, None,
     ]  # fmt: skip
 
 
@@ -82,6 +83,8 @@ async def test_a_clean_file_is_imported_whole(system, new_credit_code):
     first = imported.json()["items"][0]
     assert first["industry"] == "industry_trade" and first["tags"] == ["dust_explosion", "confined_space"]
     assert first["people"]["safety_manager"]["phone"] == "13700000001"  # a number cell read as text
+    assert first["people"]["principal"]["email"] == "ZhaoYi@example.com"  # the domain as mail servers compare it
+    assert first["people"]["safety_manager"].get("email") is None
 
 
 async def test_duplicates_and_places_outside_the_jurisdiction(system, new_credit_code):

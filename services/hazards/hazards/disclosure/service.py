@@ -52,7 +52,7 @@ async def listed(session: AsyncSession, region_code: str, page: PageParams) -> R
 
 
 def public_row(hazard: Hazard, enterprise: Enterprise, contacts: bool) -> schemas.PublicListedHazard:
-    principal = enterprise.people.get("principal") if contacts else None
+    principal = enterprise.people.principal if contacts else None
     return schemas.PublicListedHazard(
         id=hazard.id,
         enterprise_name=enterprise.name,
@@ -65,9 +65,7 @@ def public_row(hazard: Hazard, enterprise: Enterprise, contacts: bool) -> schema
         state=hazard.state,
         state_name=HAZARD_LIFECYCLE.states[hazard.state],
         closed_on=_day(hazard.closed_at),
-        enterprise_contact=schemas.PublicContact(name=principal["name"], phone=principal["phone"])
-        if principal
-        else None,
+        enterprise_contact=schemas.PublicContact(name=principal.name, phone=principal.phone) if principal else None,
     )
 
 

@@ -1,10 +1,11 @@
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import JSON
 from sqlmodel import Field
 
 from hazards.database import HazardsModel
+from hazards.enterprises.schemas import People
+from qingling.db import PydanticJSON
 
 
 class Enterprise(HazardsModel, table=True):
@@ -21,7 +22,7 @@ class Enterprise(HazardsModel, table=True):
     latitude: float | None = None
     longitude: float | None = None
     risk_class: str = Field(max_length=1)
-    people: dict[str, Any] = Field(sa_type=JSON)  # principal, actual_controller, safety_manager
+    people: People = Field(sa_type=PydanticJSON(People))  # principal, actual_controller, safety_manager
     created_at: datetime
     updated_at: datetime
     created_by: str | None = Field(default=None, max_length=100)

@@ -1,11 +1,11 @@
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from hazards.departments.schemas import IndustryCode
 from hazards.industries.catalogue import TAG_BY_CODE
 from qingling.credit_code import CreditCode
-from qingling.inputs import Line, Name, not_null
+from qingling.inputs import Email, Line, Name, not_null
 from qingling.regions import RegionCode
 from qingling.schemas import Schema, Timestamp
 
@@ -25,10 +25,16 @@ RiskClass = Literal["A", "B", "C", "D"]
 
 class Person(Schema):
     name: Name = Field(min_length=1, max_length=32)
-    phone: Phone = Field(description="联系电话")
+    phone: Phone = Field(description="联系电话（手机号码才能收到短信通知）")
+    email: Email | None = Field(default=None, description="电子邮箱（可不填），用于邮件通知")
 
 
 class People(Schema):
+    """企业的主要负责人、实际控制人和安全管理负责人：重大隐患挂牌、期限变更等依法须告知的事项发给他们。"""
+
+    # Stored as it is (``Enterprise.people``): replaced whole, never changed in place.
+    model_config = ConfigDict(frozen=True)
+
     principal: Person = Field(description="主要负责人")
     actual_controller: Person | None = Field(default=None, description="实际控制人（重大隐患同时告知）")
     safety_manager: Person | None = Field(default=None, description="安全管理负责人")

@@ -37,7 +37,12 @@ def ensure_editor_of(caller: Principal, region_code: str) -> None:
 
 def record(data: EnterpriseCreate, caller: Principal, now: datetime) -> dict:
     """The row for a new enterprise: one shape for the API and for spreadsheet imports."""
-    return data.model_dump(mode="json") | {"created_at": now, "updated_at": now, "created_by": caller.subject}
+    return data.model_dump(mode="json") | {
+        "people": data.people,  # the typed column writes it
+        "created_at": now,
+        "updated_at": now,
+        "created_by": caller.subject,
+    }
 
 
 async def create(session: AsyncSession, caller: Principal, data: EnterpriseCreate, now: datetime) -> Enterprise:
@@ -98,6 +103,8 @@ async def update(
     enterprise = await get(session, caller, enterprise_id)
     ensure_editor_of(caller, enterprise.region_code)
     values = changes.model_dump(mode="json", exclude_unset=True)
+    if changes.people is not None:
+        values["people"] = changes.people  # replaced whole: the typed column sees the assignment
     if "region_code" in values:
         ensure_editor_of(caller, values["region_code"])
         await regions.ensure_exists(session, values["region_code"])
