@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from notify.directory.service import Directory
 from notify.webhooks.targets import TargetPolicy, WebhookTargets
 from qingling.runtime import Runtime
 from qingling.sealing import Sealer, derive_key
@@ -16,6 +17,7 @@ class NotifyAdapters:
     webhook_http: httpx.AsyncClient  # the real network, never the in-process peer transport
     webhook_targets: WebhookTargets  # where webhooks may go; webhook_http connects only there
     sealer: Sealer  # webhook signing secrets, at rest
+    directory: Directory  # places → people and their phones, e-mails and openids (identity, hazards)
 
 
 @asynccontextmanager
@@ -27,4 +29,9 @@ async def notify_adapters(runtime: Runtime) -> AsyncIterator[NotifyAdapters]:
     async with httpx.AsyncClient(
         transport=targets.transport(), timeout=timeout, follow_redirects=False, trust_env=False
     ) as client:
-        yield NotifyAdapters(webhook_http=client, webhook_targets=targets, sealer=Sealer(keys, settings.sealing_key_id))
+        yield NotifyAdapters(
+            webhook_http=client,
+            webhook_targets=targets,
+            sealer=Sealer(keys, settings.sealing_key_id),
+            directory=Directory(runtime),
+        )
