@@ -1,10 +1,15 @@
 from ipaddress import IPv4Network, IPv6Network
-from typing import ClassVar, Self
+from pathlib import Path
+from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, StringConstraints, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from qingling.settings import Environment, ServiceSettings
+
+# A message kind is notify's template key (``hazard.urge``); each outside channel maps the kinds
+# it sends to the provider's pre-approved template.
+MessageKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*\.[a-z][a-z_]*$")]
 
 
 class Settings(ServiceSettings):
@@ -36,6 +41,45 @@ class Settings(ServiceSettings):
     # values use ``sealing_key_id``, the others stay readable so a key can be rotated.
     sealing_keys: dict[str, SecretStr] = Field(default_factory=lambda: {"demo": SecretStr("qingling-demo-notify-key")})
     sealing_key_id: str = "demo"
+
+    # Outside channels (``notify.channels``); each is off until its credentials are set.
+    # SMS: one provider — Aliyun SendSms (2017-05-25, RPC signature). ``sms_templates`` maps a
+    # message kind to the approved template code: QL_NOTIFY_SMS_TEMPLATES='{"hazard.urge": "SMS_1234"}'.
+    sms_provider: Literal["aliyun", "tencent"] | None = None
+    sms_base_url: str = "https://dysmsapi.aliyuncs.com"
+    sms_access_key_id: str | None = None
+    sms_access_key_secret: SecretStr | None = None
+    sms_sign_name: str | None = None  # the approved signature, shown as 【…】 before the text
+    sms_region_id: str = "cn-hangzhou"
+    sms_templates: dict[MessageKind, str] = Field(default_factory=dict)
+    sms_timeout_seconds: float = 10.0
+    # E-mail over SMTP: STARTTLS on the submission port by default ("tls": implicit TLS, as on
+    # 465; "none" only outside production). ``smtp_ca_file`` trusts a private CA besides the system's.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None  # e.g. 某某县应急管理局 <noreply@example.gov.cn>
+    smtp_ca_file: Path | None = None
+    smtp_timeout_seconds: float = 15.0
+    # WeChat subscription messages (订阅消息) through the mini-program's app — the same
+    # QL_WECHAT_APP_ID / QL_WECHAT_APP_SECRET the other services read. ``wechat_templates``
+    # maps a message kind to the template id chosen in the mini-program's console.
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_app_id: str | None = None
+    wechat_app_secret: SecretStr | None = None
+    wechat_templates: dict[MessageKind, str] = Field(default_factory=dict)
+    wechat_miniprogram_state: Literal["developer", "trial", "formal"] = "formal"
+    wechat_timeout_seconds: float = 10.0
+
+    @model_validator(mode="after")
+    def _channels_as_built(self) -> Self:
+        if self.sms_provider == "tencent":
+            raise ValueError("QL_NOTIFY_SMS_PROVIDER=tencent 尚未实现：目前只支持 aliyun（阿里云短信 SendSms）")
+        if self.environment is Environment.PRODUCTION and self.smtp_host and self.smtp_security == "none":
+            raise ValueError("生产环境的邮件必须加密传输：QL_NOTIFY_SMTP_SECURITY 取 starttls 或 tls")
+        return self
 
     @model_validator(mode="after")
     def _no_private_targets_in_production(self) -> Self:
