@@ -8,11 +8,13 @@ after a timeout) finds its id already there and changes nothing.
 from __future__ import annotations
 
 import uuid
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import pydantic
+from asgi_correlation_id import correlation_id
 from fastapi import Request
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from qingling.runtime import Runtime
 
 EventHandler = Callable[[AsyncSession, EventData, EventEnvelope], Awaitable[None]]
-# Many events of one type at once, in the order received: does for each what its EventHandler would.
+# Many events of one type at once, at most one per subject: does for each what its EventHandler would.
 BatchEventHandler = Callable[[AsyncSession, list[tuple[EventData, EventEnvelope]]], Awaitable[None]]
 
 
@@ -59,9 +61,18 @@ MAX_BATCH = 1000
 
 
 class EventBatch(Schema):
-    """同一服务的一批事件（同一目的地、同一请求编号），逐条处理。"""
+    """同一服务发给本服务的一批事件，同一对象（subject）的事件按提交顺序处理。"""
 
     events: list[EventEnvelope] = pydantic.Field(min_length=1, max_length=MAX_BATCH)
+    request_ids: list[str | None] | None = pydantic.Field(
+        default=None, description="各事件由哪个请求引起（与 events 一一对应），用于日志关联"
+    )
+
+    @pydantic.model_validator(mode="after")
+    def _one_request_id_per_event(self) -> EventBatch:
+        if self.request_ids is not None and len(self.request_ids) != len(self.events):
+            raise ValueError("request_ids 须与 events 一一对应")
+        return self
 
 
 class EventOutcome(Schema):
@@ -135,50 +146,63 @@ async def receive_many(
     own savepoint and answered with its problem, and the others stand. Anything else fails the
     whole request, and the sender retries every event of it — the inbox drops the ones it took.
 
-    Consecutive events of a type with a handler in ``together`` (a bulk self-report's thousand
-    ``hazard.changed``) are taken in one go: their inbox rows in one statement, the new ones handed
-    to that handler at once, under one savepoint. Should it refuse, that run is taken again one
-    event at a time, so the refusal is answered for its own event only."""
+    Order is kept per subject, the one order a relay keeps (across subjects it promises none: a
+    retried event arrives after later ones): the n-th event of a subject is taken in the n-th
+    *wave*, after every earlier wave. Within a wave, the events of a type with a handler in
+    ``together`` (a bulk self-report's thousand ``hazard.changed``, the intake's tip-offs) are
+    taken in one go where the first of them came: their inbox rows in one statement, the new ones
+    handed to that handler at once, under one savepoint — so it sees at most one event per
+    subject. Should it refuse, that group is taken again one event at a time, so the refusal is
+    answered for its own event only."""
     runtime: Runtime = session.info["runtime"]
     together = together or {}
     results: list[EventOutcome | None] = [None] * len(batch.events)
+    request_ids = batch.request_ids or [None] * len(batch.events)
 
     def refused(index: int, error: QinglingError) -> None:
         problem = error.to_problem(request)
         results[index] = EventOutcome(event_id=batch.events[index].id, status="refused", problem=problem)
 
-    runs: list[list[tuple[int, EventData]]] = []
+    waves: list[list[tuple[int, EventData]]] = []
+    seen: Counter[str] = Counter()
     for index, envelope in enumerate(batch.events):
         try:
             data = _checked(runtime, sender, envelope, handlers)
         except QinglingError as error:
             refused(index, error)
             continue
-        if runs and type(data) in together and type(runs[-1][-1][1]) is type(data):
-            runs[-1].append((index, data))
-        else:
-            runs.append([(index, data)])
-    for run in runs:
-        kind = type(run[0][1])
-        if len(run) > 1 and kind in together:
-            try:
-                async with session.begin_nested():
-                    taken = await _take_together(session, runtime, batch.events, run, together[kind])
-            except QinglingError:
-                pass  # one of them is refused: one at a time below, so only it is
-            else:
-                for index, _ in run:
-                    status = "processed" if index in taken else "duplicate"
-                    results[index] = EventOutcome(event_id=batch.events[index].id, status=status)
-                continue
-        for index, _ in run:
-            try:
-                async with session.begin_nested():
-                    receipt = await receive(session, sender, batch.events[index], handlers)
-            except QinglingError as error:
-                refused(index, error)
-                continue
-            results[index] = EventOutcome(event_id=receipt.event_id, status=receipt.status)
+        if seen[envelope.subject] == len(waves):
+            waves.append([])
+        waves[seen[envelope.subject]].append((index, data))
+        seen[envelope.subject] += 1
+    for wave in waves:
+        groups: dict[object, list[tuple[int, EventData]]] = defaultdict(list)
+        for index, data in wave:  # a type taken together is taken where its first event came
+            groups[type(data) if type(data) in together else index].append((index, data))
+        for group in groups.values():
+            if len(group) > 1:
+                handler = together[type(group[0][1])]
+                try:
+                    async with session.begin_nested():
+                        taken = await _take_together(session, runtime, batch.events, group, handler)
+                except QinglingError:
+                    pass  # one of them is refused: one at a time below, so only it is
+                else:
+                    for index, _ in group:
+                        status = "processed" if index in taken else "duplicate"
+                        results[index] = EventOutcome(event_id=batch.events[index].id, status=status)
+                    continue
+            for index, _ in group:
+                token = correlation_id.set(request_ids[index] or correlation_id.get())  # its own request's id
+                try:
+                    async with session.begin_nested():
+                        receipt = await receive(session, sender, batch.events[index], handlers)
+                except QinglingError as error:
+                    refused(index, error)
+                    continue
+                finally:
+                    correlation_id.reset(token)
+                results[index] = EventOutcome(event_id=receipt.event_id, status=receipt.status)
     return EventBatchReceipt(results=[result for result in results if result is not None])
 
 
@@ -186,15 +210,15 @@ async def _take_together(
     session: AsyncSession,
     runtime: Runtime,
     envelopes: list[EventEnvelope],
-    run: list[tuple[int, EventData]],
+    group: list[tuple[int, EventData]],
     handler: BatchEventHandler,
 ) -> set[int]:
-    """Inbox rows for the run's events in one statement; the new ones to ``handler``. Returns
-    the positions of those it took (an event id twice in one batch is taken once)."""
-    rows = [_inbox_row(runtime, envelopes[index]) for index, _ in run]
+    """Inbox rows for the group's events in one statement; the new ones to ``handler``. Returns
+    the positions of those it took."""
+    rows = [_inbox_row(runtime, envelopes[index]) for index, _ in group]
     new = await insert_new(session, runtime.service.tables.inbox, rows, ["event_id"])
     taken: dict[int, tuple[EventData, EventEnvelope]] = {}
-    for index, data in run:
+    for index, data in group:
         if (event_id := str(envelopes[index].id)) in new:
             new.discard(event_id)
             taken[index] = (data, envelopes[index])

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -147,7 +146,7 @@ CALLS_AT_ONCE = 50  # calls a relay pass has open to the receivers at a time (a 
 class OutboxChannel(Channel[OutboxJob]):
     name = "outbox"
     counts_delivery_as_attempt = False  # ``attempts`` counts the failed tries, as it always has
-    per_destination = True  # the events of one request go in one call (``send_batch``)
+    per_destination = True  # a pass's events for one service go in one call (``send_batch``)
     ties_by_key = False  # the ids are uuid4: no order among events of one moment to keep
 
     def __init__(self, runtime: Runtime) -> None:
@@ -171,35 +170,27 @@ class OutboxChannel(Channel[OutboxJob]):
         return Outcome.of_response(response)
 
     async def send_batch(self, destination: str, jobs: list[OutboxJob]) -> list[Outcome]:
-        """The due events for one service, one call per request that caused them (so the call
-        carries that request's id, and one request's thousand events — a bulk self-report — go
-        together to ``…/events/batch``); a lone event goes to ``…/events`` as it always has."""
-        by_request: dict[str | None, list[int]] = defaultdict(list)
-        for index, job in enumerate(jobs):
-            by_request[job.request_id].append(index)
-        groups = [  # no call beyond what the receiver takes at once
-            idx[start : start + MAX_BATCH] for idx in by_request.values() for start in range(0, len(idx), MAX_BATCH)
-        ]
-        outcomes: list[Outcome] = [Outcome(False)] * len(jobs)
+        """The due events for one service in as few calls as the receiver takes
+        (``…/events/batch``, each event with the id of the request that caused it): a pass behind
+        a busy intake carries many requests' events in one call, and the receiver takes each
+        type's at once; a lone event goes to ``…/events`` as it always has."""
+        groups = [jobs[start : start + MAX_BATCH] for start in range(0, len(jobs), MAX_BATCH)]
         at_once = asyncio.Semaphore(CALLS_AT_ONCE)
 
         async def send(group: list[OutboxJob]) -> list[Outcome]:
             async with at_once:
                 return await self._send_together(group)
 
-        answers = await asyncio.gather(*(send([jobs[i] for i in idx]) for idx in groups))
-        for idx, answer in zip(groups, answers, strict=True):
-            for i, outcome in zip(idx, answer, strict=True):
-                outcomes[i] = outcome
-        return outcomes
+        return [outcome for answer in await asyncio.gather(*(send(group) for group in groups)) for outcome in answer]
 
     async def _send_together(self, jobs: list[OutboxJob]) -> list[Outcome]:
         if len(jobs) == 1:
             return [await self.send(jobs[0])]
         first = jobs[0]
         url = f"{self.runtime.settings.peer_url}/api/v1/{first.destination}/events/batch"
-        headers = {"X-Request-ID": first.request_id} if first.request_id else {}
-        body = {"events": [job.envelope for job in jobs]}
+        same_request = len({job.request_id for job in jobs}) == 1
+        headers = {"X-Request-ID": first.request_id} if first.request_id and same_request else {}
+        body = {"events": [job.envelope for job in jobs], "request_ids": [job.request_id for job in jobs]}
         response = await self.runtime.http.post(url, json=body, headers=headers, auth=self.runtime.service_auth)
         if response.status_code in (404, 405):  # a receiver from before batches (mid-upgrade): one by one
             return list(await asyncio.gather(*(self.send(job) for job in jobs)))

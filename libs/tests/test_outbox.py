@@ -202,6 +202,38 @@ async def test_the_events_of_one_request_go_in_one_call(pair):
     assert sample_apps.TAKEN_TOGETHER == [3]  # nothing new for it
 
 
+async def test_the_events_of_many_requests_go_in_one_call_each_under_its_own_request(pair):
+    for text, request_id in [("第一条", "a" * 32), ("拒收这一条", "b" * 32)]:
+        headers = {"X-Request-ID": request_id}
+        assert (await pair.client.post("/api/v1/alpha/notes", json={"text": text}, headers=headers)).status_code == 201
+    sample_apps.TAKEN_TOGETHER.clear()
+    sample_apps.HANDLED.clear()
+
+    assert await pair.relay.run_once() == 2
+    assert pair.beta.state.event_calls == ["batch"]  # one call behind a busy intake, not one per request
+    assert sample_apps.TAKEN_TOGETHER == [2]  # its events are taken at once; one is refused, so
+    assert sample_apps.HANDLED[-2:] == [("第一条", "a" * 32), ("拒收这一条", "b" * 32)]  # again, each under its own
+    assert [note["text"] for note in await pair.received()] == ["第一条"]
+
+
+async def test_a_batch_keeps_the_order_of_each_subject_and_takes_each_type_together_across_them(pair):
+    await _notes_of_one_request(pair, "甲一", "乙一", "甲二")
+    first, other, second = sorted((row.payload for row in await pair.outbox_rows()), key=lambda p: p["data"]["note_id"])
+    second["subject"] = first["subject"]  # 甲二 is a later event about the same thing as 甲一
+    sample_apps.TAKEN_TOGETHER.clear()
+    sample_apps.HANDLED.clear()
+
+    answer = await pair.client.post(
+        "/api/v1/beta/events/batch",
+        json={"events": [first, second, other]},
+        headers=await pair.service_headers("alpha", to="beta"),
+    )
+
+    assert [result["status"] for result in answer.json()["results"]] == ["processed"] * 3
+    assert sample_apps.TAKEN_TOGETHER == [2]  # 甲一 with 乙一 (one per subject), then 甲二 on its own
+    assert [text for text, _ in sample_apps.HANDLED] == ["甲一", "乙一", "甲二"]
+
+
 async def test_an_event_twice_in_one_batch_is_taken_once(pair):
     await _notes_of_one_request(pair, "第一条", "第二条")
     first, second = (row.payload for row in await pair.outbox_rows())

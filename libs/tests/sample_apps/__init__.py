@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
+from asgi_correlation_id import correlation_id
 from fastapi import APIRouter
 from pydantic import Field as PydanticField
 from pydantic_settings import SettingsConfigDict
@@ -112,7 +113,11 @@ async def received_notes(session: DbSession) -> list[ReceivedOut]:
     return [ReceivedOut(id=row.note_id, text=row.text) for row in rows]
 
 
+HANDLED: list[tuple[str, str | None]] = []  # each note's text and the request id it was taken under, in order
+
+
 async def on_note_written(session: AsyncSession, data: NoteWritten, envelope: EventEnvelope) -> None:
+    HANDLED.append((data.text, correlation_id.get()))
     session.add(ReceivedNote(event_id=envelope.id, note_id=data.note_id, text=data.text))
     await session.flush()
     if data.text.startswith("拒收"):  # refused after writing: the write must go with the refusal
@@ -125,6 +130,7 @@ TAKEN_TOGETHER: list[int] = []  # how many events each call of ``on_notes_writte
 async def on_notes_written(session: AsyncSession, events: list[tuple[NoteWritten, EventEnvelope]]) -> None:
     """``on_note_written`` for many at once (a batch's run of them)."""
     TAKEN_TOGETHER.append(len(events))
+    HANDLED.extend((data.text, correlation_id.get()) for data, _ in events)
     session.add_all(ReceivedNote(event_id=env.id, note_id=data.note_id, text=data.text) for data, env in events)
     await session.flush()
     if any(data.text.startswith("拒收") for data, _ in events):

@@ -15,10 +15,11 @@ from notify.deadlines.service import (
     track_missed_self_check,
     track_return,
     track_tip_off,
+    track_tip_offs,
 )
 from notify.deliveries.router import router as deliveries_router
 from notify.inbox.router import router as inbox_router
-from notify.inbox.service import on_reporter_notified
+from notify.inbox.service import on_reporter_notified, on_reporters_notified
 from notify.reminders import service as reminders
 from notify.reminders.router import router as reminders_router
 from notify.supervision.router import router as supervision_router
@@ -74,7 +75,12 @@ service = Service(
         TipOffChanged: track_tip_off,
         ReporterNotified: on_reporter_notified,
     },
-    batch_event_handlers={HazardChanged: track_hazards},  # a bulk self-report's thousand at once
+    # A bulk self-report's thousand, a busy intake's tip-offs: taken at once when they come together.
+    batch_event_handlers={
+        HazardChanged: track_hazards,
+        TipOffChanged: track_tip_offs,
+        ReporterNotified: on_reporters_notified,
+    },
     workers=[sweep("send_due_reminders", reminders.send_due), deliver_webhooks],
     adapters=notify_adapters,
     bootstrap=seed,

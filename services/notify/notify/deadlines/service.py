@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -32,44 +31,21 @@ BLANK_ROW: dict[str, Any] = {
 
 
 async def track_hazard(session: AsyncSession, data: HazardChanged, envelope: EventEnvelope) -> None:
-    item = await board_row(session, "hazard", data.hazard_id, envelope.occurred_at)
-    if item.version >= data.seq:
-        return  # a late, older picture of the hazard
-    for name, value in _hazard_picture(data, envelope).items():
-        setattr(item, name, value)
-    await reminders.schedule(session, item, envelope.occurred_at)
-    await webhooks.enqueue(session, data.enterprise_code, "hazard.changed", data.model_dump(mode="json"),
-                           envelope.occurred_at, "hazard", data.hazard_id)  # fmt: skip
+    await track_hazards(session, [(data, envelope)])
 
 
 async def track_hazards(session: AsyncSession, events: list[tuple[HazardChanged, EventEnvelope]]) -> None:
-    """``track_hazard`` for many events at once (a bulk self-report's thousand): the board rows
-    read in one query, the new ones written with their picture in one statement, the reminders and
-    the enterprises' webhooks looked up once — in waves, the n-th event of each hazard in the n-th,
-    so a hazard's events are taken in the order they came, as one by one."""
-    waves: list[list[tuple[HazardChanged, EventEnvelope]]] = []
-    seen: Counter[int] = Counter()
-    for data, envelope in events:
-        if seen[data.hazard_id] == len(waves):
-            waves.append([])
-        waves[seen[data.hazard_id]].append((data, envelope))
-        seen[data.hazard_id] += 1
-    for wave in waves:
-        pictures = {data.hazard_id: _hazard_picture(data, envelope) for data, envelope in wave}
-        items, created = await board_rows(session, "hazard", pictures)
-        taken = []
-        for data, envelope in wave:
-            item = items[data.hazard_id]
-            if data.hazard_id not in created:
-                if item.version >= data.seq:
-                    continue  # a late, older picture of the hazard
-                for name, value in pictures[data.hazard_id].items():
-                    setattr(item, name, value)
-            taken.append((item, data, envelope))
-        await reminders.schedule_many(session, [(item, envelope.occurred_at) for item, _, envelope in taken])
-        messages = [(data.enterprise_code, data.model_dump(mode="json"), envelope.occurred_at, "hazard", data.hazard_id)
-                    for _, data, envelope in taken]  # fmt: skip
-        await webhooks.enqueue_many(session, "hazard.changed", messages)
+    """Hazards' pictures onto the board, their reminders planned and the enterprises' systems
+    told — for a bulk self-report's thousand at once: the board rows read in one query, the new
+    ones written with their picture in one statement, the reminders and the enterprises' webhooks
+    looked up once."""
+    pictures = [(data.hazard_id, _hazard_picture(data, envelope)) for data, envelope in events]
+    taken = await _track(session, "hazard", pictures)
+    await reminders.schedule_many(session, [(item, envelope.occurred_at) for item, (_, envelope) in
+                                            zip(taken, events, strict=True) if item is not None])  # fmt: skip
+    messages = [(data.enterprise_code, data.model_dump(mode="json"), envelope.occurred_at, "hazard", data.hazard_id)
+                for item, (data, envelope) in zip(taken, events, strict=True) if item is not None]  # fmt: skip
+    await webhooks.enqueue_many(session, "hazard.changed", messages)
 
 
 def _hazard_picture(data: HazardChanged, envelope: EventEnvelope) -> dict[str, Any]:
@@ -91,20 +67,50 @@ def _hazard_picture(data: HazardChanged, envelope: EventEnvelope) -> dict[str, A
 
 
 async def track_tip_off(session: AsyncSession, data: TipOffChanged, envelope: EventEnvelope) -> None:
-    """A tip-off's current time limit (受理决定, 核查, 答复). It names no enterprise: the reported
-    unit must never learn of a tip-off from the board."""
-    item = await board_row(session, "tip_off", data.tip_off_id, envelope.occurred_at)
-    if item.version >= data.seq:
-        return
-    item.title = f"举报（编号 {data.tip_off_id}）"  # never its receipt code: the board is for every handler
-    item.state, item.region_code, item.lister_region_code = data.state, data.region_code, data.lead_region_code
-    item.deadline_at = item.step_due_at = data.step_due_at
-    item.deadline_provisional = data.step_provisional  # its reminders are provisional too
-    item.step, item.closed = data.step, data.closed
-    item.supervising_region_code, item.supervising_kind = data.lead_region_code, data.lead_kind  # the handler
-    item.version = data.seq
-    item.last_event_at = item.updated_at = envelope.occurred_at
-    await reminders.schedule(session, item, envelope.occurred_at)
+    await track_tip_offs(session, [(data, envelope)])
+
+
+async def track_tip_offs(session: AsyncSession, events: list[tuple[TipOffChanged, EventEnvelope]]) -> None:
+    """Tip-offs' current time limits (受理决定, 核查, 答复) — a busy intake's at once."""
+    pictures = [(data.tip_off_id, _tip_off_picture(data, envelope)) for data, envelope in events]
+    taken = await _track(session, "tip_off", pictures)
+    await reminders.schedule_many(session, [(item, envelope.occurred_at) for item, (_, envelope) in
+                                            zip(taken, events, strict=True) if item is not None])  # fmt: skip
+
+
+def _tip_off_picture(data: TipOffChanged, envelope: EventEnvelope) -> dict[str, Any]:
+    """A tip-off's board row. It names no enterprise: the reported unit must never learn of a
+    tip-off from the board; its title is never the receipt code (the board is for every handler)."""
+    return {
+        "title": f"举报（编号 {data.tip_off_id}）", "state": data.state, "grade": "", "enterprise_code": "",
+        "region_code": data.region_code, "lister_region_code": data.lead_region_code,
+        "deadline_at": data.step_due_at, "step_due_at": data.step_due_at,
+        "deadline_provisional": data.step_provisional,  # its reminders are provisional too
+        "step": data.step, "closed": data.closed,
+        "supervising_region_code": data.lead_region_code, "supervising_kind": data.lead_kind,  # the handler
+        "version": data.seq, "last_event_at": envelope.occurred_at, "updated_at": envelope.occurred_at,
+    }  # fmt: skip
+
+
+async def _track(
+    session: AsyncSession, item_type: str, pictures: list[tuple[int, dict[str, Any]]]
+) -> list[TrackedDeadline | None]:
+    """Each item's board row as pictured (item id → its columns, ``version`` the event's
+    sequence), unless the row already shows a later picture — events may arrive out of order.
+    One event per item (the inbox hands a batch handler at most one per subject). Returns each
+    event's row, or None where the event was older than the row."""
+    items, created = await board_rows(session, item_type, dict(pictures))
+    taken: list[TrackedDeadline | None] = []
+    for item_id, picture in pictures:
+        item = items[item_id]
+        if item_id not in created:
+            if item.version >= picture["version"]:
+                taken.append(None)  # a late, older picture
+                continue
+            for name, value in picture.items():
+                setattr(item, name, value)
+        taken.append(item)
+    return taken
 
 
 async def track_return(session: AsyncSession, data: ReturnChanged, envelope: EventEnvelope) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.inbox import schemas
@@ -15,6 +14,7 @@ from notify.inbox.models import InboxEntry
 from qingling.auth.principal import Principal
 from qingling.auth.roles import ENTERPRISE_ROLES, Role
 from qingling.auth.scopes import ServiceScope
+from qingling.bulk import insert_new
 from qingling.errors import Forbidden
 from qingling.events import EventEnvelope
 from qingling.pagination import PageParams, fetch_page
@@ -32,22 +32,29 @@ def receipt_recipient(receipt_code: str) -> str:
 
 
 async def on_reporter_notified(session: AsyncSession, data: ReporterNotified, envelope: EventEnvelope) -> None:
-    message = InboxEntry(
-        recipient=receipt_recipient(data.receipt_code),
-        source=f"tip_off_message:{data.message_id}",
-        item_type="tip_off",
-        item_id=data.tip_off_id,
-        kind=data.kind,
-        title=REPORTER_TITLES.get(data.kind, "消息"),
-        text=data.text,
-        at=data.at,
-        delivered_at=envelope.occurred_at,
-    )
-    try:
-        async with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        pass  # already delivered under another event id: once only
+    await on_reporters_notified(session, [(data, envelope)])
+
+
+async def on_reporters_notified(session: AsyncSession, events: list[tuple[ReporterNotified, EventEnvelope]]) -> None:
+    """Each message into its receipt's inbox, all in one statement; a message already delivered
+    under another event id is not written twice (its source is unique)."""
+    rows = [
+        dict(
+            recipient=receipt_recipient(data.receipt_code),
+            source=f"tip_off_message:{data.message_id}",
+            item_type="tip_off",
+            item_id=data.tip_off_id,
+            kind=data.kind,
+            title=REPORTER_TITLES.get(data.kind, "消息"),
+            text=data.text,
+            at=data.at,
+            delivered_at=envelope.occurred_at,
+            read_at=None,
+            read_by=None,
+        )
+        for data, envelope in events
+    ]
+    await insert_new(session, InboxEntry, rows, ["source"])
 
 
 def recipients_of(caller: Principal, recipient: str | None) -> list[str]:
