@@ -63,7 +63,7 @@ class TipOffVerified(EventData):
 
 
 class ReporterNotified(EventData):
-    """告知举报人的一条消息（办理进展、答复、询问、复查结论、奖励通知）：送到该回执的收件箱。不含举报人信息。"""
+    """告知举报人的一条消息（办理进展、答复、询问、复查结论、奖励通知）：送到该回执的收件箱；举报人留了手机号的，另发短信（号码封存传递）。"""
 
     event_type: ClassVar[str] = "tip_off.reporter_notified"
     publisher: ClassVar[str] = "reports"
@@ -75,3 +75,8 @@ class ReporterNotified(EventData):
     kind: str = Field(description="notice 办理进展；reply 答复；question 询问；reward 奖励")
     text: str
     at: AwareDatetime
+    sealed_contact: str | None = Field(
+        default=None,
+        description="举报人留下的手机号，以仅举报服务与通知服务共有的密钥封存（qingling.reporter_contact），"
+        "通知服务仅在发送短信时打开；未留手机号则无",
+    )

@@ -46,6 +46,7 @@ def _secret_generators() -> dict[str, Callable[[], str]]:
     """Every secret an install needs, by the environment variable that carries it."""
     sealing_key_id = f"k{datetime.now(UTC):%Y%m}"
     service_secrets = {name: _token() for name in SERVICE_NAMES}
+    contact_keys = json.dumps({sealing_key_id: _token()})  # reports seals reporters' phones for notify: one secret
     generators: dict[str, Callable[[], str]] = {
         f"QL_{name.upper()}_SERVICE_CLIENT_SECRET": (lambda name=name: service_secrets[name]) for name in SERVICE_NAMES
     }
@@ -58,6 +59,10 @@ def _secret_generators() -> dict[str, Callable[[], str]]:
         "QL_REPORTS_RECEIPT_HASH_KEY": _token,
         "QL_NOTIFY_SEALING_KEYS": lambda: json.dumps({sealing_key_id: _token()}),
         "QL_NOTIFY_SEALING_KEY_ID": lambda: sealing_key_id,
+        "QL_REPORTS_REPORTER_CONTACT_KEYS": lambda: contact_keys,
+        "QL_REPORTS_REPORTER_CONTACT_KEY_ID": lambda: sealing_key_id,
+        "QL_NOTIFY_REPORTER_CONTACT_KEYS": lambda: contact_keys,
+        "QL_NOTIFY_REPORTER_CONTACT_KEY_ID": lambda: sealing_key_id,
         "QL_METRICS_TOKEN": _token,
     }
     return generators

@@ -13,6 +13,7 @@ from fastapi import Depends
 
 from qingling.filestore import LocalFileStore, SealedFileStore
 from qingling.limits import Limiter
+from qingling.reporter_contact import contact_sealer
 from qingling.runtime import CurrentRuntime, Runtime
 from qingling.sealing import Sealer, derive_key
 from reports.config import Settings
@@ -26,6 +27,7 @@ log = structlog.get_logger(__name__)
 @dataclass
 class Adapters:
     sealer: Sealer  # reporter identities and original words, at rest
+    contact_sealer: Sealer  # a reporter's phone as it goes to notify (qingling.reporter_contact)
     hash_key: bytes  # receipt secrets and reporter subjects are kept as HMACs under it
     media: SealedFileStore  # uploads, without metadata, sealed under the sealing keys
     content_check: ContentCheck
@@ -48,6 +50,7 @@ async def reports_adapters(runtime: Runtime) -> AsyncIterator[Adapters]:
         sealer = Sealer(keys, settings.sealing_key_id)
         yield Adapters(
             sealer=sealer,
+            contact_sealer=contact_sealer(settings.reporter_contact_keys, settings.reporter_contact_key_id),
             hash_key=derive_key(settings.receipt_hash_key.get_secret_value(), "receipt"),
             # An S3-compatible store (for replicas on several hosts) would be chosen here from the settings.
             media=SealedFileStore(

@@ -3,6 +3,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from qingling.reporter_contact import DEMO_KEYS as DEMO_CONTACT_KEYS
 from qingling.settings import ServiceSettings
 
 
@@ -15,6 +16,12 @@ class Settings(ServiceSettings):
     # sealed with ``sealing_key_id``; the others stay readable, so a key can be rotated.
     sealing_keys: dict[str, SecretStr] = Field(default_factory=lambda: {"demo": SecretStr("qingling-demo-sealing-key")})
     sealing_key_id: str = "demo"
+    # A reporter's phone goes to the notify service (which texts them their tip-off's steps)
+    # sealed under these keys, which notify holds too: QL_NOTIFY_REPORTER_CONTACT_KEYS must be the same.
+    reporter_contact_keys: dict[str, SecretStr] = Field(
+        default_factory=lambda: {key_id: SecretStr(secret) for key_id, secret in DEMO_CONTACT_KEYS.items()}
+    )
+    reporter_contact_key_id: str = "demo"
     # Receipt secrets and reporter subjects are kept as HMACs under this key.
     receipt_hash_key: SecretStr = SecretStr("qingling-demo-receipt-hash-key")
     # Limits (qingling.limits), counted in this service's database so every replica agrees; what is

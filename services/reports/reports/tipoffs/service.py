@@ -26,6 +26,7 @@ from qingling.holidays import CalendarYearLoaded, CalendarYearRemoved, working_c
 from qingling.lifecycle import recount_step, start_step
 from qingling.outbox import emit, emit_many, latest_about
 from qingling.pagination import PageParams, fetch_page
+from qingling.reporter_contact import contact_context
 from qingling.runtime import Runtime
 from qingling.sealing import keyed_hash
 from qingling.tipoff_events import ReporterNotified, TipOffChanged, TipOffVerified
@@ -551,14 +552,30 @@ async def tell(
     message = TipOffMessage(tip_off_id=tip_off.id, side="handler", kind=kind, text=text, author=author, at=at)
     session.add(message)
     await session.flush()
-    emit(session, _notified(tip_off, message.id, kind, text, at), subject=f"tip_off/{tip_off.id}", to=SUBSCRIBERS)
+    told = _notified(tip_off, message.id, kind, text, at, await _sealed_contact(session, tip_off))
+    emit(session, told, subject=f"tip_off/{tip_off.id}", to=SUBSCRIBERS)
     return message
 
 
-def _notified(tip_off: TipOff, message_id: int, kind: str, text: str, at: datetime) -> ReporterNotified:
+async def _sealed_contact(session: AsyncSession, tip_off: TipOff) -> str | None:
+    """The phone the reporter gave, sealed for the notify service alone (``qingling.reporter_contact``),
+    so notify can text them this step; None if they gave none. The notice of receipt goes without:
+    the reporter has the receipt in hand."""
+    runtime: Runtime = session.info["runtime"]
+    row = await session.get(SealedReporter, tip_off.id)
+    phone = _unseal(runtime, row).get("phone") if row is not None else None
+    if not phone:
+        return None
+    return runtime.adapters.contact_sealer.seal(phone, contact_context(tip_off.id))
+
+
+def _notified(
+    tip_off: TipOff, message_id: int, kind: str, text: str, at: datetime, sealed_contact: str | None = None
+) -> ReporterNotified:
     return ReporterNotified(
-        tip_off_id=tip_off.id, message_id=message_id, receipt_code=tip_off.receipt_code, kind=kind, text=text, at=at
-    )
+        tip_off_id=tip_off.id, message_id=message_id, receipt_code=tip_off.receipt_code, kind=kind, text=text, at=at,
+        sealed_contact=sealed_contact,
+    )  # fmt: skip
 
 
 def in_lead_department(caller: Principal, tip_off: TipOff) -> bool:
