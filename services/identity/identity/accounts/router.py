@@ -68,7 +68,7 @@ async def get_account(
 
 @router.patch(
     "/{account_id}",
-    summary="修改账号（角色、部门、停用）",
+    summary="修改账号（角色、部门、联系方式、停用）",
     responses=problem_responses(service.AccountNotFound, HigherAdminRequired, RoleNotGrantable, ValidationFailed),
 )
 async def update_account(
@@ -81,7 +81,8 @@ async def update_account(
 ) -> AccountRead:
     """只改传入的字段。改角色时按创建账号的授权规则检查。持有“举报人信息保管人”或“系统管理员”角色的账号，
     只能由更高一级、辖区包含它的系统管理员修改（同级管理员之间不能互改）。停用、改角色或部门后，
-    该账号已有的登录立即失效（续期凭证作废，访问令牌列入吊销名单）。请求体的 `reason` 记入身份台账。"""
+    该账号已有的登录立即失效（续期凭证作废，访问令牌列入吊销名单）。手机号码（11 位）和电子邮箱用于短信、
+    邮件通知，传 null 清除；身份台账只记下它们改过，不记号码和地址。请求体的 `reason` 记入身份台账。"""
     now = runtime.clock.now()
     account = await service.update(session, caller, account_id, body, runtime.settings, now)
     return (await service.reads(session, adapters, [account], now))[0]
