@@ -42,7 +42,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -58,6 +60,7 @@ EMBEDDED_RATE = 300.0
 OF_ONE_ROW = 0.5
 OF_SAME_WRITES = 0.7
 P99_CEILING_MS = 150.0
+LAG_CEILING_MS = {"embedded": 1000.0, "stack": 2000.0}  # outbox lag p99, embedded / distributed
 MIXED_SLOWDOWN = 0.9  # the mixed load keeps at least 90% of the rate without an enterprise
 
 
@@ -339,9 +342,11 @@ def measure(load: Load, work: Path, *, embedded_too: bool, stack: bool, replicas
         url: str,
         pids: list[int],
         rate_floor: float | None,
+        lags: Callable[[str], list[float]],
         names: dict[int, str] | None = None,
     ) -> None:
         bodies = bodies_for(notice_version(url))
+        since = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S+00:00")  # as both engines compare times
         say(f"{label}: no enterprise …")
         none = load.measure(url, bodies["none"], TIP_OFFS, pids)
         say(f"{label}: naming one of {len(enterprises)} enterprises …")
@@ -370,6 +375,14 @@ def measure(load: Load, work: Path, *, embedded_too: bool, stack: bool, replicas
             round(paced.p99_ms, 1), "ms", round(paced.p50_ms, 1), round(paced.p99_ms, 1), floor=P99_CEILING_MS,
             met=paced.p99_ms <= P99_CEILING_MS,
         ))  # fmt: skip
+        settle(pids)  # the last events delivered
+        if (lag := outbox_lag(lags, since)) is not None:
+            count, p50, p99 = lag
+            ceiling = LAG_CEILING_MS["embedded" if label == "embedded" else "stack"]
+            rows.append(Row(
+                f"intake {label}: outbox lag to notify, p99 over the runs' {count} events", round(p99, 1), "ms",
+                round(p50, 1), round(p99, 1), floor=ceiling, met=p99 <= ceiling,
+            ))  # fmt: skip
         for run in (none, named, mixed, paced):
             if run.failed:
                 say(f"  {label}: {run.failed} of {run.requests} requests failed (see the logs in {work})")
@@ -388,7 +401,7 @@ def measure(load: Load, work: Path, *, embedded_too: bool, stack: bool, replicas
     if embedded_too:
         sqlite = baselines("SQLite", lambda module: f"sqlite+aiosqlite:///{work / module}.db")
         with embedded(work) as (url, pid):
-            one("embedded", sqlite, url, [pid], EMBEDDED_RATE)
+            one("embedded", sqlite, url, [pid], EMBEDDED_RATE, sqlite_lags(work / "qingling" / "reports.db"))
     if stack:
         from qlstack.stack import Stack
 
@@ -405,8 +418,45 @@ def measure(load: Load, work: Path, *, embedded_too: bool, stack: bool, replicas
             settle(pids)
             names = {started.pid: name for name, started in running.processes}
             label = f"stack ({replicas} replica{'s' if replicas > 1 else ''})"
-            one(label, pg, running.gateway_url, pids, None, names)
+            one(label, pg, running.gateway_url, pids, None, postgres_lags(cluster), names)
     return rows
+
+
+# A tip-off's events to notify, from their commit with the tip-off to notify's answer recorded on
+# the sender's side — after notify committed their effect (board row, reporter's inbox), so this
+# bounds from above the lag until the effect is visible there. Those of the runs since ``since``.
+LAG_QUERY = """SELECT {millis} FROM outbox_message
+WHERE destination = 'notify' AND event_type LIKE 'tip_off.%' AND sent_at IS NOT NULL AND created_at >= '{since}'"""
+
+
+def outbox_lag(read: Callable[[str], list[float]], since: str) -> tuple[int, float, float] | None:
+    """How many events, and the p50 and p99 of their lag (ms)."""
+    lags = sorted(read(since))
+    if not lags:
+        return None
+    return len(lags), lags[len(lags) // 2], lags[min(len(lags) - 1, int(len(lags) * 0.99))]
+
+
+def sqlite_lags(database: Path) -> Callable[[str], list[float]]:
+    import sqlite3
+
+    millis = "(julianday(sent_at) - julianday(created_at)) * 86400000.0"
+
+    def read(since: str) -> list[float]:
+        with sqlite3.connect(database) as connection:
+            return [row[0] for row in connection.execute(LAG_QUERY.format(millis=millis, since=since))]
+
+    return read
+
+
+def postgres_lags(cluster: Any) -> Callable[[str], list[float]]:
+    millis = "EXTRACT(EPOCH FROM sent_at - created_at) * 1000"
+
+    def read(since: str) -> list[float]:
+        answer = cluster.psql(LAG_QUERY.format(millis=millis, since=since), database="reports")
+        return [float(line) for line in answer.split()]
+
+    return read
 
 
 def _as_row(name: str, run: Run) -> Row:

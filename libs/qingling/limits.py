@@ -30,7 +30,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
-from qingling.db import insert_or_ignore
+from qingling.db import insert_or_lock
 from qingling.errors import TooManyRequests
 from qingling.sealing import keyed_hash
 
@@ -106,11 +106,11 @@ class Limiter:
     async def _current(self, session: AsyncSession, limit: Limit, subject: str, now: datetime) -> Any:
         return _in_window(await self._row(session, self._key(limit, subject)), now)
 
-    async def _row(self, session: AsyncSession, key: str, *, lock: bool = False) -> Any:
+    async def _row(self, session: AsyncSession, key: str) -> Any:
         """The counter's columns (a plain row: counters are read and written with single statements,
         never as ORM objects, so no session ever holds a stale copy)."""
         query = select(self.table.__table__).where(self.table.__table__.c.key == key)
-        return (await session.execute(query.with_for_update() if lock else query)).first()
+        return (await session.execute(query)).first()
 
     async def wait(self, session: AsyncSession, limit: Limit, subject: str, now: datetime) -> int | None:
         """Seconds ``subject`` must wait under ``limit``; ``None`` when it may go on now."""
@@ -129,20 +129,19 @@ class Limiter:
     ) -> int:
         """Counts one event (a new window when the last one is over) and answers the events in
         the window so far. Safe against replicas counting the same key at the same moment: the
-        row is created if missing (``ON CONFLICT DO NOTHING``), then updated under a row lock."""
+        row is created if missing and locked in one statement (``insert_or_lock``), then updated."""
         key = self._key(limit, subject)
         group_key = self.group(group) if group is not None else None
         fresh = {"key": key, "group_key": group_key, "count": 0, "window_started_at": now}
-        await insert_or_ignore(session, self.table, fresh | {"window_ends_at": now + limit.window}, ["key"])
-        return await self._count(session, limit, await self._row(session, key, lock=True), now)
+        row = await insert_or_lock(session, self.table, fresh | {"window_ends_at": now + limit.window}, ["key"])
+        return await self._count(session, limit, row, now)
 
     async def admit(self, session: AsyncSession, limit: Limit, subject: str, now: datetime) -> int | None:
         """``wait`` then ``count`` in one go (one read of the counter): seconds ``subject`` must
         wait, or ``None`` — and then this event is counted."""
         key = self._key(limit, subject)
         fresh = {"key": key, "group_key": None, "count": 0, "window_started_at": now}
-        await insert_or_ignore(session, self.table, fresh | {"window_ends_at": now + limit.window}, ["key"])
-        row = await self._row(session, key, lock=True)
+        row = await insert_or_lock(session, self.table, fresh | {"window_ends_at": now + limit.window}, ["key"])
         current = _in_window(row, now)
         if current is not None and current.blocked_until is not None and current.blocked_until > now:
             return _seconds(current.blocked_until, now)

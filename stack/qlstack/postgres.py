@@ -73,10 +73,12 @@ class PostgresCluster:
         self.psql(f"CREATE DATABASE {name} OWNER {name}")
         return f"postgresql+asyncpg://{name}:{password}@127.0.0.1:{self.port}/{name}"
 
-    def psql(self, sql: str) -> str:
+    def psql(self, sql: str, database: str = "postgres") -> str:
         result = subprocess.run(
             [
                 "psql",
+                "-d",
+                database,
                 "-h",
                 "127.0.0.1",
                 "-p",

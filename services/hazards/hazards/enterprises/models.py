@@ -5,7 +5,7 @@ from sqlmodel import Field
 
 from hazards.database import HazardsModel
 from hazards.enterprises.schemas import People
-from qingling.db import PydanticJSON
+from qingling.db import PydanticJSON, made_by
 
 
 class Enterprise(HazardsModel, table=True):
@@ -18,7 +18,7 @@ class Enterprise(HazardsModel, table=True):
     address: str = Field(max_length=200)
     region_code: str = Field(max_length=9, index=True)
     industry: str = Field(max_length=32, index=True)
-    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    tags: list[str] = Field(default_factory=made_by(list), sa_type=JSON)
     latitude: float | None = None
     longitude: float | None = None
     risk_class: str = Field(max_length=1)

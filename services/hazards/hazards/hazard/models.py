@@ -6,7 +6,7 @@ from sqlmodel import Field
 from hazards.database import HazardsModel
 from hazards.hazard.schemas import HazardDetails
 from qingling.audit import GENESIS, AuditEntryBase, Head
-from qingling.db import PydanticJSON
+from qingling.db import PydanticJSON, made_by
 from qingling.lifecycle import TimeBasis
 
 COMMITTEE = "committee"  # the lister is a level's 安委会 (its office, 安委办), not a department
@@ -30,7 +30,7 @@ class Hazard(HazardsModel, table=True):
     grade: str = Field(max_length=10, index=True)  # general | major
     basis_standard: str | None = Field(default=None, max_length=20)
     basis_clause: str | None = Field(default=None, max_length=50)
-    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    tags: list[str] = Field(default_factory=made_by(list), sa_type=JSON)
     found_at: datetime
     pre_2024_stock: bool = Field(default=False, index=True)  # found before 2024: the stock 清零 starts from
     reported_by: str = Field(max_length=100)
@@ -38,7 +38,7 @@ class Hazard(HazardsModel, table=True):
     # What each step recorded, kept as submitted: the major-hazard report (§4.1), the order with
     # its 五定, the listing, the plan, the latest progress, the extension, the completion, the
     # review and the close-out check. Typed; what authority and figures need is a column below.
-    details: HazardDetails = Field(default_factory=HazardDetails, sa_type=PydanticJSON(HazardDetails))
+    details: HazardDetails = Field(default_factory=made_by(HazardDetails), sa_type=PydanticJSON(HazardDetails))
     # The supervising department (属地 + 行业, from the register when reported; the listing may name another).
     supervising_department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     supervising_region_code: str | None = Field(default=None, max_length=9, index=True)

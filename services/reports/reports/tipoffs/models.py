@@ -5,7 +5,7 @@ from sqlalchemy import JSON, Index
 from sqlmodel import Field
 
 from qingling.audit import GENESIS, AuditEntryBase, Head
-from qingling.db import PydanticJSON
+from qingling.db import PydanticJSON, made_by
 from qingling.lifecycle import TimeBasis
 from reports.database import ReportsModel
 from reports.tipoffs.schemas import TipOffDetails
@@ -46,10 +46,10 @@ class TipOff(ReportsModel, table=True):
     lead_department: str | None = Field(default=None, max_length=64)
     lead_region_code: str | None = Field(default=None, max_length=9, index=True)
     lead_kind: str | None = Field(default=None, max_length=30)
-    co_handlers: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    co_handlers: list[dict[str, Any]] = Field(default_factory=made_by(list), sa_type=JSON)
     state: str = Field(max_length=30, index=True)
     # What each step recorded: refusal grounds, hand-over, extension reason, findings, objection.
-    details: TipOffDetails = Field(default_factory=TipOffDetails, sa_type=PydanticJSON(TipOffDetails))
+    details: TipOffDetails = Field(default_factory=made_by(TipOffDetails), sa_type=PydanticJSON(TipOffDetails))
     accepted_at: datetime | None = Field(default=None, index=True)
     # The department that accepted it: it pays any reward (谁受理谁奖励).
     accepted_by_department_id: int | None = Field(default=None, index=True)
@@ -63,7 +63,7 @@ class TipOff(ReportsModel, table=True):
     extension_decision: str | None = Field(default=None, max_length=10, index=True)  # … ExtensionDecision …
     extension_decided_by: str | None = Field(default=None, max_length=64)  # … and the department that decided
     duplicate_of: int | None = Field(default=None, foreign_key="tip_off.id", index=True)  # refused as, or merged into
-    possible_duplicates: list[int] = Field(default_factory=list, sa_type=JSON)  # flagged at intake, for the handler
+    possible_duplicates: list[int] = Field(default_factory=made_by(list), sa_type=JSON)  # flagged at intake
     extended: bool = False  # the one extension of verification has been granted
     hazard_id: int | None = Field(default=None, index=True)  # the hazard a true tip-off became …
     hazard_state: str | None = Field(default=None, max_length=30)  # … and its state, mirrored for the reporter

@@ -183,6 +183,13 @@ async def receive(
     return Received(tip_off, secret)
 
 
+# Intake's plain inserts, built once (Core, values bound at execution): an ORM-enabled
+# ``insert(Model).values(…)`` is coerced and keyed anew on every call.
+_INSERT_SEALED = insert(SealedReporter.__table__)
+_INSERT_MESSAGE = insert(TipOffMessage.__table__).returning(TipOffMessage.__table__.c.id)
+_INSERT_ENTRY = insert(TipOffAudit.__table__)
+
+
 async def _first_records(
     session: AsyncSession,
     runtime: Runtime,
@@ -197,11 +204,11 @@ async def _first_records(
     tip-off just inserted) — as plain inserts: the hottest write path builds no ORM objects for
     rows it never reads back."""
     text = REPORTER_NOTICES["receive"]
-    await session.execute(insert(SealedReporter).values(_sealed(runtime, tip_off.id, sealed)))
-    message = insert(TipOffMessage).values(tip_off_id=tip_off.id, side="handler", kind="notice", text=text, at=now)
-    message_id = (await session.execute(message.returning(TipOffMessage.id))).scalar_one()
+    await session.execute(_INSERT_SEALED, _sealed(runtime, tip_off.id, sealed))
+    notice = {"tip_off_id": tip_off.id, "side": "handler", "kind": "notice", "text": text, "at": now}
+    message_id = (await session.execute(_INSERT_MESSAGE, notice)).scalar_one()
     entry = audit.trail_values(tip_off.id, tip_off.head, action="receive", actor=actor, at=now, payload=payload)
-    await session.execute(insert(TipOffAudit).values(entry))
+    await session.execute(_INSERT_ENTRY, entry)
     tip_off.audit_seq, tip_off.audit_head = entry["seq"], entry["hash"]
     await TIP_OFF_HISTORY.record_new(session, [{"id": tip_off.id, **TIP_OFF_HISTORY.values(tip_off)}], at=now)
     told = _notified(tip_off, message_id, "notice", text, now)
