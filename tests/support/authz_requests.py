@@ -306,6 +306,8 @@ CALLS: dict[str, Call] = {
     "identity:audit-list_audit": Call(),
     "identity:audit-verify_audit": Call(),
     "identity:revocations-list_revocations": Call(),
+    # the recipient directory: phones, e-mails and openids for the notify service alone, refused to every caller here
+    "identity:directory-resolve_place": Call(query={"place": "department:330521:emergency"}),
     # ---------------------------------------------------------------- hazards
     "hazards:platform-whoami": Call(),
     "hazards:platform-receive_event": Call(body=json({})),
@@ -343,6 +345,7 @@ CALLS: dict[str, Call] = {
     "hazards:departments-list_departments": Call(),
     "hazards:departments-create_department": Call(body=_department_create, away_body=True),
     "hazards:departments-update_department": Call(kind="department", body=json({"phone": "0572-8888888"})),
+    "hazards:directory-resolve_place": Call(query={"place": "enterprise:91330521MA2B3C4D5Q"}),  # enterprise A
     "hazards:enterprises-create_enterprise": Call(body=_enterprise_create, away_body=True),
     "hazards:enterprises-list_enterprises": Call(query={"limit": 200}),
     "hazards:enterprises-import_template": Call(),
