@@ -45,6 +45,17 @@ class ServiceMetrics:
         self.outbox_parked.set(parked)
         self.outbox_oldest_age.set((runtime.clock.now() - oldest).total_seconds() if oldest else 0)
         for name, (description, value) in readings.items():
+            if isinstance(value, list):  # one reading per label set
+                if name not in self.domain:
+                    labels = sorted(value[0][0]) if value else []
+                    if not labels:
+                        continue  # nothing to tell the label names by yet
+                    self.domain[name] = Gauge(name, description, labels, registry=self.registry)
+                gauge = self.domain[name]
+                gauge.clear()
+                for labels_of, reading in value:
+                    gauge.labels(**labels_of).set(reading)
+                continue
             if name not in self.domain:
                 self.domain[name] = Gauge(name, description, registry=self.registry)
             self.domain[name].set(value)

@@ -37,7 +37,11 @@ Adapters = Callable[["Runtime"], AbstractAsyncContextManager[Any]]
 # Seeds what a service needs to work at all (keys, built-in clients); runs after migrations.
 Bootstrap = Callable[[AsyncSession, "Runtime"], Awaitable[None]]
 # The service's own readings for /metrics: name → (description, value), e.g. overdue hazards.
-Gauges = Callable[[AsyncSession, "Runtime"], Awaitable[dict[str, tuple[str, float]]]]
+# A service's own gauges: name → (description, value), or (description, [(labels, value), …]) for
+# one gauge per label set (e.g. deliveries by channel and result).
+Gauges = Callable[
+    [AsyncSession, "Runtime"], Awaitable[dict[str, tuple[str, float | list[tuple[dict[str, str], float]]]]]
+]
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
+import structlog
 
+from notify.channels import Channels, open_channels
 from notify.directory.service import Directory
 from notify.webhooks.targets import TargetPolicy, WebhookTargets
+from qingling.reporter_contact import contact_sealer
 from qingling.runtime import Runtime
 from qingling.sealing import Sealer, derive_key
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,8 @@ class NotifyAdapters:
     webhook_targets: WebhookTargets  # where webhooks may go; webhook_http connects only there
     sealer: Sealer  # webhook signing secrets, at rest
     directory: Directory  # places → people and their phones, e-mails and openids (identity, hazards)
+    channels: Channels  # SMS, WeChat, e-mail: those whose settings are complete
+    contact_sealer: Sealer  # opens a reporter's phone (sealed by reports for notify), only to send
 
 
 @asynccontextmanager
@@ -26,12 +33,21 @@ async def notify_adapters(runtime: Runtime) -> AsyncIterator[NotifyAdapters]:
     keys = {key_id: derive_key(secret.get_secret_value(), "seal") for key_id, secret in settings.sealing_keys.items()}
     timeout = httpx.Timeout(settings.webhook_timeout_seconds)
     targets = WebhookTargets(TargetPolicy.of(settings))
-    async with httpx.AsyncClient(
-        transport=targets.transport(), timeout=timeout, follow_redirects=False, trust_env=False
-    ) as client:
+    async with (
+        httpx.AsyncClient(
+            transport=targets.transport(), timeout=timeout, follow_redirects=False, trust_env=False
+        ) as client,
+        open_channels(settings, runtime.clock) as channels,
+    ):
+        if not channels.configured:
+            log.info("no outside channel configured: messages go to the inbox and the delivery log only")
+        else:
+            log.info("outside channels on", channels=[str(name) for name in channels.configured])
         yield NotifyAdapters(
             webhook_http=client,
             webhook_targets=targets,
             sealer=Sealer(keys, settings.sealing_key_id),
             directory=Directory(runtime),
+            channels=channels,
+            contact_sealer=contact_sealer(settings.reporter_contact_keys, settings.reporter_contact_key_id),
         )

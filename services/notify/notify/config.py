@@ -5,6 +5,7 @@ from typing import Annotated, ClassVar, Literal, Self
 from pydantic import Field, SecretStr, StringConstraints, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from qingling.reporter_contact import DEMO_KEYS as DEMO_CONTACT_KEYS
 from qingling.settings import Environment, ServiceSettings
 
 # A message kind is notify's template key (``hazard.urge``); each outside channel maps the kinds
@@ -41,6 +42,18 @@ class Settings(ServiceSettings):
     # values use ``sealing_key_id``, the others stay readable so a key can be rotated.
     sealing_keys: dict[str, SecretStr] = Field(default_factory=lambda: {"demo": SecretStr("qingling-demo-notify-key")})
     sealing_key_id: str = "demo"
+    # A reporter's phone comes from the reports service sealed under these keys, which reports holds
+    # too (QL_REPORTS_REPORTER_CONTACT_KEYS: the same value); opened only to send an SMS.
+    reporter_contact_keys: dict[str, SecretStr] = Field(
+        default_factory=lambda: {key_id: SecretStr(secret) for key_id, secret in DEMO_CONTACT_KEYS.items()}
+    )
+    reporter_contact_key_id: str = "demo"
+
+    # Messages on the outside channels (``notify.outgoing``), on the leased delivery queue as the
+    # webhooks are: claimed in batches under a lease, retried with backoff, parked after the last attempt.
+    outgoing_batch_size: int = 50
+    outgoing_lease_seconds: float = 60.0
+    outgoing_max_attempts: int = 8
 
     # Outside channels (``notify.channels``); each is off until its credentials are set.
     # SMS: one provider — Aliyun SendSms (2017-05-25, RPC signature). ``sms_templates`` maps a

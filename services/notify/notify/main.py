@@ -1,7 +1,9 @@
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.adapters import notify_adapters
@@ -17,9 +19,12 @@ from notify.deadlines.service import (
     track_tip_off,
     track_tip_offs,
 )
+from notify.deliveries.models import Delivery
 from notify.deliveries.router import router as deliveries_router
 from notify.inbox.router import router as inbox_router
 from notify.inbox.service import on_reporter_notified, on_reporters_notified
+from notify.outgoing.delivery import deliver_forever as deliver_outgoing
+from notify.outgoing.models import OutgoingMessage
 from notify.reminders import service as reminders
 from notify.reminders.router import router as reminders_router
 from notify.supervision.router import router as supervision_router
@@ -32,14 +37,28 @@ from qingling.app import create_service_app
 from qingling.delivery import parked_count
 from qingling.hazard_events import HazardChanged, ReturnChanged, SelfCheckMissed
 from qingling.holidays import CalendarYearLoaded, CalendarYearRemoved
+from qingling.outbox import backlog
 from qingling.runtime import Runtime, Service
 from qingling.sweeps import sweep
 from qingling.tipoff_events import ReporterNotified, TipOffChanged
 
 
-async def gauges(session: AsyncSession, runtime: Runtime) -> dict[str, tuple[str, float]]:
+async def gauges(session: AsyncSession, runtime: Runtime) -> dict[str, tuple[str, Any]]:
     parked = await parked_count(session, WebhookMessage)
-    return {"qingling_webhook_parked": ("Webhook messages refused for good or out of attempts", parked)}
+    counted = select(Delivery.channel, Delivery.status, func.count()).group_by(Delivery.channel, Delivery.status)
+    by_channel = [({"channel": c, "result": r}, n) for c, r, n in (await session.execute(counted)).all()]
+    waiting, oldest = await backlog(session, OutgoingMessage)  # the same reading as the outbox's
+    oldest_age = (runtime.clock.now() - oldest).total_seconds() if oldest else 0
+    return {
+        "qingling_webhook_parked": ("Webhook messages refused for good or out of attempts", parked),
+        "qingling_notify_deliveries": ("Delivery log lines (attempts) by channel and result", by_channel),
+        "qingling_outgoing_pending": ("SMS, WeChat and e-mail messages waiting to be sent (or held)", waiting),
+        "qingling_outgoing_oldest_pending_seconds": ("Age of the oldest message waiting to be sent", oldest_age),
+        "qingling_outgoing_parked": (
+            "Outside-channel messages refused for good or out of attempts",
+            await parked_count(session, OutgoingMessage),
+        ),
+    }
 
 
 async def seed(session: AsyncSession, runtime: Runtime) -> None:
@@ -81,7 +100,7 @@ service = Service(
         TipOffChanged: track_tip_offs,
         ReporterNotified: on_reporters_notified,
     },
-    workers=[sweep("send_due_reminders", reminders.send_due), deliver_webhooks],
+    workers=[sweep("send_due_reminders", reminders.send_due), deliver_webhooks, deliver_outgoing],
     adapters=notify_adapters,
     bootstrap=seed,
     gauges=gauges,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.deadlines.models import TrackedDeadline
 from notify.deadlines.schemas import DeadlineRead
+from notify.outgoing import notices
 from notify.reminders import service as reminders
 from notify.webhooks import service as webhooks
 from qingling.auth.principal import Principal
@@ -46,6 +47,8 @@ async def track_hazards(session: AsyncSession, events: list[tuple[HazardChanged,
     messages = [(data.enterprise_code, data.model_dump(mode="json"), envelope.occurred_at, "hazard", data.hazard_id)
                 for item, (data, envelope) in zip(taken, events, strict=True) if item is not None]  # fmt: skip
     await webhooks.enqueue_many(session, "hazard.changed", messages)
+    await notices.hazard_notices(session, [(item, data, envelope) for item, (data, envelope) in
+                                           zip(taken, events, strict=True) if item is not None])  # fmt: skip
 
 
 def _hazard_picture(data: HazardChanged, envelope: EventEnvelope) -> dict[str, Any]:

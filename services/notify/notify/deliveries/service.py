@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notify.deadlines.models import TrackedDeadline
 from notify.deliveries.models import Delivery
 from notify.inbox.models import InboxEntry
+from notify.outgoing import service as outgoing
 from notify.reminders.models import Reminder
 from notify.templates import service as templates
 from notify.templates.models import MessageTemplate
@@ -108,6 +109,11 @@ async def send_reminder(
     for recipient in to:
         _to_inbox(session, reminder, item, recipient, "reminder", (template.key, template.version), title, text, now,
                   sending)  # fmt: skip
+    cause = f"reminder:{reminder.id}"
+    params = outgoing.sms_params({k: values[k] for k in ("title", "deadline", "days", "step")})
+    notice = outgoing.Notice(template.key, template.version, title, text, item.item_type, item.item_id, cause,
+                             reminder.step, params)  # fmt: skip
+    outgoing.to_places(session, notice, to, now)  # and to the people there by SMS, WeChat or e-mail
     if item.enterprise_code and f"enterprise:{item.enterprise_code}" in to:  # and to its own systems, if subscribed
         data = {"item_type": item.item_type, "item_id": item.item_id, "step": reminder.step, "title": title,
                 "text": text, "deadline_at": item.deadline_at.astimezone(SHANGHAI).isoformat()}  # fmt: skip

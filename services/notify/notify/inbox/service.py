@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.inbox import schemas
 from notify.inbox.models import InboxEntry
+from notify.outgoing import notices
 from qingling.auth.principal import Principal
 from qingling.auth.roles import ENTERPRISE_ROLES, Role
 from qingling.auth.scopes import ServiceScope
@@ -54,7 +55,9 @@ async def on_reporters_notified(session: AsyncSession, events: list[tuple[Report
         )
         for data, envelope in events
     ]
-    await insert_new(session, InboxEntry, rows, ["source"])
+    written = await insert_new(session, InboxEntry, rows, ["source"])
+    # By SMS too, where the reporter gave a phone — once, as the inbox has it once.
+    notices.reporter_notices(session, [(d, e) for d, e in events if f"tip_off_message:{d.message_id}" in written])
 
 
 def recipients_of(caller: Principal, recipient: str | None) -> list[str]:

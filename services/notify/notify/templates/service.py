@@ -30,6 +30,17 @@ BUILT_IN = {
         "$title 超过整改期限（$deadline）$days 天，已生成待安排的约谈，"
         "请上级安委办在 10 个工作日内约谈或函告责任单位。",
     ),
+    # Told at once, by SMS too, to the enterprise's principal and actual controller and to the
+    # supervising department (domain.md §6; seed 003: 及时通知到主要负责人、实际控制人).
+    "hazard.listed": (
+        "重大事故隐患挂牌督办",
+        "$title 已被列为重大事故隐患挂牌督办，整改期限为 $deadline。请主要负责人组织整改，按期申请销号。",
+    ),
+    "hazard.deadline_changed": (
+        "重大事故隐患整改期限变更",
+        "$title 的整改期限已变更为 $deadline，请按新的期限完成整改。",
+    ),
+    "hazard.closed": ("重大事故隐患销号", "$title 已经复核销号，挂牌督办解除。"),
     "interview.warning": ("约谈组织期限预警", "$title 应于 $deadline 前组织，还剩 $days 天，请安排时间、地点和人员。"),
     "interview.urge": ("约谈逾期未组织催办", "$title 应于 $deadline 前组织，已逾期 $days 天，请立即安排并记录。"),
     "commitment.warning": ("约谈承诺期限预警", "$title 应于 $deadline 前完成，还剩 $days 天。"),

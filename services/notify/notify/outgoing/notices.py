@@ -1,0 +1,99 @@
+"""The notices sent outside on their own, not by a step of the ladder: a 重大 hazard's listing,
+each change of its deadline and its close-out (to the enterprise's principal and actual controller,
+its supervising department, and at close-out its lister — by SMS or e-mail), and each step of a
+tip-off to a reporter who gave a phone (SMS, naming nothing of the tip-off)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notify.deadlines.models import TrackedDeadline
+from notify.outgoing import service
+from notify.outgoing.service import Notice
+from notify.templates import service as templates
+from notify.templates.models import MessageTemplate
+from qingling.clock import SHANGHAI
+from qingling.events import EventEnvelope
+from qingling.hazard_events import HazardChanged
+from qingling.tipoff_events import ReporterNotified
+
+DEADLINE_ACTIONS = frozenset({"grant_extension", "recount_deadline"})
+REPORTER_WHAT = {"notice": "办理进展", "reply": "答复", "question": "询问", "reward": "奖励通知"}
+
+
+def hazard_kind(data: HazardChanged) -> str | None:
+    """The notice a 重大 hazard's change calls for, if any."""
+    if data.grade != "major":
+        return None
+    if data.action == "list":
+        return "hazard.listed"
+    if data.lister_region_code and data.action in DEADLINE_ACTIONS:
+        return "hazard.deadline_changed"
+    if data.lister_region_code and data.action == "close":
+        return "hazard.closed"
+    return None
+
+
+def _places(item: TrackedDeadline, kind: str) -> list[str]:
+    places = [f"enterprise:{item.enterprise_code}"] if item.enterprise_code else []
+    if item.supervising_region_code and item.supervising_kind:
+        places.append(f"department:{item.supervising_region_code}:{item.supervising_kind}")
+    if kind == "hazard.closed" and item.lister_region_code:
+        places.append(f"committee:{item.lister_region_code}")
+    return places
+
+
+async def hazard_notices(
+    session: AsyncSession, taken: list[tuple[TrackedDeadline, HazardChanged, EventEnvelope]]
+) -> None:
+    """For a batch of hazards' events (``deadlines.track_hazards``): the listings, deadline changes
+    and close-outs among them, onto the outside channels' queue (the enterprise's systems have the
+    event by webhook already; its inbox shows the hazard itself). Most events of a batch call for
+    none: nothing is read for those, and nothing at all when no outside channel is on."""
+    if not service.channels_of(session).configured:
+        return
+    wordings: dict[tuple[str, str], MessageTemplate] = {}
+    for item, data, envelope in taken:
+        if (kind := hazard_kind(data)) is None:
+            continue
+        if (kind, item.region_code) not in wordings:
+            wordings[kind, item.region_code] = await templates.current(session, kind, item.region_code)
+        template = wordings[kind, item.region_code]
+        values = _values(item, envelope.occurred_at)
+        title, text = templates.render(template, values)
+        params = service.sms_params({"title": item.title, "deadline": values["deadline"]})
+        cause = f"hazard:{data.hazard_id}:{data.seq}"
+        notice = Notice(kind, template.version, title, text, "hazard", data.hazard_id, cause, data.action[:30], params)
+        service.to_places(session, notice, _places(item, kind), envelope.occurred_at)
+
+
+def _values(item: TrackedDeadline, now: datetime) -> dict[str, str]:
+    deadline = item.deadline_at.astimezone(SHANGHAI).date() if item.deadline_at else None
+    return {
+        "title": item.title,
+        "deadline": f"{deadline.year}年{deadline.month}月{deadline.day}日" if deadline else "",
+        "days": str(abs((deadline - now.astimezone(SHANGHAI).date()).days)) if deadline else "",
+        "step": "",
+        "step_what": item.step or "",
+        "enterprise_code": item.enterprise_code,
+    }
+
+
+def reporter_notices(session: AsyncSession, events: list[tuple[ReporterNotified, EventEnvelope]]) -> None:
+    """Each step told to a reporter who gave a phone, by SMS as well as in their receipt's inbox.
+    The SMS says what kind of message waits for them — never the unit reported, nor the words,
+    nor the receipt code (the delivery log is read by handlers), which they read behind their
+    receipt and password."""
+    for data, envelope in events:
+        if not data.sealed_contact:
+            continue
+        what = REPORTER_WHAT.get(data.kind, "消息")
+        notice = Notice(
+            kind=f"tip_off.{data.kind}", template_version=1, title=f"举报{what}",
+            text=f"您的举报有新的{what}，请凭回执码和查询密码查看。",
+            item_type="tip_off", item_id=data.tip_off_id, cause=f"tip_off_message:{data.message_id}",
+            step=data.kind[:30], params={"what": what},
+        )  # fmt: skip
+        service.to_reporter(session, notice, f"receipt:{data.receipt_code}", data.sealed_contact, envelope.occurred_at)

@@ -1,0 +1,278 @@
+"""Reach (issue 22): notify's messages on the outside channels, through the API, against the Aliyun
+SMS stand-in over loopback (``standins.aliyun_sms``: the signature, key, template and number
+checked as Aliyun does) — no mocks. Embedded mode only: the stand-in is wired in by settings
+(QL_NOTIFY_SMS_PROVIDER, QL_NOTIFY_SMS_BASE_URL …) of a system of the module's own.
+
+- Listing a 重大 hazard sends an SMS to the principal's and the actual controller's phones on the
+  worker's next pass; the delivery log shows both, masked, with Aliyun's BizId.
+- Quiet hours on the test clock: a 催办 sent by the ladder at 23:00 reaches the phone at 07:00; a
+  约谈 at 23:00 at once.
+- A reporter who gave a phone is texted at acceptance and at the reply — naming neither the
+  enterprise nor anything sealed — and the phone is nowhere but in the sealed stores and the
+  provider's request."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from hazard_flow import HazardFlow
+from sqlalchemy import select
+from structlog.testing import capture_logs
+from tipoff_flow import ENTERPRISE, FINDING, REPLY, act, submit, tip_off_id, until
+
+from identity.demo import DEMO_PASSWORD
+from qingling.clock import SHANGHAI, FileClock
+from qingling.credit_code import check_character
+from qingling.settings import Environment
+from qlstack.embedded import EmbeddedDispatcher, build_embedded
+from standins import serving
+from standins.aliyun_sms import FakeAliyunSms
+
+pytestmark = pytest.mark.asyncio
+
+NOTIFY, HAZARDS = "/api/v1/notify", "/api/v1/hazards"
+SCRAPE_TOKEN = "outside-channels-scrape-token"
+# Approved templates as a deployment registers them with Aliyun (code, content); notify's kinds map to the codes.
+TEMPLATES = {
+    "hazard.listed": ("SMS_700001", "${title}已列为重大事故隐患挂牌督办，整改期限${deadline}，请主要负责人组织整改。"),
+    "hazard.urge": ("SMS_700002", "隐患“${title}”已超过整改期限（${deadline}）${days}天，请立即整改并报告进展。"),
+    "hazard.interview": ("SMS_700003", "隐患“${title}”超过整改期限${days}天，已生成待安排的约谈，请及时组织。"),
+    "tip_off.notice": ("SMS_700004", "您的举报有新的${what}，请凭回执码和查询密码查看。"),
+    "tip_off.reply": ("SMS_700005", "您的举报有新的${what}，请凭回执码和查询密码查看。"),
+}
+CODE = {kind: code for kind, (code, _) in TEMPLATES.items()}
+
+
+@dataclass
+class Reach:
+    client: httpx.AsyncClient
+    clock: FileClock
+    dispatcher: EmbeddedDispatcher
+    sms: FakeAliyunSms
+    data_dir: Path
+
+    async def login(self, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+        form = {"grant_type": "password", "username": username, "password": password}
+        response = await self.client.post("/api/v1/identity/oauth/token", data=form)
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def texts_to(self, phone: str, kind: str) -> list[str]:
+        return [sms.text for sms in self.sms.accepted if sms.phone == phone and sms.template_code == CODE[kind]]
+
+
+@pytest.fixture(scope="module")
+async def reach(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Reach]:
+    root = tmp_path_factory.mktemp("reach")
+    provider = FakeAliyunSms()
+    for code, content in TEMPLATES.values():
+        provider.add_template(code, content)
+    with serving(provider.app()) as sms_url:
+        clock = FileClock(root / "clock.json")
+        dispatcher = build_embedded(
+            root / "data",
+            environment=Environment.TEST,
+            clock_file=clock.path,
+            relay_interval_seconds=0.2,
+            sweep_interval_seconds=0.2,
+            metrics_token=SCRAPE_TOKEN,
+            sms_provider="aliyun",
+            sms_base_url=sms_url,
+            sms_access_key_id=provider.access_key_id,
+            sms_access_key_secret=provider.access_key_secret,
+            sms_sign_name="清零监管",
+            sms_templates=CODE,
+        )
+        async with dispatcher.lifespan():
+            transport = httpx.ASGITransport(app=dispatcher)
+            async with httpx.AsyncClient(transport=transport, base_url="http://qingling.test") as client:
+                yield Reach(client, clock, dispatcher, provider, root / "data")
+
+
+def _phone() -> str:
+    return f"137{secrets.randbelow(10**8):08d}"
+
+
+def _masked(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+async def _listed_major(reach: Reach, listed_on: str, deadline: str) -> tuple[int, dict[str, str]]:
+    """A 重大 hazard of a new enterprise whose principal and actual controller have phones of their
+    own, confirmed and listed by 德清县应急管理局; answers the hazard and the phones."""
+    phones = {"principal": _phone(), "actual_controller": _phone()}
+    flow = HazardFlow(reach)
+    body = f"91330521MA{secrets.randbelow(10**7):07d}"
+    enterprise = await flow.ok("POST", f"{HAZARDS}/enterprises", "deqing-yjj", {
+        "credit_code": body + check_character(body), "name": f"触达测试化工有限公司{body[-4:]}",
+        "address": "德清县武康街道触达路 1 号", "region_code": "330521001", "industry": "industry_trade",
+        "risk_class": "B", "people": {"principal": {"name": "钱主任", "phone": phones["principal"]},
+                                      "actual_controller": {"name": "钱董事", "phone": phones["actual_controller"]}},
+    })  # fmt: skip
+    found = datetime.fromisoformat(f"{listed_on}T08:00:00+08:00")
+    hazard = await flow.report("deqing-yjj", enterprise["id"], found)
+    department = await flow.department("330521")
+    await flow.act(hazard, "confirm_major", "deqing-yjj", {"order_no": f"德应急责改〔2026〕{hazard}号"})
+    await flow.act(hazard, "list", "deqing-yjj", {
+        "notice_no": f"〔2026〕{7000 + hazard}号", "listed_on": listed_on, "deadline": deadline,
+        "measures": "限期消除有限空间作业隐患", "responsible_unit": "触达测试企业", "responsible_person": "钱主任",
+        "supervising_department_id": department,
+    })  # fmt: skip
+    return hazard, phones
+
+
+async def _delivery_log(reach: Reach, item_type: str, item_id: int) -> list[dict]:
+    params = {"item_type": item_type, "item_id": item_id}
+    response = await reach.client.get(f"{NOTIFY}/deliveries", params=params, headers=await reach.login("deqing-yjj"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_listing_a_major_hazard_texts_the_principal_and_the_actual_controller(reach):
+    reach.clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))
+    hazard, phones = await _listed_major(reach, "2026-03-02", "2026-04-30")
+
+    async def texted():
+        sent = {role: reach.texts_to(phone, "hazard.listed") for role, phone in phones.items()}
+        return sent if all(sent.values()) else None
+
+    sent = await until(texted)
+    assert sent["principal"] == [
+        "【清零监管】有限空间作业未检测已列为重大事故隐患挂牌督办，整改期限2026年4月30日，请主要负责人组织整改。"
+    ]
+    assert sent["actual_controller"] == sent["principal"]
+
+    async def logged():
+        lines = [line for line in await _delivery_log(reach, "hazard", hazard) if line["channel"] == "sms"]
+        return lines if len({line["recipient"] for line in lines if line["status"] == "delivered"}) >= 2 else None
+
+    lines = await until(logged)
+    by_recipient = {line["recipient"]: line for line in lines}
+    enterprise_lines = [line for line in lines if line["recipient"].startswith("enterprise:")]
+    assert {line["recipient"].split(" ", 1)[1] for line in enterprise_lines} == {
+        f"主要负责人 钱主任 {_masked(phones['principal'])}",
+        f"实际控制人 钱董事 {_masked(phones['actual_controller'])}",
+    }
+    biz_ids = {sms.biz_id for sms in reach.sms.accepted}
+    for line in enterprise_lines:
+        assert (line["template"], line["status"], line["step"]) == ("hazard.listed", "delivered", "list")
+        assert line["provider_message_id"] in biz_ids and line["title"] == "重大事故隐患挂牌督办"
+    assert not any(phone in json.dumps(by_recipient, ensure_ascii=False) for phone in phones.values())
+
+    metrics = await reach.client.get(f"{NOTIFY}/metrics", headers={"Authorization": f"Bearer {SCRAPE_TOKEN}"})
+    assert re.search(r'qingling_notify_deliveries\{channel="sms",result="delivered"\} [1-9]', metrics.text)
+    assert "qingling_outgoing_pending" in metrics.text
+
+
+async def _step_due(reach: Reach, hazard: int, step: str) -> datetime:
+    async def planned():
+        params = {"item_type": "hazard", "item_id": hazard}
+        response = await reach.client.get(f"{NOTIFY}/reminders", params=params, headers=await reach.login("deqing-yjj"))
+        found = [r for r in response.json() if r["step"] == step] if response.status_code == 200 else []
+        return found[0] if found else None
+
+    return datetime.fromisoformat((await until(planned))["due_at"])
+
+
+async def _step_sent(reach: Reach, hazard: int, step: str) -> None:
+    async def sent():
+        params = {"item_type": "hazard", "item_id": hazard}
+        response = await reach.client.get(f"{NOTIFY}/reminders", params=params, headers=await reach.login("deqing-yjj"))
+        return any(r["step"] == step and r["state"] == "sent" for r in response.json())
+
+    await until(sent)
+
+
+async def test_a_urge_due_at_night_is_texted_at_seven_and_an_interview_at_once(reach):
+    reach.clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))
+    committee_phone = _phone()  # someone of 德清县安委办, told of a 约谈 to hold
+    account = {
+        "username": f"reach-{secrets.token_hex(4)}", "password": "Initial-Passw0rd!", "display_name": "孙安委",
+        "roles": ["safety_committee"], "region_code": "330521", "phone": committee_phone,
+    }  # fmt: skip
+    created = await reach.client.post("/api/v1/identity/accounts", json=account,
+                                      headers=await reach.login("deqing-admin"))  # fmt: skip
+    assert created.status_code == 201, created.text
+    hazard, phones = await _listed_major(reach, "2026-03-02", "2026-03-06")
+    await until(lambda: _async(bool(reach.texts_to(phones["principal"], "hazard.listed"))))
+
+    # The 催办 falls due at 09:00; the ladder's sweep first runs at 23:00 that day (the clock is set
+    # there): the inboxes have it at once, the phones at 07:00 the next morning.
+    urge_day = (await _step_due(reach, hazard, "urge")).astimezone(SHANGHAI)
+    reach.clock.freeze(urge_day.replace(hour=23))
+    await _step_sent(reach, hazard, "urge")
+    await asyncio.sleep(1.5)  # several passes of the outgoing worker
+    assert reach.texts_to(phones["principal"], "hazard.urge") == []
+    reach.clock.freeze(urge_day.replace(hour=6, minute=59) + timedelta(days=1))
+    await asyncio.sleep(1.0)
+    assert reach.texts_to(phones["principal"], "hazard.urge") == []
+    reach.clock.freeze(urge_day.replace(hour=7) + timedelta(days=1))
+    await until(lambda: _async(bool(reach.texts_to(phones["principal"], "hazard.urge"))))
+    assert reach.texts_to(phones["actual_controller"], "hazard.urge")
+    [urged] = reach.texts_to(phones["principal"], "hazard.urge")
+    assert urged.startswith("【清零监管】隐患“有限空间作业未检测”已超过整改期限（2026年3月6日）")
+
+    # The 约谈 step, also first seen at 23:00: to the 安委办's people at once, quiet hours or not.
+    interview_day = (await _step_due(reach, hazard, "interview")).astimezone(SHANGHAI)
+    reach.clock.freeze(interview_day.replace(hour=23))
+    await _step_sent(reach, hazard, "interview")
+    await until(lambda: _async(bool(reach.texts_to(committee_phone, "hazard.interview"))))
+    lines = await _delivery_log(reach, "hazard", hazard)
+    interview = [line for line in lines if line["channel"] == "sms" and line["step"] == "interview"]
+    assert any(line["recipient"].endswith(f"孙安委 {_masked(committee_phone)}") for line in interview), interview
+
+
+async def _async(value):
+    return value
+
+
+REPORTER_PHONE = "13812349876"
+
+
+def _traces(text: str) -> bool:
+    return REPORTER_PHONE in text
+
+
+async def test_a_reporter_who_gave_a_phone_is_texted_at_acceptance_and_reply_and_the_phone_stays_sealed(reach):
+    reach.clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))
+    with capture_logs() as logs:
+        receipt = await submit(reach, reporter={"name": "周举报", "phone": REPORTER_PHONE})
+        handler = await reach.login("deqing-yjj")
+        number = await tip_off_id(reach, receipt, handler)
+        await act(reach, handler, number, "sign")
+        await act(reach, handler, number, "accept")
+        await until(lambda: _async(bool(reach.texts_to(REPORTER_PHONE, "tip_off.notice"))))
+        await act(reach, handler, number, "conclude", FINDING)
+        await act(reach, handler, number, "reply", REPLY)
+        await until(lambda: _async(bool(reach.texts_to(REPORTER_PHONE, "tip_off.reply"))))
+
+    texts = [sms.text for sms in reach.sms.accepted if sms.phone == REPORTER_PHONE]
+    assert "【清零监管】您的举报有新的办理进展，请凭回执码和查询密码查看。" in texts  # accepted
+    assert "【清零监管】您的举报有新的答复，请凭回执码和查询密码查看。" in texts
+    for text in texts:  # the approved wording only: no unit, code, name or words of the tip-off
+        assert ENTERPRISE not in text and receipt["receipt_code"] not in text and "周举报" not in text
+
+    # The delivery log keeps the masked number; nowhere but the sealed stores and the provider's
+    # request has the number: not the log lines, the events, the databases.
+    lines = [line for line in await _delivery_log(reach, "tip_off", number) if line["channel"] == "sms"]
+    assert {line["recipient"] for line in lines} == {f"举报人 {_masked(REPORTER_PHONE)}"}
+    assert not _traces(json.dumps(lines, ensure_ascii=False))
+    assert not _traces(json.dumps([str(entry) for entry in logs], ensure_ascii=False))
+    for app in reach.dispatcher.apps.values():
+        runtime = app.state.runtime
+        async with runtime.sessionmaker() as session:
+            events = (await session.execute(select(runtime.service.tables.outbox.payload))).scalars().all()
+        assert not _traces(json.dumps(events, ensure_ascii=False)), runtime.service.name
+    for file in reach.data_dir.rglob("*"):
+        if file.is_file():
+            assert REPORTER_PHONE not in file.read_bytes().decode("utf-8", "replace"), file.name
+    assert any(sms.phone == REPORTER_PHONE for sms in reach.sms.accepted)  # the provider's request had it
