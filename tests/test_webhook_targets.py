@@ -316,6 +316,8 @@ PRODUCTION = {
     "service_client_secret": "a-production-service-secret",
     "sealing_keys": {"k1": "a-production-sealing-key"},
     "sealing_key_id": "k1",
+    "reporter_contact_keys": {"c1": "a-production-contact-key"},
+    "reporter_contact_key_id": "c1",
     "database_url": "sqlite+aiosqlite:///:memory:",
 }
 

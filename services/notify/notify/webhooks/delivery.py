@@ -13,7 +13,9 @@ failure — how it failed would tell a subscriber which internal addresses and p
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,15 +44,23 @@ class WebhookJob:
     body: str  # the JSON as sent and signed
 
 
+# Requests a pass has open to one receiver at a time: its messages go over a few kept-alive
+# connections one after another, not a connection each (a receiver is an enterprise's system).
+PER_RECEIVER = 8
+
+
 class WebhookChannel(Channel[WebhookJob]):
     name = "webhook"
     table = WebhookMessage
+    per_destination = True  # at most PER_RECEIVER at once to each receiver (``send_batch``)
 
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
         self.runtime = runtime
         self.batch_size = settings.webhook_batch_size
-        self.lease = timedelta(seconds=settings.webhook_lease_seconds)
+        # Long enough for a pass whose receiver times out on every message it is sent in turn.
+        slowest = math.ceil(self.batch_size / PER_RECEIVER) * settings.webhook_timeout_seconds + 30
+        self.lease = timedelta(seconds=max(settings.webhook_lease_seconds, slowest))
         self.interval = settings.sweep_interval_seconds
         self.max_attempts = settings.webhook_max_attempts
 
@@ -103,6 +113,15 @@ class WebhookChannel(Channel[WebhookJob]):
             return Outcome(True, response.status_code)
         outcome = Outcome.of_response(response)
         return Outcome(False, outcome.status, f"HTTP {response.status_code}", final=outcome.final)
+
+    async def send_batch(self, destination: str, jobs: list[WebhookJob]) -> list[Outcome]:
+        at_once = asyncio.Semaphore(PER_RECEIVER)
+
+        async def send(job: WebhookJob) -> Outcome:
+            async with at_once:
+                return await self.send(job)
+
+        return list(await asyncio.gather(*(send(job) for job in jobs)))
 
     async def recorded(
         self, session: AsyncSession, row: WebhookMessage, job: WebhookJob, outcome: Outcome, now: datetime

@@ -234,7 +234,10 @@ class _CheckedTransport(httpx.AsyncHTTPTransport):
 
     def __init__(self, backend: _CheckedBackend) -> None:
         super().__init__(trust_env=False)
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+        # Every connection it may open is kept alive: a wave of reminders sends to the same
+        # receivers pass after pass, and a connection closed after each would be opened, resolved
+        # and checked again for the next (the churn cost more than the requests).
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=5.0)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
             max_connections=limits.max_connections,
