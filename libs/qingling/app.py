@@ -32,6 +32,7 @@ from qingling.auth.roles import Role
 from qingling.auth.scopes import ServiceScope
 from qingling.contract import openapi_document
 from qingling.db import DbSession
+from qingling.delivery import listen_for_doorbells
 from qingling.docs import mount_docs
 from qingling.errors import (
     NotFound,
@@ -167,7 +168,11 @@ WORKER_GRACE_SECONDS = 15.0  # for the pass in progress to finish at shutdown
 @asynccontextmanager
 async def background_workers(runtime: Runtime, *, enabled: bool = True) -> AsyncIterator[None]:
     """Run the outbox relay and the service's own workers for the duration of the block."""
-    loops = [OutboxRelay(runtime).run_forever, *(lambda w=w: w(runtime) for w in runtime.service.workers)]
+    loops = [
+        OutboxRelay(runtime).run_forever,
+        *(lambda w=w: w(runtime) for w in runtime.service.workers),
+        lambda: listen_for_doorbells(runtime),  # woken by commits in other processes (PostgreSQL)
+    ]
     tasks = [asyncio.create_task(loop()) for loop in loops] if enabled else []
     try:
         yield

@@ -15,7 +15,9 @@ says how to turn claimed rows into typed jobs and how to send one. A pass of ``D
    was wrong and resends it (``resend``), with the same identity so the receiver drops duplicates.
 
 Besides polling, a queue wakes as soon as a transaction that wrote one of its rows commits
-(``ring_on_commit``) — in the process that wrote it; other processes find the row at their next poll.
+(``ring_on_commit``): in the process that wrote it at once, and on PostgreSQL in every worker
+process too — the transaction sends ``pg_notify`` (delivered only if it commits) and each worker
+listens (``listen_for_doorbells``); a worker that lost its listening connection still polls.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx
 import structlog
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
@@ -318,3 +320,47 @@ def _ring(session: Session) -> None:
     if names and runtime is not None:
         for name in names:
             runtime.doorbell(name).set()
+
+
+DOORBELL_CHANNEL = "qingling_doorbell"  # PostgreSQL's notification channel; the payload is the table
+
+
+@event.listens_for(Session, "before_commit")
+def _ring_elsewhere(session: Session) -> None:
+    """On PostgreSQL the workers of other processes are rung too, by a notification sent in the
+    transaction: PostgreSQL delivers it when the transaction commits, and never if it rolls back."""
+    names = session.info.get(_RING)
+    if names and session.get_bind().dialect.name == "postgresql":
+        for name in sorted(names):
+            session.execute(text("SELECT pg_notify(:channel, :name)"), {"channel": DOORBELL_CHANNEL, "name": name})
+
+
+async def listen_for_doorbells(runtime: Runtime) -> None:
+    """A worker process's ear on PostgreSQL: rings this process's doorbells when a transaction in
+    any process commits rows for a queue (``_ring_elsewhere``), so a worker sends an event or a
+    webhook the moment the request that wrote it commits, not at its next poll. One connection of
+    its own; when it is lost the queues still poll, and it is opened again."""
+    if runtime.engine.dialect.name != "postgresql":
+        return  # SQLite: one process, its doorbells rung at commit
+    import asyncpg
+
+    url = runtime.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    while not runtime.stopping.is_set():
+        lost = asyncio.Event()
+        try:
+            connection = await asyncpg.connect(url)
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("doorbell listener cannot connect", error=f"{type(exc).__name__}: {exc}")
+            await runtime.idle(5)
+            continue
+        try:
+            connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
+            await connection.add_listener(DOORBELL_CHANNEL, lambda *heard: runtime.doorbell(heard[-1]).set())
+            for queue in runtime.doorbells.values():  # rows written while nobody listened
+                queue.set()
+            await runtime.idle(24 * 3600, lost)
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("doorbell listener lost", error=f"{type(exc).__name__}: {exc}")
+        finally:
+            if not connection.is_closed():
+                await connection.close(timeout=5)

@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 
 import sample_apps
+from qingling.delivery import listen_for_doorbells
+from qingling.runtime import open_runtime
 
 pytestmark = pytest.mark.asyncio
 
@@ -170,6 +172,28 @@ async def test_a_committed_event_wakes_the_relay_at_once(pair):
     woken = asyncio.get_running_loop().time()
     assert not await runtime.idle(60, doorbell)  # returns at once instead of after the poll interval
     assert asyncio.get_running_loop().time() - woken < 1
+
+
+async def test_on_postgresql_a_committed_event_wakes_the_relay_of_another_process(pair):
+    alpha = pair.alpha.state.runtime
+    if alpha.engine.dialect.name != "postgresql":
+        pytest.skip("one process on SQLite: its own doorbell is rung at commit (the test above)")
+    async with open_runtime(alpha.service, alpha.settings) as worker:  # a worker process's runtime
+        doorbell = worker.doorbell("outbox_message")
+        listening = asyncio.create_task(listen_for_doorbells(worker))
+        try:
+            await asyncio.sleep(0.5)  # listening
+            doorbell.clear()
+            rejected = await pair.client.post("/api/v1/alpha/notes", json={"text": "x", "reject_after_emit": True})
+            assert rejected.status_code == 422
+            await asyncio.sleep(0.5)
+            assert not doorbell.is_set()  # rolled back: PostgreSQL sends no notification
+
+            await pair.client.post("/api/v1/alpha/notes", json={"text": "动火作业"})
+            await asyncio.wait_for(doorbell.wait(), timeout=5)  # rung from the other "process"
+        finally:
+            worker.stopping.set()
+            await listening
 
 
 async def _notes_of_one_request(pair, *texts: str) -> str:
