@@ -1,15 +1,18 @@
 """Idempotency keys for API requests (draft-ietf-httpapi-idempotency-key-header).
 
 A client that may retry (an enterprise system on a flaky network, a mini-program) sends an
-``Idempotency-Key``. The key is claimed in a short transaction of its own before the work
-starts, so a concurrent twin sees it at once:
+``Idempotency-Key``. The response is stored in the work's own transaction, with the work, so it
+exists exactly when the work was committed:
 
-- same key, same request, finished   → the stored response is replayed;
-- same key, same request, running    → 409 ``idempotency-key-in-use``;
-- same key, different request        → 422 ``idempotency-key-reused``.
+- same key, same request, finished → the stored response is replayed;
+- same key, same request, running  → both do the work, and both get the answer of the one that
+  commits first: the answer is written once per key (its primary key), with the work, so the
+  other's work is rolled back (on PostgreSQL it waits until the first has committed or not);
+- same key, different request      → 422 ``idempotency-key-reused``.
 
-The response is stored in the work's own transaction, so it exists exactly when the work was
-committed. Work that fails releases the key, so the client may retry.
+Work that fails leaves nothing behind, so the client may retry. (There is no separate claim
+before the work: that was a transaction of its own per request, and a claim left behind by a
+process that died had to time out before a retry could take it over.)
 """
 
 from __future__ import annotations
@@ -17,21 +20,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, delete, update
+from sqlalchemy import JSON, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from qingling.db import insert_or_ignore
-from qingling.errors import BadRequest, Conflict, ValidationFailed
+from qingling.errors import BadRequest, ValidationFailed
 
 if TYPE_CHECKING:
     from qingling.runtime import Runtime
-
-# A claim older than this belongs to a request whose process died; a retry may take it over.
-CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
 class IdempotencyRecordBase(SQLModel):
@@ -41,12 +41,8 @@ class IdempotencyRecordBase(SQLModel):
     key: str = Field(primary_key=True, max_length=255)
     fingerprint: str = Field(max_length=64)
     created_at: datetime
-    status_code: int | None = None  # None while the first request is still running
+    status_code: int | None = None  # None only in a claim left by an earlier version (``_stored``)
     response_body: Any = Field(default=None, sa_type=JSON, nullable=True)
-
-
-class IdempotencyKeyInUse(Conflict):
-    code, title = "idempotency-key-in-use", "相同幂等键的请求正在处理中，请稍后重试"
 
 
 class IdempotencyKeyMissing(BadRequest):
@@ -67,51 +63,23 @@ class StoredResponse:
     body: Any
 
 
-@dataclass
-class IdempotencyClaim:
-    runtime: Runtime
-    owner: str
-    key: str
-    replay: StoredResponse | None = None
-
-    async def store(self, session: AsyncSession, status_code: int, body: Any) -> None:
-        """Store the response inside the work's transaction (one UPDATE: nothing to read back)."""
-        model = self.runtime.service.tables.idempotency
-        await session.execute(
-            update(model)
-            .where(model.owner == self.owner, model.key == self.key)
-            .values(status_code=status_code, response_body=body)
-        )
-
-    async def release(self) -> None:
-        """The work failed and was rolled back: free the key for a retry."""
-        model = self.runtime.service.tables.idempotency
-        async with self.runtime.unit_of_work() as session:
-            await session.execute(
-                delete(model).where(model.owner == self.owner, model.key == self.key, model.status_code.is_(None))
-            )
+class _AnsweredMeanwhile(Exception):
+    """A twin committed its answer while this request worked: this work is rolled back."""
 
 
-async def claim(runtime: Runtime, owner: str, key: str, request_fingerprint: str) -> IdempotencyClaim:
-    model = runtime.service.tables.idempotency
-    async with runtime.unit_of_work() as session:
-        now = runtime.clock.now()
-        # A new key (the usual case) is claimed in one statement; a concurrent twin's insert waits
-        # for this transaction and then finds the key taken.
-        fresh = {"owner": owner, "key": key, "fingerprint": request_fingerprint, "created_at": now}
-        if await insert_or_ignore(session, model, fresh, ["owner", "key"]):
-            return IdempotencyClaim(runtime, owner, key)
-        existing = await session.get(model, (owner, key), with_for_update=True, populate_existing=True)
-        if existing is None:  # released by a failed twin between our insert and read: "try again"
-            raise IdempotencyKeyInUse()
-        if existing.fingerprint != request_fingerprint:
-            raise IdempotencyKeyReused()
-        if existing.status_code is not None:
-            return IdempotencyClaim(runtime, owner, key, StoredResponse(existing.status_code, existing.response_body))
-        if now - existing.created_at < CLAIM_TIMEOUT:
-            raise IdempotencyKeyInUse()
-        existing.created_at = now  # take over a claim abandoned by a dead process
-        return IdempotencyClaim(runtime, owner, key)
+async def _stored(session: AsyncSession, owner: str, key: str, request_fingerprint: str) -> StoredResponse | None:
+    model = session.info["runtime"].service.tables.idempotency
+    query = select(model.fingerprint, model.status_code, model.response_body).where(
+        model.owner == owner, model.key == key
+    )
+    if (found := (await session.execute(query)).first()) is None:
+        return None
+    if found.status_code is None:  # a claim taken before the work by an earlier version: no answer
+        await session.execute(delete(model).where(model.owner == owner, model.key == key))
+        return None
+    if found.fingerprint != request_fingerprint:
+        raise IdempotencyKeyReused()
+    return StoredResponse(found.status_code, found.response_body)
 
 
 async def run_once(
@@ -121,18 +89,26 @@ async def run_once(
     request_fingerprint: str,
     work: Callable[[AsyncSession], Awaitable[tuple[int, Any]]],
 ) -> StoredResponse:
-    """Does ``work`` once per (owner, key): the first call runs it in a unit of work that also
-    stores its response; a retry gets the stored response; failed work frees the key."""
+    """Does ``work`` once per (owner, key), in one transaction with its stored response: a retry
+    gets the stored response, and so does a twin that ran at the same time (see the module)."""
     if not key:
         raise IdempotencyKeyMissing()
-    slot = await claim(runtime, owner, key, request_fingerprint)
-    if slot.replay is not None:
-        return slot.replay
+    model = runtime.service.tables.idempotency
     try:
         async with runtime.unit_of_work() as session:
+            if (stored := await _stored(session, owner, key, request_fingerprint)) is not None:
+                return stored
             status_code, body = await work(session)
-            await slot.store(session, status_code, body)
-    except BaseException:
-        await slot.release()  # after the work's transaction is gone: SQLite has one connection
-        raise
+            answer = {"owner": owner, "key": key, "fingerprint": request_fingerprint,
+                      "created_at": runtime.clock.now(), "status_code": status_code, "response_body": body}  # fmt: skip
+            # A twin's row not yet committed is waited for (PostgreSQL) or cannot exist (SQLite's
+            # one writer); either way a row found here is a committed answer.
+            if not await insert_or_ignore(session, model, answer, ["owner", "key"]):
+                raise _AnsweredMeanwhile()
+    except _AnsweredMeanwhile:
+        async with runtime.unit_of_work() as session:
+            stored = await _stored(session, owner, key, request_fingerprint)
+        if stored is None:  # committed a moment ago, and answers are kept while a retry may come
+            raise RuntimeError(f"idempotency answer of {owner} {key} vanished") from None
+        return stored
     return StoredResponse(status_code, body)

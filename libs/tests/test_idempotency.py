@@ -1,60 +1,117 @@
-"""The idempotency-key store: a retry replays, a twin in flight waits, a reused key is refused."""
+"""The idempotency-key store: a retry replays, twins running at the same moment get the one
+answer committed first (the other's work undone), a reused key is refused, failed work leaves
+the key free."""
 
-from datetime import timedelta
+import asyncio
 
 import pytest
+from sqlalchemy import func, insert, select
 
-from qingling.idempotency import IdempotencyKeyInUse, IdempotencyKeyReused, claim, fingerprint
+import sample_apps
+from qingling.errors import ValidationFailed
+from qingling.idempotency import IdempotencyKeyReused, fingerprint, run_once
 
 pytestmark = pytest.mark.asyncio
 
 BATCH = fingerprint("POST", "/api/v1/alpha/notes", b'{"text": "batch"}')
 
 
-async def test_a_retry_replays_the_stored_response(pair):
-    runtime = pair.alpha.state.runtime
-    first = await claim(runtime, "client:erp-1", "key-1", BATCH)
-    assert first.replay is None
+def writing(
+    text: str,
+    went: list[str],
+    *,
+    wrote: asyncio.Event | None = None,
+    wait: asyncio.Event | None = None,
+    fail: bool = False,
+):
+    """Work that writes a note (then sets ``wrote``) and answers 201 with its id (after ``wait``)."""
+
+    async def work(session):
+        went.append(text)
+        note = sample_apps.Note(text=text)
+        session.add(note)
+        await session.flush()
+        if wrote is not None:
+            wrote.set()
+        if wait is not None:
+            await wait.wait()
+        if fail:
+            raise ValidationFailed.for_field("text", "按请求拒绝")
+        return 201, {"note": note.id}
+
+    return work
+
+
+async def notes(runtime) -> list[str]:
     async with runtime.unit_of_work() as session:
-        await first.store(session, 201, {"created": 1000})
+        return list((await session.execute(select(sample_apps.Note.text).order_by(sample_apps.Note.id))).scalars())
 
-    retry = await claim(runtime, "client:erp-1", "key-1", BATCH)
 
-    assert (retry.replay.status_code, retry.replay.body) == (201, {"created": 1000})
+async def test_a_retry_replays_the_stored_response_and_the_work_is_done_once(pair):
+    runtime, went = pair.alpha.state.runtime, []
+    first = await run_once(runtime, "client:erp-1", "key-1", BATCH, writing("第一次", went))
+
+    retry = await run_once(runtime, "client:erp-1", "key-1", BATCH, writing("重试", went))
+
+    assert (retry.status_code, retry.body) == (first.status_code, first.body) == (201, first.body)
+    assert went == ["第一次"] and await notes(runtime) == ["第一次"]
 
 
 async def test_the_same_key_with_another_body_is_refused(pair):
-    runtime = pair.alpha.state.runtime
-    first = await claim(runtime, "client:erp-1", "key-2", BATCH)
-    async with runtime.unit_of_work() as session:
-        await first.store(session, 201, {"created": 1000})
+    runtime, went = pair.alpha.state.runtime, []
+    await run_once(runtime, "client:erp-1", "key-2", BATCH, writing("第一次", went))
 
+    other = fingerprint("POST", "/api/v1/alpha/notes", b"{}")
     with pytest.raises(IdempotencyKeyReused):
-        await claim(runtime, "client:erp-1", "key-2", fingerprint("POST", "/api/v1/alpha/notes", b"{}"))
+        await run_once(runtime, "client:erp-1", "key-2", other, writing("另一个请求", went))
+    assert await notes(runtime) == ["第一次"]
 
 
-async def test_a_twin_in_flight_gets_409_until_the_first_finishes_or_fails(pair):
-    runtime = pair.alpha.state.runtime
-    first = await claim(runtime, "client:erp-1", "key-3", BATCH)
+async def test_failed_work_leaves_nothing_and_the_key_free(pair):
+    runtime, went = pair.alpha.state.runtime, []
+    with pytest.raises(ValidationFailed):
+        await run_once(runtime, "client:erp-1", "key-3", BATCH, writing("失败", went, fail=True))
 
-    with pytest.raises(IdempotencyKeyInUse):
-        await claim(runtime, "client:erp-1", "key-3", BATCH)
+    again = await run_once(runtime, "client:erp-1", "key-3", BATCH, writing("重试成功", went))
 
-    await first.release()  # the first request failed and was rolled back
-    assert (await claim(runtime, "client:erp-1", "key-3", BATCH)).replay is None
+    assert again.status_code == 201 and await notes(runtime) == ["重试成功"]
 
 
-async def test_a_claim_abandoned_by_a_dead_process_can_be_taken_over(pair):
-    runtime = pair.alpha.state.runtime
-    await claim(runtime, "client:erp-1", "key-4", BATCH)
+async def test_twins_running_at_the_same_moment_get_one_answer_and_one_work_stands(pair):
+    runtime, went = pair.alpha.state.runtime, []
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: the twin starts after the first has committed (the retry above)")
+    hold, first_wrote = asyncio.Event(), asyncio.Event()
+    first_work = writing("第一个", went, wrote=first_wrote, wait=hold)
+    first = asyncio.create_task(run_once(runtime, "client:erp-1", "key-4", BATCH, first_work))
+    await first_wrote.wait()  # the first has written its note and waits, uncommitted
 
-    pair.clock.advance(timedelta(minutes=11))
+    twin = await run_once(runtime, "client:erp-1", "key-4", BATCH, writing("孪生", went))  # commits first
+    hold.set()
 
-    assert (await claim(runtime, "client:erp-1", "key-4", BATCH)).replay is None
+    assert went == ["第一个", "孪生"]  # both worked …
+    assert (await first).body == twin.body  # … the first gets the answer that was committed …
+    assert await notes(runtime) == ["孪生"]  # … and its own work was rolled back
 
 
 async def test_keys_belong_to_their_caller(pair):
-    runtime = pair.alpha.state.runtime
-    await claim(runtime, "client:erp-1", "shared-key", BATCH)
+    runtime, went = pair.alpha.state.runtime, []
+    await run_once(runtime, "client:erp-1", "shared-key", BATCH, writing("一号企业", went))
 
-    assert (await claim(runtime, "client:erp-2", "shared-key", BATCH)).replay is None
+    await run_once(runtime, "client:erp-2", "shared-key", BATCH, writing("二号企业", went))
+
+    assert await notes(runtime) == ["一号企业", "二号企业"]
+
+
+async def test_a_claim_left_by_an_earlier_version_does_not_hold_the_key(pair):
+    runtime, went = pair.alpha.state.runtime, []
+    model = runtime.service.tables.idempotency
+    async with runtime.unit_of_work() as session:  # claimed before the work, by a process that died
+        row = {"owner": "client:erp-1", "key": "key-5", "fingerprint": BATCH, "created_at": runtime.clock.now()}
+        await session.execute(insert(model).values(row))
+
+    answer = await run_once(runtime, "client:erp-1", "key-5", BATCH, writing("升级之后", went))
+
+    assert answer.status_code == 201 and await notes(runtime) == ["升级之后"]
+    async with runtime.unit_of_work() as session:
+        assert await session.scalar(select(func.count()).select_from(model)) == 1

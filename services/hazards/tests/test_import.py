@@ -29,7 +29,8 @@ def _xlsx(rows: list[list]) -> bytes:
 def _row(code: str, number: int) -> list:
     return [
         code, f"导入测试{number}号纺织有限公司", f"新市镇导入路 {number} 号", "330521102", "工贸", "C", 120.27, 30.63,
-        "涉爆粉尘、有限空间作业", "赵一", "13700000000", "ZhaoYi@Example.COM", None, None, None, "钱二", 13700000001, None,
+        "涉爆粉尘、有限空间作业", "赵一", "13700000000", "ZhaoYi@Example.COM", None, None, None, "钱二",
+        13700000001, None,
     ]  # fmt: skip
 
 

@@ -21,7 +21,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.scopes import Scope
 from qingling.db import DbSession
 from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
-from qingling.idempotency import IdempotencyKeyInUse, IdempotencyKeyMissing, IdempotencyKeyReused
+from qingling.idempotency import IdempotencyKeyMissing, IdempotencyKeyReused
 from qingling.inputs import DbId, QueryDate, QueryTime
 from qingling.lifecycle import NotTheAuthority, action_routes
 from qingling.pagination import Page, PageQuery
@@ -55,7 +55,6 @@ async def report_hazard(
         batch.BatchTooLarge,
         batch.ScopeMissing,
         IdempotencyKeyMissing,
-        IdempotencyKeyInUse,
         IdempotencyKeyReused,
     ),
 )

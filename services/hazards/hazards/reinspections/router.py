@@ -16,7 +16,6 @@ from qingling.auth.principal import Principal
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.idempotency import (
-    IdempotencyKeyInUse,
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
     fingerprint,
@@ -72,9 +71,7 @@ router = APIRouter(prefix="/reinspections", tags=["reinspections"])
     summary="批量记录回头看结果",
     status_code=201,
     response_model=BatchResult,
-    responses=problem_responses(
-        BatchRejected, NotTheAuthority, IdempotencyKeyMissing, IdempotencyKeyInUse, IdempotencyKeyReused
-    ),
+    responses=problem_responses(BatchRejected, NotTheAuthority, IdempotencyKeyMissing, IdempotencyKeyReused),
 )
 async def reinspect_batch(
     body: BatchCreate,

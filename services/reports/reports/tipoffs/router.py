@@ -10,7 +10,6 @@ from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.idempotency import (
-    IdempotencyKeyInUse,
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
     StoredResponse,
@@ -41,7 +40,7 @@ from reports.tipoffs.schemas import (
 
 router = APIRouter(tags=["tip-offs"])
 INTAKE_PROBLEMS = problem_responses(
-    ValidationFailed, service.NoticeNotRead, IdempotencyKeyMissing, IdempotencyKeyInUse, IdempotencyKeyReused
+    ValidationFailed, service.NoticeNotRead, IdempotencyKeyMissing, IdempotencyKeyReused
 )
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", max_length=255, description="每次举报一个新值（如 UUID），重试时不变")
