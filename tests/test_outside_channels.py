@@ -1,12 +1,15 @@
 """Reach (issue 22): notify's messages on the outside channels, through the API, against the Aliyun
 SMS stand-in over loopback (``standins.aliyun_sms``: the signature, key, template and number
-checked as Aliyun does) — no mocks. Embedded mode only: the stand-in is wired in by settings
-(QL_NOTIFY_SMS_PROVIDER, QL_NOTIFY_SMS_BASE_URL …) of a system of the module's own.
+checked as Aliyun does) and the SMTP one (STARTTLS, AUTH) — no mocks. Embedded mode only: the
+stand-ins are wired in by settings (QL_NOTIFY_SMS_PROVIDER, QL_NOTIFY_SMS_BASE_URL, QL_NOTIFY_SMTP_…)
+of a system of the module's own.
 
 - Listing a 重大 hazard sends an SMS to the principal's and the actual controller's phones on the
   worker's next pass; the delivery log shows both, masked, with Aliyun's BizId.
 - Quiet hours on the test clock: a 催办 sent by the ladder at 23:00 reaches the phone at 07:00; a
   约谈 at 23:00 at once.
+- A number the provider refuses falls back to the person's e-mail; a person's own preference puts
+  e-mail first, and no one can turn a statutory notice off.
 - A reporter who gave a phone is texted at acceptance and at the reply — naming neither the
   enterprise nor anything sealed — and the phone is nowhere but in the sealed stores and the
   provider's request."""
@@ -35,7 +38,8 @@ from qingling.credit_code import check_character
 from qingling.settings import Environment
 from qlstack.embedded import EmbeddedDispatcher, build_embedded
 from standins import serving
-from standins.aliyun_sms import FakeAliyunSms
+from standins.aliyun_sms import BAD_NUMBER, FakeAliyunSms
+from standins.smtp import FakeSmtp, serving_smtp
 
 pytestmark = pytest.mark.asyncio
 
@@ -58,6 +62,7 @@ class Reach:
     clock: FileClock
     dispatcher: EmbeddedDispatcher
     sms: FakeAliyunSms
+    smtp: FakeSmtp
     data_dir: Path
 
     async def login(self, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
@@ -76,7 +81,8 @@ async def reach(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Reach
     provider = FakeAliyunSms()
     for code, content in TEMPLATES.values():
         provider.add_template(code, content)
-    with serving(provider.app()) as sms_url:
+    mail = FakeSmtp()
+    with serving(provider.app()) as sms_url, serving_smtp(mail) as smtp:
         clock = FileClock(root / "clock.json")
         dispatcher = build_embedded(
             root / "data",
@@ -91,11 +97,17 @@ async def reach(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Reach
             sms_access_key_secret=provider.access_key_secret,
             sms_sign_name="清零监管",
             sms_templates=CODE,
+            smtp_host=smtp.host,
+            smtp_port=smtp.port,
+            smtp_username=mail.username,
+            smtp_password=mail.password,
+            smtp_from="德清县应急管理局 <noreply@qingling.test>",
+            smtp_ca_file=smtp.ca_file,
         )
         async with dispatcher.lifespan():
             transport = httpx.ASGITransport(app=dispatcher)
             async with httpx.AsyncClient(transport=transport, base_url="http://qingling.test") as client:
-                yield Reach(client, clock, dispatcher, provider, root / "data")
+                yield Reach(client, clock, dispatcher, provider, mail, root / "data")
 
 
 def _phone() -> str:
@@ -276,3 +288,73 @@ async def test_a_reporter_who_gave_a_phone_is_texted_at_acceptance_and_reply_and
         if file.is_file():
             assert REPORTER_PHONE not in file.read_bytes().decode("utf-8", "replace"), file.name
     assert any(sms.phone == REPORTER_PHONE for sms in reach.sms.accepted)  # the provider's request had it
+
+
+def _mails_to(reach: Reach, address: str) -> list:
+    return [mail.message for mail in reach.smtp.received if address in mail.rcpt_tos]
+
+
+async def test_a_refused_number_falls_back_to_email_and_a_person_may_put_email_first(reach):
+    # An officer of the supervising department who prefers e-mail, and cannot opt out of listings.
+    officer_email = f"officer-{secrets.token_hex(3)}@deqing.example.gov.cn"
+    username, password = f"reach-{secrets.token_hex(4)}", "Initial-Passw0rd!"
+    account = {
+        "username": username, "password": password, "display_name": "李监管", "roles": ["regulator"],
+        "region_code": "330521", "department": "emergency", "phone": _phone(), "email": officer_email,
+    }  # fmt: skip
+    created = await reach.client.post("/api/v1/identity/accounts", json=account,
+                                      headers=await reach.login("deqing-admin"))  # fmt: skip
+    assert created.status_code == 201, created.text
+    change = {"username": username, "current_password": password, "new_password": "Reach#Officer-2026"}
+    assert (await reach.client.post("/api/v1/identity/password", json=change)).status_code in (200, 204)
+    officer = await reach.login(username, "Reach#Officer-2026")
+    off = await reach.client.put(f"{NOTIFY}/preferences/hazard.listed", json={"channels": []}, headers=officer)
+    assert off.status_code == 422 and off.json()["code"] == "statutory-notice", off.text
+    first = await reach.client.put(f"{NOTIFY}/preferences/*", json={"channels": ["email", "sms"]}, headers=officer)
+    assert first.status_code == 200, first.text
+    mine = (await reach.client.get(f"{NOTIFY}/preferences", headers=officer)).json()
+    assert [(p["kind"], p["channels"]) for p in mine["items"]] == [("*", ["email", "sms"])]
+    assert "hazard.listed" in mine["statutory_kinds"] and mine["default_channels"] == ["sms", "email"]
+
+    # Later than the other tests' moments, so the directory's answers kept then (60 s) have expired
+    # and the new account is found; before any SMS of their hazards' ladders falls due.
+    reach.clock.freeze(datetime(2026, 5, 4, 8, 0, tzinfo=SHANGHAI))
+    await asyncio.sleep(1.0)  # their warnings that fell due meanwhile go out (no SMS template for those)
+
+    # The principal's number is refused by the provider (as a number that does not exist): the
+    # next channel, e-mail, carries the listing.
+    principal_email = f"boss-{secrets.token_hex(3)}@reach.example.com"
+    flow = HazardFlow(reach)
+    body = f"91330521MA{secrets.randbelow(10**7):07d}"
+    principal = {"name": "吴主任", "phone": _phone(), "email": principal_email}
+    enterprise = await flow.ok("POST", f"{HAZARDS}/enterprises", "deqing-yjj", {
+        "credit_code": body + check_character(body), "name": f"回落测试有限公司{body[-4:]}",
+        "address": "德清县武康街道回落路 2 号", "region_code": "330521001", "industry": "industry_trade",
+        "risk_class": "B", "people": {"principal": principal},
+    })  # fmt: skip
+    hazard = await flow.report("deqing-yjj", enterprise["id"], datetime(2026, 5, 4, 7, tzinfo=SHANGHAI))
+    await flow.act(hazard, "confirm_major", "deqing-yjj", {"order_no": f"德应急责改〔2026〕{hazard}号"})
+    reach.sms.fail_next(1, BAD_NUMBER)  # the listing's only SMS: the officer's goes by e-mail
+    await flow.act(hazard, "list", "deqing-yjj", {
+        "notice_no": f"〔2026〕{8000 + hazard}号", "listed_on": "2026-05-04", "deadline": "2026-06-30",
+        "measures": "限期整改", "responsible_unit": "回落测试企业", "responsible_person": "吴主任",
+        "supervising_department_id": await flow.department("330521"),
+    })  # fmt: skip
+
+    listing = "重大事故隐患挂牌督办"
+    [mail] = await until(lambda: _async(_mails_to(reach, principal_email)))
+    assert mail["Subject"] == listing and "整改期限为 2026年6月30日" in mail.get_content()
+    assert mail["Auto-Submitted"] == "auto-generated"
+    await until(lambda: _async([m for m in _mails_to(reach, officer_email) if m["Subject"] == listing]))
+    assert not reach.texts_to(account["phone"], "hazard.listed")  # e-mail first, as the officer chose
+
+    async def logged():
+        lines = await _delivery_log(reach, "hazard", hazard)
+        mine = [line for line in lines if "吴主任" in line["recipient"]]
+        return mine if {line["status"] for line in mine} >= {"refused", "delivered"} else None
+
+    lines = await until(logged)
+    assert [(line["channel"], line["status"]) for line in lines] == [("sms", "refused"), ("email", "delivered")]
+    assert lines[0]["recipient"].endswith(_masked(principal["phone"]))
+    assert lines[1]["recipient"].endswith("b***@reach.example.com") and lines[1]["provider_message_id"]
+    assert "isv.MOBILE_NUMBER_ILLEGAL" in lines[0]["error"]

@@ -25,6 +25,7 @@ from notify.inbox.router import router as inbox_router
 from notify.inbox.service import on_reporter_notified, on_reporters_notified
 from notify.outgoing.delivery import deliver_forever as deliver_outgoing
 from notify.outgoing.models import OutgoingMessage
+from notify.outgoing.router import router as preferences_router
 from notify.reminders import service as reminders
 from notify.reminders.router import router as reminders_router
 from notify.supervision.router import router as supervision_router
@@ -83,6 +84,7 @@ service = Service(
         templates_router,
         deliveries_router,
         inbox_router,
+        preferences_router,
         webhooks_router,
     ],
     event_handlers={
