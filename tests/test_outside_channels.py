@@ -358,3 +358,36 @@ async def test_a_refused_number_falls_back_to_email_and_a_person_may_put_email_f
     assert lines[0]["recipient"].endswith(_masked(principal["phone"]))
     assert lines[1]["recipient"].endswith("b***@reach.example.com") and lines[1]["provider_message_id"]
     assert "isv.MOBILE_NUMBER_ILLEGAL" in lines[0]["error"]
+
+
+async def test_a_provider_error_is_retried_with_backoff_and_each_attempt_logged(reach):
+    reach.clock.freeze(datetime(2026, 5, 4, 8, 30, tzinfo=SHANGHAI))
+    phone = _phone()
+    flow = HazardFlow(reach)
+    body = f"91330521MA{secrets.randbelow(10**7):07d}"
+    enterprise = await flow.ok("POST", f"{HAZARDS}/enterprises", "deqing-yjj", {
+        "credit_code": body + check_character(body), "name": f"重试测试有限公司{body[-4:]}",
+        "address": "德清县武康街道重试路 3 号", "region_code": "330521001", "industry": "industry_trade",
+        "risk_class": "B", "people": {"principal": {"name": "郑主任", "phone": phone}},
+    })  # fmt: skip
+    hazard = await flow.report("deqing-yjj", enterprise["id"], datetime(2026, 5, 4, 7, tzinfo=SHANGHAI))
+    await flow.act(hazard, "confirm_major", "deqing-yjj", {"order_no": f"德应急责改〔2026〕{hazard}号"})
+    reach.sms.fail_next(1)  # isp.SYSTEM_ERROR: Aliyun's own trouble, "later"
+    await flow.act(hazard, "list", "deqing-yjj", {
+        "notice_no": f"〔2026〕{9000 + hazard}号", "listed_on": "2026-05-04", "deadline": "2026-06-30",
+        "measures": "限期整改", "responsible_unit": "重试测试企业", "responsible_person": "郑主任",
+        "supervising_department_id": await flow.department("330521"),
+    })  # fmt: skip
+
+    async def lines_of(statuses: set[str]):
+        lines = [line for line in await _delivery_log(reach, "hazard", hazard) if line["channel"] == "sms"]
+        return lines if {line["status"] for line in lines} >= statuses else None
+
+    [failed] = await until(lambda: lines_of({"failed"}))
+    assert "isp.SYSTEM_ERROR" in failed["error"] and failed["recipient"].endswith(_masked(phone))
+    await asyncio.sleep(0.6)
+    assert reach.texts_to(phone, "hazard.listed") == []  # backing off: not yet, on the frozen clock
+    reach.clock.freeze(datetime(2026, 5, 4, 8, 31, tzinfo=SHANGHAI))  # past the first backoff (1–2 s)
+    lines = await until(lambda: lines_of({"failed", "delivered"}))
+    assert [line["status"] for line in lines] == ["failed", "delivered"]
+    assert len(reach.texts_to(phone, "hazard.listed")) == 1
