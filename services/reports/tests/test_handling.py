@@ -6,9 +6,12 @@ import uuid
 from datetime import datetime
 
 import pytest
+from sqlalchemy import insert, select
 from tipoff_flow import tip_off_id, to_reply
 
 from qingling.clock import SHANGHAI
+from reports.tipoffs import service
+from reports.tipoffs.models import TipOff
 
 pytestmark = pytest.mark.asyncio
 
@@ -113,3 +116,25 @@ async def test_an_operator_enters_a_callers_objection_and_a_handler_may_not(embe
     assert entered.json()["state"] == "objected" and entered.json()["details"]["objection"]["entered_by"].startswith(
         "account:"
     )
+
+
+async def test_a_receipt_code_already_issued_is_drawn_again(embedded):
+    """Intake does not look a drawn code up first: the table's unique key refuses a repeat as the
+    tip-off is written, and the intake's transaction is run again with a new code."""
+    number, receipt = await _entered(embedded)
+    runtime = embedded.dispatcher.apps["/api/v1/reports"].state.runtime
+    table = TipOff.__table__
+    draws = [receipt["receipt_code"], "ZZZZZZZZZZ"]  # the first draw repeats the issued code
+
+    async def intake() -> int:
+        async with runtime.unit_of_work() as session:
+            row = dict((await session.execute(select(table).where(table.c.id == number))).mappings().one())
+            row = {name: value for name, value in row.items() if name != "id"} | {"receipt_code": draws.pop(0)}
+            return (await session.execute(insert(table).values(row).returning(table.c.id))).scalar_one()
+
+    again = await service.issued_once(intake)
+
+    assert draws == [] and again != number
+    async with runtime.unit_of_work() as session:
+        codes = (await session.execute(select(table.c.receipt_code).where(table.c.id.in_([number, again])))).scalars()
+        assert sorted(codes) == sorted([receipt["receipt_code"], "ZZZZZZZZZZ"])

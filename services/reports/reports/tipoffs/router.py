@@ -104,7 +104,7 @@ async def _take_in(
         return 201, {**receipt, "secret": sealer.seal(receipt["secret"], context)}
 
     fingerprinted = fingerprint(request.method, request.url.path, await request.body())
-    stored: StoredResponse = await run_once(runtime, owner, key, fingerprinted, work)
+    stored: StoredResponse = await service.issued_once(lambda: run_once(runtime, owner, key, fingerprinted, work))
     return JSONResponse({**stored.body, "secret": sealer.unseal(stored.body["secret"], context)}, status_code=201)
 
 

@@ -4,12 +4,14 @@ answered — every step on the tip-off's audit trail, told to the reporter, and 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import and_, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling import audit
@@ -49,6 +51,9 @@ from reports.tipoffs.models import SealedReporter, TipOff, TipOffAudit, TipOffHo
 from reports.tipoffs.redaction import redact, self_names
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+RECEIPT_CODE_DRAWS = 3  # a code already issued is drawn again, at most this often in all
 
 SUBSCRIBERS = ("notify",)  # deadline board and reminders
 ACCEPTED_STATES = frozenset(
@@ -128,7 +133,7 @@ async def receive(
     except routing.RegisterUnavailable:
         route, routed = None, False  # received all the same; the routing worker finishes the job
 
-    code = await _unused_receipt_code(session)
+    code = receipts.new_code()  # checked by the table's unique key as the tip-off is written (``issued_once``)
     secret = receipts.new_secret()
     calendar = await working_calendar(session, HolidayArrangement)
     signed_in = caller is not None and caller.has(Role.MINIPROGRAM_USER)
@@ -247,11 +252,18 @@ async def unattached_media(session: AsyncSession, tokens: list[str]) -> list[Tip
     return list(found.values())
 
 
-async def _unused_receipt_code(session: AsyncSession) -> str:
-    while True:  # 32^10 codes: a repeat is astronomically rare, but never issued twice
-        code = receipts.new_code()
-        if (await session.execute(select(TipOff.id).where(TipOff.receipt_code == code))).first() is None:
-            return code
+async def issued_once(intake: Callable[[], Awaitable[T]]) -> T:
+    """Runs an intake's transaction again, with a new receipt code, when the code it drew is
+    already some tip-off's: 32^10 codes make that rare, but a code is never issued twice. The
+    table's unique key finds it as the tip-off is written — no look-up before every intake."""
+    for _ in range(RECEIPT_CODE_DRAWS - 1):
+        try:
+            return await intake()
+        except IntegrityError as exc:
+            if "receipt_code" not in str(exc.orig):
+                raise
+            log.warning("receipt code drawn twice: drawn again")
+    return await intake()
 
 
 def _sealed(runtime: Runtime, tip_off_id: int, values: dict[str, Any]) -> dict[str, Any]:
