@@ -52,6 +52,7 @@ TEMPLATES = {
     "hazard.interview": ("SMS_700003", "隐患“${title}”超过整改期限${days}天，已生成待安排的约谈，请及时组织。"),
     "tip_off.notice": ("SMS_700004", "您的举报有新的${what}，请凭回执码和查询密码查看。"),
     "tip_off.reply": ("SMS_700005", "您的举报有新的${what}，请凭回执码和查询密码查看。"),
+    "supervision.interview": ("SMS_700006", "${issuer}：${title}，详见通知书，请按时参加。"),
 }
 CODE = {kind: code for kind, (code, _) in TEMPLATES.items()}
 
@@ -118,9 +119,9 @@ def _masked(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
-async def _listed_major(reach: Reach, listed_on: str, deadline: str) -> tuple[int, dict[str, str]]:
+async def _listed_major(reach: Reach, listed_on: str, deadline: str) -> tuple[int, dict[str, str], dict]:
     """A 重大 hazard of a new enterprise whose principal and actual controller have phones of their
-    own, confirmed and listed by 德清县应急管理局; answers the hazard and the phones."""
+    own, confirmed and listed by 德清县应急管理局; answers the hazard, the phones and the enterprise."""
     phones = {"principal": _phone(), "actual_controller": _phone()}
     flow = HazardFlow(reach)
     body = f"91330521MA{secrets.randbelow(10**7):07d}"
@@ -139,7 +140,7 @@ async def _listed_major(reach: Reach, listed_on: str, deadline: str) -> tuple[in
         "measures": "限期消除有限空间作业隐患", "responsible_unit": "触达测试企业", "responsible_person": "钱主任",
         "supervising_department_id": department,
     })  # fmt: skip
-    return hazard, phones
+    return hazard, phones, enterprise
 
 
 async def _delivery_log(reach: Reach, item_type: str, item_id: int) -> list[dict]:
@@ -151,7 +152,7 @@ async def _delivery_log(reach: Reach, item_type: str, item_id: int) -> list[dict
 
 async def test_listing_a_major_hazard_texts_the_principal_and_the_actual_controller(reach):
     reach.clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))
-    hazard, phones = await _listed_major(reach, "2026-03-02", "2026-04-30")
+    hazard, phones, _ = await _listed_major(reach, "2026-03-02", "2026-04-30")
 
     async def texted():
         sent = {role: reach.texts_to(phone, "hazard.listed") for role, phone in phones.items()}
@@ -214,7 +215,7 @@ async def test_a_urge_due_at_night_is_texted_at_seven_and_an_interview_at_once(r
     created = await reach.client.post("/api/v1/identity/accounts", json=account,
                                       headers=await reach.login("deqing-admin"))  # fmt: skip
     assert created.status_code == 201, created.text
-    hazard, phones = await _listed_major(reach, "2026-03-02", "2026-03-06")
+    hazard, phones, _ = await _listed_major(reach, "2026-03-02", "2026-03-06")
     await until(lambda: _async(bool(reach.texts_to(phones["principal"], "hazard.listed"))))
 
     # The 催办 falls due at 09:00; the ladder's sweep first runs at 23:00 that day (the clock is set
@@ -391,3 +392,33 @@ async def test_a_provider_error_is_retried_with_backoff_and_each_attempt_logged(
     lines = await until(lambda: lines_of({"failed", "delivered"}))
     assert [line["status"] for line in lines] == ["failed", "delivered"]
     assert len(reach.texts_to(phone, "hazard.listed")) == 1
+
+
+async def test_an_interview_issued_at_night_is_texted_to_the_enterprise_at_once(reach):
+    reach.clock.freeze(datetime(2026, 5, 6, 23, 0, tzinfo=SHANGHAI))
+    hazard, phones, enterprise = await _listed_major(reach, "2026-05-06", "2026-07-31")
+
+    async def on_board():
+        params = {"item_type": "hazard", "item_id": hazard}
+        response = await reach.client.get(f"{NOTIFY}/reminders", params=params, headers=await reach.login("huzhou-ajb"))
+        return response.status_code == 200 and response.json()
+
+    await until(on_board)
+    interview = {
+        "issuer_name": "湖州市安全生产委员会办公室", "place": "湖州市应急管理局三楼会议室",
+        "interviewee": {"kind": "enterprise", "region_code": "330521", "enterprise_code": enterprise["credit_code"],
+                        "name": enterprise["name"]},
+        "items": [{"item_type": "hazard", "item_id": hazard}], "scheduled_for": "2026-05-12T14:30:00+08:00",
+        "interviewers": [{"name": "陈晓东", "position": "湖州市安委办副主任"}],
+        "interviewees": [{"name": "钱主任", "position": "企业主要负责人"}], "issues": ["重大隐患整改缓慢"],
+    }  # fmt: skip
+    issued = await reach.client.post(f"{NOTIFY}/supervision/interviews", json=interview,
+                                     headers=await reach.login("huzhou-ajb"))  # fmt: skip
+    assert issued.status_code == 201, issued.text
+
+    # 23:00, in the quiet hours: a 约谈 goes at once, to the principal and the actual controller.
+    await until(lambda: _async(all(reach.texts_to(p, "supervision.interview") for p in phones.values())))
+    [text] = reach.texts_to(phones["principal"], "supervision.interview")
+    assert (
+        text == f"【清零监管】湖州市安全生产委员会办公室：约谈通知：约谈{enterprise['name']}，详见通知书，请按时参加。"
+    )

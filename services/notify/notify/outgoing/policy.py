@@ -11,7 +11,9 @@ from qingling.clock import SHANGHAI
 from qingling.directory import ContactRole
 
 # A listing and a 约谈 cannot wait for the morning (domain.md §6, issue 22).
-URGENT_KINDS = frozenset({"hazard.listed", "hazard.interview"})
+URGENT_KINDS = frozenset({"hazard.listed", "hazard.interview", "supervision.interview"})
+# The 督办 acts issued by hand (notify.supervision): their parties are told by SMS or e-mail too.
+SUPERVISION_KINDS = ("supervision.urge", "supervision.bulletin", "supervision.letter", "supervision.interview")
 # What the rules require the recipient be told: a listing, a deadline change, a 约谈, the
 # close-out result, and the steps of a tip-off its reporter must be told of.
 STATUTORY_KINDS = frozenset(
@@ -20,6 +22,7 @@ STATUTORY_KINDS = frozenset(
         "hazard.deadline_changed",
         "hazard.interview",
         "hazard.closed",
+        "supervision.interview",
         "tip_off.notice",
         "tip_off.reply",
         "tip_off.reward",

@@ -30,7 +30,7 @@ class StatutoryNotice(ValidationFailed):
 
 
 def kinds() -> list[str]:
-    return [policy.ALL_KINDS, *sorted(BUILT_IN)]
+    return [policy.ALL_KINDS, *sorted(BUILT_IN), *policy.SUPERVISION_KINDS]
 
 
 def _subject(caller: Principal) -> str:

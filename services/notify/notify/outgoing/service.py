@@ -116,6 +116,15 @@ def to_reporter(session: AsyncSession, notice: Notice, receipt_place: str, seale
     return True
 
 
+def is_place(address: str) -> bool:
+    """Whether the directory can resolve ``address`` (an inbox's recipient may be something else)."""
+    try:
+        Place.parse(address)
+    except ValueError:
+        return False
+    return True
+
+
 def person_key(contact: Contact) -> str:
     """Who a contact is at their place: their account's subject, or their role in the register."""
     return contact.subject or str(contact.role)

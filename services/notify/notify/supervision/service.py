@@ -21,6 +21,7 @@ from notify.deliveries.models import Delivery
 from notify.deliveries.service import recipients
 from notify.inbox.models import InboxEntry
 from notify.inbox.service import recipients_of
+from notify.outgoing import service as outgoing
 from notify.reminders import service as reminders
 from notify.reminders.models import Reminder
 from notify.supervision import documents, schemas
@@ -353,6 +354,12 @@ async def _deliver(session: AsyncSession, act: SupervisionAct, title: str, text:
             template_version=1, title=heading, text=body, provider_message_id=str(entries[party.address].id),
             status="delivered", attempted_at=now,
         ))  # fmt: skip
+    # And to the parties' people by SMS or e-mail (a 约谈 at once, even at night).
+    first = parties[0] if parties else None
+    about = (first.item_type, first.item_id) if first and first.item_type and first.item_id else ("supervision", act.id)
+    params = outgoing.sms_params({"title": title, "issuer": act.issuer_name, "kind": kind_title})
+    notice = outgoing.Notice(f"supervision.{act.kind}", 1, heading, body, about[0], about[1], cause, act.kind, params)
+    outgoing.to_places(session, notice, [address for address in entries if outgoing.is_place(address)], now)
 
 
 async def _parties(session: AsyncSession, act_id: int) -> list[SupervisionParty]:
