@@ -1,8 +1,8 @@
 """Reach (issue 22): notify's messages on the outside channels, through the API, against the Aliyun
 SMS stand-in over loopback (``standins.aliyun_sms``: the signature, key, template and number
-checked as Aliyun does) and the SMTP one (STARTTLS, AUTH) — no mocks. Embedded mode only: the
-stand-ins are wired in by settings (QL_NOTIFY_SMS_PROVIDER, QL_NOTIFY_SMS_BASE_URL, QL_NOTIFY_SMTP_…)
-of a system of the module's own.
+checked as Aliyun does) and the SMTP one (STARTTLS, AUTH) — no mocks. The stand-ins are wired in
+by settings (QL_NOTIFY_SMS_PROVIDER, QL_NOTIFY_SMS_BASE_URL, QL_NOTIFY_SMTP_…) of a system of the
+module's own, embedded and as the process stack.
 
 - Listing a 重大 hazard sends an SMS to the principal's and the actual controller's phones on the
   worker's next pass; the delivery log shows both, masked, with Aliyun's BizId.
@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -37,9 +38,11 @@ from qingling.clock import SHANGHAI, FileClock
 from qingling.credit_code import check_character
 from qingling.settings import Environment
 from qlstack.embedded import EmbeddedDispatcher, build_embedded
+from qlstack.postgres import MissingTool
+from qlstack.stack import Stack
 from standins import serving
 from standins.aliyun_sms import BAD_NUMBER, FakeAliyunSms
-from standins.smtp import FakeSmtp, serving_smtp
+from standins.smtp import FakeSmtp, SmtpServer, serving_smtp
 
 pytestmark = pytest.mark.asyncio
 
@@ -59,12 +62,14 @@ CODE = {kind: code for kind, (code, _) in TEMPLATES.items()}
 
 @dataclass
 class Reach:
+    mode: str
     client: httpx.AsyncClient
     clock: FileClock
-    dispatcher: EmbeddedDispatcher
     sms: FakeAliyunSms
     smtp: FakeSmtp
     data_dir: Path
+    dispatcher: EmbeddedDispatcher | None = None  # embedded only
+    processes: Stack | None = None  # stack only
 
     async def login(self, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
         form = {"grant_type": "password", "username": username, "password": password}
@@ -75,15 +80,50 @@ class Reach:
     def texts_to(self, phone: str, kind: str) -> list[str]:
         return [sms.text for sms in self.sms.accepted if sms.phone == phone and sms.template_code == CODE[kind]]
 
+    async def metrics(self) -> str:
+        """notify's /metrics, as the monitoring system scrapes it (each instance directly in the stack)."""
+        if self.processes is None:
+            headers = {"Authorization": f"Bearer {SCRAPE_TOKEN}"}
+            return (await self.client.get(f"{NOTIFY}/metrics", headers=headers)).text
+        headers = {"Authorization": f"Bearer {self.processes.metrics_token}"}
+        async with httpx.AsyncClient() as direct:
+            url = f"http://{self.processes.upstreams['notify'][0]}{NOTIFY}/metrics"
+            return (await direct.get(url, headers=headers)).text
 
-@pytest.fixture(scope="module")
-async def reach(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Reach]:
+
+def _channel_settings(provider: FakeAliyunSms, sms_url: str, mail: FakeSmtp, smtp: SmtpServer) -> dict[str, Any]:
+    return {
+        "sms_provider": "aliyun", "sms_base_url": sms_url, "sms_access_key_id": provider.access_key_id,
+        "sms_access_key_secret": provider.access_key_secret, "sms_sign_name": "清零监管",
+        "smtp_host": smtp.host, "smtp_port": smtp.port, "smtp_username": mail.username, "smtp_password": mail.password,
+        "smtp_from": "德清县应急管理局 <noreply@qingling.test>", "smtp_ca_file": str(smtp.ca_file),
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=["embedded", pytest.param("stack", marks=pytest.mark.stack)])
+async def reach(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Reach]:
+    """A system of the module's own, its outside channels the SMS and SMTP stand-ins: embedded, or
+    the process stack (PostgreSQL, each service and its workers in processes of their own)."""
     root = tmp_path_factory.mktemp("reach")
     provider = FakeAliyunSms()
     for code, content in TEMPLATES.values():
         provider.add_template(code, content)
     mail = FakeSmtp()
     with serving(provider.app()) as sms_url, serving_smtp(mail) as smtp:
+        settings = _channel_settings(provider, sms_url, mail, smtp)
+        if request.param == "stack":
+            try:
+                running = Stack(settings={**settings, "sms_templates": json.dumps(CODE)}).__enter__()
+            except MissingTool as exc:
+                pytest.skip(str(exc))
+            try:
+                async with httpx.AsyncClient(base_url=running.gateway_url, timeout=30) as client:
+                    clock = FileClock(running.clock_file)
+                    yield Reach("stack", client, clock, provider, mail, running.root / "data", processes=running)
+            finally:
+                running.down()
+                running.remove()
+            return
         clock = FileClock(root / "clock.json")
         dispatcher = build_embedded(
             root / "data",
@@ -92,23 +132,13 @@ async def reach(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Reach
             relay_interval_seconds=0.2,
             sweep_interval_seconds=0.2,
             metrics_token=SCRAPE_TOKEN,
-            sms_provider="aliyun",
-            sms_base_url=sms_url,
-            sms_access_key_id=provider.access_key_id,
-            sms_access_key_secret=provider.access_key_secret,
-            sms_sign_name="清零监管",
             sms_templates=CODE,
-            smtp_host=smtp.host,
-            smtp_port=smtp.port,
-            smtp_username=mail.username,
-            smtp_password=mail.password,
-            smtp_from="德清县应急管理局 <noreply@qingling.test>",
-            smtp_ca_file=smtp.ca_file,
+            **settings,
         )
         async with dispatcher.lifespan():
             transport = httpx.ASGITransport(app=dispatcher)
             async with httpx.AsyncClient(transport=transport, base_url="http://qingling.test") as client:
-                yield Reach(client, clock, dispatcher, provider, mail, root / "data")
+                yield Reach("embedded", client, clock, provider, mail, root / "data", dispatcher=dispatcher)
 
 
 def _phone() -> str:
@@ -181,9 +211,9 @@ async def test_listing_a_major_hazard_texts_the_principal_and_the_actual_control
         assert line["provider_message_id"] in biz_ids and line["title"] == "重大事故隐患挂牌督办"
     assert not any(phone in json.dumps(by_recipient, ensure_ascii=False) for phone in phones.values())
 
-    metrics = await reach.client.get(f"{NOTIFY}/metrics", headers={"Authorization": f"Bearer {SCRAPE_TOKEN}"})
-    assert re.search(r'qingling_notify_deliveries\{channel="sms",result="delivered"\} [1-9]', metrics.text)
-    assert "qingling_outgoing_pending" in metrics.text
+    metrics = await reach.metrics()
+    assert re.search(r'qingling_notify_deliveries\{channel="sms",result="delivered"\} [1-9]', metrics)
+    assert "qingling_outgoing_pending" in metrics
 
 
 async def _step_due(reach: Reach, hazard: int, step: str) -> datetime:
@@ -280,14 +310,18 @@ async def test_a_reporter_who_gave_a_phone_is_texted_at_acceptance_and_reply_and
     assert {line["recipient"] for line in lines} == {f"举报人 {_masked(REPORTER_PHONE)}"}
     assert not _traces(json.dumps(lines, ensure_ascii=False))
     assert not _traces(json.dumps([str(entry) for entry in logs], ensure_ascii=False))
-    for app in reach.dispatcher.apps.values():
-        runtime = app.state.runtime
-        async with runtime.sessionmaker() as session:
-            events = (await session.execute(select(runtime.service.tables.outbox.payload))).scalars().all()
-        assert not _traces(json.dumps(events, ensure_ascii=False)), runtime.service.name
+    if reach.processes is not None:  # every log line every process of the stack wrote
+        for file in (reach.processes.root / "logs").glob("*.log"):
+            assert not _traces(file.read_bytes().decode("utf-8", "replace")), file.name
+    else:  # the events the services sent each other, and every file they keep (their databases)
+        for app in reach.dispatcher.apps.values():
+            runtime = app.state.runtime
+            async with runtime.sessionmaker() as session:
+                events = (await session.execute(select(runtime.service.tables.outbox.payload))).scalars().all()
+            assert not _traces(json.dumps(events, ensure_ascii=False)), runtime.service.name
     for file in reach.data_dir.rglob("*"):
         if file.is_file():
-            assert REPORTER_PHONE not in file.read_bytes().decode("utf-8", "replace"), file.name
+            assert not _traces(file.read_bytes().decode("utf-8", "replace")), file.name
     assert any(sms.phone == REPORTER_PHONE for sms in reach.sms.accepted)  # the provider's request had it
 
 
