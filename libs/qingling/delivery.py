@@ -130,6 +130,9 @@ class Channel(ABC, Generic[J]):
     batch_size: int = 50
     lease: timedelta = timedelta(seconds=60)
     interval: float = 1.0  # seconds between polls when idle
+    # Seconds a pass woken by a commit waits before it claims, so that what commits meanwhile goes
+    # with it: behind a busy intake one call carries many requests' events, not one each.
+    linger: float = 0.0
     max_attempts: int = 8
     per_destination: bool = False  # send a batch's jobs for one destination in one call (``send_batch``)
     # Claim rows due at the same moment in the order of their key (a serial id: the order they
@@ -171,6 +174,8 @@ class DeliveryQueue(Generic[J]):
 
     async def run_forever(self) -> None:
         async def a_batch() -> bool:
+            if self.channel.linger and self.doorbell.is_set():
+                await asyncio.sleep(self.channel.linger)
             self.doorbell.clear()  # a commit from here on rings again
             return await self.run_once() >= self.channel.batch_size  # a full batch: more may be waiting
 

@@ -156,6 +156,7 @@ class OutboxChannel(Channel[OutboxJob]):
         self.batch_size = settings.relay_batch_size
         self.lease = timedelta(seconds=settings.relay_lease_seconds)
         self.interval = settings.relay_interval_seconds
+        self.linger = settings.relay_linger_seconds
         self.max_attempts = settings.relay_max_attempts
 
     async def prepare(self, session: AsyncSession, rows: Sequence[Any], now: datetime) -> list[OutboxJob | None]:

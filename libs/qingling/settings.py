@@ -41,6 +41,7 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = True  # distributed deployments migrate once, with `qingling migrate`
     run_workers: bool = True  # the API process also runs the background workers (outbox relay)
     relay_interval_seconds: float = 1.0
+    relay_linger_seconds: float = 0.05  # woken by a commit, the relay gathers what commits meanwhile
     relay_batch_size: int = 200  # events a relay pass claims; one request's go in one call (50 at once at most)
     relay_lease_seconds: float = 60.0
     relay_max_attempts: int = 100  # then the event is parked for a person to resend (about a day of retries)
