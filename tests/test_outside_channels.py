@@ -56,6 +56,7 @@ TEMPLATES = {
     "tip_off.notice": ("SMS_700004", "您的举报有新的${what}，请凭回执码和查询密码查看。"),
     "tip_off.reply": ("SMS_700005", "您的举报有新的${what}，请凭回执码和查询密码查看。"),
     "supervision.interview": ("SMS_700006", "${issuer}：${title}，详见通知书，请按时参加。"),
+    "tip_off.assigned": ("SMS_700007", "${title}已交由本部门办理，请在${deadline}前${step}。"),
 }
 CODE = {kind: code for kind, (code, _) in TEMPLATES.items()}
 
@@ -176,8 +177,8 @@ async def _listed_major(reach: Reach, listed_on: str, deadline: str) -> tuple[in
 async def _delivery_log(reach: Reach, item_type: str, item_id: int) -> list[dict]:
     params = {"item_type": item_type, "item_id": item_id}
     response = await reach.client.get(f"{NOTIFY}/deliveries", params=params, headers=await reach.login("deqing-yjj"))
-    assert response.status_code == 200, response.text
-    return response.json()
+    assert response.status_code in (200, 404), response.text  # 404 until notify has heard of the item
+    return response.json() if response.status_code == 200 else []
 
 
 async def test_listing_a_major_hazard_texts_the_principal_and_the_actual_controller(reach):
@@ -456,3 +457,22 @@ async def test_an_interview_issued_at_night_is_texted_to_the_enterprise_at_once(
     assert (
         text == f"【清零监管】湖州市安全生产委员会办公室：约谈通知：约谈{enterprise['name']}，详见通知书，请按时参加。"
     )
+
+
+async def test_a_department_is_texted_of_a_tip_off_it_now_handles_naming_no_unit(reach):
+    officer_phone = _phone()
+    account = {
+        "username": f"reach-{secrets.token_hex(4)}", "password": "Initial-Passw0rd!", "display_name": "冯受理",
+        "roles": ["regulator"], "region_code": "330521", "department": "emergency", "phone": officer_phone,
+    }  # fmt: skip
+    created = await reach.client.post("/api/v1/identity/accounts", json=account,
+                                      headers=await reach.login("deqing-admin"))  # fmt: skip
+    assert created.status_code == 201, created.text
+    # Later than every earlier test's moment: the directory's answers kept then have expired.
+    reach.clock.freeze(datetime(2026, 5, 11, 10, 0, tzinfo=SHANGHAI))
+    receipt = await submit(reach)  # about the demo enterprise, routed to 德清县应急管理局
+    number = await tip_off_id(reach, receipt, await reach.login("deqing-yjj"))
+
+    [text] = await until(lambda: _async(reach.texts_to(officer_phone, "tip_off.assigned")))
+    assert text == f"【清零监管】举报（编号 {number}）已交由本部门办理，请在2026年5月18日前作出受理或不予受理决定。"
+    assert ENTERPRISE not in text and receipt["receipt_code"] not in text

@@ -79,6 +79,8 @@ async def track_tip_offs(session: AsyncSession, events: list[tuple[TipOffChanged
     taken = await _track(session, "tip_off", pictures)
     await reminders.schedule_many(session, [(item, envelope.occurred_at) for item, (_, envelope) in
                                             zip(taken, events, strict=True) if item is not None])  # fmt: skip
+    await notices.tip_off_tasks(session, [(item, data, envelope) for item, (data, envelope) in
+                                          zip(taken, events, strict=True) if item is not None])  # fmt: skip
 
 
 def _tip_off_picture(data: TipOffChanged, envelope: EventEnvelope) -> dict[str, Any]:

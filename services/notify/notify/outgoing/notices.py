@@ -17,7 +17,7 @@ from notify.templates.models import MessageTemplate
 from qingling.clock import SHANGHAI
 from qingling.events import EventEnvelope
 from qingling.hazard_events import HazardChanged
-from qingling.tipoff_events import ReporterNotified
+from qingling.tipoff_events import ReporterNotified, TipOffChanged
 
 DEADLINE_ACTIONS = frozenset({"grant_extension", "recount_deadline"})
 REPORTER_WHAT = {"notice": "办理进展", "reply": "答复", "question": "询问", "reward": "奖励通知"}
@@ -67,6 +67,36 @@ async def hazard_notices(
         cause = f"hazard:{data.hazard_id}:{data.seq}"
         notice = Notice(kind, template.version, title, text, "hazard", data.hazard_id, cause, data.action[:30], params)
         service.to_places(session, notice, _places(item, kind), envelope.occurred_at)
+
+
+ASSIGNING_ACTIONS = frozenset({"receive", "route", "transfer", "object"})  # a department has a new task
+
+
+async def tip_off_tasks(
+    session: AsyncSession, taken: list[tuple[TrackedDeadline, TipOffChanged, EventEnvelope]]
+) -> None:
+    """For a batch of tip-offs' events (``deadlines.track_tip_offs``): a department that now has a
+    tip-off to handle — routed at intake, transferred to it, objected to by the reporter — is told
+    on its staff's channels (its inbox shows the tip-off on the board already). The message names
+    the tip-off by its number only, never the unit reported."""
+    if not service.channels_of(session).configured:
+        return
+    wordings: dict[str, MessageTemplate] = {}
+    for item, data, envelope in taken:
+        if data.action not in ASSIGNING_ACTIONS or data.closed or not (data.lead_region_code and data.lead_kind):
+            continue
+        if item.region_code not in wordings:
+            wordings[item.region_code] = await templates.current(session, "tip_off.assigned", item.region_code)
+        template = wordings[item.region_code]
+        values = _values(item, envelope.occurred_at)
+        title, text = templates.render(template, values)
+        params = service.sms_params({"title": item.title, "deadline": values["deadline"], "step": item.step or ""})
+        cause = f"tip_off:{data.tip_off_id}:{data.seq}"
+        notice = Notice("tip_off.assigned", template.version, title, text, "tip_off", data.tip_off_id, cause,
+                        data.action[:30], params)  # fmt: skip
+        service.to_places(
+            session, notice, [f"department:{data.lead_region_code}:{data.lead_kind}"], envelope.occurred_at
+        )
 
 
 def _values(item: TrackedDeadline, now: datetime) -> dict[str, str]:

@@ -41,6 +41,8 @@ BUILT_IN = {
         "$title 的整改期限已变更为 $deadline，请按新的期限完成整改。",
     ),
     "hazard.closed": ("重大事故隐患销号", "$title 已经复核销号，挂牌督办解除。"),
+    # A new task for a department's staff: a tip-off it now handles (routed, transferred, objected to).
+    "tip_off.assigned": ("新的举报待办", "$title 已交由本部门办理：请在 $deadline 前$step_what。"),
     "interview.warning": ("约谈组织期限预警", "$title 应于 $deadline 前组织，还剩 $days 天，请安排时间、地点和人员。"),
     "interview.urge": ("约谈逾期未组织催办", "$title 应于 $deadline 前组织，已逾期 $days 天，请立即安排并记录。"),
     "commitment.warning": ("约谈承诺期限预警", "$title 应于 $deadline 前完成，还剩 $days 天。"),
