@@ -74,8 +74,14 @@ class Sending:
 
     async def subscribed(self, session: AsyncSession, enterprise_code: str) -> list[WebhookEndpoint]:
         if enterprise_code not in self.systems:
-            self.systems[enterprise_code] = await webhooks.subscribed(session, enterprise_code)
+            await self.look_up(session, [enterprise_code])
         return self.systems[enterprise_code]
+
+    async def look_up(self, session: AsyncSession, enterprise_codes: list[str]) -> None:
+        """The subscribed systems of a pass's enterprises, in one query before it writes anything
+        (a query amid the pass's writes would flush them, one small flush per enterprise)."""
+        wanted = sorted({code for code in enterprise_codes if code and code not in self.systems})
+        self.systems |= await webhooks.subscribed_many(session, wanted)
 
     async def finish(self, session: AsyncSession) -> None:
         """Writes the pass's messages; each delivery line names its inbox message's id."""

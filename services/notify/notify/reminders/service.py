@@ -284,6 +284,7 @@ async def send_due(session: AsyncSession, runtime: Runtime, now: datetime) -> Ba
     items = {(i.item_type, i.item_id): i for i in (await session.execute(query)).scalars()}
     plans: dict[int, ReminderPlan | None] = {}
     sending = deliveries.Sending()
+    await sending.look_up(session, [item.enterprise_code for item in items.values()])
     for reminder in claimed:
         item = items.get((reminder.item_type, reminder.item_id))
         if item is None or item.closed or item.deadline_at != reminder.deadline_at:

@@ -67,29 +67,33 @@ class WebhookChannel(Channel[WebhookJob]):
     async def prepare(
         self, session: AsyncSession, rows: Sequence[WebhookMessage], now: datetime
     ) -> list[WebhookJob | None]:
-        targets = {
-            endpoint_id: await self._target(session, endpoint_id, now) for endpoint_id in {r.endpoint_id for r in rows}
-        }
+        targets = await self._targets(session, {row.endpoint_id for row in rows}, now)
         jobs: list[WebhookJob | None] = []
         for row in rows:
-            target = targets[row.endpoint_id]
+            target = targets.get(row.endpoint_id)
             body = json.dumps(row.payload, ensure_ascii=False, separators=(",", ":"))
             # None: the enterprise switched the endpoint off, the message is cancelled
             jobs.append(None if target is None else WebhookJob(row.id, row.msg_id, target[0], target[1], body))
         return jobs
 
-    async def _target(self, session: AsyncSession, endpoint_id: int, now: datetime) -> tuple[str, list[str]] | None:
-        """An active endpoint's URL and the secrets that sign for it now (newest first), once a batch."""
-        found = await session.get(WebhookEndpoint, endpoint_id)
-        if not found.active:
-            return None
-        valid = select(WebhookSecret.sealed_secret).where(
-            WebhookSecret.endpoint_id == found.id,
+    async def _targets(
+        self, session: AsyncSession, endpoint_ids: set[int], now: datetime
+    ) -> dict[int, tuple[str, list[str]]]:
+        """Each active endpoint's URL and the secrets that sign for it now (newest first): two
+        queries a batch, whatever the number of endpoints in it."""
+        query = select(WebhookEndpoint.id, WebhookEndpoint.url).where(
+            WebhookEndpoint.id.in_(endpoint_ids), WebhookEndpoint.active
+        )
+        urls: dict[int, str] = {endpoint_id: url for endpoint_id, url in await session.execute(query)}
+        valid = select(WebhookSecret.endpoint_id, WebhookSecret.sealed_secret).where(
+            WebhookSecret.endpoint_id.in_(urls),
             or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > now),
         )
-        sealed = (await session.execute(valid.order_by(WebhookSecret.id.desc()))).scalars()
+        secrets: dict[int, list[str]] = {endpoint_id: [] for endpoint_id in urls}
         sealer = self.runtime.adapters.sealer
-        return found.url, [sealer.unseal(value, f"webhook:{found.id}") for value in sealed]
+        for endpoint_id, sealed in await session.execute(valid.order_by(WebhookSecret.id.desc())):
+            secrets[endpoint_id].append(sealer.unseal(sealed, f"webhook:{endpoint_id}"))
+        return {endpoint_id: (url, secrets[endpoint_id]) for endpoint_id, url in urls.items()}
 
     async def send(self, job: WebhookJob) -> Outcome:
         # The timestamp is the real time of sending, whatever the business clock says: receivers
