@@ -57,6 +57,7 @@ TEMPLATES = {
     "tip_off.reply": ("SMS_700005", "您的举报有新的${what}，请凭回执码和查询密码查看。"),
     "supervision.interview": ("SMS_700006", "${issuer}：${title}，详见通知书，请按时参加。"),
     "tip_off.assigned": ("SMS_700007", "${title}已交由本部门办理，请在${deadline}前${step}。"),
+    "hazard.closed": ("SMS_700008", "重大事故隐患“${title}”已经复核销号，挂牌督办解除。"),
 }
 CODE = {kind: code for kind, (code, _) in TEMPLATES.items()}
 
@@ -476,3 +477,20 @@ async def test_a_department_is_texted_of_a_tip_off_it_now_handles_naming_no_unit
     [text] = await until(lambda: _async(reach.texts_to(officer_phone, "tip_off.assigned")))
     assert text == f"【清零监管】举报（编号 {number}）已交由本部门办理，请在2026年5月18日前作出受理或不予受理决定。"
     assert ENTERPRISE not in text and receipt["receipt_code"] not in text
+
+
+async def test_the_close_out_of_a_listed_hazard_reaches_its_principal(reach):
+    reach.clock.freeze(datetime(2026, 5, 12, 10, 0, tzinfo=SHANGHAI))
+    flow = HazardFlow(reach)
+    enterprise, admin = await flow.enterprise("deqing-yjj", "330521001")  # its principal's phone: 13600000000
+    hazard = await flow.report("deqing-yjj", enterprise, datetime(2026, 5, 12, 8, tzinfo=SHANGHAI))
+    await flow.close_major(hazard, admin, "deqing-yjj", "2026-05-12")
+
+    async def closed():
+        return [t for t in reach.texts_to("13600000000", "hazard.closed") if "有限空间作业未检测" in t]
+
+    assert await until(closed) == ["【清零监管】重大事故隐患“有限空间作业未检测”已经复核销号，挂牌督办解除。"]
+    lines = [line for line in await _delivery_log(reach, "hazard", hazard) if line["channel"] == "sms"]
+    assert {(line["template"], line["status"]) for line in lines} >= {
+        ("hazard.listed", "delivered"), ("hazard.closed", "delivered"),
+    }  # fmt: skip

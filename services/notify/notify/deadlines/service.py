@@ -48,7 +48,7 @@ async def track_hazards(session: AsyncSession, events: list[tuple[HazardChanged,
                 for item, (data, envelope) in zip(taken, events, strict=True) if item is not None]  # fmt: skip
     await webhooks.enqueue_many(session, "hazard.changed", messages)
     await notices.hazard_notices(session, [(item, data, envelope) for item, (data, envelope) in
-                                           zip(taken, events, strict=True) if item is not None])  # fmt: skip
+                                           zip(taken, events, strict=True)])  # fmt: skip
 
 
 def _hazard_picture(data: HazardChanged, envelope: EventEnvelope) -> dict[str, Any]:

@@ -36,37 +36,41 @@ def hazard_kind(data: HazardChanged) -> str | None:
     return None
 
 
-def _places(item: TrackedDeadline, kind: str) -> list[str]:
-    places = [f"enterprise:{item.enterprise_code}"] if item.enterprise_code else []
-    if item.supervising_region_code and item.supervising_kind:
-        places.append(f"department:{item.supervising_region_code}:{item.supervising_kind}")
-    if kind == "hazard.closed" and item.lister_region_code:
-        places.append(f"committee:{item.lister_region_code}")
+def _places(data: HazardChanged, kind: str) -> list[str]:
+    places = [f"enterprise:{data.enterprise_code}"] if data.enterprise_code else []
+    supervising = data.supervising_department or {}
+    if supervising.get("region_code") and supervising.get("kind"):
+        places.append(f"department:{supervising['region_code']}:{supervising['kind']}")
+    if kind == "hazard.closed" and data.lister_region_code:
+        places.append(f"committee:{data.lister_region_code}")
     return places
 
 
 async def hazard_notices(
-    session: AsyncSession, taken: list[tuple[TrackedDeadline, HazardChanged, EventEnvelope]]
+    session: AsyncSession, events: list[tuple[TrackedDeadline | None, HazardChanged, EventEnvelope]]
 ) -> None:
-    """For a batch of hazards' events (``deadlines.track_hazards``): the listings, deadline changes
-    and close-outs among them, onto the outside channels' queue (the enterprise's systems have the
-    event by webhook already; its inbox shows the hazard itself). Most events of a batch call for
+    """For a batch of hazards' events (``deadlines.track_hazards``; each with its board row, or
+    None where the board already shows a later picture): the listings, deadline changes and
+    close-outs among them, onto the outside channels' queue (the enterprise's systems have the
+    event by webhook already; its inbox shows the hazard itself). A listing or a close-out is told
+    even when its event arrives after a later one (it happened, and the rules want it told); a
+    deadline change only if it is still the deadline in force. Most events of a batch call for
     none: nothing is read for those, and nothing at all when no outside channel is on."""
     if not service.channels_of(session).configured:
         return
     wordings: dict[tuple[str, str], MessageTemplate] = {}
-    for item, data, envelope in taken:
-        if (kind := hazard_kind(data)) is None:
+    for item, data, envelope in events:
+        if (kind := hazard_kind(data)) is None or (item is None and kind == "hazard.deadline_changed"):
             continue
-        if (kind, item.region_code) not in wordings:
-            wordings[kind, item.region_code] = await templates.current(session, kind, item.region_code)
-        template = wordings[kind, item.region_code]
-        values = _values(item, envelope.occurred_at)
+        if (kind, data.region_code) not in wordings:
+            wordings[kind, data.region_code] = await templates.current(session, kind, data.region_code)
+        template = wordings[kind, data.region_code]
+        values = _values(data.title, data.deadline_at, data.step, data.enterprise_code, envelope.occurred_at)
         title, text = templates.render(template, values)
-        params = service.sms_params({"title": item.title, "deadline": values["deadline"]})
+        params = service.sms_params({"title": data.title, "deadline": values["deadline"]})
         cause = f"hazard:{data.hazard_id}:{data.seq}"
         notice = Notice(kind, template.version, title, text, "hazard", data.hazard_id, cause, data.action[:30], params)
-        service.to_places(session, notice, _places(item, kind), envelope.occurred_at)
+        service.to_places(session, notice, _places(data, kind), envelope.occurred_at)
 
 
 ASSIGNING_ACTIONS = frozenset({"receive", "route", "transfer", "object"})  # a department has a new task
@@ -88,7 +92,7 @@ async def tip_off_tasks(
         if item.region_code not in wordings:
             wordings[item.region_code] = await templates.current(session, "tip_off.assigned", item.region_code)
         template = wordings[item.region_code]
-        values = _values(item, envelope.occurred_at)
+        values = _values(item.title, item.deadline_at, item.step, item.enterprise_code, envelope.occurred_at)
         title, text = templates.render(template, values)
         params = service.sms_params({"title": item.title, "deadline": values["deadline"], "step": item.step or ""})
         cause = f"tip_off:{data.tip_off_id}:{data.seq}"
@@ -99,15 +103,16 @@ async def tip_off_tasks(
         )
 
 
-def _values(item: TrackedDeadline, now: datetime) -> dict[str, str]:
-    deadline = item.deadline_at.astimezone(SHANGHAI).date() if item.deadline_at else None
+def _values(title: str, deadline_at: datetime | None, step: str | None, enterprise_code: str, now: datetime) -> dict:
+    """A template's variables (``templates.VARIABLES``) for an item and its deadline."""
+    deadline = deadline_at.astimezone(SHANGHAI).date() if deadline_at else None
     return {
-        "title": item.title,
+        "title": title,
         "deadline": f"{deadline.year}年{deadline.month}月{deadline.day}日" if deadline else "",
         "days": str(abs((deadline - now.astimezone(SHANGHAI).date()).days)) if deadline else "",
         "step": "",
-        "step_what": item.step or "",
-        "enterprise_code": item.enterprise_code,
+        "step_what": step or "",
+        "enterprise_code": enterprise_code,
     }
 
 
