@@ -8,9 +8,10 @@ their own place and, for staff, those of their jurisdiction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, case, or_, select, true
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.auth.principal import Principal
@@ -34,15 +35,16 @@ def lineage(region_code: str | None) -> list[str]:
 async def nearest_newest(session: AsyncSession, model: type[T], region_code: str | None, *where: Any) -> T | None:
     """The newest version of the nearest region containing ``region_code`` (among rows matching
     ``where``), the national default when no region on the way has one."""
-    chain = lineage(region_code)
-    nearest = case({code: rank for rank, code in enumerate(chain)}, value=model.region_code)  # type: ignore[attr-defined]
-    query = (
-        select(model)
-        .where(model.region_code.in_(chain), *where)  # type: ignore[attr-defined]
-        .order_by(nearest, model.version.desc())  # type: ignore[attr-defined]
-        .limit(1)
-    )
-    return (await session.execute(query)).scalar_one_or_none()
+    query = select(model).where(model.region_code.in_(lineage(region_code)), *where)  # type: ignore[attr-defined]
+    return pick((await session.execute(query)).scalars(), region_code)
+
+
+def pick(versions: Iterable[T], region_code: str | None) -> T | None:
+    """Among the versions of one thing, the newest of the nearest region containing
+    ``region_code`` — so a pass that words many places reads a template's versions once."""
+    rank = {code: nearest for nearest, code in enumerate(lineage(region_code))}
+    applying = [v for v in versions if v.region_code in rank]  # type: ignore[attr-defined]
+    return min(applying, key=lambda v: (rank[v.region_code], -v.version), default=None)  # type: ignore[attr-defined]
 
 
 def visible_to(caller: Principal, region_column: Any) -> ColumnElement[bool]:

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notify import regional
 from notify.deadlines.models import TrackedDeadline
 from notify.deliveries.models import Delivery
 from notify.inbox.models import InboxEntry
@@ -63,14 +64,16 @@ class Sending:
     enterprise's subscribed systems) and the messages it writes, flushed together at the end —
     a wave of due reminders costs a few statements per batch, not several per reminder."""
 
-    wordings: dict[tuple[str, str], MessageTemplate] = field(default_factory=dict)
+    wordings: dict[str, list[MessageTemplate]] = field(default_factory=dict)  # every version, by key
     systems: dict[str, list[WebhookEndpoint]] = field(default_factory=dict)
     written: list[tuple[InboxEntry, Delivery]] = field(default_factory=list)
 
     async def wording(self, session: AsyncSession, key: str, region_code: str) -> MessageTemplate:
-        if (key, region_code) not in self.wordings:
-            self.wordings[key, region_code] = await templates.current(session, key, region_code)
-        return self.wordings[key, region_code]
+        if key not in self.wordings:  # a template's versions are read once a pass, whatever the places
+            self.wordings[key] = await templates.every_version(session, key)
+        if (template := regional.pick(self.wordings[key], region_code)) is None:
+            raise templates.TemplateNotFound(f"没有模板 {key}")
+        return template
 
     async def subscribed(self, session: AsyncSession, enterprise_code: str) -> list[WebhookEndpoint]:
         if enterprise_code not in self.systems:

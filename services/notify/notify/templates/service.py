@@ -84,6 +84,11 @@ async def current(session: AsyncSession, key: str, region_code: str | None) -> M
     return template
 
 
+async def every_version(session: AsyncSession, key: str) -> list[MessageTemplate]:
+    """All regions' versions of a template (``regional.pick`` chooses the one for a place)."""
+    return list((await session.execute(select(MessageTemplate).where(MessageTemplate.key == key))).scalars())
+
+
 async def versions(session: AsyncSession, caller: Principal) -> list[MessageTemplate]:
     """Every version the caller may see (``regional.visible_to``)."""
     query = select(MessageTemplate).where(regional.visible_to(caller, MessageTemplate.region_code))
