@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from structlog.testing import capture_logs
+from log_capture import captured_logs, structured_logging
 
 from notify.channels import (
     AliyunSms,
@@ -80,6 +80,13 @@ ALIYUN_DOC_SIGNATURE = "zJDF+Lrzhj/ThnlvIToysFRq6t4="
 
 
 # ------------------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(autouse=True)
+def _logs_as_the_services_write_them() -> None:
+    """Log lines through the services' configuration, so ``captured_logs`` sees them even from
+    loggers a system started earlier in the run has already used (log_capture.py)."""
+    structured_logging()
 
 
 @pytest.fixture
@@ -247,7 +254,7 @@ async def test_the_phone_and_the_secret_never_appear_in_clear_in_the_logs(sms, c
     adapter = sms.adapter()
     sms.provider.fail_next(1, SYSTEM_ERROR)
     caplog.set_level(logging.DEBUG)  # httpx's and uvicorn's lines too
-    with capture_logs() as logs:
+    with captured_logs() as logs:
         await adapter.attempt(URGE)
         await adapter.attempt(URGE)
         await adapter.attempt(Message("hazard.urge", OTHER_PHONE, {"title": "缺变量"}))
@@ -329,7 +336,7 @@ async def test_a_user_without_authorisation_is_refused_and_the_message_falls_bac
     # What the wiring does with a refusal: the recipient's next channel, here SMS.
     tries = [(wechat.adapter, progress()), (sms.adapter(), URGE)]
     answers = []
-    with capture_logs() as logs:
+    with captured_logs() as logs:
         for adapter, message in tries:
             answers.append(answer := await adapter.attempt(message))
             if not (isinstance(answer, SendFailed) and answer.fallback):
@@ -385,7 +392,7 @@ async def test_email_failures_say_what_to_do_next(smtp, caplog):
     fake, server = smtp
     caplog.set_level(logging.DEBUG)
 
-    with capture_logs() as logs:
+    with captured_logs() as logs:
         wrong_password = await failure_of(mailer(fake, server, password="not-the-password"), MAIL)
         fake.unknown_mailboxes.add(MAIL.to)
         no_mailbox = await failure_of(mailer(fake, server), MAIL)
@@ -440,7 +447,7 @@ async def test_the_channels_are_built_from_the_settings_and_off_without_credenti
         assert isinstance(await channels.wechat.attempt(progress()), Sent)
         assert isinstance(await channels.email.attempt(MAIL), Sent)
 
-    with capture_logs() as logs:
+    with captured_logs() as logs:
         async with open_channels(Settings(), clock) as channels:
             assert channels.configured == []
     assert {entry["event"].split(":")[0] for entry in logs} >= {
