@@ -43,8 +43,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import structlog
+
 REPO = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# A benchmark opens the services' runtimes in its own process, where nothing has configured the
+# log: what they log goes to stderr, so stdout carries only the figures (``--json``).
+structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
 
 
 @dataclass

@@ -34,17 +34,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 ROOT = Path(__file__).resolve().parent.parent
+BASELINES = ROOT / "bench" / "baselines"
 sys.path[:0] = [str(ROOT / "services" / "notify"), str(ROOT / "libs"), str(ROOT / "stack"), str(ROOT / "bench")]
 
 from _support import Figure, arguments, report, say  # noqa: E402
@@ -84,27 +83,39 @@ FROM tracked_deadline t CROSS JOIN (VALUES {steps}) AS s(key, title, offset_days
 """
 
 
-class Receiver(BaseHTTPRequestHandler):
-    """A webhook receiver that accepts everything and counts what arrives, by webhook-id; it keeps
-    connections open (HTTP/1.1), as a real receiver behind a proxy does."""
+class Receiver:
+    """The webhook receiver (``bench/baselines/receiver.py``) in a process of its own: it accepts
+    everything, keeps connections open (HTTP/1.1) as a real receiver behind a proxy does, and
+    counts what arrives by webhook-id."""
 
-    protocol_version = "HTTP/1.1"
+    def __init__(self, logs: Path) -> None:
+        self.port = free_port()
+        command = [sys.executable, "-m", "uvicorn", "receiver:app", "--app-dir", str(BASELINES), "--host",
+                   "127.0.0.1", "--port", str(self.port), "--lifespan", "off", "--no-access-log", "--log-level",
+                   "warning"]  # fmt: skip
+        with open(logs / "receiver.log", "ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=log)
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.arrivals()
+                return
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise
+                time.sleep(0.2)
 
-    arrivals: ClassVar[list[str]] = []
-    last_at: ClassVar[float] = 0.0  # time.perf_counter() of the latest
-    lock = threading.Lock()
+    def arrivals(self) -> dict:
+        """``count``, ``unique`` ids and the ``latest`` arrival's time (``time.time()``)."""
+        return httpx.get(f"{self.url}/arrivals", timeout=10).json()
 
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length", 0)))
-        with self.lock:
-            self.arrivals.append(self.headers.get("webhook-id", ""))
-            Receiver.last_at = time.perf_counter()
-        self.send_response(200)
-        self.send_header("content-length", "0")
-        self.end_headers()
+    def forget(self) -> None:
+        httpx.delete(f"{self.url}/arrivals", timeout=10)
 
-    def log_message(self, *args: object) -> None:
-        pass
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
 
 
 def _env(url: str, root: Path) -> dict[str, str]:
@@ -216,17 +227,16 @@ def main() -> None:
         sys.exit(f"{args.root} exists: remove it or name another --root")
     cluster = PostgresCluster(args.root, args.port)
     cluster.start()
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    logs = args.root.with_name(f"{args.root.name}-logs")  # beside the cluster, whose directory initdb makes
+    logs.mkdir(exist_ok=True)
+    receiver = Receiver(logs)
     workers: list[subprocess.Popen] = []
     try:
         url = cluster.create_database("notify", "notify")
         env = _env(url, args.root)
         os.environ.update(env)
-        asyncio.run(load(args.hazards, f"http://127.0.0.1:{server.server_port}/hooks"))
+        asyncio.run(load(args.hazards, f"{receiver.url}/hooks"))
         claim_ms, bare_claim_ms = asyncio.run(claim_times(args.runs))
-        logs = args.root / "logs"
-        logs.mkdir(exist_ok=True)
         for number in range(args.workers):  # running already, as deployed: a warm-up reminder shows they are
             with open(logs / f"worker-{number}.log", "ab") as log:
                 workers.append(subprocess.Popen([sys.executable, "-m", "qlstack.cli", "worker", "notify"],
@@ -234,13 +244,13 @@ def main() -> None:
         warm_up = asyncio.run(make_wave(1, offset=ENTERPRISES // 2))
         while asyncio.run(wave_outcome(warm_up))["sent"] < 1:
             time.sleep(0.2)
-        Receiver.arrivals.clear()
-        started = time.perf_counter()  # the wave falls due as it commits, a moment after this
+        receiver.forget()
+        started, started_at = time.perf_counter(), time.time()  # the wave falls due as it commits, after this
         ids = asyncio.run(make_wave(args.due))
-        while time.perf_counter() - started < args.timeout and len(set(Receiver.arrivals)) < len(ids):
+        while time.perf_counter() - started < args.timeout and (arrived := receiver.arrivals())["unique"] < len(ids):
             time.sleep(0.5)
-        received_s = Receiver.last_at - started if len(set(Receiver.arrivals)) >= len(ids) else None
-        say(f"webhooks: {len(Receiver.arrivals)} arrived, {len(set(Receiver.arrivals))} ids")
+        received_s = arrived["latest"] - started_at if arrived["unique"] >= len(ids) else None
+        say(f"webhooks: {arrived['count']} arrived, {arrived['unique']} ids")
         outcome = asyncio.run(wave_outcome(ids))
         sent_s = outcome["all_sent"] if outcome["sent"] == len(ids) else None
     finally:
@@ -248,12 +258,12 @@ def main() -> None:
             worker.terminate()
         for worker in workers:
             worker.wait(timeout=20)
-        server.shutdown()
+        receiver.stop()
         cluster.stop()
         if not args.keep:
             shutil.rmtree(args.root.parent if args.root.parent.name.startswith("qingling-deadlines-") else args.root,
                           ignore_errors=True)  # fmt: skip
-    arrivals, ids_seen = len(Receiver.arrivals), len(set(Receiver.arrivals))
+    arrivals, ids_seen = arrived["count"], arrived["unique"]
     twice = outcome["twice"] + arrivals - ids_seen
     waited = round(time.perf_counter() - started, 1)
     claim = Figure(f"claim the next due batch ({args.hazards * len(STEPS):,} planned)", round(claim_ms, 2), "ms",
