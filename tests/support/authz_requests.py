@@ -484,6 +484,9 @@ CALLS: dict[str, Call] = {
     "notify:supervision-supervision_cancel": Call(kind="act", state="scheduled", body=_reason()),
     "notify:inbox-inbox": Call(),
     "notify:inbox-mark_read": Call(body=json({})),
+    "notify:preferences-my_preferences": Call(),
+    "notify:preferences-set_preference": Call(path={"kind": "hazard.urge"}, body=json({"channels": ["email", "sms"]})),
+    "notify:preferences-reset_preference": Call(path={"kind": "hazard.urge"}),
     "notify:webhooks-subscribe": Call(
         body=json({"url": "https://ehs-new.example.com/hooks", "event_types": ["hazard.changed"]})
     ),
