@@ -374,3 +374,24 @@ async def test_bad_follow_up_input_is_named_and_changes_nothing(embedded):
     rewards = (await embedded.client.get("/api/v1/reports/rewards", params={"limit": 500}, headers=handler)).json()
     assert number not in [r["tip_off_id"] for r in rewards["items"]]  # nothing was assessed
     assert (await embedded.client.post(url, json=FINE_40000, headers=handler)).status_code == 201
+
+
+async def test_a_much_reported_enterprise_flags_each_tip_off_with_at_most_fifty_others(system):
+    """Fifty-two calls about one enterprise: each new one is flagged with the latest fifty before
+    it, and each earlier one takes new flags only until it has fifty — so a much-reported site does
+    not make every intake rewrite ever longer lists."""
+    system.clock.freeze(MONDAY)
+    handler, operator = await system.login("deqing-yjj"), await system.login("deqing-12345")
+    params = {"region_prefix": "330521", "name": "食品", "limit": 1}  # no other test reports on it
+    page = (await system.client.get("/api/v1/hazards/enterprises", params=params, headers=handler)).json()
+    enterprise = page["items"][0]["credit_code"]
+    receipts = [await entered(system, operator, enterprise_code=enterprise) for _ in range(52)]
+    handler = await system.login("deqing-yjj")
+    first, last = await tip_off_id(system, receipts[0], handler), await tip_off_id(system, receipts[-1], handler)
+
+    flags = {
+        number: (await system.client.get(f"{TIP_OFFS}/{number}", headers=handler)).json()["possible_duplicates"]
+        for number in (first, last)
+    }
+    assert len(flags[first]) == 50 and first not in flags[first]  # the next fifty, then no more
+    assert len(flags[last]) == 50 and first not in flags[last]  # the latest fifty before it

@@ -19,6 +19,7 @@ from reports.tipoffs.lifecycle import TIP_OFF_LIFECYCLE
 from reports.tipoffs.models import TipOff
 
 METRES_PER_DEGREE = 111_320  # of latitude; of longitude, times cos(latitude)
+MAX_FLAGS = 50  # possible duplicates flagged on one tip-off: as many as intake looks at
 
 
 FLAGGING = (TipOff.id, TipOff.enterprise_code, TipOff.category, TipOff.latitude, TipOff.longitude)
@@ -39,8 +40,11 @@ def mark(tip_off: TipOff, found: list[Any]) -> None:
 
 
 async def mark_back(session: AsyncSession, tip_off: TipOff, found: list[Any]) -> None:
-    """Flags ``tip_off`` (inserted now) on each of ``found`` too: one statement, however many — a
-    much-reported enterprise has up to 50 open candidates at every intake."""
+    """Flags ``tip_off`` (inserted now) on each of ``found`` too, up to ``MAX_FLAGS`` on each: one
+    statement, however many — a much-reported enterprise has up to 50 open candidates at every
+    intake, and without the bound each of their lists would grow with every report (and each
+    intake rewrite them all)."""
+    found = [other for other in found if len(other.possible_duplicates) < MAX_FLAGS]
     if found:
         table = TipOff.__table__
         flags = update(table).where(table.c.id == bindparam("b_id")).values(possible_duplicates=bindparam("b_flags"))
