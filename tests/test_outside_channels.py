@@ -12,7 +12,11 @@ module's own, embedded and as the process stack.
   e-mail first, and no one can turn a statutory notice off.
 - A reporter who gave a phone is texted at acceptance and at the reply — naming neither the
   enterprise nor anything sealed — and the phone is nowhere but in the sealed stores and the
-  provider's request."""
+  provider's request.
+- A reporter who signed in to the mini-program and authorised the subscription template twice
+  (recorded through notify, counted by the WeChat stand-in too: ``standins.wechat``) gets two
+  steps as subscription messages and the third by SMS; the openid only masked in logs and the
+  delivery log."""
 
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ from hazard_flow import HazardFlow
 from log_capture import captured_logs
 from sqlalchemy import select
 from tipoff_flow import ENTERPRISE, FINDING, REPLY, act, submit, tip_off_id, until
+from wechat_system import WECHAT_GRANT
 
 from identity.demo import DEMO_PASSWORD
 from qingling.clock import SHANGHAI, FileClock
@@ -43,6 +48,7 @@ from qlstack.stack import Stack
 from standins import serving
 from standins.aliyun_sms import BAD_NUMBER, FakeAliyunSms
 from standins.smtp import FakeSmtp, SmtpServer, serving_smtp
+from standins.wechat import FakeWechat
 
 pytestmark = pytest.mark.asyncio
 
@@ -60,6 +66,11 @@ TEMPLATES = {
     "hazard.closed": ("SMS_700008", "重大事故隐患“${title}”已经复核销号，挂牌督办解除。"),
 }
 CODE = {kind: code for kind, (code, _) in TEMPLATES.items()}
+# The mini-program's subscription template for a reporter's progress, as chosen in its console:
+# 事项 thing1, 时间 time2, 温馨提示 thing3 — one template for notices and replies, one count.
+WX_PROGRESS = "wx-tmpl-tipoff-progress"
+WX_TEMPLATES = {"tip_off.notice": WX_PROGRESS, "tip_off.reply": WX_PROGRESS}
+WX_DATA = {kind: {"thing1": "what", "time2": "time", "thing3": "hint"} for kind in WX_TEMPLATES}
 
 
 @dataclass
@@ -69,6 +80,7 @@ class Reach:
     clock: FileClock
     sms: FakeAliyunSms
     smtp: FakeSmtp
+    wechat: FakeWechat
     data_dir: Path
     dispatcher: EmbeddedDispatcher | None = None  # embedded only
     processes: Stack | None = None  # stack only
@@ -93,12 +105,15 @@ class Reach:
             return (await direct.get(url, headers=headers)).text
 
 
-def _channel_settings(provider: FakeAliyunSms, sms_url: str, mail: FakeSmtp, smtp: SmtpServer) -> dict[str, Any]:
+def _channel_settings(
+    provider: FakeAliyunSms, sms_url: str, mail: FakeSmtp, smtp: SmtpServer, wechat: FakeWechat, wechat_url: str
+) -> dict[str, Any]:
     return {
         "sms_provider": "aliyun", "sms_base_url": sms_url, "sms_access_key_id": provider.access_key_id,
         "sms_access_key_secret": provider.access_key_secret, "sms_sign_name": "清零监管",
         "smtp_host": smtp.host, "smtp_port": smtp.port, "smtp_username": mail.username, "smtp_password": mail.password,
         "smtp_from": "德清县应急管理局 <noreply@qingling.test>", "smtp_ca_file": str(smtp.ca_file),
+        "wechat_api_base": wechat_url, "wechat_app_id": wechat.app_id, "wechat_app_secret": wechat.app_secret,
     }  # fmt: skip
 
 
@@ -111,17 +126,21 @@ async def reach(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     for code, content in TEMPLATES.values():
         provider.add_template(code, content)
     mail = FakeSmtp()
-    with serving(provider.app()) as sms_url, serving_smtp(mail) as smtp:
-        settings = _channel_settings(provider, sms_url, mail, smtp)
+    wechat = FakeWechat(templates={WX_PROGRESS: {"thing1", "time2", "thing3"}})
+    with serving(provider.app()) as sms_url, serving_smtp(mail) as smtp, serving(wechat.app()) as wechat_url:
+        settings = _channel_settings(provider, sms_url, mail, smtp, wechat, wechat_url)
         if request.param == "stack":
+            templates = {"sms_templates": json.dumps(CODE), "wechat_templates": json.dumps(WX_TEMPLATES),
+                         "wechat_template_data": json.dumps(WX_DATA)}  # fmt: skip
             try:
-                running = Stack(settings={**settings, "sms_templates": json.dumps(CODE)}).__enter__()
+                running = Stack(settings={**settings, **templates}).__enter__()
             except MissingTool as exc:
                 pytest.skip(str(exc))
             try:
                 async with httpx.AsyncClient(base_url=running.gateway_url, timeout=30) as client:
                     clock = FileClock(running.clock_file)
-                    yield Reach("stack", client, clock, provider, mail, running.root / "data", processes=running)
+                    data = running.root / "data"
+                    yield Reach("stack", client, clock, provider, mail, wechat, data, processes=running)
             finally:
                 running.down()
                 running.remove()
@@ -135,12 +154,14 @@ async def reach(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
             sweep_interval_seconds=0.2,
             metrics_token=SCRAPE_TOKEN,
             sms_templates=CODE,
+            wechat_templates=WX_TEMPLATES,
+            wechat_template_data=WX_DATA,
             **settings,
         )
         async with dispatcher.lifespan():
             transport = httpx.ASGITransport(app=dispatcher)
             async with httpx.AsyncClient(transport=transport, base_url="http://qingling.test") as client:
-                yield Reach("embedded", client, clock, provider, mail, root / "data", dispatcher=dispatcher)
+                yield Reach("embedded", client, clock, provider, mail, wechat, root / "data", dispatcher=dispatcher)
 
 
 def _phone() -> str:
@@ -326,6 +347,77 @@ async def test_a_reporter_who_gave_a_phone_is_texted_at_acceptance_and_reply_and
         if file.is_file():
             assert not _traces(file.read_bytes().decode("utf-8", "replace")), file.name
     assert any(sms.phone == REPORTER_PHONE for sms in reach.sms.accepted)  # the provider's request had it
+
+
+async def test_a_reporter_signed_in_gets_steps_as_subscription_messages_while_authorised_then_by_sms(reach):
+    reach.clock.freeze(datetime(2026, 3, 3, 10, 0, tzinfo=SHANGHAI))
+    openid, phone = f"oWx{secrets.token_hex(10)}", _phone()
+    form = {"grant_type": WECHAT_GRANT, "code": reach.wechat.issue_code(openid)}
+    token = await reach.client.post("/api/v1/identity/oauth/token", data=form)
+    assert token.status_code == 200, token.text
+    reporter = {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+    # Twice "allow" in the mini-program (wx.requestSubscribeMessage): WeChat counts them, and the
+    # mini-program records them with notify; only the user's own, only a mini-program user.
+    reach.wechat.authorise(openid, WX_PROGRESS, times=2)
+    subscriptions = f"{NOTIFY}/subscriptions"
+    recorded = await reach.client.post(subscriptions, json={"template_kind": "tip_off.notice", "accepted": 2},
+                                       headers=reporter)  # fmt: skip
+    assert recorded.status_code == 200, recorded.text
+    assert recorded.json()["remaining"] == 2 and recorded.json()["kinds"] == ["tip_off.notice", "tip_off.reply"]
+    officer = await reach.login("deqing-yjj")
+    refused = await reach.client.post(subscriptions, json={"template_id": WX_PROGRESS, "accepted": 1}, headers=officer)
+    assert refused.status_code == 403 and refused.json()["code"] == "subscriptions-miniprogram-only", refused.text
+    unknown = await reach.client.post(subscriptions, json={"template_id": "wx-other", "accepted": 1}, headers=reporter)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "subscription-template-not-found", unknown.text
+
+    with captured_logs() as logs:
+        receipt = await submit(reach, headers=reporter, reporter={"name": "王实名", "phone": phone})
+        number = await tip_off_id(reach, receipt, officer)
+        await act(reach, officer, number, "sign")
+        await act(reach, officer, number, "accept")  # 1: a subscription message
+        await until(lambda: _async(len([m for m in reach.wechat.messages if m.openid == openid]) == 1))
+        await act(reach, officer, number, "conclude", FINDING)  # 2: the last authorisation
+        await until(lambda: _async(len([m for m in reach.wechat.messages if m.openid == openid]) == 2))
+        await act(reach, officer, number, "reply", REPLY)  # none left (a notice of the hazard came between): SMS
+        await until(lambda: _async(bool(reach.texts_to(phone, "tip_off.reply"))))
+
+    sent = [m for m in reach.wechat.messages if m.openid == openid]
+    assert [m.data["thing1"] for m in sent] == ["办理进展", "办理进展"]
+    assert {m.template_id for m in sent} == {WX_PROGRESS} and all(m.data["time2"] for m in sent)
+    for message in sent:  # nothing of the tip-off: no unit, receipt, name or words
+        shown = json.dumps(message.data, ensure_ascii=False)
+        assert ENTERPRISE not in shown and receipt["receipt_code"] not in shown and "王实名" not in shown
+    assert reach.wechat.authorisations[(openid, WX_PROGRESS)] == 0
+    mine = (await reach.client.get(subscriptions, headers=reporter)).json()
+    assert [(i["template_id"], i["remaining"], i["used"]) for i in mine["items"]] == [(WX_PROGRESS, 0, 2)]
+
+    # The delivery log: the first two steps delivered as subscription messages; each later one
+    # refused on WeChat for want of an authorisation and sent by SMS — the openid masked, never whole.
+    async def logged():
+        lines = await _delivery_log(reach, "tip_off", number)
+        lines = [line for line in lines if line["recipient"].startswith("举报人")]
+        texted = [line for line in lines if line["channel"] == "sms" and line["status"] == "delivered"]
+        refused = [line for line in lines if line["channel"] == "wechat" and line["status"] == "refused"]
+        done = any(line["template"] == "tip_off.reply" for line in texted) and len(texted) == len(refused)
+        return lines if done else None
+
+    lines = await until(logged)
+    assert [(line["channel"], line["status"], line["template"]) for line in lines[:2]] == [
+        ("wechat", "delivered", "tip_off.notice"), ("wechat", "delivered", "tip_off.notice"),
+    ]  # fmt: skip
+    assert {(line["channel"], line["status"]) for line in lines[2:]} == {("wechat", "refused"), ("sms", "delivered")}
+    assert {line["recipient"] for line in lines[:2]} == {f"举报人 {openid[:4]}***"}
+    assert all("no-authorisation" in line["error"] for line in lines[2:] if line["channel"] == "wechat")
+    assert {line["recipient"] for line in lines[2:] if line["channel"] == "sms"} == {f"举报人 {_masked(phone)}"}
+    assert reach.texts_to(phone, "tip_off.reply") and len(reach.texts_to(phone, "tip_off.notice")) <= 1
+    assert {line["provider_message_id"] for line in lines[:2]} == {str(m.msgid) for m in sent}
+    assert openid not in json.dumps(lines, ensure_ascii=False)
+    assert reach.processes is not None or any(entry["event"] == "wechat message sent" for entry in logs)
+    assert openid not in json.dumps([str(entry) for entry in logs], ensure_ascii=False)
+    if reach.processes is not None:  # every log line every process of the stack wrote
+        for file in (reach.processes.root / "logs").glob("*.log"):
+            assert openid not in file.read_bytes().decode("utf-8", "replace"), file.name
 
 
 def _mails_to(reach: Reach, address: str) -> list:

@@ -63,7 +63,7 @@ class TipOffVerified(EventData):
 
 
 class ReporterNotified(EventData):
-    """告知举报人的一条消息（办理进展、答复、询问、复查结论、奖励通知）：送到该回执的收件箱；举报人留了手机号的，另发短信（号码封存传递）。"""
+    """告知举报人的一条消息（办理进展、答复、询问、复查结论、奖励通知）：送到该回执的收件箱；举报人留了手机号的，另发短信（号码封存传递）；登录小程序举报并授权订阅的，先发订阅消息。"""
 
     event_type: ClassVar[str] = "tip_off.reporter_notified"
     publisher: ClassVar[str] = "reports"
@@ -79,4 +79,9 @@ class ReporterNotified(EventData):
         default=None,
         description="举报人留下的手机号，以仅举报服务与通知服务共有的密钥封存（qingling.reporter_contact），"
         "通知服务仅在发送短信时打开；未留手机号则无",
+    )
+    sealed_subject: str | None = Field(
+        default=None,
+        description="登录小程序举报的举报人的主体标识（wechat:<编号>），同样以该密钥封存；通知服务仅在发送订阅消息时打开，"
+        "据此查得 openid；匿名或未登录举报则无",
     )

@@ -83,6 +83,10 @@ class Settings(ServiceSettings):
     wechat_app_id: str | None = None
     wechat_app_secret: SecretStr | None = None
     wechat_templates: dict[MessageKind, str] = Field(default_factory=dict)
+    # Per kind, the template's keywords and the message variable each shows, as the template was
+    # chosen: QL_NOTIFY_WECHAT_TEMPLATE_DATA='{"tip_off.notice": {"thing1": "what", "time2": "time"}}'.
+    # A kind without it sends its variables under their own names.
+    wechat_template_data: dict[MessageKind, dict[str, str]] = Field(default_factory=dict)
     wechat_miniprogram_state: Literal["developer", "trial", "formal"] = "formal"
     wechat_timeout_seconds: float = 10.0
 

@@ -28,6 +28,7 @@ from notify.outgoing.models import OutgoingMessage
 from notify.outgoing.router import router as preferences_router
 from notify.reminders import service as reminders
 from notify.reminders.router import router as reminders_router
+from notify.subscriptions.router import router as subscriptions_router
 from notify.supervision.router import router as supervision_router
 from notify.templates import service as templates
 from notify.templates.router import router as templates_router
@@ -85,6 +86,7 @@ service = Service(
         deliveries_router,
         inbox_router,
         preferences_router,
+        subscriptions_router,
         webhooks_router,
     ],
     event_handlers={

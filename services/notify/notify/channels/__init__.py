@@ -86,7 +86,9 @@ async def open_channels(settings: Settings, clock: Clock) -> AsyncIterator[Chann
             log.info("sms channel off: QL_NOTIFY_SMS_PROVIDER, _ACCESS_KEY_ID, _ACCESS_KEY_SECRET, _SIGN_NAME unset")
         if settings.wechat_app_id and settings.wechat_app_secret and settings.wechat_templates:
             api = WechatApi(wechat_http, settings.wechat_app_id, settings.wechat_app_secret.get_secret_value(), clock)
-            wechat = WechatSubscription(api, settings.wechat_templates, settings.wechat_miniprogram_state)
+            wechat = WechatSubscription(
+                api, settings.wechat_templates, settings.wechat_miniprogram_state, settings.wechat_template_data
+            )
         else:
             log.info("wechat channel off: QL_WECHAT_APP_ID, _APP_SECRET or QL_NOTIFY_WECHAT_TEMPLATES unset")
         if settings.smtp_host and settings.smtp_from:

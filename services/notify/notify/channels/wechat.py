@@ -10,6 +10,7 @@ recipient's next channel. The openid is logged masked and goes nowhere else.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
@@ -20,6 +21,10 @@ from notify.channels.masking import mask_openid
 from qingling.wechat import STALE_TOKEN_ERRORS, WechatApi, WechatUnavailable
 
 log = structlog.get_logger(__name__)
+
+# How long a keyword's value may be, by its type (the keyword's name before its number: thing1, phrase3).
+KEYWORD_LIMITS = {"thing": 20, "phrase": 5, "character_string": 32, "number": 32, "letter": 32, "name": 10}
+_KEYWORD = re.compile(r"^([a-z_]+?)(\d+)$")
 
 SEND_PATH = "/cgi-bin/message/subscribe/send"
 USER_REFUSED = 43101  # the user refused, or has no authorisation left for this template
@@ -35,10 +40,12 @@ class WechatSubscription(Adapter):
         wechat: WechatApi,
         templates: Mapping[str, str],
         miniprogram_state: Literal["developer", "trial", "formal"] = "formal",
+        template_data: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self._wechat = wechat
         self._templates = dict(templates)
         self._state = miniprogram_state
+        self._data = {kind: dict(fields) for kind, fields in (template_data or {}).items()}
 
     def handles(self, kind: str) -> bool:
         return kind in self._templates
@@ -47,6 +54,28 @@ class WechatSubscription(Adapter):
         """The template a user must have authorised (``wx.requestSubscribeMessage``) for ``kind``."""
         return self._templates.get(kind)
 
+    def kinds(self) -> list[str]:
+        return sorted(self._templates)
+
+    def kinds_of(self, template_id: str) -> list[str]:
+        """The kinds sent on ``template_id`` (several may share one template and its authorisations)."""
+        return sorted(kind for kind, template in self._templates.items() if template == template_id)
+
+    def data(self, kind: str, params: Mapping[str, str]) -> dict[str, dict[str, str]]:
+        """The template's data: each keyword with the variable it shows (``wechat_template_data``),
+        cut to its type's length (a ``thing`` 20 characters, a ``phrase`` 5 …) as WeChat refuses
+        longer values. A kind without a mapping sends its variables as they are, keyed so already."""
+        fields = self._data.get(kind)
+        if fields is None:
+            return {key: {"value": value} for key, value in params.items()}
+        data = {}
+        for keyword, variable in fields.items():
+            value = str(params.get(variable, ""))
+            found = _KEYWORD.match(keyword)
+            limit = KEYWORD_LIMITS.get(found[1]) if found else None
+            data[keyword] = {"value": value[:limit] if limit else value}
+        return data
+
     async def send(self, message: Message) -> Sent:
         template = self._templates.get(message.kind)
         if template is None:
@@ -54,7 +83,7 @@ class WechatSubscription(Adapter):
         body: dict[str, Any] = {
             "touser": message.to,
             "template_id": template,
-            "data": {key: {"value": value} for key, value in message.params.items()},
+            "data": self.data(message.kind, message.params),
             "miniprogram_state": self._state,
             "lang": "zh_CN",
         }

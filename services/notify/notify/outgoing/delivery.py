@@ -23,6 +23,7 @@ from notify.directory.peers import DirectoryUnavailable
 from notify.directory.schemas import Contact
 from notify.outgoing import policy, service
 from notify.outgoing.models import OutgoingMessage
+from notify.subscriptions import service as subscriptions
 from qingling.delivery import Channel, DeliveryQueue, DeliveryState, Outcome
 from qingling.reporter_contact import contact_context
 from qingling.runtime import Runtime
@@ -43,6 +44,12 @@ class OutgoingJob:
     text: str
     sealed_address: str | None = field(default=None, repr=False)
     item_id: int = 0
+    sealed_subject: str | None = field(default=None, repr=False)
+    # A subscription message's: the mini-program user (wechat:<id>), the template and whether an
+    # authorisation is left for it (``WechatAuthorisation``), read as the batch is claimed.
+    subject: str | None = field(default=None, repr=False)
+    template_id: str | None = None
+    authorised: bool = False
     # What the send found, for the recording transaction:
     contacts: list[Contact] | None = field(default=None, repr=False)
     result: Sent | SendFailed | None = None
@@ -65,7 +72,7 @@ class OutgoingChannel(Channel[OutgoingJob]):
     async def prepare(
         self, session: AsyncSession, rows: Sequence[OutgoingMessage], now: datetime
     ) -> list[OutgoingJob | None]:
-        return [
+        jobs = [
             OutgoingJob(
                 row.id,
                 row.place,
@@ -77,9 +84,34 @@ class OutgoingChannel(Channel[OutgoingJob]):
                 row.text,
                 row.sealed_address,
                 row.item_id,
+                row.sealed_subject,
             )
             for row in rows
         ]
+        await self._authorisations(session, [job for job in jobs if job.channel == ChannelName.WECHAT and job.person])
+        return list(jobs)
+
+    async def _authorisations(self, session: AsyncSession, jobs: list[OutgoingJob]) -> None:
+        """Whose subscription messages these are, and whether each has an authorisation left for
+        its template: one query for the batch. A reporter's subject is opened here, to send."""
+        wechat = self.runtime.adapters.channels.wechat
+        if wechat is None or not jobs:
+            return
+        for job in jobs:
+            job.template_id = wechat.template_id(job.kind)
+            try:
+                job.subject = self._subject(job)
+            except (SealBroken, ValueError):
+                job.subject = None  # refused at sending: nobody to send it to
+        pairs = {(job.subject, job.template_id) for job in jobs if job.subject and job.template_id}
+        left = await subscriptions.remaining(session, pairs)
+        for job in jobs:
+            job.authorised = left.get((job.subject or "", job.template_id or ""), 0) > 0
+
+    def _subject(self, job: OutgoingJob) -> str | None:
+        if job.sealed_subject is not None:  # a reporter who signed in: opened only to send
+            return self.runtime.adapters.contact_sealer.unseal(job.sealed_subject, contact_context(job.item_id))
+        return job.person if job.person and job.person.startswith("wechat:") else None
 
     async def send(self, job: OutgoingJob) -> Outcome:
         if job.person is None:
@@ -88,6 +120,10 @@ class OutgoingChannel(Channel[OutgoingJob]):
         adapter = adapters.channels.get(ChannelName(job.channel))
         if adapter is None:  # switched off since it was queued
             job.result = SendFailed(Failure.REJECTED, ChannelName(job.channel), "channel-off", "该渠道未配置")
+            return job.result.outcome()
+        if adapter.name is ChannelName.WECHAT and job.subject and not job.authorised:
+            # None left, as the mini-program recorded them: WeChat would refuse it (43101).
+            job.result = SendFailed(Failure.REFUSED, adapter.name, "no-authorisation", "订阅消息授权已用完或未授权")
             return job.result.outcome()
         try:
             address = await self._address(job)
@@ -115,11 +151,22 @@ class OutgoingChannel(Channel[OutgoingJob]):
 
     async def _address(self, job: OutgoingJob) -> str | None:
         """The person's address on the job's channel, found at the moment of sending."""
+        if job.channel == ChannelName.WECHAT and job.sealed_subject is not None:
+            if job.subject is None:
+                raise ValueError("subject unreadable")
+            return await self._openid(job.subject)  # a reporter who signed in
         if job.sealed_address is not None:  # a reporter's phone, opened only here
             return self.runtime.adapters.contact_sealer.unseal(job.sealed_address, contact_context(job.item_id))
         for contact in await self.runtime.adapters.directory.resolve(job.destination):
             if service.person_key(contact) == job.person:
                 return contact.address(job.channel)
+        return None
+
+    async def _openid(self, subject: str) -> str | None:
+        """A mini-program user's openid, from identity through the directory, at the moment of sending."""
+        for contact in await self.runtime.adapters.directory.resolve(subject):
+            if contact.subject == subject:
+                return contact.openid
         return None
 
     async def recorded(
@@ -134,6 +181,8 @@ class OutgoingChannel(Channel[OutgoingJob]):
         session.add(line)
         await session.flush()
         row.delivery_id = line.id
+        if job.subject and job.template_id:  # a subscription message: its authorisation counted
+            await subscriptions.count_send(session, job.subject, job.template_id, job.result, now)
         if isinstance(job.result, Sent):
             row.provider_message_id = job.result.provider_message_id
         elif isinstance(job.result, SendFailed) and job.result.failure is Failure.REFUSED:

@@ -15,8 +15,9 @@ class OutgoingMessage(LeasedRow, NotifyModel, table=True):
     channel (``OutgoingChannel``). A row for a *person* is sent through the channel's adapter; a
     provider's trouble is retried with the queue's backoff, a refusal of the recipient on this
     channel queues the next of ``fallbacks``. No phone, e-mail address or openid is kept: the
-    person is found again at sending (the directory keeps them), and a reporter's phone stays
-    sealed (``sealed_address``) until the moment it is sent."""
+    person is found again at sending (the directory keeps them), and a reporter's phone and
+    mini-program subject stay sealed (``sealed_address``, ``sealed_subject``) until the moment
+    it is sent."""
 
     __tablename__ = "outgoing_message"
 
@@ -28,6 +29,9 @@ class OutgoingMessage(LeasedRow, NotifyModel, table=True):
     fallbacks: list[str] = Field(default_factory=list, sa_type=JSON)  # the person's next channels, in order
     address_masked: str | None = Field(default=None, max_length=120)  # 138****0001
     sealed_address: str | None = Field(default=None, max_length=500)  # a reporter's phone, sealed for notify
+    # A reporter's mini-program subject (wechat:<id>), sealed for notify: their openid is looked up
+    # with it at sending, for a subscription message.
+    sealed_subject: str | None = Field(default=None, max_length=500)
     kind: str = Field(max_length=50)  # the template key, e.g. hazard.listed
     template_version: int
     params: dict[str, str] = Field(default_factory=dict, sa_type=JSON)  # the provider template's variables

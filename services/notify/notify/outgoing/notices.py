@@ -20,6 +20,7 @@ from qingling.hazard_events import HazardChanged
 from qingling.tipoff_events import ReporterNotified, TipOffChanged
 
 DEADLINE_ACTIONS = frozenset({"grant_extension", "recount_deadline"})
+REPORTER_HINT = "请在小程序中查看"  # a subscription message opens the mini-program; nothing of the tip-off
 REPORTER_WHAT = {"notice": "办理进展", "reply": "答复", "question": "询问", "reward": "奖励通知"}
 
 
@@ -117,18 +118,23 @@ def _values(title: str, deadline_at: datetime | None, step: str | None, enterpri
 
 
 def reporter_notices(session: AsyncSession, events: list[tuple[ReporterNotified, EventEnvelope]]) -> None:
-    """Each step told to a reporter who gave a phone, by SMS as well as in their receipt's inbox.
-    The SMS says what kind of message waits for them — never the unit reported, nor the words,
-    nor the receipt code (the delivery log is read by handlers), which they read behind their
-    receipt and password."""
+    """Each step told to a reporter who gave a phone or reported signed in to the mini-program —
+    as a subscription message while they have an authorisation left, else by SMS — as well as in
+    their receipt's inbox. The message says what kind of message waits for them — never the unit
+    reported, nor the words, nor the receipt code (the delivery log is read by handlers), which
+    they read behind their receipt and password."""
     for data, envelope in events:
-        if not data.sealed_contact:
+        if not (data.sealed_contact or data.sealed_subject):
             continue
         what = REPORTER_WHAT.get(data.kind, "消息")
+        at = envelope.occurred_at.astimezone(SHANGHAI)
         notice = Notice(
             kind=f"tip_off.{data.kind}", template_version=1, title=f"举报{what}",
             text=f"您的举报有新的{what}，请凭回执码和查询密码查看。",
             item_type="tip_off", item_id=data.tip_off_id, cause=f"tip_off_message:{data.message_id}",
-            step=data.kind[:30], params={"what": what},
+            step=data.kind[:30],
+            # what (SMS and subscription message), time and hint (a subscription template's keywords)
+            params={"what": what, "time": f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}", "hint": REPORTER_HINT},
         )  # fmt: skip
-        service.to_reporter(session, notice, f"receipt:{data.receipt_code}", data.sealed_contact, envelope.occurred_at)
+        receipt = f"receipt:{data.receipt_code}"
+        service.to_reporter(session, notice, receipt, data.sealed_contact, data.sealed_subject, envelope.occurred_at)

@@ -3,9 +3,10 @@ queued as ``OutgoingMessage`` rows and sent by ``notify.outgoing.delivery``.
 
 Callers address places, as they do inboxes (``to_places``); the people there are looked up when
 the message's turn comes, outside any transaction (``fan_out`` writes one row per person on their
-first channel). A reporter is addressed through the phone they gave, sealed for notify alone
-(``to_reporter``). With no outside channel configured nothing is queued: the inbox and the
-delivery log are all there is, as the start-up log says."""
+first channel). A reporter is addressed through the phone they gave and the mini-program
+subject they reported under, sealed for notify alone (``to_reporter``). With no outside channel
+configured nothing is queued: the inbox and the delivery log are all there is, as the start-up
+log says."""
 
 from __future__ import annotations
 
@@ -83,20 +84,37 @@ def to_places(session: AsyncSession, notice: Notice, places: list[str], now: dat
     return len(places)
 
 
-def to_reporter(session: AsyncSession, notice: Notice, receipt_place: str, sealed_phone: str, now: datetime) -> bool:
-    """Queues ``notice`` by SMS to the phone a reporter gave (sealed for notify; opened only to
-    send). False when SMS is off or has no approved template for the kind."""
-    sms = channels_of(session).sms
-    if sms is None or not sms.handles(notice.kind):
+def to_reporter(
+    session: AsyncSession,
+    notice: Notice,
+    receipt_place: str,
+    sealed_phone: str | None,
+    sealed_subject: str | None,
+    now: datetime,
+) -> bool:
+    """Queues ``notice`` to a reporter: as a subscription message first if they reported signed in
+    to the mini-program (their subject sealed for notify; whether an authorisation is left is
+    seen at sending), else — or when none is left — by SMS to the phone they gave (sealed too).
+    Both are opened only to send. False when neither channel can take the kind."""
+    channels = channels_of(session)
+    order = [
+        name
+        for name, sealed in ((ChannelName.WECHAT, sealed_subject), (ChannelName.SMS, sealed_phone))
+        if sealed and (adapter := channels.get(name)) is not None and adapter.handles(notice.kind)
+    ]
+    if not order:
         return False
+    first, *rest = order
     urgent = policy.is_urgent(notice.kind)
     session.add(
         OutgoingMessage(
             place=receipt_place,
             person=policy.REPORTER,
             person_title="举报人",
-            channel=ChannelName.SMS,
+            channel=first,
+            fallbacks=[str(name) for name in rest],
             sealed_address=sealed_phone,
+            sealed_subject=sealed_subject,
             kind=notice.kind,
             template_version=notice.template_version,
             params=notice.params,
@@ -108,7 +126,7 @@ def to_reporter(session: AsyncSession, notice: Notice, receipt_place: str, seale
             step=notice.step,
             urgent=urgent,
             statutory=policy.is_statutory(notice.kind),
-            available_at=policy.not_before(ChannelName.SMS, urgent, now),
+            available_at=policy.not_before(first, urgent, now),
             created_at=now,
         )
     )
@@ -200,7 +218,7 @@ def next_channel(session: AsyncSession, row: OutgoingMessage, now: datetime) -> 
     first, *rest = row.fallbacks
     follow = _copy(row, person=row.person, person_title=row.person_title, channel=ChannelName(first),
                    fallbacks=rest, now=now, address_masked=None)  # fmt: skip
-    follow.sealed_address = row.sealed_address
+    follow.sealed_address, follow.sealed_subject = row.sealed_address, row.sealed_subject
     session.add(follow)
     ring_on_commit(session, OutgoingMessage)
     return follow

@@ -571,29 +571,38 @@ async def tell(
     message = TipOffMessage(tip_off_id=tip_off.id, side="handler", kind=kind, text=text, author=author, at=at)
     session.add(message)
     await session.flush()
-    told = _notified(tip_off, message.id, kind, text, at, await _sealed_contact(session, tip_off))
+    told = _notified(tip_off, message.id, kind, text, at, *await _sealed_contact(session, tip_off))
     emit(session, told, subject=f"tip_off/{tip_off.id}", to=SUBSCRIBERS)
     return message
 
 
-async def _sealed_contact(session: AsyncSession, tip_off: TipOff) -> str | None:
-    """The phone the reporter gave, sealed for the notify service alone (``qingling.reporter_contact``),
-    so notify can text them this step; None if they gave none. The notice of receipt goes without:
-    the reporter has the receipt in hand."""
+async def _sealed_contact(session: AsyncSession, tip_off: TipOff) -> tuple[str | None, str | None]:
+    """The phone the reporter gave and the mini-program subject they reported under, each sealed
+    for the notify service alone (``qingling.reporter_contact``), so notify can text them this
+    step or send it as a subscription message; None for what they did not give."""
     runtime: Runtime = session.info["runtime"]
     row = await session.get(SealedReporter, tip_off.id)
-    phone = _unseal(runtime, row).get("phone") if row is not None else None
-    if not phone:
-        return None
-    return runtime.adapters.contact_sealer.seal(phone, contact_context(tip_off.id))
+    sealed = _unseal(runtime, row) if row is not None else {}
+    context, sealer = contact_context(tip_off.id), runtime.adapters.contact_sealer
+    phone, subject = sealed.get("phone"), sealed.get("subject")
+    return (
+        sealer.seal(phone, context) if phone else None,
+        sealer.seal(subject, context) if subject and subject.startswith("wechat:") else None,
+    )
 
 
 def _notified(
-    tip_off: TipOff, message_id: int, kind: str, text: str, at: datetime, sealed_contact: str | None = None
+    tip_off: TipOff,
+    message_id: int,
+    kind: str,
+    text: str,
+    at: datetime,
+    sealed_contact: str | None = None,
+    sealed_subject: str | None = None,
 ) -> ReporterNotified:
     return ReporterNotified(
         tip_off_id=tip_off.id, message_id=message_id, receipt_code=tip_off.receipt_code, kind=kind, text=text, at=at,
-        sealed_contact=sealed_contact,
+        sealed_contact=sealed_contact, sealed_subject=sealed_subject,
     )  # fmt: skip
 
 
