@@ -205,7 +205,7 @@ async def _delivery_log(reach: Reach, item_type: str, item_id: int) -> list[dict
 
 async def test_listing_a_major_hazard_texts_the_principal_and_the_actual_controller(reach):
     reach.clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))
-    hazard, phones, _ = await _listed_major(reach, "2026-03-02", "2026-04-30")
+    hazard, phones, enterprise = await _listed_major(reach, "2026-03-02", "2026-04-30")
 
     async def texted():
         sent = {role: reach.texts_to(phone, "hazard.listed") for role, phone in phones.items()}
@@ -233,6 +233,11 @@ async def test_listing_a_major_hazard_texts_the_principal_and_the_actual_control
         assert (line["template"], line["status"], line["step"]) == ("hazard.listed", "delivered", "list")
         assert line["provider_message_id"] in biz_ids and line["title"] == "重大事故隐患挂牌督办"
     assert not any(phone in json.dumps(by_recipient, ensure_ascii=False) for phone in phones.values())
+    # The enterprise's inbox has the listing too, once, with its line in the delivery log.
+    inbox = [line for line in await _delivery_log(reach, "hazard", hazard) if line["channel"] == "inbox"]
+    assert [(line["recipient"], line["template"], line["step"], line["status"]) for line in inbox] == [
+        (f"enterprise:{enterprise['credit_code']}", "hazard.listed", "list", "delivered")
+    ]
 
     metrics = await reach.metrics()
     assert re.search(r'qingling_notify_deliveries\{channel="sms",result="delivered"\} [1-9]', metrics)

@@ -113,8 +113,11 @@ async def test_a_listed_major_hazard_climbs_the_ladder_across_national_day_and_a
 
     assert await _sent_by(system, hazard["id"], at(9, 5)) == ["warn_15@2024-09-05"]
     enterprise_inbox = await _get(system, "/inbox", "demo-enterprise", limit=500)
-    warning = next(item for item in enterprise_inbox["items"] if item["item_id"] == hazard["id"])
+    mine = [item for item in enterprise_inbox["items"] if item["item_id"] == hazard["id"]]
+    warning = next(item for item in mine if item["kind"] == "reminder")
     assert warning["title"] == "隐患整改期限预警" and "还剩 15 天" in warning["text"]
+    [listed] = [item for item in mine if item["kind"] == "listing"]  # the listing itself, told at once
+    assert listed["title"] == "重大事故隐患挂牌督办" and "2024年9月20日" in listed["text"]
 
     await _ok(system, f"{url}/submit_plan", "demo-enterprise", PLAN)
     await _ok(system, f"{url}/accept_plan", "deqing-yjj")
@@ -134,6 +137,11 @@ async def test_a_listed_major_hazard_climbs_the_ladder_across_national_day_and_a
 
     reminders = await until(rescheduled)
     assert {r["step"] for r in reminders if r["state"] == "cancelled"} == {"urge", "bulletin", "interview"}
+    enterprise_inbox = await _get(system, "/inbox", "demo-enterprise", limit=500)
+    told_of = [(i["kind"], i["title"]) for i in enterprise_inbox["items"] if i["item_id"] == hazard["id"]]
+    assert [k for k, _ in told_of if k in ("listing", "deadline")] == ["listing", "deadline"]  # once each
+    [changed] = [i for i in enterprise_inbox["items"] if i["item_id"] == hazard["id"] and i["kind"] == "deadline"]
+    assert "2024年9月30日" in changed["text"]
     new_plan = {r["step"]: r["due_at"] for r in reminders if r["state"] == "pending"}
     assert new_plan == {
         "warn_7": "2024-09-23T09:00:00+08:00",
@@ -166,7 +174,13 @@ async def test_a_listed_major_hazard_climbs_the_ladder_across_national_day_and_a
         ("bulletin", f"enterprise:{ENTERPRISE}"),
         ("interview", "committee:330500"), ("interview", "committee:330521"),
     ]  # fmt: skip
-    assert len(told) == 2 * 5 + 8  # five warnings to the enterprise and the department, then the ladder
+    # The listing and the deadline change to the enterprise, five warnings to the enterprise and the
+    # department, then the ladder.
+    assert len(told) == 2 + 2 * 5 + 8
+    notices = ("hazard.listed", "hazard.deadline_changed")
+    assert [(e["template"], e["step"]) for e in log if e["template"] in notices] == [
+        ("hazard.listed", "list"), ("hazard.deadline_changed", "grant_extension"),
+    ]  # fmt: skip
     read = next(e for e in log if e["step"] == "interview" and e["recipient"] == "committee:330500")
     assert read["read_by"].startswith("account:") and read["read_at"] is not None
     latest = {t["key"]: t["version"] for t in await _get(system, "/templates", "deqing-yjj")}

@@ -1,22 +1,28 @@
-"""The notices sent outside on their own, not by a step of the ladder: a 重大 hazard's listing,
-each change of its deadline and its close-out (to the enterprise's principal and actual controller,
-its supervising department, and at close-out its lister — by SMS or e-mail), and each step of a
+"""The notices sent on their own, not by a step of the ladder: a 重大 hazard's listing, each
+change of its deadline and its close-out (to the enterprise's principal and actual controller,
+its supervising department, and at close-out its lister — by SMS or e-mail; the listing and the
+deadline changes into the enterprise's inbox too), and each step of a
 tip-off to a reporter who gave a phone (SMS, naming nothing of the tip-off)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.deadlines.models import TrackedDeadline
+from notify.deliveries.models import Delivery
+from notify.inbox.models import InboxEntry
 from notify.outgoing import service
 from notify.outgoing.service import Notice
 from notify.templates import service as templates
 from notify.templates.models import MessageTemplate
+from qingling.bulk import insert_new
 from qingling.clock import SHANGHAI
 from qingling.events import EventEnvelope
 from qingling.hazard_events import HazardChanged
+from qingling.runtime import Runtime
 from qingling.tipoff_events import ReporterNotified, TipOffChanged
 
 DEADLINE_ACTIONS = frozenset({"grant_extension", "recount_deadline"})
@@ -52,16 +58,20 @@ async def hazard_notices(
 ) -> None:
     """For a batch of hazards' events (``deadlines.track_hazards``; each with its board row, or
     None where the board already shows a later picture): the listings, deadline changes and
-    close-outs among them, onto the outside channels' queue (the enterprise's systems have the
-    event by webhook already; its inbox shows the hazard itself). A listing or a close-out is told
-    even when its event arrives after a later one (it happened, and the rules want it told); a
-    deadline change only if it is still the deadline in force. Most events of a batch call for
-    none: nothing is read for those, and nothing at all when no outside channel is on."""
-    if not service.channels_of(session).configured:
-        return
+    close-outs among them. A listing and each deadline change go into the enterprise's inbox, with
+    a line in the delivery log (its systems have the event by webhook already); all three onto the
+    outside channels' queue. Each event once: its inbox message's source is unique, and an event
+    told again (redelivered) is not sent again. A listing or a close-out is told even when its
+    event arrives after a later one (it happened, and the rules want it told); a deadline change
+    only if it is still the deadline in force. Most events of a batch call for none: nothing is
+    read for those."""
+    outside = bool(service.channels_of(session).configured)
     wordings: dict[tuple[str, str], MessageTemplate] = {}
+    told: list[tuple[Notice, HazardChanged, datetime]] = []
     for item, data, envelope in events:
         if (kind := hazard_kind(data)) is None or (item is None and kind == "hazard.deadline_changed"):
+            continue
+        if not outside and not (kind in INBOX_KINDS and data.enterprise_code):
             continue
         if (kind, data.region_code) not in wordings:
             wordings[kind, data.region_code] = await templates.current(session, kind, data.region_code)
@@ -71,7 +81,51 @@ async def hazard_notices(
         params = service.sms_params({"title": data.title, "deadline": values["deadline"]})
         cause = f"hazard:{data.hazard_id}:{data.seq}"
         notice = Notice(kind, template.version, title, text, "hazard", data.hazard_id, cause, data.action[:30], params)
-        service.to_places(session, notice, _places(data, kind), envelope.occurred_at)
+        told.append((notice, data, envelope.occurred_at))
+    fresh = await _to_enterprise_inboxes(session, told)
+    if not outside:
+        return
+    for notice, data, at in told:
+        if fresh.get(notice.cause, True):
+            service.to_places(session, notice, _places(data, notice.kind), at)
+
+
+INBOX_KINDS = {"hazard.listed": "listing", "hazard.deadline_changed": "deadline"}  # the inbox message's kind
+
+
+async def _to_enterprise_inboxes(
+    session: AsyncSession, told: list[tuple[Notice, HazardChanged, datetime]]
+) -> dict[str, bool]:
+    """A listing's or deadline change's message into its enterprise's inbox and its line in the
+    delivery log, in one statement for the batch; answers, per cause, whether it was new (False:
+    told already, under another delivery of the same event)."""
+    runtime: Runtime = session.info["runtime"]
+    now = runtime.clock.now()
+    rows, lines, causes = [], {}, {}
+    for notice, data, at in told:
+        if notice.kind not in INBOX_KINDS or not data.enterprise_code:
+            continue
+        recipient = f"enterprise:{data.enterprise_code}"
+        source = causes[notice.cause] = f"{notice.cause}:{recipient}"
+        rows.append(dict(
+            recipient=recipient, source=source, item_type=notice.item_type, item_id=notice.item_id,
+            kind=INBOX_KINDS[notice.kind], title=notice.title[:100], text=notice.text[:4000], at=at, delivered_at=now,
+            read_at=None, read_by=None,
+        ))  # fmt: skip
+        lines[source] = Delivery(
+            item_type=notice.item_type, item_id=notice.item_id, cause=notice.cause[:50], step=notice.step,
+            recipient=recipient, channel="inbox", template=notice.kind, template_version=notice.template_version,
+            title=notice.title[:100], text=notice.text[:4000], status="delivered", attempted_at=now,
+        )  # fmt: skip
+    if not rows:
+        return {}
+    written = await insert_new(session, InboxEntry, rows, ["source"])
+    if written:
+        query = select(InboxEntry.source, InboxEntry.id).where(InboxEntry.source.in_(written))
+        for source, entry_id in (await session.execute(query)).all():
+            lines[source].provider_message_id = str(entry_id)  # the delivery log's link to the message
+            session.add(lines[source])
+    return {cause: source in written for cause, source in causes.items()}
 
 
 ASSIGNING_ACTIONS = frozenset({"receive", "route", "transfer", "object"})  # a department has a new task
