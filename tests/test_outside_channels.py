@@ -425,6 +425,38 @@ async def test_a_reporter_signed_in_gets_steps_as_subscription_messages_while_au
             assert openid not in file.read_bytes().decode("utf-8", "replace"), file.name
 
 
+async def test_a_subscription_wechat_refuses_falls_back_to_sms_and_the_count_goes_to_none(reach):
+    reach.clock.freeze(datetime(2026, 3, 4, 10, 0, tzinfo=SHANGHAI))
+    openid, phone = f"oWx{secrets.token_hex(10)}", _phone()
+    form = {"grant_type": WECHAT_GRANT, "code": reach.wechat.issue_code(openid)}
+    token = await reach.client.post("/api/v1/identity/oauth/token", data=form)
+    reporter = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    # Recorded with notify, but WeChat has none for the user (allowed on another phone, say): 43101.
+    recorded = await reach.client.post(f"{NOTIFY}/subscriptions", json={"template_id": WX_PROGRESS, "accepted": 1},
+                                       headers=reporter)  # fmt: skip
+    assert recorded.status_code == 200 and recorded.json()["remaining"] == 1, recorded.text
+    officer = await reach.login("deqing-yjj")
+    receipt = await submit(reach, headers=reporter, reporter={"name": "赵实名", "phone": phone})
+    number = await tip_off_id(reach, receipt, officer)
+    await act(reach, officer, number, "sign")
+    await act(reach, officer, number, "accept")
+
+    [text] = await until(lambda: _async(reach.texts_to(phone, "tip_off.notice")))
+    assert text == "【清零监管】您的举报有新的办理进展，请凭回执码和查询密码查看。"
+    assert not [m for m in reach.wechat.messages if m.openid == openid]
+
+    async def logged():
+        lines = await _delivery_log(reach, "tip_off", number)
+        lines = [line for line in lines if line["recipient"].startswith("举报人")]
+        return lines if any(line["channel"] == "sms" for line in lines) else None
+
+    lines = await until(logged)
+    assert [(line["channel"], line["status"]) for line in lines] == [("wechat", "refused"), ("sms", "delivered")]
+    assert "43101" in lines[0]["error"] and lines[0]["recipient"] == f"举报人 {openid[:4]}***"
+    mine = (await reach.client.get(f"{NOTIFY}/subscriptions", headers=reporter)).json()
+    assert [(i["remaining"], i["used"]) for i in mine["items"]] == [(0, 0)]
+
+
 def _mails_to(reach: Reach, address: str) -> list:
     return [mail.message for mail in reach.smtp.received if address in mail.rcpt_tos]
 
