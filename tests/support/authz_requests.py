@@ -487,6 +487,9 @@ CALLS: dict[str, Call] = {
     "notify:preferences-my_preferences": Call(),
     "notify:preferences-set_preference": Call(path={"kind": "hazard.urge"}, body=json({"channels": ["email", "sms"]})),
     "notify:preferences-reset_preference": Call(path={"kind": "hazard.urge"}),
+    # A mini-program user's own (no caller of the matrix is one): everyone here is refused.
+    "notify:subscriptions-my_subscriptions": Call(),
+    "notify:subscriptions-record_subscription": Call(body=json({"template_kind": "tip_off.notice", "accepted": 1})),
     "notify:webhooks-subscribe": Call(
         body=json({"url": "https://ehs-new.example.com/hooks", "event_types": ["hazard.changed"]})
     ),
