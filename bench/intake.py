@@ -220,13 +220,16 @@ class Load:
 
     def at_rate(self, url: str, bodies: list[str], path: str, pids: list[int], rate: float) -> Run:
         """A run offered about ``rate`` requests per second: each connection waits between its
-        requests (wrk's ``delay``), the wait calibrated once by a short run."""
+        requests (wrk's ``delay``), the wait calibrated by short runs until one comes within 10%
+        of the rate (at most four: a lighter load answers faster, so one correction falls short)."""
         cycle_ms = 1000 * self.connections / rate
         pace = max(0.0, cycle_ms - 1000 * self.connections / max(rate / 0.8, 1.0))  # minus the time at the max
         short = max(2.0, self.seconds / 4)
-        trial = wrk(url, bodies, path, seconds=short, connections=self.connections, limit=self.max_requests,
-                    pace_ms=pace)  # fmt: skip
-        if trial.rate > 0:
+        for _ in range(4):
+            trial = wrk(url, bodies, path, seconds=short, connections=self.connections, limit=self.max_requests,
+                        pace_ms=pace)  # fmt: skip
+            if trial.rate <= 0 or abs(trial.rate - rate) <= 0.1 * rate:
+                break
             pace = max(0.0, pace + cycle_ms - 1000 * self.connections / trial.rate)
         return wrk(url, bodies, path, seconds=self.seconds, connections=self.connections, limit=self.max_requests,
                    pace_ms=pace, pids=pids)  # fmt: skip
