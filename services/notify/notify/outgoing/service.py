@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,25 +62,7 @@ def to_places(session: AsyncSession, notice: Notice, places: list[str], now: dat
     places. Nothing when no outside channel is on."""
     if not channels_of(session).configured or not places:
         return 0
-    session.add_all(
-        OutgoingMessage(
-            place=place,
-            kind=notice.kind,
-            template_version=notice.template_version,
-            params=notice.params,
-            title=notice.title[:100],
-            text=notice.text[:4000],
-            item_type=notice.item_type,
-            item_id=notice.item_id,
-            cause=notice.cause[:60],
-            step=notice.step,
-            urgent=policy.is_urgent(notice.kind),
-            statutory=policy.is_statutory(notice.kind),
-            available_at=now,
-            created_at=now,
-        )
-        for place in dict.fromkeys(places)
-    )
+    session.add_all(_queued(notice, place, now) for place in dict.fromkeys(places))
     ring_on_commit(session, OutgoingMessage)
     return len(places)
 
@@ -105,33 +88,24 @@ def to_reporter(
     if not order:
         return False
     first, *rest = order
-    urgent = policy.is_urgent(notice.kind)
-    session.add(
-        OutgoingMessage(
-            place=receipt_place,
-            person=policy.REPORTER,
-            person_title="举报人",
-            channel=first,
-            fallbacks=[str(name) for name in rest],
-            sealed_address=sealed_phone,
-            sealed_subject=sealed_subject,
-            kind=notice.kind,
-            template_version=notice.template_version,
-            params=notice.params,
-            title=notice.title[:100],
-            text=notice.text[:4000],
-            item_type=notice.item_type,
-            item_id=notice.item_id,
-            cause=notice.cause[:60],
-            step=notice.step,
-            urgent=urgent,
-            statutory=policy.is_statutory(notice.kind),
-            available_at=policy.not_before(first, urgent, now),
-            created_at=now,
-        )
-    )
+    session.add(_queued(
+        notice, receipt_place, now, person=policy.REPORTER, person_title="举报人", channel=first,
+        fallbacks=[str(name) for name in rest], sealed_address=sealed_phone, sealed_subject=sealed_subject,
+    ))  # fmt: skip
     ring_on_commit(session, OutgoingMessage)
     return True
+
+
+def _queued(notice: Notice, place: str, now: datetime, **who: Any) -> OutgoingMessage:
+    """The row of ``notice`` for ``place``; ``who`` names the person and their channel when they
+    are known already (a reporter), else the directory finds the place's people when it comes up."""
+    urgent, channel = policy.is_urgent(notice.kind), who.get("channel")
+    return OutgoingMessage(
+        place=place, kind=notice.kind, template_version=notice.template_version, params=notice.params,
+        title=notice.title[:100], text=notice.text[:4000], item_type=notice.item_type, item_id=notice.item_id,
+        cause=notice.cause[:60], step=notice.step, urgent=urgent, statutory=policy.is_statutory(notice.kind),
+        available_at=policy.not_before(channel, urgent, now) if channel else now, created_at=now, **who,
+    )  # fmt: skip
 
 
 def is_place(address: str) -> bool:
