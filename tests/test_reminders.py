@@ -281,6 +281,28 @@ async def test_a_tip_off_not_decided_in_time_is_urged_to_its_department_and_neve
 # ------------------------------------------------------------------ issue 17: unpublished years
 
 
+async def _listed_on_2026_12_01(system, order_no: str | None = None) -> dict:
+    """A 重大 hazard of the demo enterprise, found 2026-11-30, confirmed (``order_no``, else one
+    numbered by the hazard) and listed on 2026-12-01 with its deadline on Thu 2027-09-30, under the
+    county's emergency bureau: before the 2027 holiday notice."""
+    hazard = await _ok(system, HAZARDS, "demo-enterprise", LEAK | {"found_at": "2026-11-30T08:30:00+08:00"})
+    url = f"{HAZARDS}/{hazard['id']}"
+    order = {"order_no": order_no or f"德应急责改〔2026〕{hazard['id']}号"}
+    await _ok(system, f"{url}/confirm_major", "deqing-yjj", order)
+    departments = await system.client.get(
+        "/api/v1/hazards/departments", params={"region_prefix": "330521", "kind": "emergency"},
+        headers=await system.login("admin"),
+    )  # fmt: skip
+    supervising = next(d["id"] for d in departments.json()["items"] if d["region_code"] == "330521")
+    listing = {
+        "notice_no": f"〔2026〕{hazard['id']}号", "listed_on": "2026-12-01", "deadline": "2027-09-30",
+        "measures": "恢复报警联锁", "responsible_unit": "德清示范企业", "responsible_person": "王强",
+        "supervising_department_id": supervising,
+    }  # fmt: skip
+    await _ok(system, f"{url}/list", "deqing-yjj", listing)
+    return hazard
+
+
 async def _plan_of(system, hazard: int, count: int) -> dict[str, dict]:
     async def planned():
         reminders = [r for r in await _reminders(system, hazard) if r["state"] == "pending"]
@@ -298,20 +320,7 @@ async def test_reminders_counted_before_the_2027_notice_are_provisional_and_load
     loaded is a TEST FIXTURE: 2027's statutory days (as the service lists them) plus 10-04..07."""
     system.clock.freeze(datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI))
     admin = await system.login("nation-admin")
-    hazard = await _ok(system, HAZARDS, "demo-enterprise", LEAK | {"found_at": "2026-11-30T08:30:00+08:00"})
-    url = f"{HAZARDS}/{hazard['id']}"
-    await _ok(system, f"{url}/confirm_major", "deqing-yjj", {"order_no": "德应急责改〔2026〕91号"})
-    departments = await system.client.get(
-        "/api/v1/hazards/departments", params={"region_prefix": "330521", "kind": "emergency"},
-        headers=await system.login("admin"),
-    )  # fmt: skip
-    supervising = next(d["id"] for d in departments.json()["items"] if d["region_code"] == "330521")
-    listing = {
-        "notice_no": f"〔2026〕{hazard['id']}号", "listed_on": "2026-12-01", "deadline": "2027-09-30",
-        "measures": "恢复报警联锁", "responsible_unit": "德清示范企业", "responsible_person": "王强",
-        "supervising_department_id": supervising,
-    }  # fmt: skip
-    await _ok(system, f"{url}/list", "deqing-yjj", listing)
+    hazard = await _listed_on_2026_12_01(system, "德应急责改〔2026〕91号")
 
     before = await _plan_of(system, hazard["id"], 6)
     assert {step: (r["due_at"][:10], r["provisional"]) for step, r in before.items()} == {
@@ -467,20 +476,7 @@ async def test_a_ladder_interview_to_hold_in_an_unpublished_year_is_provisional_
     and on its board row. Loading a 2027 arrangement counts it again: no longer provisional, and
     the act's trail says why. The arrangement is the TEST FIXTURE of the test above."""
     system.clock.freeze(datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI))
-    hazard = await _ok(system, HAZARDS, "demo-enterprise", LEAK | {"found_at": "2026-11-30T08:30:00+08:00"})
-    url = f"{HAZARDS}/{hazard['id']}"
-    await _ok(system, f"{url}/confirm_major", "deqing-yjj", {"order_no": f"德应急责改〔2026〕{hazard['id']}号"})
-    departments = await system.client.get(
-        "/api/v1/hazards/departments", params={"region_prefix": "330521", "kind": "emergency"},
-        headers=await system.login("admin"),
-    )  # fmt: skip
-    supervising = next(d["id"] for d in departments.json()["items"] if d["region_code"] == "330521")
-    listing = {
-        "notice_no": f"〔2026〕{hazard['id']}号", "listed_on": "2026-12-01", "deadline": "2027-09-30",
-        "measures": "恢复报警联锁", "responsible_unit": "德清示范企业", "responsible_person": "王强",
-        "supervising_department_id": supervising,
-    }  # fmt: skip
-    await _ok(system, f"{url}/list", "deqing-yjj", listing)
+    hazard = await _listed_on_2026_12_01(system)
 
     async def unpublished():  # an earlier test's 2027 load may still be on its way out of notify's copy
         plan = await _plan_of(system, hazard["id"], 6)
