@@ -76,7 +76,7 @@ def _closed_by_server(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     """Checks a pooled connection as it is taken: one the server closed (a restart, a terminated
     backend) is replaced before the request uses it. asyncpg knows this without asking the server;
     ``pool_pre_ping`` asked it — BEGIN, an empty query, ROLLBACK: three round trips for every
-    checkout, a tenth of a tip-off intake's CPU in the reports service with its three transactions."""
+    checkout, a tenth of a tip-off intake's CPU in the reports service."""
     if record.driver_connection is not None and record.driver_connection.is_closed():
         raise DisconnectionError("the database closed this connection")  # the pool takes a fresh one
 
@@ -159,8 +159,8 @@ DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 def made_by(make: Callable[[], T]) -> Callable[[], T]:
     """``make`` as a default factory that pydantic inspects cheaply. Building a table object,
     sqlmodel asks each field for its default and pydantic looks at the factory's signature every
-    time: for a builtin (``list``) or a class it parses the text signature — 50–100 µs a field, a
-    third of building a tip-off on the intake's hot path; for a plain function a few µs."""
+    time: for a builtin (``list``) or a class it parses the text signature — 50–100 µs a field,
+    half of building a tip-off on the intake's hot path; for a plain function a few µs."""
 
     def default() -> T:
         return make()
@@ -214,9 +214,8 @@ async def insert_or_lock(session: AsyncSession, model: Any, values: dict[str, An
     answers the row. For counters read and then written in the same transaction."""
     statement = _insert_for(session, model).values(**values)
     same = {name: statement.excluded[name] for name in key}
-    return (await session.execute(statement.on_conflict_do_update(index_elements=key, set_=same).returning(
-        *_insert_for(session, model).table.c
-    ))).one()  # fmt: skip
+    upserted = statement.on_conflict_do_update(index_elements=key, set_=same).returning(*statement.table.c)
+    return (await session.execute(upserted)).one()
 
 
 async def insert_or_ignore(session: AsyncSession, model: Any, values: dict[str, Any], key: list[str]) -> bool:
