@@ -8,7 +8,6 @@ under ``CI=true`` that is a failure.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from missing_tool import missing
 
 from identity.config import DEMO_SERVICE_SECRET
 from identity.demo import DEMO_PASSWORD
@@ -28,13 +28,6 @@ from qingling.settings import Environment
 from qlstack.embedded import EmbeddedDispatcher, build_embedded
 from qlstack.postgres import MissingTool, PostgresCluster
 from qlstack.stack import Stack, free_port
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must run every test: {reason}")
-    pytest.skip(reason)
-
 
 SCRAPE_TOKEN = "qingling-test-scrape-token"  # the monitoring system's (metrics_token)
 
@@ -91,7 +84,7 @@ def postgres() -> Iterator[PostgresCluster]:
     try:
         cluster.start()
     except MissingTool as exc:
-        _missing(str(exc))
+        missing(str(exc))
     yield cluster
     cluster.stop()
     shutil.rmtree(root, ignore_errors=True)
@@ -144,7 +137,7 @@ async def stack() -> AsyncIterator[System]:
     try:
         running = Stack(settings=LOCAL_RECEIVERS).__enter__()  # tears down what it started if start-up fails
     except MissingTool as exc:
-        _missing(str(exc))
+        missing(str(exc))
     try:
         async with httpx.AsyncClient(base_url=running.gateway_url, timeout=30) as client:
             yield System("stack", client, FileClock(running.clock_file), processes=running)

@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from qingling.settings import Environment
 from qlstack.index import index_html
 from qlstack.services import SERVICE_NAMES, service_module
+from qlweb import owns, pages_app
 
 
 class EmbeddedDispatcher:
@@ -30,6 +31,7 @@ class EmbeddedDispatcher:
         self.apps: dict[str, FastAPI] = {}
         self.on_started: Callable[[], None] | None = None  # e.g. print the banner
         self._started: set[str] = set()  # prefixes of the apps whose start-up has finished
+        self._pages = pages_app()
 
     def add(self, app: FastAPI) -> None:
         self.apps[app.state.service.prefix] = app
@@ -48,7 +50,11 @@ class EmbeddedDispatcher:
                     return
                 await app(scope, receive, send)
                 return
-        if scope["type"] == "http":
+        if scope["type"] != "http":
+            return
+        if owns(path):
+            await self._pages(scope, receive, send)
+        else:
             await (self._index if path == "/" else self._not_found)(scope, send)
 
     @asynccontextmanager

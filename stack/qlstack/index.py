@@ -1,4 +1,4 @@
-"""The landing page at ``/``: one link to each service's docs."""
+"""The landing page at ``/``: the public's report page, the staff console, and each service's docs."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def index_html(services: Iterable[Service], *, demo: bool = False) -> str:
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>清零 Qingling</title></head>'
         "<body>"
         + (f'<p role="alert" style="background:#b71c1c;color:#fff;padding:8px">{DEMO_NOTICE}</p>' if demo else "")
-        + "<h1>清零 Qingling</h1><p>安全生产事故隐患举报与整改督办系统 · 各服务接口文档：</p>"
-        f"<ul>{rows}</ul></body></html>"
+        + "<h1>清零 Qingling</h1><p>安全生产事故隐患举报与整改督办系统</p>"
+        '<ul><li><a href="/h5/">我要举报 · 查询举报进展</a>（群众，手机浏览器）</li>'
+        '<li><a href="/console/">工作台</a>（监管部门、安委办工作人员）</li></ul>'
+        f"<h2>接口文档</h2><ul>{rows}</ul></body></html>"
     )
