@@ -1,0 +1,3 @@
+import { html } from "/assets/vendor/preact-htm.module.js";
+
+export const Supervision = () => html`<h2 tabindex="-1">建设中</h2>`;
