@@ -104,6 +104,7 @@ async def test_a_hotline_call_and_a_mini_program_report_of_one_matter_are_merged
     caller_view, app_view = await as_reporter(system, call), await as_reporter(system, report)
     assert (caller_view["reward"]["yours"], caller_view["reward"]["amount_yuan"]) == (True, 6_000)
     assert (app_view["reward"]["yours"], app_view["reward"]["amount_yuan"]) == (False, None)
+    assert "claim_reward" in caller_view["allowed_actions"] and "claim_reward" not in app_view["allowed_actions"]
     assert app_view["reward"]["reason"] == "同一事项的奖励只发给第一位符合条件的举报人"
     refused = await reporter_post(system, report, "/reward/claim", APP_USER | {"id_number": "330521199002021234"})
     assert (refused.status_code, refused.json()["code"]) == (403, "not-the-rewarded-reporter")
@@ -112,7 +113,7 @@ async def test_a_hotline_call_and_a_mini_program_report_of_one_matter_are_merged
     assert (wrong.status_code, wrong.json()["code"]) == (403, "claimant-identity-mismatch")
     claimed = await reporter_post(system, call, "/reward/claim", CALLER)
     assert claimed.status_code == 200, claimed.text
-    assert claimed.json()["reward"]["state"] == "claimed"
+    assert claimed.json()["reward"]["state"] == "claimed" and "claim_reward" not in claimed.json()["allowed_actions"]
     trail = (await system.client.get(f"{TIP_OFFS}/{first}/history", headers=handler)).json()
     assert [e["action"] for e in trail if e["action"].startswith("reward_")] == [
         "reward_assess", "reward_decide", "reward_notify", "reward_claim_mismatch", "reward_claim",
@@ -153,6 +154,12 @@ async def test_the_handler_asks_and_the_reporter_answers_with_a_photo(embedded):
     }
     answered = await reporter_post(embedded, receipt, "/supplements", answer)
     assert answered.status_code == 201, answered.text
+    told = answered.json()
+    assert told["messages"][-1] | {"at": None} == {
+        "id": told["messages"][-1]["id"], "side": "reporter", "kind": "answer", "text": told["messages"][-1]["text"],
+        "in_reply_to": question["id"], "media": 1, "at": None,
+    }  # fmt: skip
+    assert told["allowed_actions"] == ["supplement"]  # still open: more can be added
     bogus = await reporter_post(
         embedded, receipt, "/supplements", answer | {"in_reply_to": question["id"] + 10_000, "media": []}
     )
@@ -175,7 +182,9 @@ async def test_an_objection_on_day_8_is_re_examined_by_the_level_above_and_one_o
     for receipt in (late, in_time):
         await to_reply(embedded, handler, await tip_off_id(embedded, receipt, handler))
         await until(lambda r=receipt: linked(embedded, r))  # listed as a hazard before the clock moves on
-    assert (await as_reporter(embedded, in_time))["objection_due_at"] == "2024-09-20T23:59:59+08:00"
+    view = await as_reporter(embedded, in_time)
+    assert view["objection_due_at"] == "2024-09-20T23:59:59+08:00"
+    assert view["allowed_actions"] == ["supplement", "object"]
 
     embedded.clock.freeze(replied_on.replace(day=18))  # day 8
     objected = await reporter_post(
@@ -184,11 +193,12 @@ async def test_an_objection_on_day_8_is_re_examined_by_the_level_above_and_one_o
     assert objected.status_code == 200, objected.text
     view = objected.json()
     assert view["state"] == "objected" and view["step"] == "复查" and view["step_due_at"] == "2024-10-18T23:59:59+08:00"
-    assert "30 日内复查" in view["messages"][-1]["text"]
+    assert "30 日内复查" in view["messages"][-1]["text"] and "object" not in view["allowed_actions"]
     again = await reporter_post(embedded, in_time, "/objection", {"reason": "再次提出异议"})
     assert again.status_code == 409
 
     embedded.clock.freeze(replied_on.replace(day=21, hour=9))  # day 11
+    assert "object" not in (await as_reporter(embedded, late))["allowed_actions"]  # the window has closed
     refused = await reporter_post(embedded, late, "/objection", {"reason": "核查结论与事实不符"})
     assert (refused.status_code, refused.json()["code"]) == (409, "objection-period-over")
     assert (await as_reporter(embedded, late))["state"] == "replied"

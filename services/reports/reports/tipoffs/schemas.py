@@ -34,6 +34,22 @@ class Category(StrEnum):
 
 HAZARD_CATEGORIES = frozenset({Category.MAJOR_HAZARD, Category.GENERAL_HAZARD})
 
+CATEGORY_TITLES = {
+    Category.MAJOR_HAZARD: "重大事故隐患",
+    Category.GENERAL_HAZARD: "一般事故隐患",
+    Category.ILLEGAL_ACT: "安全生产违法行为",
+    Category.CONCEALED_ACCIDENT: "瞒报谎报事故",
+}
+CHANNEL_TITLES = {
+    "miniprogram": "微信小程序",
+    "h5": "网页（H5）",
+    "hotline_12350": "12350 举报电话",
+    "hotline_12345": "12345 热线",
+    "letter": "信件",
+    "email": "电子邮件",
+    "visit": "来访",
+}
+
 
 class PublicChannel(StrEnum):
     MINIPROGRAM = "miniprogram"
@@ -420,7 +436,11 @@ class MessageRead(Schema):
     )
     text: str
     in_reply_to: int | None = Field(default=None, description="所回答的询问")
+    media: int = Field(default=0, description="随附的照片、视频数")
     at: Timestamp
+
+
+ReporterAction = Literal["supplement", "object", "claim_reward"]
 
 
 class ReporterView(Schema):
@@ -440,6 +460,10 @@ class ReporterView(Schema):
     merged: bool = Field(description="已与同一事项的其他举报合并办理：进展和结果为合并后的办理情况")
     objection_due_at: Timestamp | None = Field(description="对答复可以提出异议的期限（答复后 10 日）")
     reward: RewardNotice | None = Field(description="举报奖励：评定后显示")
+    allowed_actions: list[ReporterAction] = Field(
+        description="您现在可以进行的操作：supplement 补充材料、回答询问（办结前）；"
+        "object 对答复提出异议（期限内一次）；claim_reward 领取奖励（领取期限内）"
+    )
     messages: list[MessageRead] = Field(description="每一步的告知、答复、询问和您补充的材料")
 
 

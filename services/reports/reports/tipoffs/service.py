@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -309,8 +309,12 @@ async def page(
     mine: bool = False,
     step_overdue: bool | None = None,
     receipt_code: str | None = None,
+    actionable: Any = None,
 ) -> list[TipOff]:
+    """``actionable``: a clause (``actions.actionable``) keeping only those the caller may act on now."""
     query = select(TipOff).where(visible(caller))
+    if actionable is not None:
+        query = query.where(actionable)
     if receipt_code:
         query = query.where(TipOff.receipt_code == receipts.normalise(receipt_code))
     if state:
@@ -407,9 +411,25 @@ async def reporter_view(session: AsyncSession, tip_off_id: int, now: datetime) -
     case = await session.get(TipOff, tip_off.duplicate_of) if merged else tip_off
     query = select(TipOffMessage).where(TipOffMessage.tip_off_id == tip_off_id)
     query = query.order_by(TipOffMessage.at, TipOffMessage.id)  # events may arrive late, carrying their time
-    messages = [schemas.MessageRead.model_validate(m) for m in (await session.execute(query)).scalars()]
+    attached = select(TipOffMedia.message_id, func.count()).where(TipOffMedia.tip_off_id == tip_off_id)
+    media = dict((await session.execute(attached.group_by(TipOffMedia.message_id))).all())
+    messages = [
+        schemas.MessageRead.model_validate({**m.model_dump(), "media": media.get(m.id, 0)})
+        for m in (await session.execute(query)).scalars()
+    ]
     objection_open = case.id == tip_off.id and case.state in ("replied", "closed") and case.details.objection is None
+    objection_due_at = (
+        objection_due(await working_calendar(session, HolidayArrangement), case) if objection_open else None
+    )
     reward = (await session.execute(select(Reward).where(Reward.tip_off_id == case.id))).scalar_one_or_none()
+    allowed = {
+        "supplement": tip_off.state not in TIP_OFF_LIFECYCLE.final,
+        "object": objection_due_at is not None and now <= objection_due_at,
+        "claim_reward": reward is not None
+        and reward.state == "notified"
+        and reward.reporter_tip_off_id == tip_off.id
+        and now <= reward.claim_due_at,
+    }
     return schemas.ReporterView(
         receipt_code=tip_off.receipt_code,
         category=tip_off.category,
@@ -423,10 +443,9 @@ async def reporter_view(session: AsyncSession, tip_off_id: int, now: datetime) -
         outcome=schemas.OUTCOME_TITLES[schemas.Outcome(case.outcome)] if case.outcome else None,
         hazard_state=case.hazard_state,
         merged=merged,
-        objection_due_at=objection_due(await working_calendar(session, HolidayArrangement), case)
-        if objection_open
-        else None,
+        objection_due_at=objection_due_at,
         reward=notice_of(reward, tip_off.id) if reward is not None else None,
+        allowed_actions=[action for action, open_ in allowed.items() if open_],
         messages=messages,
     )
 
