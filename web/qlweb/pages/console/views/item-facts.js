@@ -1,0 +1,181 @@
+// The facts of an item in words — names instead of codes and ids, deadlines with the working days
+// left — and the words of its trail (the actions' names from the API's own documentation).
+import { html, useEffect, useState } from "/assets/vendor/preact-htm.module.js";
+import { call } from "../session.js";
+import { actionTitles, fieldLabels } from "../forms.js";
+
+/** "2026-12-07 23:59" from the API's time (always written in Beijing time, +08:00). */
+export const when = (iso) => (iso ? iso.slice(0, 16).replace("T", " ") : "");
+
+const cache = new Map(); // path → Promise of the answer: reference data read once per page
+const once = (path) => {
+  if (!cache.has(path)) cache.set(path, call(path).catch((error) => (cache.delete(path), Promise.reject(error))));
+  return cache.get(path);
+};
+
+/** The name an API record gives a code (region, enterprise, industry), or null until known. */
+function useName(path, pick) {
+  const [name, setName] = useState(null);
+  useEffect(() => {
+    if (path) once(path).then((answer) => setName(pick(answer)), () => setName(null));
+  }, [path]);
+  return name;
+}
+
+const useIndustry = (code) =>
+  useName("/api/v1/hazards/industries", (list) => list.find((i) => i.code === code)?.name || code);
+const useRegion = (code) => useName(code && `/api/v1/hazards/regions/${code}`, (r) => r.full_name || r.name);
+
+// The business's words for codes the API sends without a title of their own.
+const CATEGORIES = { major_hazard: "重大事故隐患", general_hazard: "一般事故隐患", illegal_act: "违法行为",
+                     concealed_accident: "瞒报、谎报事故" };
+const CHANNELS = { miniprogram: "微信小程序", h5: "网页", hotline_12350: "12350 热线", hotline_12345: "12345 热线",
+                   letter: "信件", email: "电子邮件", fax: "传真", visit: "来访" };
+const OUTCOMES = { true: "属实", partly_true: "部分属实", untrue: "不属实", unverifiable: "无法核实" };
+const SOURCES = { self_report: "企业自报", inspection: "监管检查", tip_off: "举报核查" };
+const GRADES = { general: "一般事故隐患", major: "重大事故隐患" };
+
+const DAY = 86_400_000;
+const shanghaiDay = (date) => new Date(date.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/** Working days from today (not counted) to the deadline's last day, by the hazards service's
+ * calendar — the one every service counts with: the largest n whose n-th working day after today
+ * is not after the last day (a bisection over `/calendar/deadline`). null: past or not known. */
+async function workingDaysLeft(dueAt) {
+  const today = shanghaiDay(new Date());
+  const last = dueAt.slice(0, 10);
+  if (last < today) return null;
+  const start = encodeURIComponent(`${today}T12:00:00+08:00`);
+  // Invariant: the low-th working day after today is not after the last day; the high-th is.
+  let low = 0;
+  let high = Math.round((Date.parse(last) - Date.parse(today)) / DAY) + 1;
+  let provisional = false;
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    const answer = await once(`/api/v1/hazards/calendar/deadline?start=${start}&amount=${middle}&unit=working_days`);
+    provisional ||= answer.provisional;
+    if (answer.last_day <= last) low = middle;
+    else high = middle;
+  }
+  return { days: low, provisional };
+}
+
+/** A deadline: when, how much time is left (in working days) or how late, provisional marked. */
+export function Deadline({ at, overdue, provisional, daysOverdue }) {
+  const [left, setLeft] = useState(null);
+  useEffect(() => {
+    setLeft(null);
+    if (at && !overdue) workingDaysLeft(at).then(setLeft, () => setLeft(null));
+  }, [at, overdue]);
+  if (!at) return html`<span>—</span>`;
+  let status = null;
+  if (overdue) status = html`<span class="tag overdue">已超期${daysOverdue ? ` ${daysOverdue} 日` : ""}</span>`;
+  else if (left) status = html`<span class="tag">${left.days ? `还有 ${left.days} 个工作日` : "今日截止"}</span>`;
+  const unsure = provisional || left?.provisional;
+  return html`<span>${when(at)} ${status}${unsure
+    ? html` <span class="tag" title="期限所在年度的放假调休安排尚未发布，按法定节假日和周末计算，该年安排加载后重新计算">暂定</span>`
+    : null}</span>`;
+}
+
+function Rows({ rows }) {
+  return html`<table class="facts"><tbody>${rows
+    .filter(([, value]) => value !== null && value !== undefined && value !== "" && value !== false)
+    .map(([label, value]) => html`<tr><th scope="row">${label}</th><td>${value}</td></tr>`)}</tbody></table>`;
+}
+
+function TipOffFacts({ item }) {
+  const region = useRegion(item.region_code);
+  const industry = useIndustry(item.industry);
+  const handlers = item.handled_by.map((h) => h.department).filter(Boolean).join("、");
+  return html`<${Rows} rows=${[
+    ["类别", CATEGORIES[item.category] || item.category],
+    ["举报事实", html`<p class="prose">${item.facts}</p>`],
+    ["被举报单位", item.enterprise_name || item.target || "（未填写）"],
+    ["事发地", [region || item.region_code, item.address].filter(Boolean).join(" ")],
+    ["行业领域", industry],
+    ["当前状态", item.state_title],
+    [item.step ? `下一步：${item.step}` : "期限", item.step_due_at && html`<${Deadline} at=${item.step_due_at}
+      overdue=${item.step_overdue} provisional=${item.step_provisional} />`],
+    ["主办部门", item.lead_department],
+    ["协办部门", item.co_handlers.map((c) => c.name).join("、")],
+    ["曾主办的部门", handlers],
+    ["受理部门", item.accepted_by_department],
+    ["核查结论", item.outcome && OUTCOMES[item.outcome]],
+    ["转为隐患", item.hazard_id && html`<a href=${`#/hazards/${item.hazard_id}`}>隐患（编号 ${item.hazard_id}）</a>`],
+    ["可能重复的举报", item.possible_duplicates.length > 0 && html`${item.possible_duplicates.map((n, i) => html`${
+      i ? "、" : ""}<a href=${`#/tip-offs/${n}`}>编号 ${n}</a>`)}`],
+    ["举报人", `${item.real_name ? "实名（身份已密封）" : "匿名"}${item.employee ? "，本单位从业人员" : ""}`],
+    ["渠道", `${CHANNELS[item.channel] || item.channel}${item.entered_by ? "（接线员录入）" : ""}`],
+    ["回执编号", item.receipt_code],
+    ["收到时间", when(item.received_at)],
+    ["受理时间", when(item.accepted_at)],
+    ["核查完成", when(item.concluded_at)],
+    ["答复时间", when(item.replied_at)],
+    ["内容提示", item.content_flag],
+  ]} />`;
+}
+
+function HazardFacts({ item }) {
+  const region = useRegion(item.region_code);
+  const industry = useIndustry(item.industry);
+  const enterprise = useName(`/api/v1/hazards/enterprises/${item.enterprise_id}`, (e) => e.name);
+  const basis = item.basis_standard && `${item.basis_standard} ${item.basis_clause || ""}`;
+  return html`<${Rows} rows=${[
+    ["隐患情况", html`<p class="prose">${item.description}</p>`],
+    ["企业", enterprise || item.enterprise_code],
+    ["所在地", region || item.region_code],
+    ["行业领域", industry],
+    ["等级", GRADES[item.grade] || item.grade],
+    ["判定依据", basis],
+    ["来源", item.source === "tip_off" && item.source_ref
+      ? html`${SOURCES.tip_off}（${item.source_ref}）` : SOURCES[item.source] || item.source],
+    ["当前状态", item.state_title],
+    ["整改期限", item.deadline_at && html`<${Deadline} at=${item.deadline_at} overdue=${item.overdue}
+      provisional=${item.deadline_provisional} daysOverdue=${item.days_overdue} />`],
+    ["原定整改期限", item.original_deadline_at && item.original_deadline_at !== item.deadline_at
+      && when(item.original_deadline_at)],
+    [item.step ? `下一步：${item.step}` : "下一步", item.step_due_at && html`<${Deadline} at=${item.step_due_at}
+      overdue=${item.step_overdue} provisional=${item.step_provisional} />`],
+    ["督办部门", item.supervising_department?.name],
+    ["挂牌督办机关", item.lister?.name],
+    ["督办文号", item.notice_no],
+    ["挂牌日期", item.listed_on],
+    ["停产停业治理", item.production_suspended && `是（累计顺延 ${item.suspended_days} 日）`],
+    ["发现时间", when(item.found_at)],
+    ["上报时间", when(item.created_at)],
+    ["销号时间", when(item.closed_at)],
+  ]} />`;
+}
+
+export function Facts({ kind, item }) {
+  return html`<section class="card" aria-labelledby="facts-heading">
+    <h3 id="facts-heading">基本情况</h3>
+    ${kind === "hazard" ? html`<${HazardFacts} item=${item} />` : html`<${TipOffFacts} item=${item} />`}
+  </section>`;
+}
+
+// What the trail's actions are called: the action routes' summaries, then the service's own steps.
+const TRAIL = {
+  receive: "收到举报", route: "确定主办部门", reveal_reporter: "查看举报人身份（保管人）", ask: "询问举报人",
+  question: "询问举报人", supplement: "举报人补充材料", answer: "举报人回答询问", notice: "告知举报人",
+  hazard_update: "转为隐患的进展", merged_in: "并入另一件举报", reward_assess: "评定举报奖励",
+  reward_claim_mismatch: "领奖信息不符", recount_step: "重新计算期限", reward_recount_step: "重新计算奖励期限",
+  recount_deadline: "重新计算整改期限", report: "上报隐患", report_recurrence: "回头看发现复发，重新上报",
+  attach_evidence: "上传证据", ledger_import: "从已有台账导入", reinspect: "回头看", open: "建档",
+};
+
+const TRAIL_FIELDS = { routed_to: "主办部门", text: "内容", findings: "核查情况", message: "内容" };
+
+/** {actions: {action: name}, trail(action), field(action, key)} for a service's items. */
+export function useWords(service, base) {
+  const [known, setKnown] = useState({ actions: {}, fields: {} });
+  useEffect(() => {
+    Promise.all([actionTitles(service, base), fieldLabels(service, base)])
+      .then(([actions, fields]) => setKnown({ actions, fields }), () => {});
+  }, [service, base]);
+  return {
+    actions: known.actions,
+    trail: (action) => known.actions[action] || TRAIL[action] || action,
+    field: (action, key) => known.fields[action]?.[key] || TRAIL_FIELDS[key], // words only for what has a name
+  };
+}
