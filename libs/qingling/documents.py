@@ -249,6 +249,25 @@ def _covered() -> frozenset[int]:
     return frozenset(maps[0]).intersection(maps[1])
 
 
+def printable(text: str, missing: set[str]) -> str:
+    """``text`` as the bundled fonts can draw it: other characters become 〓 (and go into
+    ``missing``), control characters go."""
+    covered, out = _covered(), []
+    for char in unicodedata.normalize("NFC", text):
+        if char == "\n":
+            out.append(char)
+        elif char == "\t":
+            out.append(" ")
+        elif unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue
+        elif ord(char) in covered:
+            out.append(char)
+        else:
+            missing.add(char)
+            out.append(MISSING)
+    return "".join(out)
+
+
 class _Page(FPDF):
     """fpdf2 with the GB/T 9704 page: margins, fonts, the page number in the footer."""
 
@@ -275,21 +294,7 @@ class _Page(FPDF):
         return self.w - LEFT - RIGHT
 
     def printable(self, text: str) -> str:
-        """``text`` as the fonts can draw it: other characters become 〓, control characters go."""
-        covered, out = _covered(), []
-        for char in unicodedata.normalize("NFC", text):
-            if char == "\n":
-                out.append(char)
-            elif char == "\t":
-                out.append(" ")
-            elif unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-                continue
-            elif ord(char) in covered:
-                out.append(char)
-            else:
-                self.missing.add(char)
-                out.append(MISSING)
-        return "".join(out)
+        return printable(text, self.missing)
 
     def wrap(self, text: str, width: float, *, hang: bool = True) -> list[str]:
         """``text`` broken into lines of at most ``width`` mm in the current font: between any two

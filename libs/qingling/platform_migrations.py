@@ -139,7 +139,7 @@ def drop_step_basis(*tables: str) -> None:
 
 
 def create_limit_counter_v1() -> None:
-    """``qingling.limits``: the counters of a service that limits attempts (identity, reports)."""
+    """``qingling.limits``: the counters of a service that limits attempts (identity, reports, hazards)."""
     op.create_table(
         "limit_counter",
         sa.Column("key", AutoString(length=64), nullable=False),

@@ -57,6 +57,7 @@ def _secret_generators() -> dict[str, Callable[[], str]]:
         "QL_REPORTS_SEALING_KEYS": lambda: json.dumps({sealing_key_id: _token()}),
         "QL_REPORTS_SEALING_KEY_ID": lambda: sealing_key_id,
         "QL_REPORTS_RECEIPT_HASH_KEY": _token,
+        "QL_HAZARDS_SECRET_KEY": _token,
         "QL_NOTIFY_SEALING_KEYS": lambda: json.dumps({sealing_key_id: _token()}),
         "QL_NOTIFY_SEALING_KEY_ID": lambda: sealing_key_id,
         "QL_REPORTS_REPORTER_CONTACT_KEYS": lambda: contact_keys,

@@ -4,6 +4,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hazards.adapters import hazards_adapters
 from hazards.calendar.models import HolidayArrangement
 from hazards.calendar.router import router as calendar_router
 from hazards.config import Settings
@@ -15,7 +16,6 @@ from hazards.disclosure.router import router as disclosure_router
 from hazards.documents.router import router as documents_router
 from hazards.enterprises.router import router as enterprises_router
 from hazards.evidence.router import router as evidence_router
-from hazards.evidence.storage import evidence_store
 from hazards.figures.router import router as figures_router
 from hazards.hazard import service as hazard_service
 from hazards.hazard.handlers import on_supervision_recorded
@@ -87,7 +87,7 @@ service = Service(
         sweep("report_missed_self_checks", report_missed, every=3600),  # reports are idempotent
         sweep("open_due_returns", returns.open_due_returns),  # idempotent too; soon after a period ends
     ],
-    adapters=evidence_store,
+    adapters=hazards_adapters,
     bootstrap=bootstrap,
     gauges=gauges,
     demo=load_demo,

@@ -120,7 +120,7 @@ async def test_an_executable_named_photo_jpg_is_refused_and_nothing_is_stored(sy
     assert (await _evidence(system, hazard_id)).json() == []
     assert "attach_evidence" not in [entry["action"] for entry in await _history(system, hazard_id)]
     if system.dispatcher is not None:  # embedded: the store itself can be looked into
-        store = system.dispatcher.apps["/api/v1/hazards"].state.runtime.adapters
+        store = system.dispatcher.apps["/api/v1/hazards"].state.runtime.adapters.evidence
         with pytest.raises(KeyError):
             await store.get(hashlib.sha256(EXECUTABLE).hexdigest())
 

@@ -1,11 +1,14 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, UploadFile
+from fastapi import APIRouter, Path, Query, Request, Response, UploadFile
+from pydantic import StringConstraints
 
+from hazards import limits
 from hazards.departments.schemas import IndustryCode
-from hazards.enterprises import imports, onboarding, service
+from hazards.enterprises import imports, onboarding, posters, service
 from hazards.enterprises.schemas import (
     EnterpriseCreate,
+    EnterpriseListing,
     EnterpriseRead,
     EnterpriseUpdate,
     ImportResult,
@@ -13,15 +16,18 @@ from hazards.enterprises.schemas import (
     OnboardingResult,
     RiskClass,
 )
+from hazards.enterprises.service import EnterpriseNotFound
 from hazards.spreadsheets import NotASpreadsheet, RowsRejected
-from qingling.auth.access import allow
+from qingling.auth.access import allow, public
 from qingling.auth.principal import Principal
 from qingling.auth.roles import STAFF_ROLES
 from qingling.auth.scope import OutsideJurisdiction
 from qingling.auth.scopes import Scope, ServiceScope
 from qingling.db import DbSession
+from qingling.documents import PDF
 from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
 from qingling.inputs import DbId
+from qingling.limits import per_address
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime
 
@@ -30,6 +36,7 @@ router = APIRouter(prefix="/enterprises", tags=["enterprises"])
 Editor = Annotated[Principal, allow(*service.EDITORS)]
 # People in scope; an enterprise system its own enterprise; a service checking the register.
 Reader = Annotated[Principal, allow(scope=(Scope.HAZARDS_READ, ServiceScope.REGISTER_READ))]
+Staff = Annotated[Principal, allow(*STAFF_ROLES)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -72,6 +79,42 @@ async def list_enterprises(
 
 
 @router.get(
+    "/lookup",
+    summary="查找被举报单位（公众）",
+    dependencies=[public(), per_address(limits.lookups, limits.LookupThrottled)],
+    responses=problem_responses(ValidationFailed, limits.LookupThrottled),
+)
+async def lookup(
+    session: DbSession,
+    q: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=2, max_length=30),
+        Query(description="单位名称或统一社会信用代码中的一段，2 至 30 个字"),
+    ],
+) -> list[EnterpriseListing]:
+    """举报页面用：名称或统一社会信用代码含有所填文字的登记企业，最多 10 家，
+    只有名称、统一社会信用代码和所在乡镇（街道）。
+    同一网络地址在一段时间内的查询次数有限（默认 10 分钟 60 次），超过时返回 429 并在 `Retry-After` 中说明等待秒数。"""
+    return await service.lookup(session, q)
+
+
+@router.get(
+    "/poster-token/{token}",
+    summary="举报二维码所指的单位（公众）",
+    dependencies=[public(), per_address(limits.lookups, limits.LookupThrottled)],
+    responses=problem_responses(service.PosterTokenUnknown, limits.LookupThrottled),
+)
+async def poster_enterprise(
+    token: Annotated[str, Path(max_length=100, description="海报二维码网址中 e= 后的签名令牌")],
+    session: DbSession,
+    runtime: CurrentRuntime,
+) -> EnterpriseListing:
+    """扫描企业举报海报的二维码打开举报页面时，据此填入被举报单位：名称、统一社会信用代码和所在乡镇（街道）。
+    令牌由本服务签名，伪造或改动的、单位已不在名录中的，返回 404。"""
+    return await service.by_poster_token(session, runtime.adapters.poster_key, token)
+
+
+@router.get(
     "/import-template",
     summary="下载企业名录导入模板",
     response_class=Response,
@@ -102,6 +145,24 @@ async def import_enterprises(
 async def get_enterprise(enterprise_id: DbId, caller: Reader, session: DbSession) -> EnterpriseRead:
     """辖区外的企业按不存在处理（404）。"""
     return EnterpriseRead.model_validate(await service.get(session, caller, enterprise_id))
+
+
+@router.get(
+    "/{enterprise_id}/poster",
+    summary="下载举报二维码海报",
+    response_class=Response,
+    responses={200: {"content": {PDF: {}}, "description": "A4 海报 PDF"}, **problem_responses(EnterpriseNotFound)},
+)
+async def enterprise_poster(
+    enterprise_id: DbId, caller: Staff, session: DbSession, runtime: CurrentRuntime, request: Request
+) -> Response:
+    """打印张贴在企业的 A4 海报：企业名称、“扫码举报安全生产隐患”、举报电话 12350 和二维码。扫码打开举报页面并填好本企业
+    （二维码中是签名的令牌，不是企业编号）。网址的前半部分为配置的公众访问地址（QL_HAZARDS_PUBLIC_BASE_URL），
+    未配置时为本次请求的地址。辖区外的企业按不存在处理（404）。"""
+    enterprise = await service.get(session, caller, enterprise_id)
+    base_url = runtime.settings.public_base_url or f"{request.url.scheme}://{request.url.netloc}"
+    key, now = runtime.adapters.poster_key, runtime.clock.now()
+    return await posters.download(enterprise.name, enterprise.credit_code, key, base_url, now)
 
 
 @router.patch(

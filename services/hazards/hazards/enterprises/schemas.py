@@ -94,3 +94,12 @@ class OnboardingResult(Schema):
     temporary_password: str = Field(description="企业管理员初始密码，首次登录须修改")
     client_id: str
     client_secret: str
+
+
+class EnterpriseListing(Schema):
+    """公众看到的企业：只有名称、统一社会信用代码和所在乡镇（街道），不含登记的其他信息。"""
+
+    name: str
+    credit_code: str = Field(description="统一社会信用代码")
+    region_code: str = Field(description="所在地行政区划代码（乡镇 9 位，只登记到县级的 6 位），举报时可作事发地")
+    town: str | None = Field(description="所在乡镇（街道）名称；只登记到县级的为空")

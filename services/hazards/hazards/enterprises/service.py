@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hazards.enterprises import posters
 from hazards.enterprises.models import Enterprise
-from hazards.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate
+from hazards.enterprises.schemas import EnterpriseCreate, EnterpriseListing, EnterpriseUpdate
 from hazards.regions import service as regions
+from hazards.regions.models import Region
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.auth.scope import OutsideJurisdiction, can_see, visible_rows
 from qingling.errors import Conflict, NotFound
 from qingling.pagination import PageParams, fetch_page
+from qingling.regions import Level, level
 
 # Who registers and edits enterprises: staff of a regulator, within their jurisdiction.
 EDITORS = (Role.REGULATOR, Role.DEPARTMENT_LEADER, Role.SAFETY_COMMITTEE, Role.ADMIN, Role.SERVICE)
@@ -24,6 +27,10 @@ EDITORS = (Role.REGULATOR, Role.DEPARTMENT_LEADER, Role.SAFETY_COMMITTEE, Role.A
 
 class EnterpriseNotFound(NotFound):
     code, title = "enterprise-not-found", "企业不存在或不在您的管辖范围内"
+
+
+class PosterTokenUnknown(NotFound):
+    code, title = "poster-token-unknown", "二维码无效，或该单位已不在企业名录中：请直接填写被举报单位的名称"
 
 
 class EnterpriseExists(Conflict):
@@ -95,6 +102,48 @@ async def page(
     if risk_class:
         query = query.where(Enterprise.risk_class == risk_class)
     return await fetch_page(session, query, Enterprise.id, params)
+
+
+# The public look-up answers a few matches to pick from, never a way to list the register.
+PUBLIC_MATCHES = 10
+
+
+async def lookup(session: AsyncSession, text: str) -> list[EnterpriseListing]:
+    """Enterprises whose name or credit code contains ``text``: name, credit code and town only."""
+    matching = or_(
+        Enterprise.name.contains(text, autoescape=True),
+        Enterprise.credit_code.contains(text.upper(), autoescape=True),
+    )
+    return await _listings(session, matching, limit=PUBLIC_MATCHES)
+
+
+async def by_poster_token(session: AsyncSession, key: bytes, signed: str) -> EnterpriseListing:
+    """The enterprise a report poster's QR code names; a token not signed by us, or for an
+    enterprise no longer registered, is unknown."""
+    credit_code = posters.credit_code_of(key, signed)
+    found = await _listings(session, Enterprise.credit_code == credit_code, limit=1) if credit_code else []
+    if not found:
+        raise PosterTokenUnknown()
+    return found[0]
+
+
+async def _listings(session: AsyncSession, condition, *, limit: int) -> list[EnterpriseListing]:
+    query = (
+        select(Enterprise.name, Enterprise.credit_code, Enterprise.region_code, Region.name.label("place"))
+        .outerjoin(Region, Region.code == Enterprise.region_code)
+        .where(condition)
+        .order_by(Enterprise.name, Enterprise.id)
+        .limit(limit)
+    )
+    return [
+        EnterpriseListing(
+            name=row.name,
+            credit_code=row.credit_code,
+            region_code=row.region_code,
+            town=row.place if level(row.region_code) is Level.TOWN else None,
+        )
+        for row in await session.execute(query)
+    ]
 
 
 async def update(
