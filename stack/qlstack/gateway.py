@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qlstack.postgres import MissingTool
-from qlweb import HEADERS, PAGES, ROOTS
+from qlweb import HEADERS, MEDIA_TYPES, PAGES, ROOTS
 
 
 def _problem(status: int, code: str, title: str) -> str:
@@ -62,6 +62,7 @@ def render_nginx_conf(
         for name in upstreams
     )
     page_headers = "".join(f'            add_header {name} "{value}" always;\n' for name, value in HEADERS.items())
+    types = "".join(f"        {kind} {' '.join(suffixes)};\n" for kind, suffixes in MEDIA_TYPES.items())
     pages = "\n".join(
         f"""        location /{root}/ {{
             root {pages_dir};
@@ -93,6 +94,11 @@ http {{
     uwsgi_temp_path {workdir}/uwsgi;
     scgi_temp_path {workdir}/scgi;
     client_max_body_size 64m;
+    types {{
+{types}    }}
+    default_type application/octet-stream;
+    charset utf-8;
+    charset_types text/css text/javascript application/json text/plain;
 
     proxy_http_version 1.1;
     proxy_set_header Connection "";

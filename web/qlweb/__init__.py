@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,6 +29,17 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",  # a follow-up page's address must not travel anywhere
     "Permissions-Policy": "geolocation=(self), camera=(self), microphone=()",
+}
+# What the pages are made of, for a gateway that knows no other types (nginx's ``types`` block).
+MEDIA_TYPES = {
+    "text/html": ("html",),
+    "text/css": ("css",),
+    "text/javascript": ("js", "mjs"),
+    "application/json": ("json",),
+    "image/svg+xml": ("svg",),
+    "image/png": ("png",),
+    "image/x-icon": ("ico",),
+    "text/plain": ("txt", "md"),
 }
 
 
@@ -48,6 +61,11 @@ def pages_app() -> ASGIApp:
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
-        await files(scope, receive, send_with_headers)
+        try:
+            await files(scope, receive, send_with_headers)
+        except HTTPException as exc:  # no such file: what nginx answers too
+            await Response("页面不存在", exc.status_code, media_type="text/plain; charset=utf-8")(
+                scope, receive, send_with_headers
+            )
 
     return app
