@@ -16,10 +16,11 @@ import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, Protocol, TypeVar
+from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+from sqlalchemy import ColumnElement, false, or_
 
 from qingling.auth.access import allow
 from qingling.auth.principal import RECEIPT_HOLDER, Principal
@@ -30,7 +31,7 @@ from qingling.db import DbSession
 from qingling.errors import Conflict, Forbidden, ValidationFailed, problem_responses
 from qingling.inputs import DbId
 from qingling.runtime import CurrentRuntime, Runtime
-from qingling.schemas import Schema, Timestamp
+from qingling.schemas import Schema, Term, Timestamp, terms
 
 
 class TimeBasis(Schema):
@@ -49,6 +50,13 @@ class TimeBasis(Schema):
 Provisional = Annotated[
     bool,
     Field(description="暂定：期限所在年度的放假调休安排尚未发布，按法定节假日和周末计算，该年安排加载后重新计算"),
+]
+
+
+# The list filter of what waits for the caller (``Runner.actionable``).
+ActionableBy = Annotated[
+    Literal["me"] | None,
+    Query(description="me：只看您现在可以办理的（allowed_actions 不为空），即等您所在部门决定或办理的"),
 ]
 
 
@@ -149,6 +157,13 @@ class Lifecycle:
             unknown = {*transition.sources, transition.target or transition.sources[0]} - set(self.states)
             if unknown:
                 raise ValueError(f"{self.name}.{transition.action}: unknown states {sorted(unknown)}")
+
+    def state_terms(self) -> list[Term]:
+        return terms(self.states)
+
+    def action_terms(self) -> list[Term]:
+        """The actions people take (not those the service takes when their time comes)."""
+        return terms({t.action: t.title for t in self.transitions if not t.automatic})
 
     def with_transition(self, transition: Transition) -> "Lifecycle":
         return dataclasses.replace(self, transitions=(*self.transitions, transition))
@@ -357,6 +372,9 @@ Effect = Callable[[Step[Any]], Awaitable[dict[str, Any] | None]]
 # Whether ``caller`` is the body an authority names for this item: None if so, else why not (in
 # Chinese, naming the body, e.g. "销号须由挂牌督办机关德清县应急管理局作出").
 AuthorityCheck = Callable[[Any, Principal], str | None]
+# ``AuthorityCheck`` as a WHERE clause over the items' columns, for lists of what waits for a
+# caller (``Runner.actionable``): true on exactly the rows where the check answers None.
+AuthorityRows = Callable[[Principal], ColumnElement[bool]]
 # Appends the change to the item's trail (and publishes it): (session, item, action, caller, now, payload).
 Recorder = Callable[..., None]
 
@@ -380,6 +398,7 @@ class Runner(Generic[Item]):
         effects: Mapping[str, Effect],
         authorities: Mapping[str, AuthorityCheck],
         record: Recorder,
+        rows: Mapping[str, AuthorityRows] | None = None,  # the checks as SQL, for ``actionable``
         calendar: Callable[[Any], Awaitable[WorkingCalendar]],
         keeps_step: frozenset[str] = frozenset(),  # states that keep a running limit (a pending extension)
         acting: Callable[[Step[Any]], Awaitable[str | None]] | None = None,  # the acting department's name
@@ -394,9 +413,12 @@ class Runner(Generic[Item]):
         named = {t.authority.key for t in lifecycle.transitions if t.authority is not None}
         if unchecked := named - set(authorities):
             raise TypeError(f"{lifecycle.name}: no check for authorities {sorted(unchecked)}")
+        if rows is not None and (unlisted := named - set(rows)):
+            raise TypeError(f"{lifecycle.name}: no rows for authorities {sorted(unlisted)}")
         self.lifecycle = lifecycle
         self._effects = dict(effects)
         self._authorities = dict(authorities)
+        self._rows = dict(rows or {})
         self._record = record
         self._calendar = calendar
         self._keeps_step = keeps_step
@@ -418,6 +440,25 @@ class Runner(Generic[Item]):
             for t in self.lifecycle.allowed(item.state)
             if not t.automatic and self.refusal(item, caller, t) is None
         ]
+
+    def actionable(
+        self, caller: Principal, state: Any, narrower: Mapping[str, ColumnElement[bool]] | None = None
+    ) -> ColumnElement[bool]:
+        """``allowed_for`` as a WHERE clause (the list filter ``actionable_by=me``): rows in a state
+        from which an action the caller's role allows starts, and of which the caller is that
+        action's authority — so a page and its total count only what waits for the caller.
+        ``narrower``: a further condition on an action, where the domain narrows the runner's answer."""
+        clauses = []
+        for t in self.lifecycle.transitions:
+            if t.automatic or not (caller.has(*t.roles) or (t.reporter and caller == RECEIPT_HOLDER)):
+                continue
+            clause = state.in_(t.sources)
+            if t.authority is not None and caller != RECEIPT_HOLDER:
+                clause &= self._rows[t.authority.key](caller)
+            if narrower and t.action in narrower:
+                clause &= narrower[t.action]
+            clauses.append(clause)
+        return or_(*clauses) if clauses else false()
 
     async def fire(
         self,

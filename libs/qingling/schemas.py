@@ -7,6 +7,7 @@ later in the database layer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated
 
@@ -29,3 +30,14 @@ Timestamp = Annotated[
 
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+
+class Term(Schema):
+    """One word of a vocabulary: the code the API uses and what a person reads."""
+
+    code: str
+    title: str
+
+
+def terms(titles: Mapping[str, str]) -> list[Term]:
+    return [Term(code=code, title=title) for code, title in titles.items()]

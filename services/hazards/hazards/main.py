@@ -34,6 +34,7 @@ from hazards.returns.router import router as returns_router
 from hazards.selfchecks.router import router as selfchecks_router
 from hazards.selfchecks.service import report_missed
 from hazards.standards.router import router as standards_router
+from hazards.vocabulary.router import router as vocabulary_router
 from qingling.app import create_service_app
 from qingling.holidays import working_calendar
 from qingling.runtime import Runtime, Service
@@ -63,6 +64,7 @@ service = Service(
     routers=[
         regions_router,
         industries_router,
+        vocabulary_router,
         standards_router,
         departments_router,
         enterprises_router,

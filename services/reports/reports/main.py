@@ -25,6 +25,7 @@ from reports.tipoffs import service as tipoffs
 from reports.tipoffs.handlers import on_supervision_recorded
 from reports.tipoffs.router import actions_router as tip_off_actions_router
 from reports.tipoffs.router import router as tip_offs_router
+from reports.vocabulary.router import router as vocabulary_router
 
 service = Service(
     name="reports",
@@ -36,6 +37,7 @@ service = Service(
     tables=tables,
     routers=[
         tip_offs_router,
+        vocabulary_router,
         tip_off_actions_router,
         duplicates_router,
         conversation_router,

@@ -28,6 +28,7 @@ from hazards.departments.models import Department
 from hazards.figures import schemas
 from hazards.figures.models import HAZARD_HISTORY, HazardVersion
 from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
+from hazards.hazard.schemas import GRADE_TITLES, SOURCE_TITLES
 from hazards.industries.catalogue import INDUSTRY_BY_CODE
 from hazards.regions.models import Region
 from hazards.reinspections.models import Reinspection
@@ -44,8 +45,6 @@ OPEN_STATES = sorted(set(HAZARD_LIFECYCLE.states) - HAZARD_LIFECYCLE.final)
 ZEROING_FROM = date(2024, 1, 1)  # the three-year action: stock is what was found before it
 STOCK_DEADLINE = date(2024, 12, 31)  # 2024 存量清零
 NEW_CURBED_BY = date(2025, 12, 31)  # 2025 增量遏制
-GRADE_TITLES = {"general": "一般隐患", "major": "重大隐患"}
-SOURCE_TITLES = {"self_report": "企业自查自报", "inspection": "监督检查发现", "tip_off": "群众举报核查"}
 _CHILD_LENGTH = {0: 2, 2: 4, 4: 6, 6: 9, 9: 9}  # a prefix's length → its children's key length
 
 

@@ -1,17 +1,21 @@
 """Who decides each hazard action (README "Who decides: authority by department"): the
 authorities the lifecycle names, and the checks that tell whether a caller is that body. Pure
-functions of (hazard, caller) over typed columns; a refusal names the body, never a code."""
+functions of (hazard, caller) over typed columns; a refusal names the body, never a code. Each
+check has its twin in ``ROWS``, the same rule as a WHERE clause, for the list of what waits for
+a caller (the API tests hold the two to the same answers)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from sqlalchemy import ColumnElement, false, func, or_
 
 from hazards.hazard import lifecycle as declared
 from hazards.hazard.models import COMMITTEE, Hazard
 from hazards.industries.catalogue import KIND_BY_CODE
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
-from qingling.regions import Level
+from qingling.regions import Level, jurisdiction_prefix
 
 DEPARTMENT_STAFF = (Role.REGULATOR, Role.DEPARTMENT_LEADER)
 
@@ -116,4 +120,66 @@ CHECKS: dict[str, Callable[[Hazard, Principal], str | None]] = {
     declared.BY_SUPERVISING_COUNTY.key: supervising_county,
     declared.BY_LISTER_CANDIDATE.key: lister_candidate,
     declared.BY_LISTER.key: lister,
+}
+
+
+# ------------------------------------------------------------------------------ the checks as SQL
+
+
+def _department_rows(caller: Principal, region_code, kind) -> ColumnElement[bool]:
+    if not caller.has(*DEPARTMENT_STAFF) or caller.region_code is None:
+        return false()
+    return (region_code == caller.region_code) & (kind == caller.department)  # None: IS NULL, as compared
+
+
+def supervising_rows(caller: Principal) -> ColumnElement[bool]:
+    return _department_rows(caller, Hazard.supervising_region_code, Hazard.supervising_kind)
+
+
+def enterprise_rows(caller: Principal) -> ColumnElement[bool]:
+    return Hazard.enterprise_code == caller.enterprise_code if caller.enterprise_code else false()
+
+
+def reporter_rows(caller: Principal) -> ColumnElement[bool]:
+    return or_(enterprise_rows(caller), Hazard.reported_by == caller.subject, supervising_rows(caller))
+
+
+def supervising_county_rows(caller: Principal) -> ColumnElement[bool]:
+    if caller.level == Level.TOWN:
+        return false()
+    return supervising_rows(caller) & (func.length(Hazard.supervising_region_code) == 6)
+
+
+def lister_candidate_rows(caller: Principal) -> ColumnElement[bool]:
+    if caller.level in (None, Level.TOWN):
+        return false()
+    covered = Hazard.region_code.startswith(jurisdiction_prefix(caller.region_code))
+    if caller.has(Role.SAFETY_COMMITTEE):
+        return covered
+    if not caller.has(*DEPARTMENT_STAFF) or caller.department is None:
+        return false()
+    kind = KIND_BY_CODE.get(caller.department)
+    in_line = Hazard.industry.in_(kind.industries) if kind is not None else false()
+    return covered & or_(Hazard.supervising_kind == caller.department, in_line)
+
+
+def lister_rows(caller: Principal) -> ColumnElement[bool]:
+    committee = (
+        (Hazard.lister_kind == COMMITTEE) & (Hazard.lister_region_code == caller.region_code)
+        if caller.has(Role.SAFETY_COMMITTEE) and caller.region_code
+        else false()
+    )
+    department = Hazard.lister_kind.is_not(None) & _department_rows(
+        caller, Hazard.lister_region_code, Hazard.lister_kind
+    )
+    return or_(Hazard.lister_kind.is_(None) & supervising_rows(caller), committee, department)
+
+
+ROWS: dict[str, Callable[[Principal], ColumnElement[bool]]] = {
+    declared.BY_ENTERPRISE.key: enterprise_rows,
+    declared.BY_REPORTER.key: reporter_rows,
+    declared.BY_SUPERVISING.key: supervising_rows,
+    declared.BY_SUPERVISING_COUNTY.key: supervising_county_rows,
+    declared.BY_LISTER_CANDIDATE.key: lister_candidate_rows,
+    declared.BY_LISTER.key: lister_rows,
 }

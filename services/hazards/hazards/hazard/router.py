@@ -23,7 +23,7 @@ from qingling.db import DbSession
 from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
 from qingling.idempotency import IdempotencyKeyMissing, IdempotencyKeyReused
 from qingling.inputs import DbId, QueryDate, QueryTime
-from qingling.lifecycle import NotTheAuthority, action_routes
+from qingling.lifecycle import ActionableBy, NotTheAuthority, action_routes
 from qingling.pagination import Page, PageQuery
 from qingling.regions import Level
 from qingling.runtime import CurrentRuntime
@@ -127,6 +127,7 @@ async def list_hazards(
     listed_to: Annotated[QueryDate | None, Query(description="挂牌日期不晚于此日（含）")] = None,
     step_due_after: Annotated[QueryTime | None, Query(description="下一步事项的期限不早于此时刻")] = None,
     step_due_before: Annotated[QueryTime | None, Query(description="下一步事项的期限早于此时刻")] = None,
+    actionable_by: ActionableBy = None,
 ) -> Page[HazardRead]:
     """本辖区（企业：本企业）的隐患，按 ID 分页；`total` 为符合条件的总数。时间窗口的起点含、终点不含，
     与隐患统计的口径一致：如统计中某月“销号”的隐患即 closed_after=该月1日0时、closed_before=次月1日0时（北京时间）。"""
@@ -137,6 +138,7 @@ async def list_hazards(
         deadline_before=deadline_before, department_id=department_id, lister_level=lister_level,
         pre_2024_stock=pre_2024_stock, closed_after=closed_after, closed_before=closed_before,
         listed_from=listed_from, listed_to=listed_to, step_due_after=step_due_after, step_due_before=step_due_before,
+        actionable=actionable_by == "me",
     )  # fmt: skip
     return Page.of([service.to_read(hazard, caller, now) for hazard in hazards], page, hazards.total)
 

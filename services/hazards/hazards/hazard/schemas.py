@@ -11,6 +11,8 @@ from qingling.schemas import Schema, Timestamp
 from qingling.standards import Clause, MajorReport, StandardCode
 
 Grade = Literal["general", "major"]
+GRADE_TITLES = {"general": "一般隐患", "major": "重大隐患"}
+SOURCE_TITLES = {"self_report": "企业自查自报", "inspection": "监督检查发现", "tip_off": "群众举报核查"}
 Text = Annotated[inputs.Text, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
 Short = Annotated[inputs.Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 

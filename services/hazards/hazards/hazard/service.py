@@ -20,7 +20,7 @@ from hazards.enterprises import service as enterprises
 from hazards.enterprises.models import Enterprise
 from hazards.figures.models import HAZARD_HISTORY
 from hazards.hazard import actions, schemas
-from hazards.hazard.authority import CHECKS
+from hazards.hazard.authority import CHECKS, ROWS
 from hazards.hazard.events import hazard_changed, subscribers
 from hazards.hazard.lifecycle import ENTERPRISE, HAZARD_LIFECYCLE
 from hazards.hazard.models import Hazard, HazardAudit
@@ -223,8 +223,12 @@ async def page(
     listed_to: date | None = None,
     step_due_after: datetime | None = None,
     step_due_before: datetime | None = None,
+    actionable: bool = False,
 ) -> list[Hazard]:
+    """``actionable``: only those on which the caller may take an action now (``allowed_actions``)."""
     query = select(Hazard).where(visible_rows(caller, Hazard.region_code, Hazard.enterprise_code))
+    if actionable:
+        query = query.where(RUNNER.actionable(caller, Hazard.state))
     filters = {
         Hazard.state: state,
         Hazard.grade: grade,
@@ -380,6 +384,7 @@ RUNNER: Runner[Hazard] = Runner(
     HAZARD_LIFECYCLE,
     effects=actions.EFFECTS,
     authorities=CHECKS,
+    rows=ROWS,
     record=record_change,
     calendar=_calendar,
     acting=actions.acting,

@@ -8,7 +8,6 @@ from pydantic import Field
 from qingling.exports import ColumnRead
 from qingling.schemas import Schema, Timestamp
 
-SOURCE_TITLES = {"self_report": "企业自查自报", "inspection": "监督检查发现", "tip_off": "群众举报核查"}
 EXTENSION_DECISIONS = {None: "待批", True: "批准", False: "不予批准"}
 
 

@@ -15,6 +15,7 @@ from hazards.enterprises.models import Enterprise
 from hazards.hazard.actions import body_name
 from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
 from hazards.hazard.models import Hazard, HazardAudit
+from hazards.hazard.schemas import SOURCE_TITLES
 from hazards.industries.catalogue import INDUSTRY_BY_CODE
 from hazards.ledgers import schemas
 from hazards.regions.models import Region
@@ -251,7 +252,7 @@ def _major_row(hazard: Hazard, enterprise: Enterprise, names: dict[str, str], no
         basis_standard_name=f"{standard.title}（{standard.document}）" if standard else hazard.basis_standard,
         basis_clause=hazard.basis_clause,
         source=hazard.source,
-        source_title=schemas.SOURCE_TITLES.get(hazard.source, hazard.source),
+        source_title=SOURCE_TITLES.get(hazard.source, hazard.source),
         found_on=_day(hazard.found_at),
         pre_2024_stock=hazard.pre_2024_stock,
         responsible_person=details.listing.responsible_person if details.listing else None,

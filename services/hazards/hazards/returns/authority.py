@@ -1,10 +1,12 @@
 """Who acts on a return: the submitting department's own staff (prepare; its leader submits) and
 the 安委办 of the same level (receive, send back). Pure functions of (return, caller); a refusal
-names the body."""
+names the body. ``ROWS``: the same checks as WHERE clauses, for the list of what waits for a caller."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from sqlalchemy import ColumnElement, false
 
 from hazards.returns import lifecycle as declared
 from hazards.returns.models import PeriodicReturn
@@ -39,4 +41,24 @@ def committee(item: PeriodicReturn, caller: Principal) -> str | None:
 CHECKS: dict[str, Callable[[PeriodicReturn, Principal], str | None]] = {
     declared.BY_DEPARTMENT.key: department,
     declared.BY_COMMITTEE.key: committee,
+}
+
+
+def department_rows(caller: Principal) -> ColumnElement[bool]:
+    if not caller.has(Role.REGULATOR, Role.DEPARTMENT_LEADER) or caller.region_code is None:
+        return false()
+    return (PeriodicReturn.department_region_code == caller.region_code) & (
+        PeriodicReturn.department_kind == caller.department
+    )
+
+
+def committee_rows(caller: Principal) -> ColumnElement[bool]:
+    if not caller.has(Role.SAFETY_COMMITTEE) or caller.region_code is None:
+        return false()
+    return PeriodicReturn.committee_region_code == caller.region_code
+
+
+ROWS: dict[str, Callable[[Principal], ColumnElement[bool]]] = {
+    declared.BY_DEPARTMENT.key: department_rows,
+    declared.BY_COMMITTEE.key: committee_rows,
 }

@@ -18,7 +18,7 @@ from qingling.db import DbSession
 from qingling.errors import problem_responses
 from qingling.exports import CSV, XLSX, ExportFormat, content_disposition, to_csv, to_xlsx
 from qingling.inputs import DbId
-from qingling.lifecycle import NotTheAuthority, action_routes
+from qingling.lifecycle import ActionableBy, NotTheAuthority, action_routes
 from qingling.pagination import Page, PageQuery
 from qingling.periods import AsOfInFuture, PeriodAsOfQuery, PeriodQuery
 from qingling.runtime import CurrentRuntime
@@ -48,6 +48,7 @@ async def list_returns(
         bool | None, Query(description="true 只看未报送的（待编制、已编制未报送、被退回），false 只看已报送的")
     ] = None,
     overdue: Annotated[bool | None, Query(description="true 只看已过报送期限仍未报送的")] = None,
+    actionable_by: ActionableBy = None,
 ) -> Page[ReturnRead]:
     """本辖区各部门的报表（周报、月报、季报、年报），按 ID 分页。安委办用 `committee_region_code`（本级）和
     `outstanding=true` 查看谁还没有报送。"""
@@ -55,7 +56,7 @@ async def list_returns(
     items = await service.page(
         session, caller, page, now, state=state, kind=kind, period=period, department_id=department_id,
         region_prefix=region_prefix, committee_region_code=committee_region_code, outstanding=outstanding,
-        overdue=overdue,
+        overdue=overdue, actionable=actionable_by == "me",
     )  # fmt: skip
     return Page.of([service.to_read(item, caller, now) for item in items], page, items.total)
 

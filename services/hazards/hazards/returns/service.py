@@ -23,7 +23,7 @@ from hazards.calendar.models import HolidayArrangement
 from hazards.departments.models import Department
 from hazards.regions.models import Region
 from hazards.returns import actions, periods, schemas, tables
-from hazards.returns.authority import CHECKS
+from hazards.returns.authority import CHECKS, ROWS
 from hazards.returns.lifecycle import RETURN_LIFECYCLE
 from hazards.returns.models import PeriodicReturn, PeriodicReturnAudit
 from hazards.returns.schemas import KIND_TITLES, ReturnKind
@@ -157,8 +157,12 @@ async def page(
     committee_region_code: str | None = None,
     outstanding: bool | None = None,
     overdue: bool | None = None,
+    actionable: bool = False,
 ) -> list[PeriodicReturn]:
+    """``actionable``: only those on which the caller may take an action now (``allowed_actions``)."""
     query = select(PeriodicReturn).where(staff_rows(caller, PeriodicReturn.department_region_code))
+    if actionable:
+        query = query.where(RUNNER.actionable(caller, PeriodicReturn.state))
     filters = {
         PeriodicReturn.state: state,
         PeriodicReturn.kind: kind.value if kind else None,
@@ -349,6 +353,7 @@ RUNNER: Runner[PeriodicReturn] = Runner(
     RETURN_LIFECYCLE,
     effects=actions.EFFECTS,
     authorities=CHECKS,
+    rows=ROWS,
     record=record_change,
     calendar=_calendar,
     keeps_step=frozenset({"prepared"}),  # preparing leaves the deadline (or the resubmission limit) running

@@ -41,23 +41,8 @@ from reports.figures.models import REWARD_HISTORY, TIP_OFF_HISTORY, RewardVersio
 from reports.figures.schemas import GroupBy
 from reports.tipoffs import routing
 from reports.tipoffs.lifecycle import DECISION_LIMIT, REPLY_LIMIT, TIP_OFF_LIFECYCLE
-from reports.tipoffs.schemas import OUTCOME_TITLES, REFUSAL_GROUNDS, Category, Outcome
+from reports.tipoffs.schemas import CATEGORY_TITLES, CHANNEL_TITLES, OUTCOME_TITLES, REFUSAL_GROUNDS, Outcome
 
-CATEGORY_TITLES = {
-    Category.MAJOR_HAZARD: "重大事故隐患",
-    Category.GENERAL_HAZARD: "一般事故隐患",
-    Category.ILLEGAL_ACT: "安全生产违法行为",
-    Category.CONCEALED_ACCIDENT: "瞒报谎报事故",
-}
-CHANNEL_TITLES = {
-    "miniprogram": "微信小程序",
-    "h5": "网页（H5）",
-    "hotline_12350": "12350 举报电话",
-    "hotline_12345": "12345 热线",
-    "letter": "信件",
-    "email": "电子邮件",
-    "visit": "来访",
-}
 # Decisions on whether to take a tip-off up; a merge counts when it came before acceptance.
 NOT_TAKEN_UP = ("refused", "handed_over", "merged")
 GROUPING = ("region_code", "industry", "category", "channel", "lead_department_id", "lead_department")

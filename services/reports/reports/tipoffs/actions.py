@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, cast, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from qingling.auth.principal import RECEIPT_HOLDER, Principal
 from qingling.delivery import DeliveryState
@@ -23,6 +24,7 @@ from qingling.runtime import Runtime
 from qingling.standards import grading_errors
 from qingling.tipoff_events import TipOffVerified
 from reports.calendar import HolidayArrangement
+from reports.database import tables
 from reports.duplicates.service import merged_into
 from reports.tipoffs import authority, outward, routing, schemas
 from reports.tipoffs.lifecycle import OBJECTION_DAYS, TIMED_STATES, TIP_OFF_LIFECYCLE, VERIFICATION_LIMIT
@@ -112,6 +114,29 @@ def _allowed(tip_off: TipOff, caller: Principal, conversion: schemas.Conversion 
     if conversion is None or conversion.state is not schemas.ConversionState.PARKED:
         allowed = [action for action in allowed if action != "correct_conversion"]
     return allowed
+
+
+def actionable(caller: Principal) -> ColumnElement[bool]:
+    """``_allowed`` as a WHERE clause: the runner's, a correction only where the latest request
+    for the hazard (``conversions``) was parked."""
+    return RUNNER.actionable(caller, TipOff.state, {"correct_conversion": _conversion_parked()})
+
+
+def _conversion_parked() -> ColumnElement[bool]:
+    event, later = tables.outbox, aliased(tables.outbox)
+    newer = select(later.id).where(
+        later.subject == event.subject,
+        later.event_type == event.event_type,
+        later.state != DeliveryState.CANCELLED,
+        later.created_at > event.created_at,
+    )
+    parked = select(event.id).where(
+        event.subject == literal("tip_off/") + cast(TipOff.id, String),  # subject_of
+        event.event_type == TipOffVerified.event_type,
+        event.state == DeliveryState.PARKED,
+        ~exists(newer),
+    )
+    return TipOff.hazard_id.is_(None) & exists(parked)
 
 
 def _redacted(value: Any, known: list[str | None]) -> Any:
@@ -469,6 +494,7 @@ RUNNER: Runner[TipOff] = Runner(
         "close": nothing,
     },
     authorities=authority.CHECKS,
+    rows=authority.ROWS,
     record=record_change,
     calendar=lambda session: working_calendar(session, HolidayArrangement),
     keeps_step=TIMED_STATES,

@@ -1,12 +1,18 @@
 """Who decides each step of a tip-off (the authorities declared in ``lifecycle.py``), and where a
 case may be handed: pure functions of the tip-off and the caller, answering None when the caller
-is the body the rules name, else why not, in Chinese, naming the department by name."""
+is the body the rules name, else why not, in Chinese, naming the department by name. ``ROWS``
+holds the same checks as WHERE clauses, for the list of what waits for a caller (the API tests
+hold the two to the same answers)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy import ColumnElement, false, func, or_
+
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
-from qingling.regions import Level, covers, level, parent
+from qingling.regions import NATION, Level, covers, jurisdiction_prefix, level, parent
 from reports.tipoffs.models import TipOff
 
 COUNTY_AND_ABOVE = frozenset({Level.NATION, Level.PROVINCE, Level.CITY, Level.COUNTY})
@@ -81,6 +87,73 @@ CHECKS = {
     "lead_or_above": lead_or_above,
     "city_or_above": city_or_above,
     "level_above": level_above,
+}
+
+
+# ------------------------------------------------------------------------------ the checks as SQL
+
+
+def lead_rows(caller: Principal) -> ColumnElement[bool]:
+    if caller.region_code is None or caller.department is None:
+        return false()
+    return (TipOff.lead_region_code == caller.region_code) & (TipOff.lead_kind == caller.department)
+
+
+def _above_in_line_rows(caller: Principal) -> ColumnElement[bool]:
+    if caller.region_code is None or level(caller.region_code) not in COUNTY_AND_ABOVE:
+        return false()
+    return (
+        (TipOff.lead_kind == caller.department)  # None: IS NULL, as compared
+        & (TipOff.lead_region_code != caller.region_code)
+        & TipOff.lead_region_code.startswith(jurisdiction_prefix(caller.region_code))
+    )
+
+
+def lead_or_above_rows(caller: Principal) -> ColumnElement[bool]:
+    return or_(lead_rows(caller), _above_in_line_rows(caller))
+
+
+def city_or_above_rows(caller: Principal) -> ColumnElement[bool]:
+    if caller.region_code is None or caller.department is None or caller.level not in (Level.PROVINCE, Level.CITY):
+        return false()
+    return (
+        TipOff.lead_region_code.is_distinct_from(caller.region_code)
+        & TipOff.region_code.startswith(jurisdiction_prefix(caller.region_code))
+        & (TipOff.lead_kind == caller.department)
+    )
+
+
+def _children(column, code: str) -> ColumnElement[bool]:
+    """``parent(column) == code`` (``qingling.regions.parent``): its towns, and a city's counties or
+    a province's cities."""
+    if code == NATION or len(code) != 6:  # a town has none
+        return false()
+    towns = (func.length(column) == 9) & column.startswith(code)
+    below = {
+        Level.CITY: column.like(code[:4] + "__") & (column != code),
+        Level.PROVINCE: column.like(code[:2] + "__00") & (column != code),
+    }.get(level(code))
+    return towns if below is None else or_(towns, below)
+
+
+def level_above_rows(caller: Principal) -> ColumnElement[bool]:
+    if caller.region_code is None or caller.department is None:
+        return false()
+    return _children(TipOff.lead_region_code, caller.region_code) & (TipOff.lead_kind == caller.department)
+
+
+def reporter_rows(caller: Principal) -> ColumnElement[bool]:
+    if not caller.has(Role.OPERATOR) or caller.region_code is None:
+        return false()
+    return TipOff.region_code.startswith(jurisdiction_prefix(caller.region_code))
+
+
+ROWS: dict[str, Callable[[Principal], ColumnElement[bool]]] = {
+    "reporter": reporter_rows,
+    "lead": lead_rows,
+    "lead_or_above": lead_or_above_rows,
+    "city_or_above": city_or_above_rows,
+    "level_above": level_above_rows,
 }
 
 

@@ -17,7 +17,7 @@ from qingling.idempotency import (
     run_once,
 )
 from qingling.inputs import DbId
-from qingling.lifecycle import NotTheAuthority, action_routes
+from qingling.lifecycle import ActionableBy, NotTheAuthority, action_routes
 from qingling.limits import per_address
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime, Runtime
@@ -120,12 +120,14 @@ async def list_tip_offs(
     mine: Annotated[bool, Query(description="true 只看本部门主办的")] = False,
     step_overdue: Annotated[bool | None, Query(description="true 只看当前环节已超期的")] = None,
     receipt_code: Annotated[str | None, Query(max_length=20, description="回执码（来电群众报出回执码时查找）")] = None,
+    actionable_by: ActionableBy = None,
 ) -> Page[TipOffRead]:
     """本辖区的举报，按编号分页。举报事实已去除可识别举报人身份的信息。"""
     now = runtime.clock.now()
     tip_offs = await service.page(
         session, caller, page, now, state=state, category=category, lead_department_id=lead_department_id,
         mine=mine, step_overdue=step_overdue, receipt_code=receipt_code,
+        actionable=actions.actionable(caller) if actionable_by == "me" else None,
     )  # fmt: skip
     return Page.of(await actions.read(session, caller, tip_offs, now), page, tip_offs.total)
 
