@@ -149,6 +149,7 @@ export async function actionForm(service, base, action) {
   return { title: found.operation.summary || action, fields: body ? await fieldsOf(doc, resolve(doc, body)) : [] };
 }
 
+const confirming = (title) => (title.startsWith("确认") ? title : `确认${title}`);
 const idOf = (pointer) => `field${pointer.replace(/\//g, "-")}`;
 
 /** The JSON the API expects, from the form's controls; empty optional fields are left out. */
@@ -273,11 +274,11 @@ export function ActionForm({ service, base, itemPath, action, onDone, onCancel }
   return html`
     <form class="card action-form" onSubmit=${submit} aria-labelledby=${headingId}>
       <h3 id=${headingId} tabindex="-1" ref=${heading}>${form.title}</h3>
-      ${form.fields.length ? null : html`<p>确认${form.title}？此操作将记入办理记录。</p>`}
+      ${form.fields.length ? null : html`<p>${confirming(form.title)}？此操作将记入办理记录。</p>`}
       ${form.fields.map((field) => html`<${Field} field=${field} errors=${errors} topLevel=${true} />`)}
       <p class="error" role="alert">${problem}</p>
       <div class="row">
-        <button type="submit" disabled=${busy || form.missing}>确认${form.title}</button>
+        <button type="submit" disabled=${busy || form.missing}>${confirming(form.title)}</button>
         <button type="button" class="secondary" onClick=${onCancel}>取消</button>
       </div>
     </form>`;

@@ -159,6 +159,12 @@ function Evidence({ kind, id, version }) {
 // ------------------------------------------------------------------------------------------ trail
 
 const ACTORS = { reporter: "举报人", system: "系统" };
+const ROLES = { enterprise_user: "企业用户", enterprise_admin: "企业管理员", enterprise_client: "企业系统",
+                operator: "接线员", regulator: "监管人员", department_leader: "部门负责人", safety_committee: "安委办",
+                custodian: "举报人信息保管人", admin: "系统管理员", service: "系统" };
+/** Who took a step, as the trail names them: their department, else their role. */
+const actor = (entry) =>
+  entry.payload?.acting_department || ACTORS[entry.actor] || ROLES[entry.actor_roles?.[0]] || entry.actor;
 
 function Trail({ itemPath, version, words }) {
   const history = useApi(`${itemPath}/history`, version);
@@ -178,7 +184,7 @@ function Trail({ itemPath, version, words }) {
       <ol class="trail" reversed>${entries.map((entry) => html`
         <li>
           <strong>${words.trail(entry.action)}</strong>
-          <span class="hint"> ${when(entry.at)} · ${entry.payload?.acting_department || ACTORS[entry.actor] || entry.actor}</span>
+          <span class="hint"> ${when(entry.at)} · ${actor(entry)}</span>
           ${entry.reason && html`<p>理由：${entry.reason}</p>`}
           ${Object.entries(entry.payload || {})
             .filter(([key, value]) => typeof value === "string" && value && words.field(entry.action, key))
