@@ -14,9 +14,13 @@ export class Problem extends Error {
 
 const NETWORK = { title: "网络不通", detail: "无法连接服务器，请检查网络后重试", code: "network" };
 
-/** fetch `path` (`/api/v1/...`); `json` or `form` (FormData / URLSearchParams) as the body. */
-export async function api(path, { method = "GET", json, form, token, headers = {}, signal } = {}) {
-  const init = { method, headers: { Accept: "application/json", ...headers }, signal, credentials: "same-origin" };
+/** fetch `path` (`/api/v1/...`); `json` or `form` (FormData / URLSearchParams) as the body.
+ *  `credentials: "omit"` for a request that carries its own Authorization (a receipt's HTTP Basic):
+ *  the browser then shows no sign-in dialog of its own on a 401. */
+export async function api(
+  path, { method = "GET", json, form, token, headers = {}, signal, credentials = "same-origin" } = {},
+) {
+  const init = { method, headers: { Accept: "application/json", ...headers }, signal, credentials };
   if (token) init.headers.Authorization = `Bearer ${token}`;
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
