@@ -4,6 +4,8 @@ state in words and the longer trail."""
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
 from datetime import timedelta
 
@@ -11,6 +13,7 @@ import httpx
 import pytest
 from browser_pages import DESK, PHONE, axe, screenshot
 from hazard_flow import MAJOR_TRADE
+from PIL import Image
 from playwright.sync_api import expect
 from tipoff_flow import ENTERPRISE
 
@@ -35,13 +38,17 @@ def self_reported(site) -> int:
 
 @pytest.fixture(scope="module")
 def items(site) -> dict:
-    """An anonymous tip-off about a 德清县 enterprise; a 重大 hazard the demo enterprise reported, and
+    """An anonymous tip-off with a photo about a 德清县 enterprise; a 重大 hazard the demo enterprise reported, and
     another that 德清县应急管理局 has confirmed."""
     notice = httpx.get(f"{site.url}/api/v1/reports/privacy-notice").json()
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 48), (180, 90, 20)).save(photo, "JPEG")
+    uploaded = httpx.post(f"{site.url}/api/v1/reports/media", files={"file": ("site.jpg", photo.getvalue())})
+    assert uploaded.status_code == 201, uploaded.text
     tip_off = httpx.post(f"{site.url}/api/v1/reports/tip-offs", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
         "channel": "h5", "category": "major_hazard", "enterprise_code": ENTERPRISE, "region_code": "330521",
         "facts": "厂区二号车间有人在易燃物旁违规电气焊作业，没有动火审批，也没有人监护",
-        "consent": {"notice_version": notice["version"], "agreed": True},
+        "consent": {"notice_version": notice["version"], "agreed": True}, "media": [uploaded.json()["token"]],
     })  # fmt: skip
     assert tip_off.status_code == 201, tip_off.text
     confirmed = self_reported(site)
@@ -82,6 +89,8 @@ def test_a_clerk_signs_and_accepts_a_tip_off_and_confirms_a_hazard_on_their_page
     heading = page.get_by_role("heading", level=2)
     expect(heading).to_contain_text("已接收（待签收）")
     expect(page.get_by_role("row", name="被举报单位")).to_contain_text("德清华峰陶瓷有限公司")
+    photo = page.get_by_role("region", name="照片、视频").get_by_role("img", name=re.compile("举报照片"))
+    expect(photo).to_have_js_property("naturalWidth", 64)  # fetched with the clerk's token, shown from a blob
     trail = page.get_by_role("region", name="办理记录")
     expect(trail).to_contain_text("记录完整")
     expect(trail.get_by_role("listitem")).to_have_count(1)

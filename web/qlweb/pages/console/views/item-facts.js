@@ -3,6 +3,7 @@
 import { html, useEffect, useState } from "/assets/vendor/preact-htm.module.js";
 import { call } from "../session.js";
 import { actionTitles, fieldLabels } from "../forms.js";
+import { say, useLabels } from "../labels.js";
 
 /** "2026-12-07 23:59" from the API's time (always written in Beijing time, +08:00). */
 export const when = (iso) => (iso ? iso.slice(0, 16).replace("T", " ") : "");
@@ -22,18 +23,7 @@ function useName(path, pick) {
   return name;
 }
 
-const useIndustry = (code) =>
-  useName("/api/v1/hazards/industries", (list) => list.find((i) => i.code === code)?.name || code);
 const useRegion = (code) => useName(code && `/api/v1/hazards/regions/${code}`, (r) => r.full_name || r.name);
-
-// The business's words for codes the API sends without a title of their own.
-const CATEGORIES = { major_hazard: "重大事故隐患", general_hazard: "一般事故隐患", illegal_act: "违法行为",
-                     concealed_accident: "瞒报、谎报事故" };
-const CHANNELS = { miniprogram: "微信小程序", h5: "网页", hotline_12350: "12350 热线", hotline_12345: "12345 热线",
-                   letter: "信件", email: "电子邮件", fax: "传真", visit: "来访" };
-const OUTCOMES = { true: "属实", partly_true: "部分属实", untrue: "不属实", unverifiable: "无法核实" };
-const SOURCES = { self_report: "企业自报", inspection: "监管检查", tip_off: "举报核查" };
-const GRADES = { general: "一般事故隐患", major: "重大事故隐患" };
 
 const DAY = 86_400_000;
 const shanghaiDay = (date) => new Date(date.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
@@ -53,8 +43,7 @@ async function workingDaysLeft(dueAt) {
   while (high - low > 1) {
     const middle = Math.floor((low + high) / 2);
     const answer = await once(`/api/v1/hazards/calendar/deadline?start=${start}&amount=${middle}&unit=working_days`);
-    provisional ||= answer.provisional;
-    if (answer.last_day <= last) low = middle;
+    if (answer.last_day <= last) [low, provisional] = [middle, answer.provisional];
     else high = middle;
   }
   return { days: low, provisional };
@@ -70,11 +59,12 @@ export function Deadline({ at, overdue, provisional, daysOverdue }) {
   if (!at) return html`<span>—</span>`;
   let status = null;
   if (overdue) status = html`<span class="tag overdue">已超期${daysOverdue ? ` ${daysOverdue} 日` : ""}</span>`;
-  else if (left) status = html`<span class="tag">${left.days ? `还有 ${left.days} 个工作日` : "今日截止"}</span>`;
-  const unsure = provisional || left?.provisional;
-  return html`<span>${when(at)} ${status}${unsure
-    ? html` <span class="tag" title="期限所在年度的放假调休安排尚未发布，按法定节假日和周末计算，该年安排加载后重新计算">暂定</span>`
-    : null}</span>`;
+  else if (left) {
+    const count = left.days ? `还有 ${left.days} 个工作日` : "今日截止";
+    status = html`<span class="tag">${count}${left.provisional ? "（暂按法定节假日和周末计）" : ""}</span>`;
+  }
+  return html`<span>${when(at)} ${status}${provisional
+    ? html` <span class="tag">期限暂定：该年放假调休安排尚未发布，加载后重新计算</span>` : null}</span>`;
 }
 
 function Rows({ rows }) {
@@ -83,16 +73,15 @@ function Rows({ rows }) {
     .map(([label, value]) => html`<tr><th scope="row">${label}</th><td>${value}</td></tr>`)}</tbody></table>`;
 }
 
-function TipOffFacts({ item }) {
+function TipOffFacts({ item, words }) {
   const region = useRegion(item.region_code);
-  const industry = useIndustry(item.industry);
   const handlers = item.handled_by.map((h) => h.department).filter(Boolean).join("、");
   return html`<${Rows} rows=${[
-    ["类别", CATEGORIES[item.category] || item.category],
+    ["类别", say(words?.categories, item.category)],
     ["举报事实", html`<p class="prose">${item.facts}</p>`],
     ["被举报单位", item.enterprise_name || item.target || "（未填写）"],
     ["事发地", [region || item.region_code, item.address].filter(Boolean).join(" ")],
-    ["行业领域", industry],
+    ["行业领域", say(words?.industries, item.industry)],
     ["当前状态", item.state_title],
     [item.step ? `下一步：${item.step}` : "期限", item.step_due_at && html`<${Deadline} at=${item.step_due_at}
       overdue=${item.step_overdue} provisional=${item.step_provisional} />`],
@@ -100,12 +89,12 @@ function TipOffFacts({ item }) {
     ["协办部门", item.co_handlers.map((c) => c.name).join("、")],
     ["曾主办的部门", handlers],
     ["受理部门", item.accepted_by_department],
-    ["核查结论", item.outcome && OUTCOMES[item.outcome]],
+    ["核查结论", item.outcome && say(words?.outcomes, item.outcome)],
     ["转为隐患", item.hazard_id && html`<a href=${`#/hazards/${item.hazard_id}`}>隐患（编号 ${item.hazard_id}）</a>`],
     ["可能重复的举报", item.possible_duplicates.length > 0 && html`${item.possible_duplicates.map((n, i) => html`${
       i ? "、" : ""}<a href=${`#/tip-offs/${n}`}>编号 ${n}</a>`)}`],
     ["举报人", `${item.real_name ? "实名（身份已密封）" : "匿名"}${item.employee ? "，本单位从业人员" : ""}`],
-    ["渠道", `${CHANNELS[item.channel] || item.channel}${item.entered_by ? "（接线员录入）" : ""}`],
+    ["渠道", `${say(words?.channels, item.channel)}${item.entered_by ? "（接线员录入）" : ""}`],
     ["回执编号", item.receipt_code],
     ["收到时间", when(item.received_at)],
     ["受理时间", when(item.accepted_at)],
@@ -115,20 +104,18 @@ function TipOffFacts({ item }) {
   ]} />`;
 }
 
-function HazardFacts({ item }) {
+function HazardFacts({ item, words }) {
   const region = useRegion(item.region_code);
-  const industry = useIndustry(item.industry);
   const enterprise = useName(`/api/v1/hazards/enterprises/${item.enterprise_id}`, (e) => e.name);
   const basis = item.basis_standard && `${item.basis_standard} ${item.basis_clause || ""}`;
   return html`<${Rows} rows=${[
     ["隐患情况", html`<p class="prose">${item.description}</p>`],
     ["企业", enterprise || item.enterprise_code],
     ["所在地", region || item.region_code],
-    ["行业领域", industry],
-    ["等级", GRADES[item.grade] || item.grade],
+    ["行业领域", say(words?.industries, item.industry)],
+    ["等级", say(words?.grades, item.grade)],
     ["判定依据", basis],
-    ["来源", item.source === "tip_off" && item.source_ref
-      ? html`${SOURCES.tip_off}（${item.source_ref}）` : SOURCES[item.source] || item.source],
+    ["来源", `${say(words?.sources, item.source)}${item.source_ref ? `（${item.source_ref}）` : ""}`],
     ["当前状态", item.state_title],
     ["整改期限", item.deadline_at && html`<${Deadline} at=${item.deadline_at} overdue=${item.overdue}
       provisional=${item.deadline_provisional} daysOverdue=${item.days_overdue} />`],
@@ -148,9 +135,11 @@ function HazardFacts({ item }) {
 }
 
 export function Facts({ kind, item }) {
+  const words = useLabels(() => {}); // until the words come (or if they do not), the codes
   return html`<section class="card" aria-labelledby="facts-heading">
     <h3 id="facts-heading">基本情况</h3>
-    ${kind === "hazard" ? html`<${HazardFacts} item=${item} />` : html`<${TipOffFacts} item=${item} />`}
+    ${kind === "hazard" ? html`<${HazardFacts} item=${item} words=${words} />`
+      : html`<${TipOffFacts} item=${item} words=${words} />`}
   </section>`;
 }
 
@@ -166,9 +155,11 @@ const TRAIL = {
 
 const TRAIL_FIELDS = { routed_to: "主办部门", text: "内容", findings: "核查情况", message: "内容" };
 
-/** {actions: {action: name}, trail(action), field(action, key)} for a service's items. */
+/** {actions: {action: name}, trail(action), field(action, key), state(code)} for a service's items. */
 export function useWords(service, base) {
   const [known, setKnown] = useState({ actions: {}, fields: {} });
+  const vocabularies = useLabels(() => {});
+  const states = vocabularies?.[service === "reports" ? "tipOffStates" : "hazardStates"];
   useEffect(() => {
     Promise.all([actionTitles(service, base), fieldLabels(service, base)])
       .then(([actions, fields]) => setKnown({ actions, fields }), () => {});
@@ -177,5 +168,6 @@ export function useWords(service, base) {
     actions: known.actions,
     trail: (action) => known.actions[action] || TRAIL[action] || action,
     field: (action, key) => known.fields[action]?.[key] || TRAIL_FIELDS[key], // words only for what has a name
+    state: (code) => say(states, code),
   };
 }

@@ -183,7 +183,8 @@ function Trail({ itemPath, version, words }) {
       ${history.error && html`<p class="error">${describe(history.error)}</p>`}
       <ol class="trail" reversed>${entries.map((entry) => html`
         <li>
-          <strong>${words.trail(entry.action)}</strong>
+          <strong>${words.trail(entry.action)}</strong>${entry.payload?.to && entry.payload.to !== entry.payload.from
+            ? html` → ${words.state(entry.payload.to)}` : null}
           <span class="hint"> ${when(entry.at)} · ${actor(entry)}</span>
           ${entry.reason && html`<p>理由：${entry.reason}</p>`}
           ${Object.entries(entry.payload || {})
