@@ -13,11 +13,44 @@ import pytest
 from browser_pages import DESK, axe, screenshot
 from PIL import Image
 from playwright.sync_api import expect
-from tipoff_flow import ENTERPRISE, RECEIPT, TIP_OFFS
+from tipoff_flow import ENTERPRISE, FINDING, FINE_40000, RECEIPT, REPLY, REWARDS, TIP_OFFS
 
 from identity.demo import DEMO_PASSWORD
 
 QUESTION = "请问动火作业一般在什么时段？能否拍一张现场照片？"
+
+
+def _file(api: httpx.Client, **fields) -> dict:
+    """A tip-off as the H5 report page files it: its receipt."""
+    notice = api.get("/api/v1/reports/privacy-notice").json()
+    body = {
+        "channel": "h5",
+        "category": "major_hazard",
+        "facts": "厂区二号车间有人在易燃物旁违规电气焊作业，没有动火审批，也没有人监护",
+        "enterprise_code": ENTERPRISE,
+        "region_code": "330521",
+        "consent": {"notice_version": notice["version"], "agreed": True},
+    } | fields
+    filed = api.post(TIP_OFFS, json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert filed.status_code == 201, filed.text
+    return filed.json()
+
+
+def _signed_in(api: httpx.Client, username: str) -> dict:
+    form = {"grant_type": "password", "username": username, "password": DEMO_PASSWORD}
+    return {"Authorization": f"Bearer {api.post('/api/v1/identity/oauth/token', data=form).json()['access_token']}"}
+
+
+def _post(api: httpx.Client, path: str, headers: dict, body: dict | None = None) -> dict:
+    done = api.post(path, json=body, headers=headers)
+    assert done.status_code in (200, 201), done.text
+    return done.json()
+
+
+def _open(page, receipt: dict) -> None:
+    page.get_by_label("回执码").fill(receipt["receipt_code"])
+    page.get_by_label("查询密码").fill(receipt["secret"])
+    page.get_by_role("button", name="查询").click()
 
 
 @pytest.fixture
@@ -25,27 +58,10 @@ def accepted(site) -> dict:
     """An anonymous tip-off filed from the H5 page's API, signed and accepted by the county's
     emergency bureau, which then asks the reporter a question: its receipt, and the clerk."""
     with httpx.Client(base_url=site.url, timeout=30) as api:
-        notice = api.get("/api/v1/reports/privacy-notice").json()
-        filed = api.post(
-            TIP_OFFS,
-            json={
-                "channel": "h5",
-                "category": "major_hazard",
-                "facts": "厂区二号车间有人在易燃物旁违规电气焊作业，没有动火审批，也没有人监护",
-                "enterprise_code": ENTERPRISE,
-                "region_code": "330521",
-                "consent": {"notice_version": notice["version"], "agreed": True},
-            },
-            headers={"Idempotency-Key": str(uuid.uuid4())},
-        )
-        assert filed.status_code == 201, filed.text
-        receipt = filed.json()
-        form = {"grant_type": "password", "username": "deqing-yjj", "password": DEMO_PASSWORD}
-        token = api.post("/api/v1/identity/oauth/token", data=form).json()["access_token"]
-        clerk = {"Authorization": f"Bearer {token}"}
+        receipt = _file(api)
+        clerk = _signed_in(api, "deqing-yjj")
         for action in ("sign", "accept"):
-            done = api.post(f"{TIP_OFFS}/{receipt['tip_off_id']}/{action}", headers=clerk)
-            assert done.status_code == 200, done.text
+            _post(api, f"{TIP_OFFS}/{receipt['tip_off_id']}/{action}", clerk)
         asked = api.post(f"{TIP_OFFS}/{receipt['tip_off_id']}/messages", json={"text": QUESTION}, headers=clerk)
         assert asked.status_code == 201, asked.text
         _question_in_the_inbox(api, receipt)
@@ -83,9 +99,7 @@ def _answer_photo_size(site, accepted: dict) -> tuple[int, int]:
 
 def test_a_reporter_follows_up_answers_with_a_photo_and_adds_information(site, open_page, accepted):
     page = open_page("/h5/follow-up.html")
-    page.get_by_label("回执码").fill(accepted["receipt_code"])
-    page.get_by_label("查询密码").fill(accepted["secret"])
-    page.get_by_role("button", name="查询").click()
+    _open(page, accepted)
 
     progress = page.get_by_role("region", name="办理进展")
     expect(progress).to_contain_text("核查中")  # accepted: the state in words, with the next step
@@ -135,6 +149,48 @@ def test_a_reporter_follows_up_answers_with_a_photo_and_adds_information(site, o
     expect(page.get_by_role("region", name="办理进展")).to_contain_text("核查中")
     other = open_page("/h5/follow-up.html")
     expect(other.get_by_label("查询密码")).to_be_visible()
+
+
+REPORTER = {"name": "周明亮", "phone": "13905720042", "id_number": "330521198503151234"}
+
+
+def test_a_real_name_reporter_reads_the_reply_objects_in_its_window_and_claims_the_reward(site, open_page):
+    with httpx.Client(base_url=site.url, timeout=30) as api:
+        receipt = _file(api, reporter=REPORTER)
+        clerk, leader = _signed_in(api, "deqing-yjj"), _signed_in(api, "deqing-yjj-leader")
+        tip_off = f"{TIP_OFFS}/{receipt['tip_off_id']}"
+        for action, body in (("sign", None), ("accept", None), ("conclude", FINDING), ("reply", REPLY)):
+            _post(api, f"{tip_off}/{action}", clerk, body)
+        reward = _post(api, f"{tip_off}/reward", clerk, FINE_40000)
+        _post(api, f"{REWARDS}/{reward['id']}/decide", leader, {})
+        _post(api, f"{REWARDS}/{reward['id']}/notify", clerk)
+
+    page = open_page("/h5/follow-up.html")
+    _open(page, receipt)
+    expect(page.get_by_role("region", name="办理进展")).to_contain_text("已答复")
+    answer = page.get_by_role("region", name="答复")
+    expect(answer).to_contain_text("核查结论：属实")
+    expect(answer).to_contain_text(REPLY["message"])
+    expect(answer).to_contain_text("前提出一次异议")  # the window's end, shown
+
+    prize = page.get_by_role("region", name="举报奖励")
+    expect(prize).to_contain_text("6,000 元")
+    screenshot(page, "h5-follow-up-reply-360")
+    prize.get_by_label("姓名").fill(REPORTER["name"])
+    prize.get_by_label("身份证号码").fill("330521198503151235")  # one digit wrong
+    prize.get_by_label("手机号码").fill(REPORTER["phone"])
+    prize.get_by_role("button", name="领取奖励").click()
+    expect(prize.get_by_role("alert")).to_contain_text("不一致")
+    prize.get_by_label("身份证号码").fill(REPORTER["id_number"])
+    prize.get_by_role("button", name="领取奖励").click()
+    expect(prize).to_contain_text("已领取")
+    expect(prize.get_by_role("button", name="领取奖励")).to_have_count(0)
+
+    answer.get_by_label("异议及理由").fill("现场至今仍在违规动火，核查结论与事实不符")
+    answer.get_by_role("button", name="提出异议").click()
+    expect(page.get_by_role("region", name="办理进展")).to_contain_text("复查中")
+    expect(answer).to_contain_text("现在不能提出异议")
+    assert axe(page) == []
 
 
 def test_a_wrong_receipt_is_refused_in_words(open_page):
