@@ -74,7 +74,8 @@ const GRADES = { general: "一般", major: "重大" }; // the grade enum's value
 
 /** A field's label and the rest of its description as a hint. */
 function wording(name, schema) {
-  let text = (schema.description || "").replace(/^true\s+/, "");
+  let text = schema.description || "";
+  if (schema.type === "boolean") text = text.replace(/^true\s+/, ""); // "true 提交上一级…": what ticking means
   if (schema.enum && schema.enum.some((code) => text.startsWith(`${code} `))) text = ""; // only the options
   if (!text || !/[\u4e00-\u9fff]/.test(text)) return { label: UNDESCRIBED[name] || schema.title || name, hint: "" };
   const cut = text.search(/[：；;]/);

@@ -2,16 +2,17 @@
 // shows them to this caller (masked as it masks them), the evidence, the trail with its integrity
 // check, the reminders planned and sent, and a button for each action the API says this caller may
 // take now (allowed_actions), each opening the form its OpenAPI request body describes.
-import { html, useCallback, useEffect, useState } from "/assets/vendor/preact-htm.module.js";
+import { html, useCallback, useEffect, useRef, useState } from "/assets/vendor/preact-htm.module.js";
 import { describe, Problem } from "/assets/api.js";
 import { call, current } from "../session.js";
-import { ActionForm, actionTitles } from "../forms.js";
+import { ActionForm } from "../forms.js";
 import { downloadFrom } from "../download.js";
 import { Facts, when, useWords } from "./item-facts.js";
 
 // The item pages' own style sheet, beside this module (the pages' CSP allows same-origin sheets).
 if (!document.querySelector("link[data-item-css]")) {
-  const sheet = Object.assign(document.createElement("link"), { rel: "stylesheet", href: new URL("./item.css", import.meta.url).href });
+  const href = new URL("./item.css", import.meta.url).href;
+  const sheet = Object.assign(document.createElement("link"), { rel: "stylesheet", href });
   sheet.dataset.itemCss = "";
   document.head.append(sheet);
 }
@@ -46,7 +47,9 @@ function ItemPage({ kind, id }) {
   const { data: item, error } = useApi(itemPath, version);
   const words = useWords(config.service, config.base);
 
+  const heading = useRef(null);
   const acted = useCallback((title) => { setDone(`已${title}`); setVersion((v) => v + 1); }, []);
+  useEffect(() => { if (version) heading.current?.focus(); }, [version]); // the closed form had the focus
 
   if (error) {
     const missing = error instanceof Problem && error.status === 404;
@@ -60,7 +63,7 @@ function ItemPage({ kind, id }) {
   const title = kind === "hazard" ? item.title : `${config.noun}（编号 ${item.id}）`;
   return html`
     <p><a href=${config.list}>← ${config.noun}列表</a></p>
-    <h2 tabindex="-1">${title} <span class="tag">${item.state_title}</span></h2>
+    <h2 tabindex="-1" ref=${heading}>${title} <span class="tag">${item.state_title}</span></h2>
     <p role="status" class="ok">${done}</p>
     <div class="item-columns">
       <div>
@@ -99,12 +102,16 @@ function Actions({ config, item, itemPath, titles, onDone }) {
 function useBlob(path) {
   const [url, setUrl] = useState(null);
   useEffect(() => {
+    let live = true;
     let made = null;
     fetch(path, { headers: { Authorization: `Bearer ${current()?.token}` } })
       .then((response) => (response.ok ? response.blob() : null))
-      .then((blob) => blob && setUrl((made = URL.createObjectURL(blob))))
-      .catch(() => setUrl(null));
-    return () => made && URL.revokeObjectURL(made);
+      .then((blob) => blob && live && setUrl((made = URL.createObjectURL(blob))))
+      .catch(() => live && setUrl(null));
+    return () => {
+      live = false;
+      if (made) URL.revokeObjectURL(made);
+    };
   }, [path]);
   return url;
 }
@@ -122,7 +129,7 @@ function Video({ path, label }) {
 
 const size = (bytes) => (bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`);
 
-function File({ path, type, name, number }) {
+function Attachment({ path, type, name, number }) {
   const [error, setError] = useState("");
   if (type.startsWith("image/")) return html`<${Picture} path=${path} alt=${`${name}（第 ${number} 件）`} />`;
   if (type.startsWith("video/")) return html`<${Video} path=${path} label=${`${name}（第 ${number} 件）`} />`;
@@ -141,13 +148,13 @@ function Evidence({ kind, id, version }) {
   else if (!data.length) body = html`<p>没有${heading}。</p>`;
   else if (kind === "tip_off") {
     body = html`<ul class="files">${data.map((m, i) => html`<li>
-      <${File} path=${`/api/v1/reports/media/${m.id}`} type=${m.media_type}
+      <${Attachment} path=${`/api/v1/reports/media/${m.id}`} type=${m.media_type}
         name=${m.media_type.startsWith("video/") ? "举报视频" : m.media_type.startsWith("image/") ? "举报照片" : "举报附件"}
         number=${i + 1} />
       <span class="hint">${when(m.received_at)} · ${size(m.size)}</span></li>`)}</ul>`;
   } else {
     body = html`<ul class="files">${data.map((e, i) => html`<li>
-      <${File} path=${`/api/v1/hazards/evidence/${e.id}/content`} type=${e.media_type} name=${e.filename} number=${i + 1} />
+      <${Attachment} path=${`/api/v1/hazards/evidence/${e.id}/content`} type=${e.media_type} name=${e.filename} number=${i + 1} />
       <span class="hint">${e.uploader_side === "enterprise" ? "企业" : "监管部门"}上传 · ${when(e.received_at)} · ${size(e.size)}
         ${e.distance_m != null ? ` · 拍摄处距企业 ${Math.round(e.distance_m)} 米` : ""}</span>
       ${e.note && html`<p>${e.note}</p>`}</li>`)}</ul>`;
