@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -57,9 +58,17 @@ def listed(site) -> dict:
         "measures": "限期消除有限空间作业隐患", "responsible_unit": enterprise["name"], "responsible_person": "周平",
         "supervising_department_id": department,
     })  # fmt: skip
+    notice_text = api("GET", "/api/v1/reports/privacy-notice")
+    tip_off = {"channel": "h5", "category": "major_hazard", "facts": "车间有人在易燃物旁违规电气焊作业，没有动火审批",
+               "enterprise_code": DEMO_ENTERPRISE, "region_code": "330521",
+               "consent": {"notice_version": notice_text["version"], "agreed": True}}  # fmt: skip
+    filed = httpx.post(f"{site.url}/api/v1/reports/tip-offs", json=tip_off, headers={"Idempotency-Key": str(uuid4())})
+    assert filed.status_code == 201, filed.text
     month = today.strftime("%Y-%m")
     figures = api("GET", f"{H}/figures", month=month, grade="major", group_by="grade")["total"]
-    return {"id": hazard, "notice": notice, "enterprise": enterprise["name"], "month": month, "figures": figures}
+    received = api("GET", "/api/v1/reports/figures", month=month)["total"]["tip_offs"]["received"]
+    return {"id": hazard, "notice": notice, "enterprise": enterprise["name"], "month": month, "figures": figures,
+            "tip_offs": received}  # fmt: skip
 
 
 def sign_in(open_page, username: str, viewport: dict):
@@ -88,6 +97,10 @@ def test_a_county_regulator_sees_its_listed_hazard_and_the_figures_as_charts(ope
     text = Path(exported.value.path()).read_text(encoding="utf-8")
     assert exported.value.suggested_filename.endswith(".csv") and text.startswith("\ufeff")
     assert listed["notice"] in text and listed["enterprise"] in text
+    page.get_by_label("状态").select_option(label="已销号的")
+    expect(link).to_have_count(0)  # the ledger asked again, for the closed ones
+    page.get_by_label("状态").select_option(label="全部")
+    expect(link).to_be_visible()
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="统计").click()
     zeroing = page.get_by_role("region", name="重大事故隐患动态清零进展", exact=True)
@@ -105,6 +118,11 @@ def test_a_county_regulator_sees_its_listed_hazard_and_the_figures_as_charts(ope
         export.click()
     assert picture.value.suggested_filename.endswith(".png")
     assert Path(picture.value.path()).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    chart = page.get_by_role("region", name="举报办理（按地区）", exact=True)
+    expect(chart.get_by_role("button", name="导出图片（PNG）")).to_be_enabled()
+    received = page.get_by_role("region", name=f"{year}年{int(month)}月举报").get_by_role("definition").first
+    assert listed["tip_offs"] >= 1
+    expect(received).to_have_text(f"{listed['tip_offs']} 件")
     assert axe(page) == []
     screenshot(page, "console-dashboard-1280")
 

@@ -5,42 +5,76 @@ import { describe } from "/assets/api.js";
 import { call } from "../session.js";
 import { downloadFrom } from "../download.js";
 import { Figures } from "../charts.js";
+import { useLabels } from "../labels.js";
 
 const LEDGER = "/api/v1/hazards/ledgers/listed-hazards";
-const SHOWN = {
-  open: ["未销号的", (row) => row.state !== "closed"],
-  overdue: ["已超期的", (row) => row.overdue],
-  closed: ["已销号的", (row) => row.state === "closed"],
-  all: ["全部", () => true],
-};
+const OPEN = [["true", "未销号的"], ["false", "已销号的"], ["", "全部"]];
+const query = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
+// The nearest deadline first (the overdue at the top), the closed after the open.
+const urgency = (row) => `${row.state === "closed" ? 1 : 0}${row.deadline || "9999"}`;
 
-export function Supervision() {
+export function Supervision({ me }) {
+  // The ledger's own filters, so the export holds what the list shows.
+  const [filters, setFilters] = useState({ region_code: "", industry: "", open: "true" });
   const [ledger, setLedger] = useState(null);
+  const [regions, setRegions] = useState([]);
   const [error, setError] = useState("");
-  const [shown, setShown] = useState("open");
-  const [exporting, setExporting] = useState("");
+  const [exporting, setExporting] = useState(false);
+  const words = useLabels((failure) => setError(describe(failure)));
+  const search = query(filters);
 
   useEffect(() => {
-    call(LEDGER).then(setLedger, (failure) => setError(describe(failure)));
+    if (me.region) call(`/api/v1/hazards/regions?parent=${me.region}`).then(setRegions, (f) => setError(describe(f)));
   }, []);
+  useEffect(() => {
+    let current = true;
+    call(`${LEDGER}?${search}`).then(
+      (answer) => current && setLedger(answer),
+      (failure) => current && setError(describe(failure)),
+    );
+    return () => { current = false; };
+  }, [search]);
 
   async function exportAs(format) {
-    setExporting(format);
+    setExporting(true);
     setError("");
     try {
-      await downloadFrom(`${LEDGER}?format=${format}`, `listed-hazards.${format}`);
+      await downloadFrom(`${LEDGER}?${query({ ...filters, format })}`, `listed-hazards.${format}`);
     } catch (failure) {
       setError(describe(failure));
     } finally {
-      setExporting("");
+      setExporting(false);
     }
   }
 
+  const choose = (name) => (event) => setFilters({ ...filters, [name]: event.target.value });
   const today = ledger?.generated_at.slice(0, 10); // the server's date in Beijing (+08:00)
-  const rows = ledger ? ledger.items.filter(SHOWN[shown][1]) : [];
+  const rows = ledger ? [...ledger.items].sort((a, b) => urgency(a).localeCompare(urgency(b))) : [];
   return html`
     <h2 tabindex="-1">挂牌督办${ledger ? ` · ${ledger.region_name}` : ""}</h2>
     <p id="supervision-error" class="error" role="alert">${error}</p>
+    <form class="card controls" aria-label="筛选" onSubmit=${(e) => e.preventDefault()}>
+      <span>
+        <label for="supervision-open">状态</label>
+        <select id="supervision-open" value=${filters.open} onChange=${choose("open")}>
+          ${OPEN.map(([value, title]) => html`<option value=${value}>${title}</option>`)}
+        </select>
+      </span>
+      ${regions.length > 0 && html`<span>
+        <label for="supervision-region">地区</label>
+        <select id="supervision-region" value=${filters.region_code} onChange=${choose("region_code")}>
+          <option value="">全辖区</option>
+          ${regions.map((r) => html`<option value=${r.code}>${r.name}</option>`)}
+        </select>
+      </span>`}
+      <span>
+        <label for="supervision-industry">行业</label>
+        <select id="supervision-industry" value=${filters.industry} onChange=${choose("industry")}>
+          <option value="">全部行业</option>
+          ${[...(words?.industries || [])].map(([code, name]) => html`<option value=${code}>${name}</option>`)}
+        </select>
+      </span>
+    </form>
     ${!ledger ? !error && html`<p role="status">正在加载……</p>` : html`
       <section class="card" aria-labelledby="supervision-counts">
         <h3 id="supervision-counts">合计</h3>
@@ -50,46 +84,41 @@ export function Supervision() {
       </section>
       <section class="card" aria-labelledby="supervision-list">
         <h3 id="supervision-list">挂牌督办清单</h3>
-        <div class="controls">
-          <span>
-            <label for="supervision-shown">显示</label>
-            <select id="supervision-shown" value=${shown} onChange=${(e) => setShown(e.target.value)}>
-              ${Object.entries(SHOWN).map(([key, [title]]) => html`<option value=${key}>${title}</option>`)}
-            </select>
-          </span>
-          <button class="secondary" disabled=${!!exporting} onClick=${() => exportAs("csv")}>导出 CSV</button>
-          <button class="secondary" disabled=${!!exporting} onClick=${() => exportAs("xlsx")}>导出 Excel</button>
+        <div class="row">
+          <button class="secondary" disabled=${exporting} onClick=${() => exportAs("csv")}>导出 CSV</button>
+          <button class="secondary" disabled=${exporting} onClick=${() => exportAs("xlsx")}>导出 Excel</button>
         </div>
-        <p role="status">${SHOWN[shown][0]}：${rows.length} 项</p>
+        <p role="status">${rows.length ? `共 ${rows.length} 项，期限近的在前` : "没有符合条件的挂牌督办隐患"}</p>
         ${rows.length > 0 && html`<${Table} rows=${rows} today=${today} />`}
       </section>`}`;
 }
 
+// On a phone each row stacks into a card, each cell under its column's name (figures.css).
+const COLUMNS = ["督办文号", "企业", "隐患", "挂牌督办机关", "挂牌日期", "整改期限", "状态"];
+const UNBROKEN = new Set([0, 4, 5]); // a notice number and dates read whole
+
 function Table({ rows, today }) {
+  const cells = (row) => [
+    html`<a href=${`#/hazards/${row.hazard_id}`}>${row.notice_no}</a>`,
+    html`${row.enterprise_name}<br /><span class="hint">${row.region_name}</span>`,
+    row.title,
+    row.lister,
+    row.listed_on,
+    html`${row.deadline || "—"} <${TimeLeft} row=${row} today=${today} />`,
+    html`${row.state_title}${row.step && html`<br /><span class="hint">${row.step}${
+      row.step_due_on ? `（${row.step_due_on} 前）` : ""}</span>`}${
+      row.production_suspended && html` <span class="tag">停产停业治理中</span>`}`,
+  ];
   return html`
-    <div role="region" aria-label="挂牌督办清单表" tabindex="0" class="scroll">
-      <table>
-        <thead><tr>
-          <th scope="col">督办文号</th><th scope="col">企业</th><th scope="col">隐患</th>
-          <th scope="col">挂牌督办机关</th><th scope="col">挂牌日期</th><th scope="col">整改期限</th>
-          <th scope="col">状态</th>
-        </tr></thead>
-        <tbody>
-          ${rows.map((row) => html`
-            <tr>
-              <td><a href=${`#/hazards/${row.hazard_id}`}>${row.notice_no}</a></td>
-              <td>${row.enterprise_name}<br /><span class="hint">${row.region_name}</span></td>
-              <td>${row.title}</td>
-              <td>${row.lister}</td>
-              <td>${row.listed_on}</td>
-              <td>${row.deadline || "—"}<br /><${TimeLeft} row=${row} today=${today} /></td>
-              <td>${row.state_title}${row.step && html`<br /><span class="hint">${row.step}${
-                row.step_due_on ? `（${row.step_due_on} 前）` : ""}</span>`}
-                ${row.production_suspended && html`<br /><span class="tag">停产停业治理中</span>`}</td>
-            </tr>`)}
-        </tbody>
-      </table>
-    </div>`;
+    <table class="stack">
+      <caption class="visually-hidden">挂牌督办清单</caption>
+      <thead><tr>${COLUMNS.map((title) => html`<th scope="col">${title}</th>`)}</tr></thead>
+      <tbody>
+        ${rows.map((row) => html`
+          <tr>${cells(row).map((cell, index) => html`
+            <td data-label=${COLUMNS[index]} class=${UNBROKEN.has(index) ? "unbroken" : null}>${cell}</td>`)}</tr>`)}
+      </tbody>
+    </table>`;
 }
 
 // Days between two ISO dates (YYYY-MM-DD), both read as Beijing dates.
