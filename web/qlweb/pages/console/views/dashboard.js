@@ -21,6 +21,8 @@ function monthsUpTo(last, count) {
 const monthTitle = (label) => `${label.slice(0, 4)}年${Number(label.slice(5))}月`;
 // A region's code as the hazards figures' prefix: 330500 (a city) → 3305, 330000 → 33.
 const prefixOf = (code) => (code.length === 6 ? code.replace(/(00)+$/, "") : code);
+// The regions one level down from the caller's: a national account's are the provinces.
+export const parentOf = (me) => (me.region === "000000" ? "" : me.region);
 
 export function Dashboard({ me }) {
   const [start, setStart] = useState(null); // {month: this month, title: the jurisdiction, regions}
@@ -30,7 +32,7 @@ export function Dashboard({ me }) {
 
   useEffect(() => {
     // This month by the server's clock (the figures' default period), and the sub-regions by name.
-    Promise.all([call(`${H}/figures?group_by=grade`), me.region ? call(`${H}/regions?parent=${me.region}`) : []])
+    Promise.all([call(`${H}/figures?group_by=grade`), call(`${H}/regions?${query({ parent: parentOf(me) })}`)])
       .then(([figures, regions]) => {
         const thisMonth = figures.period.first_day.slice(0, 7);
         setStart({ month: thisMonth, title: figures.region_title, regions });

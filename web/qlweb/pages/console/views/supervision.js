@@ -6,6 +6,7 @@ import { call } from "../session.js";
 import { downloadFrom } from "../download.js";
 import { Figures } from "../charts.js";
 import { useLabels } from "../labels.js";
+import { parentOf } from "./dashboard.js";
 
 const LEDGER = "/api/v1/hazards/ledgers/listed-hazards";
 const OPEN = [["true", "未销号的"], ["false", "已销号的"], ["", "全部"]];
@@ -24,7 +25,7 @@ export function Supervision({ me }) {
   const search = query(filters);
 
   useEffect(() => {
-    if (me.region) call(`/api/v1/hazards/regions?parent=${me.region}`).then(setRegions, (f) => setError(describe(f)));
+    call(`/api/v1/hazards/regions?${query({ parent: parentOf(me) })}`).then(setRegions, (f) => setError(describe(f)));
   }, []);
   useEffect(() => {
     let current = true;
