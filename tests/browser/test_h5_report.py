@@ -67,7 +67,7 @@ def test_an_anonymous_tip_off_with_a_photo_is_filed_on_a_phone_and_its_receipt_s
     assert filed.status_code == 200, filed.text
 
 
-def test_the_page_keeps_what_was_typed_and_says_in_words_what_is_missing(open_page):
+def test_the_page_keeps_what_was_typed_and_says_in_words_what_is_wrong(open_page, tmp_path):
     page = open_page("/h5/")
     page.get_by_label("发生了什么").fill("油漆桶旁电焊作业")  # under ten characters
     page.get_by_label("我已阅读并同意《举报人信息保护告知》").check()
@@ -75,6 +75,14 @@ def test_the_page_keeps_what_was_typed_and_says_in_words_what_is_missing(open_pa
 
     expect(page.get_by_role("alert")).to_contain_text("至少 10 个字")
     expect(page.get_by_label("发生了什么")).to_have_value("油漆桶旁电焊作业")
+
+    video = tmp_path / "现场.mp4"
+    with video.open("wb") as file:
+        file.truncate(51 * 1024 * 1024)  # over the service's 50 MB for a video: refused before it is sent
+    page.get_by_label("照片或视频").set_input_files(str(video))
+    expect(page.get_by_text("超过 50 MB：请剪短后再上传")).to_be_visible()
+    page.get_by_role("button", name="移除视频 1（现场.mp4）").click()
+    expect(page.get_by_text("现场.mp4")).to_have_count(0)
 
 
 def test_a_poster_s_code_opens_the_page_with_the_enterprise_filled_in_and_a_forged_one_says_so(open_page):

@@ -42,6 +42,10 @@ function missing(form) {
   if (form.facts.trim().length < 10) return "请在“发生了什么”中写清楚时间、地点和现象，至少 10 个字";
   if (!form.region) return "请选择事发地所在的区县（或乡镇、街道）";
   if (form.realName && !(form.name.trim() && form.phone.trim())) return "实名举报请填写姓名和手机号码";
+  if (form.phone.trim() && !/^1[3-9]\d{9}$/.test(form.phone.trim())) return "手机号码应为 1 开头的 11 位数字";
+  if (form.realName && form.idNumber.trim() && !/^\d{17}[\dXx]$/.test(form.idNumber.trim())) {
+    return "居民身份证号码应为 18 位（最后一位可以是 X）";
+  }
   if (!form.agreed) return "请阅读《举报人信息保护告知》并勾选同意";
   return null;
 }
