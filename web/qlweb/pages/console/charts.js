@@ -5,8 +5,8 @@ import { html, useEffect, useRef, useState } from "/assets/vendor/preact-htm.mod
 import { save } from "./download.js";
 
 const LIBRARY = "/assets/vendor/chart.umd.min.js";
-// Dark enough on white for WCAG AA's 3:1 for graphics, and told apart by more than hue alone.
-export const COLOURS = ["#0b57a3", "#b42318", "#067647", "#8a4b00", "#5b3fa6"];
+// Dark enough on white for WCAG AA's 3:1 for graphics; the legend and the data table name each series.
+const COLOURS = ["#0b57a3", "#b42318", "#067647", "#8a4b00", "#5b3fa6"];
 const FONT = 'system-ui, -apple-system, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif';
 
 let loading = null;
@@ -26,7 +26,7 @@ export const Figures = ({ items }) => html`
   </dl>`;
 
 /** window.Chart, after the UMD script has run (a classic script: the CSP allows this host's). */
-export function chartLibrary() {
+function chartLibrary() {
   loading ||= new Promise((resolve, reject) => {
     if (window.Chart) return resolve(window.Chart);
     const script = Object.assign(document.createElement("script"), { src: LIBRARY });
