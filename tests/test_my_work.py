@@ -116,3 +116,22 @@ async def test_the_vocabulary_names_every_code_in_chinese(system):
     assert {term["code"] for term in reports["categories"]} == {
         "major_hazard", "general_hazard", "illegal_act", "concealed_accident"
     }  # fmt: skip
+
+
+async def test_the_tip_off_list_narrows_by_industry_enterprise_and_receipt_window(system):
+    receipt = await tipoff_flow.submit(system)  # 工贸, against the demo enterprise
+    headers = await system.login("deqing-yjj")
+    tip_off = await tipoff_flow.tip_off_id(system, receipt, headers)
+    received = next(t for t in await tipoff_flow.tip_offs(system, headers) if t["id"] == tip_off)["received_at"]
+    finds = {
+        (("industry", "industry_trade"),): True,
+        (("industry", "construction"),): False,
+        (("enterprise_code", tipoff_flow.ENTERPRISE),): True,
+        (("enterprise_code", "91330521MA2B3C4D9X"),): False,
+        (("received_after", received), ("received_before", "2099-01-01T00:00:00+08:00")): True,
+        (("received_before", received),): False,  # the window's end is excluded
+    }
+    for params, found in finds.items():
+        items, total = await _all(system, TIP_OFFS, headers, **dict(params))
+        assert (tip_off in {item["id"] for item in items}) is found, params
+        assert total == len(items)

@@ -104,3 +104,11 @@ def test_the_hazard_list_filters_by_a_state_in_words_and_counts(open_page, site)
     rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("隐患编号,隐患名称,企业名称") and len(rows) == 1 + reported.json()["total"]
     assert all(",已上报," in row for row in rows[1:])
+
+    clerk, query = _headers(site, "deqing-yjj"), {"state": "received", "limit": 1}
+    waiting = httpx.get(f"{site.url}/api/v1/reports/tip-offs", params=query, headers=clerk).json()["total"]
+    page.get_by_role("link", name="举报", exact=True).click()
+    page.get_by_label("状态").select_option(label="已接收（待签收）")
+    expect(page.get_by_role("heading", name=f"共 {waiting} 件举报")).to_be_visible()
+    assert axe(page) == []
+    screenshot(page, "console-tip-offs-1280")

@@ -16,7 +16,7 @@ from qingling.idempotency import (
     fingerprint,
     run_once,
 )
-from qingling.inputs import DbId
+from qingling.inputs import DbId, QueryTime
 from qingling.lifecycle import ActionableBy, NotTheAuthority, action_routes
 from qingling.limits import per_address
 from qingling.pagination import Page, PageQuery
@@ -28,6 +28,7 @@ from reports.tipoffs.schemas import (
     PRIVACY_NOTICE,
     PRIVACY_NOTICE_VERSION,
     Category,
+    IndustryCode,
     PrivacyNotice,
     ReporterView,
     RevealedReporter,
@@ -120,13 +121,20 @@ async def list_tip_offs(
     mine: Annotated[bool, Query(description="true 只看本部门主办的")] = False,
     step_overdue: Annotated[bool | None, Query(description="true 只看当前环节已超期的")] = None,
     receipt_code: Annotated[str | None, Query(max_length=20, description="回执码（来电群众报出回执码时查找）")] = None,
+    industry: Annotated[IndustryCode | None, Query(description="行业领域代码")] = None,
+    enterprise_code: Annotated[
+        str | None, Query(pattern=r"^[0-9A-Z]{18}$", description="被举报企业的统一社会信用代码")
+    ] = None,
+    received_after: Annotated[QueryTime | None, Query(description="接收时间不早于此时刻")] = None,
+    received_before: Annotated[QueryTime | None, Query(description="接收时间早于此时刻")] = None,
     actionable_by: ActionableBy = None,
 ) -> Page[TipOffRead]:
     """本辖区的举报，按编号分页。举报事实已去除可识别举报人身份的信息。"""
     now = runtime.clock.now()
     tip_offs = await service.page(
         session, caller, page, now, state=state, category=category, lead_department_id=lead_department_id,
-        mine=mine, step_overdue=step_overdue, receipt_code=receipt_code,
+        mine=mine, step_overdue=step_overdue, receipt_code=receipt_code, industry=industry,
+        enterprise_code=enterprise_code, received_after=received_after, received_before=received_before,
         actionable=actions.actionable(caller) if actionable_by == "me" else None,
     )  # fmt: skip
     return Page.of(await actions.read(session, caller, tip_offs, now), page, tip_offs.total)

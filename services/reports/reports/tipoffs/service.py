@@ -309,12 +309,24 @@ async def page(
     mine: bool = False,
     step_overdue: bool | None = None,
     receipt_code: str | None = None,
+    industry: str | None = None,
+    enterprise_code: str | None = None,
+    received_after: datetime | None = None,
+    received_before: datetime | None = None,
     actionable: Any = None,
 ) -> list[TipOff]:
-    """``actionable``: a clause (``actions.actionable``) keeping only those the caller may act on now."""
+    """``actionable``: a clause (``actions.actionable``) keeping only those the caller may act on
+    now. The receipt window runs from a moment (included) to a moment (excluded)."""
     query = select(TipOff).where(visible(caller))
     if actionable is not None:
         query = query.where(actionable)
+    for column, value in ((TipOff.industry, industry), (TipOff.enterprise_code, enterprise_code)):
+        if value is not None:
+            query = query.where(column == value)
+    if received_after is not None:
+        query = query.where(TipOff.received_at >= received_after)
+    if received_before is not None:
+        query = query.where(TipOff.received_at < received_before)
     if receipt_code:
         query = query.where(TipOff.receipt_code == receipts.normalise(receipt_code))
     if state:

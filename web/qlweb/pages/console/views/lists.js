@@ -69,7 +69,7 @@ export const HazardList = () => html`<${List} kind="hazard" />`;
 const KINDS = {
   hazard: {
     noun: "隐患", path: `${HAZARDS}/hazards`, href: (item) => `#/hazards/${item.id}`,
-    blank: { state: "", industry: "", grade: "", source: "", enterprise_id: "", enterprise_name: "", department_id: "",
+    blank: { state: "", industry: "", grade: "", source: "", enterprise_id: "", enterprise_code: "", enterprise_name: "", department_id: "",
       overdue: false, actionable_by: false, from: "", to: "" },
     // The date range is the rectification deadline's, whole Beijing days: from (included) to (included).
     query: (f) => ({ state: f.state, industry: f.industry, grade: f.grade, source: f.source, enterprise_id: f.enterprise_id,
@@ -78,10 +78,13 @@ const KINDS = {
   },
   tip_off: {
     noun: "举报", path: "/api/v1/reports/tip-offs", href: (item) => `#/tip-offs/${item.id}`,
-    blank: { state: "", category: "", lead_department_id: "", mine: false, step_overdue: false, actionable_by: false,
-      receipt_code: "" },
-    query: (f) => ({ state: f.state, category: f.category, lead_department_id: f.lead_department_id, mine: f.mine,
-      step_overdue: f.step_overdue, actionable_by: f.actionable_by && "me", receipt_code: f.receipt_code.trim() }),
+    blank: { state: "", category: "", industry: "", enterprise_id: "", enterprise_code: "", enterprise_name: "",
+      lead_department_id: "", mine: false, step_overdue: false, actionable_by: false, receipt_code: "", from: "", to: "" },
+    // The date range is the receipt's, whole Beijing days, both included.
+    query: (f) => ({ state: f.state, category: f.category, industry: f.industry, enterprise_code: f.enterprise_code,
+      lead_department_id: f.lead_department_id, mine: f.mine, step_overdue: f.step_overdue,
+      actionable_by: f.actionable_by && "me", receipt_code: f.receipt_code.trim(),
+      received_after: f.from && `${f.from}T00:00:00+08:00`, received_before: f.to && nextDay(f.to) }),
   },
 };
 
@@ -146,7 +149,7 @@ function List({ kind }) {
     <form class="card filters" aria-label=${`筛选${config.noun}`} onSubmit=${(e) => e.preventDefault()}>
       ${kind === "hazard"
         ? html`<${HazardFilters} filters=${filters} setFilters=${(f) => { setFilters(f); setAfters([null]); }} change=${change} words=${words} />`
-        : html`<${TipOffFilters} filters=${filters} change=${change} words=${words} />`}
+        : html`<${TipOffFilters} filters=${filters} setFilters=${(f) => { setFilters(f); setAfters([null]); }} change=${change} words=${words} />`}
       <div class="row actions">
         <button type="button" class="secondary" onClick=${reset}>清除筛选</button>
         <button type="button" onClick=${exportCsv} disabled=${!page || page.total === 0 || exporting === "正在导出……"}>导出 CSV</button>
@@ -235,12 +238,12 @@ function EnterprisePicker({ filters, setFilters }) {
     return html`<div class="field">
       <span class="label" id="f-enterprise-label">企业</span>
       <div class="row" aria-labelledby="f-enterprise-label">${filters.enterprise_name}
-        <button type="button" class="secondary" onClick=${() => setFilters({ ...filters, enterprise_id: "", enterprise_name: "" })}>
+        <button type="button" class="secondary" onClick=${() => setFilters({ ...filters, enterprise_id: "", enterprise_code: "", enterprise_name: "" })}>
           换一家企业</button></div></div>`;
   }
   const choose = (event) => {
     const chosen = found?.find((e) => String(e.id) === event.target.value);
-    if (chosen) setFilters({ ...filters, enterprise_id: String(chosen.id), enterprise_name: chosen.name });
+    if (chosen) setFilters({ ...filters, enterprise_id: String(chosen.id), enterprise_code: chosen.credit_code, enterprise_name: chosen.name });
   };
   return html`<div class="field">
     <label for="f-enterprise">企业名称 <span class="hint">（输入至少两个字查找）</span></label>
@@ -254,13 +257,23 @@ function EnterprisePicker({ filters, setFilters }) {
   </div>`;
 }
 
-function TipOffFilters({ filters, change, words }) {
+function TipOffFilters({ filters, setFilters, change, words }) {
   const departments = useDepartments();
   return html`
     <div class="filter-grid">
       <${Select} id="f-state" label="状态" value=${filters.state} onChange=${change("state")} options=${words?.tipOffStates} />
       <${Select} id="f-category" label="举报类别" value=${filters.category} onChange=${change("category")} options=${words?.categories} />
+      <${Select} id="f-industry" label="行业领域" value=${filters.industry} onChange=${change("industry")} options=${words?.industries} />
       <${Select} id="f-department" label="主办部门" value=${filters.lead_department_id} onChange=${change("lead_department_id")} options=${departments} />
+      <${EnterprisePicker} filters=${filters} setFilters=${setFilters} />
+      <div class="field">
+        <label for="f-from">接收日期从</label>
+        <input id="f-from" type="date" value=${filters.from} onChange=${change("from")} />
+      </div>
+      <div class="field">
+        <label for="f-to">接收日期到</label>
+        <input id="f-to" type="date" value=${filters.to} onChange=${change("to")} />
+      </div>
       <div class="field">
         <label for="f-receipt">回执码</label>
         <input id="f-receipt" value=${filters.receipt_code} onChange=${change("receipt_code")} autocomplete="off" />
