@@ -8,6 +8,7 @@ under ``CI=true`` that is a failure.
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 import tempfile
@@ -133,7 +134,7 @@ async def embedded_system(root: Path, **overrides: Any) -> AsyncIterator[System]
 
 
 @pytest.fixture(scope="session")
-async def stack() -> AsyncIterator[System]:
+async def stack(request: pytest.FixtureRequest) -> AsyncIterator[System]:
     try:
         running = Stack(settings=LOCAL_RECEIVERS).__enter__()  # tears down what it started if start-up fails
     except MissingTool as exc:
@@ -143,7 +144,40 @@ async def stack() -> AsyncIterator[System]:
             yield System("stack", client, FileClock(running.clock_file), processes=running)
     finally:
         running.down()
+        if request.session.testsfailed:  # the logs go with the stack's directory: what went wrong, first
+            show_errors(request.config, running.root / "logs")
         running.remove()
+
+
+def show_errors(config: pytest.Config, logs: Path, last: int = 40) -> None:
+    """Each process log's last ``last`` error records: JSON lines at level error or above, with
+    their tracebacks, and the tracebacks Python printed itself (a crash before logging started)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    for path in sorted(logs.glob("*.log")):
+        records: list[str] = []
+        printed: list[str] = []  # lines that are not JSON since the last that was
+        for line in [*path.read_text(errors="replace").splitlines(), "{}"]:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                printed.append(line)
+                continue
+            if TRACEBACK in printed:
+                records.append("\n".join(printed[printed.index(TRACEBACK) :][-last:]))
+            printed = []
+            if isinstance(entry, dict) and entry.get("level") in ("error", "critical"):
+                fields = " ".join(f"{k}={entry[k]}" for k in ("logger", "request_id", "path", "worker") if k in entry)
+                heading = f"{entry.get('timestamp', '')} {entry.get('event', '')} {fields}"
+                records.append("\n".join([heading, *entry.get("exception", "").splitlines()[-last:]]))
+        if records:
+            reporter.write_sep("-", f"errors logged by {path.stem} (last {min(len(records), last)} of {len(records)})")
+            for record in records[-last:]:
+                reporter.write_line(record)
+
+
+TRACEBACK = "Traceback (most recent call last):"
 
 
 @pytest.fixture(params=["embedded", pytest.param("stack", marks=pytest.mark.stack)])
@@ -161,7 +195,11 @@ def repo_root() -> Path:
 # Tests make many intakes and uploads from one address (every flow, the 32 concurrent intakes, the
 # fuzzing): every system a test starts allows that many. The limits keep counting; the tests of the
 # limits (tests/test_abuse_limits.py) set them back to their defaults on the system they use.
-MANY_FROM_ONE_ADDRESS = {"QL_REPORTS_INTAKES_PER_ADDRESS": "100000", "QL_REPORTS_UPLOADS_PER_ADDRESS": "100000"}
+MANY_FROM_ONE_ADDRESS = {
+    "QL_REPORTS_INTAKES_PER_ADDRESS": "100000",
+    "QL_REPORTS_UPLOADS_PER_ADDRESS": "100000",
+    "QL_HAZARDS_ENTERPRISE_LOOKUPS_PER_ADDRESS": "100000",
+}
 
 
 @pytest.fixture(scope="session", autouse=True)
