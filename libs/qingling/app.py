@@ -260,7 +260,10 @@ def _platform_router(service: Service) -> APIRouter:
         """一次投递多条事件（如企业一次批量上报的 1,000 条隐患各自的事件），在一个事务中逐条处理，
         结果与提交顺序一一对应：每条与单条投递（`POST …/events`）相同地去重、校验和处理；
         某条被拒绝只撤销这一条（结果为 `refused` 并附错误），其余照常生效。"""
-        return await receive_many(session, caller, batch, service.event_handlers, request, service.batch_event_handlers)
+        return await receive_many(
+            session, caller, batch, service.event_handlers, request, service.batch_event_handlers,
+            service.batch_event_locks,
+        )  # fmt: skip
 
     @router.get(
         "/outbox/parked",

@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -153,6 +154,16 @@ class TooManyRequests(QinglingError):
 
 class ServiceUnavailable(QinglingError):
     status, code, title = 503, "service-unavailable", "服务暂时不可用，请稍后重试"
+
+
+class DatabaseConflict(ServiceUnavailable):
+    code, title = "database-conflict", "数据正被同时修改，本次操作未生效，请稍后重试"
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "1"}
+
+
+# PostgreSQL ends a transaction so that a concurrent one can go on — deadlock_detected,
+# serialization_failure: the same request, sent again, is expected to pass.
+CONFLICT_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 _HTTP_STATUS_ERRORS: dict[int, type[QinglingError]] = {
@@ -290,6 +301,16 @@ def add_exception_handlers(app: FastAPI) -> None:
         else:
             problem = error_class().to_problem(request)
         return problem_response(problem, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if getattr(exc.orig, "sqlstate", None) not in CONFLICT_SQLSTATES:
+            raise exc  # a bug: the 500 below
+        # Rolled back whole, so nothing happened: a 503 the client (or the outbox relay) retries.
+        # Logged all the same — locks taken in different orders are a bug to fix.
+        log.warning("transaction lost a database conflict", path=request.url.path, exc_info=exc)
+        conflict = DatabaseConflict("其他操作正在同时修改相同的数据，本次操作已撤销，未作任何更改；请稍后重新提交")
+        return problem_response(conflict.to_problem(request), headers=conflict.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

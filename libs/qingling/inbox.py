@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 EventHandler = Callable[[AsyncSession, EventData, EventEnvelope], Awaitable[None]]
 # Many events of one type at once, at most one per subject: does for each what its EventHandler would.
 BatchEventHandler = Callable[[AsyncSession, list[tuple[EventData, EventEnvelope]]], Awaitable[None]]
+# Before a batch's events are handled: locks the rows their handlers will lock, in the one order
+# every transaction of the service locks them (``receive_many``).
+BatchLocks = Callable[[AsyncSession, list[EventData]], Awaitable[None]]
 
 
 class InboxMessageBase(SQLModel):
@@ -140,6 +143,7 @@ async def receive_many(
     handlers: Mapping[type[EventData], EventHandler],
     request: Request,
     together: Mapping[type[EventData], BatchEventHandler] | None = None,
+    locks: BatchLocks | None = None,
 ) -> EventBatchReceipt:
     """Many events in one request and one transaction, each as ``receive`` takes it alone: one
     that is refused (a problem of ours: 4xx, or a 5xx the sender retries) is rolled back to its
@@ -153,7 +157,13 @@ async def receive_many(
     taken in one go where the first of them came: their inbox rows in one statement, the new ones
     handed to that handler at once, under one savepoint — so it sees at most one event per
     subject. Should it refuse, that group is taken again one event at a time, so the refusal is
-    answered for its own event only."""
+    answered for its own event only.
+
+    Events of many subjects, taken in this order, would lock the rows they change in this order
+    too — crosswise to another transaction changing the same rows in the service's own order (a
+    recount locking every open hazard by id), and one of the two would die in a deadlock. So
+    ``locks`` first takes every row lock the batch will need, in the service's order, in the
+    request's transaction (a savepoint rolled back would release them)."""
     runtime: Runtime = session.info["runtime"]
     together = together or {}
     results: list[EventOutcome | None] = [None] * len(batch.events)
@@ -175,6 +185,8 @@ async def receive_many(
             waves.append([])
         waves[seen[envelope.subject]].append((index, data))
         seen[envelope.subject] += 1
+    if locks is not None:
+        await locks(session, [data for wave in waves for _, data in wave])
     for wave in waves:
         groups: dict[object, list[tuple[int, EventData]]] = defaultdict(list)
         for index, data in wave:  # a type taken together is taken where its first event came

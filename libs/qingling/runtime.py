@@ -26,7 +26,7 @@ from qingling.auth.verifier import TokenVerifier, json_fetcher
 from qingling.clock import Clock, FileClock, SystemClock
 from qingling.db import create_engine, create_sessionmaker
 from qingling.events import EventData
-from qingling.inbox import BatchEventHandler, EventHandler
+from qingling.inbox import BatchEventHandler, BatchLocks, EventHandler
 from qingling.settings import Environment, ServiceSettings
 from qingling.tables import PlatformTables
 
@@ -57,6 +57,8 @@ class Service:
     event_handlers: Mapping[type[EventData], EventHandler] = field(default_factory=dict)
     # Of those, types also handled many at once when they come in a batch (``inbox.receive_many``).
     batch_event_handlers: Mapping[type[EventData], BatchEventHandler] = field(default_factory=dict)
+    # Locks up front, in the service's one order, the rows a batch of events will change (``inbox.receive_many``).
+    batch_event_locks: BatchLocks | None = None
     workers: Sequence[Worker] = ()  # background loops besides the outbox relay
     adapters: Adapters | None = None
     bootstrap: Bootstrap | None = None

@@ -18,7 +18,7 @@ from hazards.enterprises.router import router as enterprises_router
 from hazards.evidence.router import router as evidence_router
 from hazards.figures.router import router as figures_router
 from hazards.hazard import service as hazard_service
-from hazards.hazard.handlers import on_supervision_recorded
+from hazards.hazard.handlers import lock_named, on_supervision_recorded
 from hazards.hazard.router import actions_router as hazard_actions_router
 from hazards.hazard.router import router as hazards_router
 from hazards.industries.router import router as industries_router
@@ -85,6 +85,7 @@ service = Service(
         directory_router,
     ],
     event_handlers={TipOffVerified: hazard_service.on_tip_off_verified, SupervisionRecorded: on_supervision_recorded},
+    batch_event_locks=lock_named,  # a batch's events lock what they name in this service's order
     workers=[
         sweep("report_missed_self_checks", report_missed, every=3600),  # reports are idempotent
         sweep("open_due_returns", returns.open_due_returns),  # idempotent too; soon after a period ends
