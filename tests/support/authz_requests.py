@@ -22,6 +22,8 @@ from authz_world import COMPLETION, EXTENSION, MONDAY, PHOTO, PLAN, REINSPECTION
 from openpyxl import Workbook
 from tipoff_flow import REPLY
 
+from hazards.config import Settings as HazardsSettings
+from hazards.enterprises import posters
 from qingling.credit_code import check_character
 
 Body = Callable[[World, str, str], dict[str, Any]]
@@ -119,6 +121,15 @@ def _enterprise_create(w: World, caller: str, side: str) -> dict:
             },
         }
     }
+
+
+_FULAISHAN = "91371122MA3000002" + check_character("91371122MA3000002")  # 莒县浮来山食品有限公司 (demo)
+
+
+def _poster_token(credit_code: str) -> str:
+    """The token a demo poster's QR code carries (the demo secret key)."""
+    secret = HazardsSettings.model_fields["secret_key"].default.get_secret_value()
+    return posters.token(posters.signing_key(secret), credit_code)
 
 
 REGISTER_HEADER = [
@@ -341,6 +352,7 @@ CALLS: dict[str, Call] = {
     "hazards:ledgers-major_hazards": Call(),  # JSON: the matrix looks for other sides' rows in it
     "hazards:ledgers-listed_hazards": Call(),
     "hazards:standards-list_standards": Call(),
+    "hazards:vocabulary-vocabulary": Call(),
     "hazards:departments-resolve": Call(query={"region_code": "330521001", "industry": "industry_trade"}),
     "hazards:departments-list_departments": Call(),
     "hazards:departments-create_department": Call(body=_department_create, away_body=True),
@@ -353,6 +365,10 @@ CALLS: dict[str, Call] = {
         body=lambda w, c, s: {"files": {"file": _register_file(w, _region(c, s))}}, away_body=True
     ),
     "hazards:enterprises-get_enterprise": Call(kind="enterprise"),
+    "hazards:enterprises-enterprise_poster": Call(kind="enterprise"),
+    # Public: a demo enterprise that is none of A, B and F, so no caller's out-of-scope marker shows.
+    "hazards:enterprises-lookup": Call(query={"q": "浮来山"}),
+    "hazards:enterprises-poster_enterprise": Call(path={"token": _poster_token(_FULAISHAN)}),
     "hazards:enterprises-update_enterprise": Call(kind="enterprise", body=json({"risk_class": "B"})),
     "hazards:enterprises-onboard_enterprise": Call(
         kind="enterprise",
@@ -443,6 +459,7 @@ CALLS: dict[str, Call] = {
     "reports:rewards-assess_reward": Call(kind="tipoff", state="replied_true", body=json(lambda: dict(FINE))),
     "reports:rewards-list_rewards": Call(),
     "reports:figures-tip_off_figures": Call(query={"quarter": "2024-Q3"}),
+    "reports:vocabulary-vocabulary": Call(),
     "reports:rewards-get_reward": Call(kind="reward"),
     "reports:rewards-claim_reward": Call(
         body=json({"name": "张秀英", "id_number": "330521199001011234", "phone": "13900001111"})

@@ -10,7 +10,7 @@ import { daysUntil, everyPage, when } from "./lists.js";
 
 const LISTS = [
   { kind: "tip_off", noun: "举报", path: "/api/v1/reports/tip-offs", actions: "tipOffActions", href: (i) => `#/tip-offs/${i.id}`,
-    name: (i) => `举报 ${i.id}：${i.enterprise_name || i.target || "（未写明单位）"}` },
+    name: (i) => `举报 ${i.id}：${i.enterprise_name || i.target || "（未写明单位）"}`, gist: (i) => i.facts },
   { kind: "hazard", noun: "隐患", path: "/api/v1/hazards/hazards", actions: "hazardActions", href: (i) => `#/hazards/${i.id}`,
     name: (i) => i.title },
   { kind: "return", noun: "报表", path: "/api/v1/hazards/returns", actions: "returnActions", href: null, name: (i) => i.title },
@@ -106,6 +106,9 @@ export function Work() {
       </details>`}`;
 }
 
+// What was reported, as much as one line holds: the clerk tells one tip-off from another by it.
+const clip = (text, most) => (text.length > most ? `${text.slice(0, most)}…` : text);
+
 function Entry({ work, words, now }) {
   const { list, item } = work;
   const name = list.name(item);
@@ -113,6 +116,7 @@ function Entry({ work, words, now }) {
   return html`<li>
     <p><span class="tag">${list.noun}</span> ${list.href ? html`<a href=${list.href(item)}>${name}</a>` : name}
       ${list.kind === "hazard" && html` <span class="hint">编号 ${item.id}</span>`}</p>
+    ${list.gist?.(item) && html`<p class="hint">${clip(list.gist(item), 60)}</p>`}
     <p>状态：${item.state_title}；您可以：${item.allowed_actions.map((a) => say(words?.[list.actions], a)).join("、")}</p>
     ${work.due && html`<p>${work.what}：${when(work.due)}${work.provisional ? html` <span class="tag">暂定</span>` : ""}
 ，<span class=${`left ${tone}`}>${timeLeft}</span></p>`}
