@@ -20,13 +20,13 @@ from typing import Any
 
 import httpx
 import pytest
+from embedded_systems import embedded_for_test
 from missing_tool import missing
 
 from identity.config import DEMO_SERVICE_SECRET
 from identity.demo import DEMO_PASSWORD
 from qingling.clock import FileClock
-from qingling.settings import Environment
-from qlstack.embedded import EmbeddedDispatcher, build_embedded
+from qlstack.embedded import EmbeddedDispatcher
 from qlstack.postgres import MissingTool, PostgresCluster
 from qlstack.stack import Stack, free_port
 
@@ -117,16 +117,7 @@ async def own_embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
 
 @asynccontextmanager
 async def embedded_system(root: Path, **overrides: Any) -> AsyncIterator[System]:
-    clock = FileClock(root / "clock.json")
-    dispatcher: EmbeddedDispatcher = build_embedded(
-        root / "data",
-        environment=Environment.TEST,
-        clock_file=clock.path,
-        relay_interval_seconds=0.2,
-        sweep_interval_seconds=0.2,
-        metrics_token=SCRAPE_TOKEN,
-        **overrides,
-    )
+    dispatcher, clock = embedded_for_test(root, metrics_token=SCRAPE_TOKEN, **overrides)
     async with dispatcher.lifespan():
         transport = httpx.ASGITransport(app=dispatcher)
         async with httpx.AsyncClient(transport=transport, base_url="http://qingling.test") as client:

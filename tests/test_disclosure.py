@@ -14,12 +14,11 @@ from datetime import datetime
 
 import httpx
 import pytest
+from embedded_systems import embedded_for_test
 from georeport import GeoReport
 from tipoff_flow import FINDING, submit, tip_off_id, to_reply, until
 
 from qingling.clock import SHANGHAI, FileClock
-from qingling.settings import Environment
-from qlstack.embedded import build_embedded
 from standins import serving
 
 pytestmark = pytest.mark.asyncio
@@ -261,14 +260,7 @@ class Publishing:
 
 @pytest.fixture
 async def publishing(tmp_path) -> AsyncIterator[Publishing]:
-    clock = FileClock(tmp_path / "clock.json")
-    dispatcher = build_embedded(
-        tmp_path / "data",
-        environment=Environment.TEST,
-        clock_file=clock.path,
-        relay_interval_seconds=0.2,
-        disclosure_enterprise_contacts=True,
-    )
+    dispatcher, clock = embedded_for_test(tmp_path, disclosure_enterprise_contacts=True)
     async with dispatcher.lifespan():
         transport = httpx.ASGITransport(app=dispatcher)
         async with httpx.AsyncClient(transport=transport, base_url="http://qingling.test") as client:

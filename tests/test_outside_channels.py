@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 import pytest
+from embedded_systems import embedded_for_test
 from hazard_flow import HazardFlow
 from log_capture import captured_logs
 from sqlalchemy import select
@@ -41,8 +42,7 @@ from wechat_system import WECHAT_GRANT
 from identity.demo import DEMO_PASSWORD
 from qingling.clock import SHANGHAI, FileClock
 from qingling.credit_code import check_character
-from qingling.settings import Environment
-from qlstack.embedded import EmbeddedDispatcher, build_embedded
+from qlstack.embedded import EmbeddedDispatcher
 from qlstack.postgres import MissingTool
 from qlstack.stack import Stack
 from standins import serving
@@ -145,13 +145,8 @@ async def reach(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
                 running.down()
                 running.remove()
             return
-        clock = FileClock(root / "clock.json")
-        dispatcher = build_embedded(
-            root / "data",
-            environment=Environment.TEST,
-            clock_file=clock.path,
-            relay_interval_seconds=0.2,
-            sweep_interval_seconds=0.2,
+        dispatcher, clock = embedded_for_test(
+            root,
             metrics_token=SCRAPE_TOKEN,
             sms_templates=CODE,
             wechat_templates=WX_TEMPLATES,

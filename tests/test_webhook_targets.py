@@ -21,6 +21,7 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 
 import httpx
 import pytest
+from embedded_systems import embedded_for_test
 from pydantic import ValidationError
 from sqlalchemy import select
 from tipoff_flow import until
@@ -32,7 +33,6 @@ from notify.webhooks.targets import CONNECT_FAILED, HTTPS_ONLY, TargetPolicy, Ta
 from qingling.clock import SHANGHAI, FileClock
 from qingling.runtime import Runtime
 from qingling.settings import Environment
-from qlstack.embedded import build_embedded
 from standins import serving
 from standins.webhooks import Receiver
 
@@ -134,16 +134,8 @@ async def guarded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gua
     root = tmp_path_factory.mktemp("webhook-targets")
     receiver = Receiver(keep_alive=False)  # each delivery makes (and checks) its own connection
     with InternalService() as internal, serving(receiver.app(), host=TRUSTED, port=internal.port):
-        clock = FileClock(root / "clock.json")
+        dispatcher, clock = embedded_for_test(root, webhook_allowed_networks=[f"{TRUSTED}/32"])
         clock.freeze(datetime(2024, 9, 2, 9, 0, tzinfo=SHANGHAI))  # a failed attempt's retry waits
-        dispatcher = build_embedded(
-            root / "data",
-            environment=Environment.TEST,
-            clock_file=clock.path,
-            relay_interval_seconds=0.2,
-            sweep_interval_seconds=0.2,
-            webhook_allowed_networks=[f"{TRUSTED}/32"],
-        )
         async with dispatcher.lifespan():
             notify: Runtime = dispatcher.apps["/api/v1/notify"].state.runtime
             names = Names()

@@ -11,19 +11,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from browser_pages import CHROMIUM_ARGS, PHONE, Site
+from embedded_systems import embedded_for_test
 from missing_tool import missing
 
-from qingling.clock import FileClock
-from qingling.settings import Environment
-from qlstack.embedded import build_embedded
-from qlstack.stack import free_port
+from standins import serving
 
 
 def chromium_path() -> str | None:
@@ -34,30 +29,9 @@ def chromium_path() -> str | None:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """An embedded Qingling with the demo data on a free port, served by uvicorn in a thread."""
     root = tmp_path_factory.mktemp("pages")
-    clock = FileClock(root / "clock.json")
-    dispatcher = build_embedded(
-        root / "data",
-        environment=Environment.TEST,
-        clock_file=clock.path,
-        relay_interval_seconds=0.2,
-        sweep_interval_seconds=0.2,
-    )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(dispatcher, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="pages-site", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the embedded system serving the pages did not start")
-        time.sleep(0.05)
-    try:
-        yield Site(f"http://127.0.0.1:{port}", clock)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    dispatcher, clock = embedded_for_test(root)
+    with serving(dispatcher, lifespan="on", start_timeout=60) as url:
+        yield Site(url, clock)
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from embedded_systems import embedded_for_test
 
 from identity.demo import DEMO_PASSWORD
 from qingling.clock import FileClock
-from qingling.settings import Environment
-from qlstack.embedded import EmbeddedDispatcher, build_embedded
+from qlstack.embedded import EmbeddedDispatcher
 from standins import serving
 from standins.wechat import FakeWechat
 
@@ -59,12 +59,8 @@ async def wechat_system(root: Path, *, keep_responses: bool = False) -> AsyncIte
         seen.append((f"{response.request.method} {response.request.url.path}", f"{headers}\n\n{body}"))
 
     with serving(wechat.app()) as wechat_url:
-        clock = FileClock(root / "clock.json")
-        dispatcher = build_embedded(
-            root / "data",
-            environment=Environment.TEST,
-            clock_file=clock.path,
-            relay_interval_seconds=0.2,
+        dispatcher, clock = embedded_for_test(
+            root,
             wechat_api_base=wechat_url,
             wechat_app_id=wechat.app_id,
             wechat_app_secret=wechat.app_secret,
