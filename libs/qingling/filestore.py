@@ -1,21 +1,32 @@
 """Where uploaded bytes are kept: a store addressed by the content's SHA-256, so a file sent twice
 (to one record or to several) is stored once, and what is read back can be checked against the
-digest recorded with it. A service builds its store in its adapters (``Service.adapters``) and
-hands routes the ``FileStore`` protocol, so a store on another backend can take the local one's place.
+digest recorded with it. A service builds its store in its adapters (``Service.adapters``) with
+``file_store`` and hands routes the ``FileStore`` protocol: files under a local directory
+(``LocalFileStore``, one host) or objects in a bucket of an S3-compatible store (``S3FileStore``:
+MinIO, Ceph, the clouds' object storage — replicas on any number of hosts see the same files),
+chosen by the service's settings (``FileStoreSettings``).
 
-``SealedFileStore`` keeps files encrypted at rest on any such store (the reports service's media:
+``SealedFileStore`` keeps files encrypted at rest on either (the reports service's media:
 photos, documents and videos from the public)."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import os
 import re
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Literal, Protocol, Self
+
+from aiobotocore.config import AioConfig
+from aiobotocore.session import get_session
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
 from qingling.sealing import Sealer
 
@@ -79,6 +90,40 @@ class LocalFileStore:
             raise
 
 
+class S3FileStore:
+    """Objects in one bucket of an S3-compatible store, ``<prefix><first two hex digits>/<sha256>``
+    (the local store's layout), through an aiobotocore client: every call is awaited on the event
+    loop, none blocks it. A PUT replaces an object whole, so a reader never sees half of one, and
+    the same content put twice leaves the same content. Each upload carries its MD5
+    (``Content-MD5``), which every S3-compatible store checks: bytes damaged on the way are refused,
+    not kept."""
+
+    def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:
+        self.client, self.bucket, self.prefix = client, bucket, prefix
+
+    def _object(self, key: str) -> str:
+        if not _KEY.match(key):
+            raise ValueError(f"not a SHA-256 key: {key!r}")
+        return f"{self.prefix}{key[:2]}/{key}"
+
+    async def put(self, key: str, content: bytes) -> None:
+        digest = base64.b64encode(hashlib.md5(content, usedforsecurity=False).digest()).decode()
+        await self.client.put_object(Bucket=self.bucket, Key=self._object(key), Body=content, ContentMD5=digest)
+
+    async def get(self, key: str) -> bytes:
+        try:
+            answer = await self.client.get_object(Bucket=self.bucket, Key=self._object(key))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise KeyError(key) from None
+            raise
+        async with answer["Body"] as body:
+            return await body.read()
+
+    async def delete(self, key: str) -> None:
+        await self.client.delete_object(Bucket=self.bucket, Key=self._object(key))  # none there: also 204
+
+
 SEALED = b"QLSEALv1"  # starts every sealed file; no accepted media type starts so (an MP4's 5th-8th bytes are "ftyp")
 
 
@@ -112,3 +157,73 @@ class SealedFileStore:
 
     async def delete(self, key: str) -> None:
         await self.inner.delete(key)
+
+
+class FileStoreSettings(BaseModel):
+    """Where a service that keeps files keeps them (mixed into its settings, so read from
+    ``QL_<SERVICE>_FILE_STORE``, ``QL_<SERVICE>_S3_BUCKET`` …): ``local``, a directory under the data
+    directory, or ``s3``, a bucket of an S3-compatible store, which every replica on every host shares."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)  # a refusal never prints the secret key with it
+
+    file_store: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str | None = None  # e.g. https://minio.internal:9000, https://oss-cn-hangzhou.aliyuncs.com
+    s3_bucket: str | None = None
+    s3_region: str | None = None  # what requests are signed for (MinIO: us-east-1 unless configured otherwise)
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = ""  # put before every object's name, e.g. "evidence/" when services share a bucket
+    # "path": https://endpoint/bucket/object (MinIO, Ceph); "virtual": https://bucket.endpoint/object
+    # (stores that require it, such as Aliyun OSS).
+    s3_addressing_style: Literal["path", "virtual"] = "path"
+
+    @model_validator(mode="after")
+    def _complete_s3(self) -> Self:
+        if self.file_store == "s3":
+            required = ("s3_endpoint_url", "s3_bucket", "s3_region", "s3_access_key_id", "s3_secret_access_key")
+            missing = [name for name in required if not getattr(self, name)]
+            if missing:
+                prefix = self.model_config.get("env_prefix", "")
+                names = "、".join(f"{prefix}{name.upper()}" for name in missing)
+                raise ValueError(f"{prefix}FILE_STORE=s3（对象存储）还须设置：{names}")
+        return self
+
+
+class FileStoreUnavailable(RuntimeError):
+    """The configured bucket cannot be reached or used: the service does not start without it."""
+
+
+@asynccontextmanager
+async def file_store(settings: FileStoreSettings, local_root: Path) -> AsyncIterator[FileStore]:
+    """The store the settings choose, open for the runtime's life: ``local_root`` or the bucket,
+    checked once at start (a wrong endpoint, bucket or key stops the start with its reason, not the
+    first upload)."""
+    if settings.file_store == "local":
+        yield LocalFileStore(local_root)
+        return
+    config = AioConfig(
+        s3={"addressing_style": settings.s3_addressing_style},
+        # Checksums only where S3 requires them: the CRC headers botocore adds by default are refused
+        # by many S3-compatible stores; each upload carries Content-MD5 instead.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        connect_timeout=5,
+        read_timeout=60,
+        retries={"mode": "standard", "max_attempts": 3},
+    )
+    client_context = get_session().create_client(
+        "s3",
+        endpoint_url=settings.s3_endpoint_url,
+        region_name=settings.s3_region,
+        aws_access_key_id=settings.s3_access_key_id,
+        aws_secret_access_key=settings.s3_secret_access_key.get_secret_value(),
+        config=config,
+    )
+    async with client_context as client:
+        try:
+            await client.head_bucket(Bucket=settings.s3_bucket)
+        except (BotoCoreError, ClientError) as error:
+            raise FileStoreUnavailable(
+                f"对象存储桶 {settings.s3_bucket}（{settings.s3_endpoint_url}）不可用：{error}"
+            ) from error
+        yield S3FileStore(client, settings.s3_bucket, settings.s3_prefix)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from hazards.config import Settings
 from hazards.enterprises import posters
 from hazards.limits import LimitCounter
-from qingling.filestore import FileStore, LocalFileStore
+from qingling.filestore import FileStore, file_store
 from qingling.limits import Limiter
 from qingling.runtime import Runtime
 from qingling.sealing import derive_key
@@ -26,9 +26,9 @@ class Adapters:
 async def hazards_adapters(runtime: Runtime) -> AsyncIterator[Adapters]:
     settings: Settings = runtime.settings
     secret = settings.secret_key.get_secret_value()
-    yield Adapters(
-        # An S3-compatible store (for replicas on several hosts) would be chosen here from the settings.
-        evidence=LocalFileStore(settings.data_dir / "evidence"),
-        limiter=Limiter(LimitCounter, derive_key(secret, "limits")),
-        poster_key=posters.signing_key(secret),
-    )
+    async with file_store(settings, settings.data_dir / "evidence") as evidence:
+        yield Adapters(
+            evidence=evidence,
+            limiter=Limiter(LimitCounter, derive_key(secret, "limits")),
+            poster_key=posters.signing_key(secret),
+        )

@@ -3,10 +3,11 @@ from typing import ClassVar
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from qingling.filestore import FileStoreSettings
 from qingling.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, FileStoreSettings):
     model_config = SettingsConfigDict(env_prefix="QL_HAZARDS_", env_file=".env", extra="ignore")
 
     service_name: ClassVar[str] = "hazards"

@@ -11,7 +11,7 @@ import httpx
 import structlog
 from fastapi import Depends
 
-from qingling.filestore import LocalFileStore, SealedFileStore
+from qingling.filestore import SealedFileStore, file_store
 from qingling.limits import Limiter
 from qingling.reporter_contact import contact_sealer
 from qingling.runtime import CurrentRuntime, Runtime
@@ -39,7 +39,10 @@ class Adapters:
 async def reports_adapters(runtime: Runtime) -> AsyncIterator[Adapters]:
     settings: Settings = runtime.settings
     keys = {key_id: derive_key(secret.get_secret_value(), "seal") for key_id, secret in settings.sealing_keys.items()}
-    async with httpx.AsyncClient(base_url=settings.wechat_api_base, timeout=httpx.Timeout(5.0)) as wechat_http:
+    async with (
+        httpx.AsyncClient(base_url=settings.wechat_api_base, timeout=httpx.Timeout(5.0)) as wechat_http,
+        file_store(settings, settings.data_dir / "media") as media_store,
+    ):
         if settings.wechat_app_id and settings.wechat_app_secret:
             content_check: ContentCheck = WechatContentCheck(
                 wechat_http, settings.wechat_app_id, settings.wechat_app_secret.get_secret_value(), runtime.clock
@@ -52,9 +55,8 @@ async def reports_adapters(runtime: Runtime) -> AsyncIterator[Adapters]:
             sealer=sealer,
             contact_sealer=contact_sealer(settings.reporter_contact_keys, settings.reporter_contact_key_id),
             hash_key=derive_key(settings.receipt_hash_key.get_secret_value(), "receipt"),
-            # An S3-compatible store (for replicas on several hosts) would be chosen here from the settings.
             media=SealedFileStore(
-                LocalFileStore(settings.data_dir / "media"),
+                media_store,
                 sealer,
                 derive_key(settings.receipt_hash_key.get_secret_value(), "media-name"),
             ),

@@ -3,11 +3,12 @@ from typing import ClassVar
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from qingling.filestore import FileStoreSettings
 from qingling.reporter_contact import DEMO_KEYS as DEMO_CONTACT_KEYS
 from qingling.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, FileStoreSettings):
     model_config = SettingsConfigDict(env_prefix="QL_REPORTS_", env_file=".env", extra="ignore")
 
     service_name: ClassVar[str] = "reports"
