@@ -7,21 +7,25 @@ import { current, signOut } from "./session.js";
 import { SignIn } from "./views/sign-in.js";
 import { Work } from "./views/work.js";
 import { TipOffList, HazardList } from "./views/lists.js";
-import { TipOffPage, HazardPage } from "./views/item.js";
+import { TipOffPage, HazardPage, ReturnPage } from "./views/item.js";
+import { Enterprises } from "./views/enterprises.js";
 import { Supervision } from "./views/supervision.js";
 import { Dashboard } from "./views/dashboard.js";
 
 // [pattern, title in the navigation (or null), view]
 const ROUTES = [
   [/^#\/work$/, "我的待办", Work],
-  [/^#\/tip-offs$/, "举报", TipOffList],
+  [/^#\/tip-offs(?:\?(.*))?$/, "举报", TipOffList],
   [/^#\/tip-offs\/(\d+)$/, null, TipOffPage],
-  [/^#\/hazards$/, "隐患", HazardList],
+  [/^#\/hazards(?:\?(.*))?$/, "隐患", HazardList],
   [/^#\/hazards\/(\d+)$/, null, HazardPage],
+  [/^#\/returns\/(\d+)$/, null, ReturnPage],
   [/^#\/supervision$/, "挂牌督办", Supervision],
   [/^#\/dashboard$/, "统计", Dashboard],
+  [/^#\/enterprises$/, "企业", Enterprises],
 ];
-const NAV = { "#/work": "我的待办", "#/tip-offs": "举报", "#/hazards": "隐患", "#/supervision": "挂牌督办", "#/dashboard": "统计" };
+const NAV = { "#/work": "我的待办", "#/tip-offs": "举报", "#/hazards": "隐患", "#/supervision": "挂牌督办", "#/dashboard": "统计",
+              "#/enterprises": "企业" };
 
 function useHash() {
   const [hash, setHash] = useState(location.hash || "#/work");

@@ -1,13 +1,16 @@
-// An item's page — a tip-off (#/tip-offs/<id>) or a hazard (#/hazards/<id>): the facts as the API
-// shows them to this caller (masked as it masks them), the evidence, the trail with its integrity
-// check, the reminders planned and sent, and a button for each action the API says this caller may
-// take now (allowed_actions), each opening the form its OpenAPI request body describes.
+// An item's page — a tip-off (#/tip-offs/<id>), a hazard (#/hazards/<id>) or a return (#/returns/<id>):
+// the facts as the API shows them to this caller (masked as it masks them), the evidence (a return:
+// its figures and files), the trail with its integrity check, the reminders planned and sent, and a
+// button for each action the API says this caller may take now (allowed_actions), each opening the
+// form its OpenAPI request body describes. One page for the three: what differs is in KINDS.
 import { html, useCallback, useEffect, useRef, useState } from "/assets/vendor/preact-htm.module.js";
 import { describe, Problem } from "/assets/api.js";
 import { call, current } from "../session.js";
 import { ActionForm } from "../forms.js";
 import { downloadFrom } from "../download.js";
+import { say, useLabels } from "../labels.js";
 import { Facts, when, useWords } from "./item-facts.js";
+import { ReturnFacts, ReturnFigures } from "./return-facts.js";
 
 // The item pages' own style sheet, beside this module (the pages' CSP allows same-origin sheets).
 if (!document.querySelector("link[data-item-css]")) {
@@ -17,13 +20,33 @@ if (!document.querySelector("link[data-item-css]")) {
   document.head.append(sheet);
 }
 
+const itemFacts = (kind) => ({ item }) => html`<${Facts} kind=${kind} item=${item} />`;
+const itemEvidence = (kind) => ({ id, version }) => html`<${Evidence} kind=${kind} id=${id} version=${version} />`;
+
+// What differs between the kinds of item: where they live, their words, their facts and evidence.
 const KINDS = {
-  tip_off: { service: "reports", base: "/api/v1/reports/tip-offs", noun: "举报", list: "#/tip-offs" },
-  hazard: { service: "hazards", base: "/api/v1/hazards/hazards", noun: "隐患", list: "#/hazards" },
+  tip_off: {
+    service: "reports", base: "/api/v1/reports/tip-offs", noun: "举报", unit: "件", list: ["#/tip-offs", "举报列表"],
+    states: "tipOffStates", title: (item) => `举报（编号 ${item.id}）`,
+    Facts: itemFacts("tip_off"), Evidence: itemEvidence("tip_off"),
+  },
+  hazard: {
+    service: "hazards", base: "/api/v1/hazards/hazards", noun: "隐患", unit: "项", list: ["#/hazards", "隐患列表"],
+    states: "hazardStates", title: (item) => item.title,
+    Facts: itemFacts("hazard"), Evidence: itemEvidence("hazard"),
+  },
+  return: {
+    // Returns have no list of their own: a clerk reaches them from My work.
+    service: "hazards", base: "/api/v1/hazards/returns", noun: "报表", unit: "份", list: ["#/work", "我的待办"],
+    states: "returnStates", title: (item) => item.title,
+    trail: { open: "生成报表", recount_deadline: "重新计算报送期限" }, // the steps the service takes itself
+    Facts: ReturnFacts, Evidence: ReturnFigures,
+  },
 };
 
 export const TipOffPage = ({ params }) => html`<${ItemPage} kind="tip_off" id=${params[0]} />`;
 export const HazardPage = ({ params }) => html`<${ItemPage} kind="hazard" id=${params[0]} />`;
+export const ReturnPage = ({ params }) => html`<${ItemPage} kind="return" id=${params[0]} />`;
 
 /** GET `path` as the clerk; `version` reloads it. Answers {data, error}. */
 function useApi(path, version) {
@@ -45,7 +68,10 @@ function ItemPage({ kind, id }) {
   const [version, setVersion] = useState(0);
   const [done, setDone] = useState(""); // what the last action did, announced
   const { data: item, error } = useApi(itemPath, version);
-  const words = useWords(config.service, config.base);
+  const vocabularies = useLabels(() => {});
+  const named = useWords(config.service, config.base);
+  const words = { ...named, trail: (action) => config.trail?.[action] || named.trail(action),
+                  state: (code) => say(vocabularies?.[config.states], code) };
 
   const heading = useRef(null);
   const acted = useCallback((title) => { setDone(`已${title}`); setVersion((v) => v + 1); }, []);
@@ -55,21 +81,20 @@ function ItemPage({ kind, id }) {
     const missing = error instanceof Problem && error.status === 404;
     return html`
       <h2 tabindex="-1">${config.noun}（编号 ${id}）</h2>
-      <p class="alert" role="alert">${missing ? `没有这件${config.noun}，或不在您的辖区内。` : describe(error)}</p>
-      <p><a href=${config.list}>返回${config.noun}列表</a></p>`;
+      <p class="alert" role="alert">${missing ? `没有这${config.unit}${config.noun}，或不在您的辖区内。` : describe(error)}</p>
+      <p><a href=${config.list[0]}>返回${config.list[1]}</a></p>`;
   }
   if (!item) return html`<h2 tabindex="-1">${config.noun}（编号 ${id}）</h2><p role="status">正在加载……</p>`;
 
-  const title = kind === "hazard" ? item.title : `${config.noun}（编号 ${item.id}）`;
   return html`
-    <p><a href=${config.list}>← ${config.noun}列表</a></p>
-    <h2 tabindex="-1" ref=${heading}>${title} <span class="tag">${item.state_title}</span></h2>
+    <p><a href=${config.list[0]}>← ${config.list[1]}</a></p>
+    <h2 tabindex="-1" ref=${heading}>${config.title(item)} <span class="tag">${item.state_title}</span></h2>
     <p role="status" class="ok">${done}</p>
     <div class="item-columns">
       <div>
         <${Actions} config=${config} item=${item} itemPath=${itemPath} titles=${words.actions} onDone=${acted} />
-        <${Facts} kind=${kind} item=${item} />
-        <${Evidence} kind=${kind} id=${id} version=${version} />
+        <${config.Facts} item=${item} />
+        <${config.Evidence} id=${id} item=${item} version=${version} />
       </div>
       <div>
         <${Trail} itemPath=${itemPath} version=${version} words=${words} />
@@ -86,7 +111,7 @@ function Actions({ config, item, itemPath, titles, onDone }) {
     <section class="card" aria-labelledby="actions-heading">
       <h3 id="actions-heading">可进行的操作</h3>
       ${actions.length === 0
-        ? html`<p>您现在没有可对这件${config.noun}进行的操作。</p>`
+        ? html`<p>您现在没有可对这${config.unit}${config.noun}进行的操作。</p>`
         : html`<div class="row">${actions.map((action) => html`
             <button type="button" class=${open === action ? "" : "secondary"} aria-expanded=${open === action}
               onClick=${() => setOpen(open === action ? null : action)}>${titles?.[action] || action}</button>`)}

@@ -3,7 +3,8 @@
 // name), the total the API counts, pages by the API's keyset (next_after), and an export of the
 // current filter as a CSV with a Chinese header row (built here from the pages the API answers:
 // neither list has an export of its own). Each row opens the item's page. The filters are kept for
-// the tab (sessionStorage), so coming back from an item finds the list as it was left.
+// the tab (sessionStorage), so coming back from an item finds the list as it was left; a link from
+// elsewhere may set them (listOf: #/hazards?enterprise_id=…).
 import { html, useEffect, useMemo, useState } from "/assets/vendor/preact-htm.module.js";
 import { describe } from "/assets/api.js";
 import { call, current } from "../session.js";
@@ -63,12 +64,16 @@ export function daysUntil(iso, now = new Date()) {
 
 // ------------------------------------------------------------------------------------- the lists
 
-export const TipOffList = () => html`<${List} kind="tip_off" />`;
-export const HazardList = () => html`<${List} kind="hazard" />`;
+export const TipOffList = ({ params }) => html`<${List} kind="tip_off" seed=${params[0]} />`;
+export const HazardList = ({ params }) => html`<${List} kind="hazard" seed=${params[0]} />`;
+
+/** The address of a list filtered by `filters` (keys of its KINDS[kind].blank), e.g. a hazard list
+ * of one enterprise: listOf("hazard", {enterprise_id, enterprise_code, enterprise_name}). */
+export const listOf = (kind, filters) => `${KINDS[kind].list}?${new URLSearchParams(filters)}`;
 
 const KINDS = {
   hazard: {
-    noun: "隐患", path: `${HAZARDS}/hazards`, href: (item) => `#/hazards/${item.id}`,
+    noun: "隐患", path: `${HAZARDS}/hazards`, list: "#/hazards", href: (item) => `#/hazards/${item.id}`,
     blank: { state: "", industry: "", grade: "", source: "", enterprise_id: "", enterprise_code: "", enterprise_name: "", department_id: "",
       overdue: false, actionable_by: false, from: "", to: "" },
     // The date range is the rectification deadline's, whole Beijing days: from (included) to (included).
@@ -77,7 +82,7 @@ const KINDS = {
       deadline_after: f.from && `${f.from}T00:00:00+08:00`, deadline_before: f.to && nextDay(f.to) }),
   },
   tip_off: {
-    noun: "举报", path: "/api/v1/reports/tip-offs", href: (item) => `#/tip-offs/${item.id}`,
+    noun: "举报", path: "/api/v1/reports/tip-offs", list: "#/tip-offs", href: (item) => `#/tip-offs/${item.id}`,
     blank: { state: "", category: "", industry: "", enterprise_id: "", enterprise_code: "", enterprise_name: "",
       lead_department_id: "", mine: false, step_overdue: false, actionable_by: false, receipt_code: "", from: "", to: "" },
     // The date range is the receipt's, whole Beijing days, both included.
@@ -94,17 +99,24 @@ const nextDay = (date) => {
   return `${next.toISOString().slice(0, 10)}T00:00:00+08:00`;
 };
 
-function useStored(key, blank) {
-  const [value, setValue] = useState(() => ({ ...blank, ...JSON.parse(sessionStorage.getItem(key) || "{}") }));
+function useStored(key, blank, seed) {
+  const [value, setValue] = useState(() => ({ ...blank, ...(seed || JSON.parse(sessionStorage.getItem(key) || "{}")) }));
   useEffect(() => sessionStorage.setItem(key, JSON.stringify(value)), [key, value]);
   return [value, setValue];
 }
 
-function List({ kind }) {
+/** The filters an address's query sets (listOf): the list's own keys only, from a blank filter. */
+const seeded = (query, blank) => query && Object.fromEntries([...new URLSearchParams(query)]
+  .filter(([key]) => key in blank)
+  .map(([key, value]) => [key, typeof blank[key] === "boolean" ? value === "true" : value]));
+
+function List({ kind, seed }) {
   const config = KINDS[kind];
   const [error, setError] = useState(null);
   const words = useLabels(setError);
-  const [filters, setFilters] = useStored(`qingling.console.${kind}.filters`, config.blank);
+  const [filters, setFilters] = useStored(`qingling.console.${kind}.filters`, config.blank, seeded(seed, config.blank));
+  // Once stored, the address drops the query: going back to the list finds the filters as last changed.
+  useEffect(() => { if (seed) location.replace(config.list); }, []);
   const [afters, setAfters] = useState([null]); // the `after` of each page shown so far: back is one pop
   const [page, setPage] = useState(null);
   const [exporting, setExporting] = useState("");

@@ -13,7 +13,8 @@ const LISTS = [
     name: (i) => `举报 ${i.id}：${i.enterprise_name || i.target || "（未写明单位）"}`, gist: (i) => i.facts },
   { kind: "hazard", noun: "隐患", path: "/api/v1/hazards/hazards", actions: "hazardActions", href: (i) => `#/hazards/${i.id}`,
     name: (i) => i.title },
-  { kind: "return", noun: "报表", path: "/api/v1/hazards/returns", actions: "returnActions", href: null, name: (i) => i.title },
+  { kind: "return", noun: "报表", path: "/api/v1/hazards/returns", actions: "returnActions", href: (i) => `#/returns/${i.id}`,
+    name: (i) => i.title },
 ];
 
 // Powers a department holds over an item whenever it is in a state (hand it on, take it up, order
@@ -114,7 +115,7 @@ function Entry({ work, words, now }) {
   const name = list.name(item);
   const [tone, timeLeft] = work.due ? left(work, now) : ["", ""];
   return html`<li>
-    <p><span class="tag">${list.noun}</span> ${list.href ? html`<a href=${list.href(item)}>${name}</a>` : name}
+    <p><span class="tag">${list.noun}</span> <a href=${list.href(item)}>${name}</a>
       ${list.kind === "hazard" && html` <span class="hint">编号 ${item.id}</span>`}</p>
     ${list.gist?.(item) && html`<p class="hint">${clip(list.gist(item), 60)}</p>`}
     <p>状态：${item.state_title}；您可以：${item.allowed_actions.map((a) => say(words?.[list.actions], a)).join("、")}</p>
