@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import httpx
+import pypdfium2
 import pytest
+import zxingcpp
 from pypdf import PdfReader
 
 from hazards.config import Settings
@@ -35,6 +37,12 @@ async def _poster(system, username: str, enterprise_id: int) -> httpx.Response:
 
 def _text(pdf: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _scanned(pdf: bytes) -> list[str]:
+    """What a phone reads from the printed poster: its page drawn at 144 dpi, the QR codes on it decoded."""
+    page = pypdfium2.PdfDocument(pdf)[0].render(scale=2).to_pil()
+    return [code.text for code in zxingcpp.read_barcodes(page)]
 
 
 class TestLookup:
@@ -123,6 +131,7 @@ class TestPoster:
             assert words in text
         url = re.search(r"(\S+)/h5/\?e=(\S+)", text)
         assert url and url.group(1) == str(system.client.base_url).rstrip("/")  # no base URL set: the request's
+        assert _scanned(response.content) == [url.group(0)]  # the code says what the small print says
         token = url.group(2)
 
         named = await system.client.get(f"{ENTERPRISES}/poster-token/{token}")  # the report page, signed in as nobody
