@@ -5,6 +5,7 @@ regulator sees the same on a phone."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -120,6 +121,9 @@ def test_a_county_regulator_sees_its_listed_hazard_and_the_figures_as_charts(ope
     assert Path(picture.value.path()).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     chart = page.get_by_role("region", name="举报办理（按地区）", exact=True)
     expect(chart.get_by_role("button", name="导出图片（PNG）")).to_be_enabled()
+    returns = page.get_by_role("region", name="报表报送情况（最近一期）")
+    owed = returns.get_by_role("link", name="德清县应急管理局").first  # not submitted: its page, to act on
+    expect(owed).to_have_attribute("href", re.compile(r"^#/returns/\d+$"))
     received = page.get_by_role("region", name=f"{year}年{int(month)}月举报").get_by_role("definition").first
     assert listed["tip_offs"] >= 1
     expect(received).to_have_text(f"{listed['tip_offs']} 件")

@@ -5,6 +5,7 @@ import { html, useEffect, useState } from "/assets/vendor/preact-htm.module.js";
 import { describe } from "/assets/api.js";
 import { call } from "../session.js";
 import { ChartFigure, Figures } from "../charts.js";
+import { everyPage } from "./lists.js";
 
 const H = "/api/v1/hazards";
 const query = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
@@ -129,10 +130,25 @@ function Overdue({ month, region, regionTitle }) {
       `超过整改期限仍未销号的隐患数，及未销号的隐患和重大隐患数。合计超期 ${data.total.overdue} 项。`} />`;
 }
 
+/** The pages of the returns not yet submitted in the overview's rows: "kind/period/department id" → id. */
+function useOutstanding(overview) {
+  const [pages, setPages] = useState({});
+  useEffect(() => {
+    if (!overview) return;
+    const rows = overview.rows.filter((row) => row.outstanding > 0);
+    Promise.all(rows.map((row) => everyPage(`${H}/returns`, { kind: row.kind, period: row.period, outstanding: true,
+      committee_region_code: overview.committee_region_code })))
+      .then((lists) => setPages(Object.fromEntries(lists.flat().map((r) => [`${r.kind}/${r.period}/${r.department.id}`, r.id]))),
+        () => setPages({})); // the names stay, without links
+  }, [overview]);
+  return pages;
+}
+
 function Returns({ region }) {
   // The latest period of each kind of return owed to the 安委办 of the region (a county or above).
   const committee = region.length === 6 ? region : "";
   const { data, error } = useLoad(() => call(`${H}/returns/overview?${query({ latest: 1, committee_region_code: committee })}`));
+  const pages = useOutstanding(data);
   const title = "报表报送情况（最近一期）";
   if (!data) return html`<${Waiting} title=${title} error=${error} />`;
   return html`
@@ -160,7 +176,10 @@ function Returns({ region }) {
         </div>
         ${data.rows.filter((row) => row.outstanding > 0).map((row) => html`
           <h4>${row.kind_title}（${row.period_title}）未报送的部门：${row.outstanding} 个</h4>
-          <ul class="names">${row.outstanding_departments.map((d) => html`<li class="tag">${d.name}</li>`)}</ul>`)}`}
+          <ul class="names">${row.outstanding_departments.map((d) => {
+            const id = pages[`${row.kind}/${row.period}/${d.id}`];
+            return html`<li class="tag">${id ? html`<a href=${`#/returns/${id}`}>${d.name}</a>` : d.name}</li>`;
+          })}</ul>`)}`}
     </section>`;
 }
 
