@@ -123,6 +123,25 @@ class WorkingCalendar:
         unknown: set[int] = set()
         return self._add_working_days(day, n, unknown), bool(unknown)
 
+    def working_days_left(self, today: date, last_days: Iterable[date]) -> dict[date, tuple[int, frozenset[int]]]:
+        """For each last day, the working days left after ``today`` up to it — 0 when it is today —
+        or, for a last day already past, minus the working days after it up to today; each with the
+        years counted without their notice. One walk each way from today, however many days are asked."""
+        answers: dict[date, tuple[int, frozenset[int]]] = {}
+        count, unknown, day = 0, set[int](), today
+        for target in sorted(d for d in set(last_days) if d >= today):
+            while day < target:  # the days after today, up to the last day
+                day += ONE_DAY
+                count += self._is_workday(day, unknown)
+            answers[target] = (count, frozenset(unknown))
+        count, unknown, day = 0, set[int](), today
+        for target in sorted((d for d in set(last_days) if d < today), reverse=True):
+            while day > target:  # today, back to the day after the last day
+                count += self._is_workday(day, unknown)
+                day -= ONE_DAY
+            answers[target] = (-count, frozenset(unknown))
+        return answers
+
     def deadline(self, start: datetime, amount: int, unit: Unit) -> Deadline:
         """The time limit of ``amount`` ``unit`` that starts with an event at ``start``."""
         if start.tzinfo is None:

@@ -94,6 +94,8 @@ def test_a_clerk_signs_and_accepts_a_tip_off_and_confirms_a_hazard_on_their_page
     trail = page.get_by_role("region", name="办理记录")
     expect(trail).to_contain_text("记录完整")
     expect(trail.get_by_role("listitem")).to_have_count(1)
+    # Received just now: 5 工作日 to decide on acceptance, today not counted.
+    expect(page.get_by_role("row", name="下一步")).to_contain_text("还剩 5 个工作日")
 
     path = f"/api/v1/reports/tip-offs/{items['tip_off']}"
     buttons = page.get_by_role("region", name="可进行的操作").get_by_role("button")

@@ -73,7 +73,7 @@ def test_my_work_shows_what_waits_for_the_county_with_its_deadlines(open_page, s
     tip = page.get_by_role("listitem").filter(has=page.get_by_role("link", name=f"举报 {tip_off['id']}：", exact=False))
     expect(tip).to_contain_text("签收")
     expect(tip).to_contain_text("作出受理或不予受理决定：")  # the step, its working-day deadline …
-    expect(tip).to_contain_text("还剩")  # … and the time left
+    expect(tip).to_contain_text("还剩 5 个工作日")  # … and the time left: received today, 5 工作日 to decide
     assert axe(page) == []
     screenshot(page, "console-work-1280")
 

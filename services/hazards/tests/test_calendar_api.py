@@ -211,6 +211,72 @@ async def test_bad_deadline_questions_are_refused(system):
     ]
 
 
+LEFT = "/api/v1/hazards/calendar/working-days-left"
+
+
+async def test_working_days_left_skip_the_national_day_week_and_count_its_make_up_saturday(system):
+    # Wed 2026-09-30, 15:00. 国庆 2026-10-01..07 off, Sat 10-10 a make-up working day; 中秋 Fri 09-25 off.
+    system.clock.freeze(datetime(2026, 9, 30, 15, 0, tzinfo=SHANGHAI))
+    until = [
+        "2026-10-12T23:59:59+08:00",  # 10-08, 10-09, 10-10 (调休上班), 10-12
+        "2026-10-08T23:59:59+08:00",  # the first working day after the holiday
+        "2026-10-07T12:00:00",  # no offset: Beijing time; all of 10-01..07 off
+        "2026-09-30T23:59:59+08:00",  # today's end: the last day, not late
+        "2026-09-30T09:00:00+08:00",  # earlier today: late, on its last day
+        "2026-09-24T23:59:59+08:00",  # past: 09-28, 09-29 and today were working days after it (09-25 中秋)
+    ]
+
+    response = await system.client.get(LEFT, params={"until": until}, headers=await system.login("deqing-yjj"))
+
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (answer["now"], answer["today"]) == ("2026-09-30T15:00:00+08:00", "2026-09-30")
+    assert [(i["last_day"], i["working_days_left"], i["overdue"]) for i in answer["items"]] == [
+        ("2026-10-12", 4, False),
+        ("2026-10-08", 1, False),
+        ("2026-10-07", 0, False),
+        ("2026-09-30", 0, False),
+        ("2026-09-30", 0, True),
+        ("2026-09-24", -3, True),
+    ]
+    assert answer["items"][2]["until"] == "2026-10-07T12:00:00+08:00"
+    assert not any(item["provisional"] or item["unknown_years"] for item in answer["items"])
+
+
+async def test_working_days_left_into_a_year_without_its_notice_are_provisional(system):
+    system.clock.freeze(datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI))
+    clerk = await system.login("deqing-yjj")
+
+    response = await system.client.get(
+        LEFT, params={"until": ["2026-12-31T23:59:59+08:00", "2027-01-05T23:59:59+08:00"]}, headers=clerk
+    )
+
+    # 12-31, then 2027 by the law's days alone: 元旦 Fri 01-01, the weekend, Mon 01-04, Tue 01-05.
+    assert [(i["working_days_left"], i["provisional"], i["unknown_years"]) for i in response.json()["items"]] == [
+        (1, False, []),
+        (3, True, [2027]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("until", "field", "message"),
+    [
+        pytest.param([], "/until", "", id="none"),
+        pytest.param(["2026-10-08T23:59:59+08:00"] * 201, "/until", "200", id="more than 200"),
+        pytest.param(["2026-10-08T23:59:59+08:00", "明天"], "/until/1", "", id="not a time"),
+        pytest.param(["2999-01-01T00:00:00Z"], "/until/0", "2099", id="beyond the calendar"),
+    ],
+)
+async def test_bad_working_days_left_questions_are_refused_naming_the_value(system, until, field, message):
+    response = await system.client.get(LEFT, params={"until": until}, headers=await system.login("deqing-yjj"))
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert error["field"] == field and message in error["message"]
+    assert any("\u4e00" <= char <= "\u9fff" for char in error["message"])  # in words a clerk reads
+
+
 async def _copy_of_2027(embedded, service: str) -> dict | None:
     runtime = embedded.dispatcher.apps[f"/api/v1/{service}"].state.runtime
     model = TABLES[service]

@@ -3,7 +3,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from hazards.calendar import service
-from hazards.calendar.schemas import ArrangementLoad, ArrangementRead, CalendarYears, DeadlineRead
+from hazards.calendar.schemas import (
+    ArrangementLoad,
+    ArrangementRead,
+    CalendarYears,
+    DeadlineRead,
+    WorkingDaysLeftRead,
+)
 from qingling.auth.access import CurrentPrincipal, allow
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
@@ -71,3 +77,20 @@ async def deadline(
     以“日”计的期限最后一天为法定节假日或休息日的，顺延至其后的第一个工作日。
     期间有年份的放假调休安排尚未发布时，按该年法定节假日和周末计算（调休未知），结果为暂定。各服务计算期限均以此为准。"""
     return await service.deadline(session, start, amount, unit)
+
+
+@router.get("/working-days-left", summary="计算剩余工作日", responses=problem_responses(ValidationFailed))
+async def working_days_left(
+    caller: CurrentPrincipal,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    until: Annotated[
+        list[Timestamp],
+        Query(min_length=1, max_length=200, description="截止时刻，可重复，一次至多 200 个；不带时区时按北京时间"),
+    ],
+) -> WorkingDaysLeftRead:
+    """从现在（服务的时钟）到每个截止时刻还剩几个工作日，按各服务计算期限所用的同一工作日日历（已计入法定节假日和调休）：
+    今天不计入，最后一天计入，最后一天就是今天时为 0；已超期的（现在晚于截止时刻）标明 overdue，
+    最后一天已过时为负数，表示已超期的工作日数。计数经过的年份放假调休安排尚未发布时，按该年法定节假日和周末计算，标为暂定。
+    一次可问一页待办的全部期限。"""
+    return await service.working_days_left(session, until, runtime.clock.now())

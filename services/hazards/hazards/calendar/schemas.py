@@ -71,3 +71,23 @@ class DeadlineRead(Schema):
         "该年安排加载后重新计算"
     )
     unknown_years: list[int] = Field(description="尚无放假调休安排、按法定节假日和周末计算的年份")
+
+
+class WorkingDaysLeft(Schema):
+    until: Timestamp = Field(description="所问的截止时刻")
+    last_day: date = Field(description="截止时刻所在的日期（北京时间）")
+    working_days_left: int = Field(
+        description="剩余工作日：今天之后到最后一天（含）的工作日数，最后一天是今天时为 0；"
+        "最后一天已过时为负数，其绝对值是最后一天之后到今天（含）的工作日数，即已超期的工作日数"
+    )
+    overdue: bool = Field(description="是否已超期：当前时刻已晚于截止时刻（最后一天的 23:59:59 仍未超期）")
+    provisional: bool = Field(
+        description="是否暂定：计数经过的年份有放假调休安排尚未发布，按法定节假日和周末计算，该年安排加载后会变"
+    )
+    unknown_years: list[int] = Field(description="计数经过的、尚无放假调休安排的年份")
+
+
+class WorkingDaysLeftRead(Schema):
+    now: Timestamp = Field(description="计数所依据的当前时刻（服务的时钟）")
+    today: date = Field(description="今天（北京时间），不计入剩余工作日")
+    items: list[WorkingDaysLeft] = Field(description="按所问的顺序，每个截止时刻一项")

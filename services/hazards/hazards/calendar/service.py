@@ -26,13 +26,15 @@ from hazards.calendar.schemas import (
     CalendarYears,
     DeadlineRead,
     StatutoryDay,
+    WorkingDaysLeft,
+    WorkingDaysLeftRead,
     YearCoverage,
 )
 from hazards.hazard import service as hazards
 from hazards.returns import service as returns
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
-from qingling.calendar import Unit, WorkingCalendar, YearArrangement, missing_statutory
+from qingling.calendar import Unit, WorkingCalendar, YearArrangement, is_overdue, missing_statutory
 from qingling.clock import SHANGHAI
 from qingling.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from qingling.holidays import (
@@ -185,3 +187,22 @@ async def deadline(session: AsyncSession, start: datetime, amount: int, unit: Un
         provisional=counted.provisional,
         unknown_years=sorted(counted.unknown_years),
     )
+
+
+async def working_days_left(session: AsyncSession, until: list[datetime], now: datetime) -> WorkingDaysLeftRead:
+    for index, moment in enumerate(until):
+        if not FIRST_YEAR <= moment.astimezone(SHANGHAI).year <= LAST_YEAR:
+            raise ValidationFailed.for_field(
+                f"until/{index}", f"截止时刻应在 {FIRST_YEAR}—{LAST_YEAR} 年之间", location="query"
+            )
+    today = now.astimezone(SHANGHAI).date()
+    last_days = [moment.astimezone(SHANGHAI).date() for moment in until]
+    counted = (await working_calendar(session, HolidayArrangement)).working_days_left(today, last_days)
+    items = []
+    for moment, last_day in zip(until, last_days, strict=True):
+        days, unknown = counted[last_day]
+        items.append(WorkingDaysLeft(
+            until=moment, last_day=last_day, working_days_left=days, overdue=is_overdue(now, moment),
+            provisional=bool(unknown), unknown_years=sorted(unknown),
+        ))  # fmt: skip
+    return WorkingDaysLeftRead(now=now, today=today, items=items)

@@ -1,9 +1,10 @@
 // The facts of an item in words — names instead of codes and ids, deadlines with the working days
-// left — and the words of its trail (the actions' names from the API's own documentation).
+// left as the service counts them — and the words of its trail (the actions' names from the API's own documentation).
 import { html, useEffect, useState } from "/assets/vendor/preact-htm.module.js";
 import { call } from "../session.js";
 import { actionTitles, fieldLabels } from "../forms.js";
 import { say, useLabels } from "../labels.js";
+import { countFor, inWords } from "../working-days.js";
 
 /** "2026-12-07 23:59" from the API's time (always written in Beijing time, +08:00). */
 export const when = (iso) => (iso ? iso.slice(0, 16).replace("T", " ") : "");
@@ -25,46 +26,19 @@ function useName(path, pick) {
 
 const useRegion = (code) => useName(code && `/api/v1/hazards/regions/${code}`, (r) => r.full_name || r.name);
 
-const DAY = 86_400_000;
-const shanghaiDay = (date) => new Date(date.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-
-/** Working days from today (not counted) to the deadline's last day, by the hazards service's
- * calendar — the one every service counts with: the largest n whose n-th working day after today
- * is not after the last day (a bisection over `/calendar/deadline`). null: past or not known. */
-async function workingDaysLeft(dueAt) {
-  const today = shanghaiDay(new Date());
-  const last = dueAt.slice(0, 10);
-  if (last < today) return null;
-  const start = encodeURIComponent(`${today}T12:00:00+08:00`);
-  // Invariant: the low-th working day after today is not after the last day; the high-th is.
-  let low = 0;
-  let high = Math.round((Date.parse(last) - Date.parse(today)) / DAY) + 1;
-  let provisional = false;
-  while (high - low > 1) {
-    const middle = Math.floor((low + high) / 2);
-    const answer = await once(`/api/v1/hazards/calendar/deadline?start=${start}&amount=${middle}&unit=working_days`);
-    if (answer.last_day <= last) [low, provisional] = [middle, answer.provisional];
-    else high = middle;
-  }
-  return { days: low, provisional };
-}
-
-/** A deadline: when, how much time is left (in working days) or how late, provisional marked. */
-export function Deadline({ at, overdue, provisional, daysOverdue }) {
-  const [left, setLeft] = useState(null);
+/** A deadline: when, the working days left or how late (counted by the service), provisional marked.
+ * `overdue` is the item's own verdict: past a deadline it no longer runs against (a return submitted,
+ * a hazard closed), the item is not late, and no count is shown; nor one for a closed item's. */
+export function Deadline({ at, overdue, provisional, closed }) {
+  const [count, setCount] = useState(null);
   useEffect(() => {
-    setLeft(null);
-    if (at && !overdue) workingDaysLeft(at).then(setLeft, () => setLeft(null));
-  }, [at, overdue]);
+    setCount(null);
+    if (at && !closed) countFor(at).then(setCount, () => setCount(null));
+  }, [at, closed]);
   if (!at) return html`<span>—</span>`;
-  let status = null;
-  if (overdue) status = html`<span class="tag overdue">已超期${daysOverdue ? ` ${daysOverdue} 日` : ""}</span>`;
-  else if (left) {
-    const count = left.days ? `还有 ${left.days} 个工作日` : "今日截止";
-    status = html`<span class="tag">${count}${left.provisional ? "（暂按法定节假日和周末计）" : ""}</span>`;
-  }
-  return html`<span>${when(at)} ${status}${provisional
-    ? html` <span class="tag">期限暂定：该年放假调休安排尚未发布，加载后重新计算</span>` : null}</span>`;
+  const [tone, words] = count && (overdue || !count.overdue) ? inWords(count) : ["", ""];
+  return html`<span>${when(at)} ${words ? html`<span class=${tone === "late" ? "tag overdue" : "tag"}>${words}</span>` : null}${
+    provisional ? html` <span class="tag">期限暂定：该年放假调休安排尚未发布，加载后重新计算</span>` : null}</span>`;
 }
 
 function Rows({ rows }) {
@@ -118,7 +92,7 @@ function HazardFacts({ item, words }) {
     ["来源", `${say(words?.sources, item.source)}${item.source_ref ? `（${item.source_ref}）` : ""}`],
     ["当前状态", item.state_title],
     ["整改期限", item.deadline_at && html`<${Deadline} at=${item.deadline_at} overdue=${item.overdue}
-      provisional=${item.deadline_provisional} daysOverdue=${item.days_overdue} />`],
+      provisional=${item.deadline_provisional} closed=${Boolean(item.closed_at)} />`],
     ["原定整改期限", item.original_deadline_at && item.original_deadline_at !== item.deadline_at
       && when(item.original_deadline_at)],
     [item.step ? `下一步：${item.step}` : "下一步", item.step_due_at && html`<${Deadline} at=${item.step_due_at}

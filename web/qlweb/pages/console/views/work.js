@@ -2,10 +2,11 @@
 // whose allowed_actions for them are not empty (the lists' actionable_by=me) — grouped as overdue,
 // due today, due this week and later by the time limit of the step each is in, with its end as
 // the API counted it (working days through the holiday calendar, provisional when the year's
-// notice is not loaded) and the time left in calendar days.
+// notice is not loaded) and the working days left, all counted by the service in one request.
 import { html, useEffect, useState } from "/assets/vendor/preact-htm.module.js";
 import { describe, Problem } from "/assets/api.js";
 import { say, useLabels } from "../labels.js";
+import { workingDaysLeft, inWords } from "../working-days.js";
 import { daysUntil, everyPage, when } from "./lists.js";
 
 const LISTS = [
@@ -53,19 +54,6 @@ function groupOf(work, now) {
   return days <= 6 - DAYS.indexOf(weekday.format(new Date(now))) ? "week" : "later";
 }
 
-/** The time left (or past) in words: hours within a day, else calendar days. */
-function left(work, now) {
-  const ms = Date.parse(work.due) - now;
-  const hours = Math.floor(Math.abs(ms) / 3600000);
-  if (ms < 0 || work.late) {
-    const days = -daysUntil(work.due, new Date(now));
-    return ["late", days >= 1 ? `已超期 ${days} 个日历日` : `已超期 ${Math.max(hours, 1)} 小时`];
-  }
-  const days = daysUntil(work.due, new Date(now));
-  if (days === 0) return ["soon", `今天截止，还剩 ${hours} 小时`];
-  return [days <= 2 ? "soon" : "", `还剩 ${days} 个日历日`];
-}
-
 export function Work() {
   const [error, setError] = useState(null);
   const words = useLabels(setError);
@@ -77,7 +65,13 @@ export function Work() {
       (items) => items.map((item) => entry(list, item)),
       (problem) => (problem instanceof Problem && problem.status === 403 ? [] : Promise.reject(problem)),
     );
-    Promise.all(LISTS.map(read)).then((found) => live && setWork(found.flat()), (problem) => live && setError(problem));
+    // The working days left to every deadline, in one request; without them the deadlines still show.
+    const counted = async (found) => {
+      const work = found.flat();
+      const counts = await workingDaysLeft(work.map((w) => w.due)).catch(() => new Map());
+      return work.map((w) => ({ ...w, count: counts.get(w.due) }));
+    };
+    Promise.all(LISTS.map(read)).then(counted).then((found) => live && setWork(found), (problem) => live && setError(problem));
     return () => { live = false; };
   }, []);
 
@@ -94,32 +88,32 @@ export function Work() {
   return html`
     <h2 tabindex="-1">我的待办</h2>
     <p role="status">${pending.length ? `共 ${pending.length} 件等您办理：${counts.join("，")}。` : "目前没有等您办理的事项。"}</p>
-    <p class="hint">期限为北京时间，按规定的工作日或日历日计算（已计入法定节假日和调休）；“暂定”表示该年放假安排尚未公布，公布后重新计算。剩余时间按日历日计。</p>
+    <p class="hint">期限为北京时间，按规定的工作日或日历日计算（已计入法定节假日和调休）；“暂定”表示该年放假安排尚未公布，公布后重新计算。剩余时间一律按工作日计（今天不计入，不含法定节假日和休息日，计入调休上班日），以日计的期限也是如此。</p>
     ${GROUPS.filter(([key]) => grouped[key].length).map(([key, title]) => html`
       <section class="card" aria-labelledby=${`work-${key}`}>
         <h3 id=${`work-${key}`}>${title}（${grouped[key].length}）</h3>
-        <ul class="work">${grouped[key].map((w) => html`<${Entry} work=${w} words=${words} now=${now} />`)}</ul>
+        <ul class="work">${grouped[key].map((w) => html`<${Entry} work=${w} words=${words} />`)}</ul>
       </section>`)}
     ${standing.length > 0 && html`
       <details class="card">
         <summary>另有 ${standing.length} 件您可以随时办理（如转办、提级办理、责令停产停业），不是待办</summary>
-        <ul class="work">${standing.map((w) => html`<${Entry} work=${w} words=${words} now=${now} />`)}</ul>
+        <ul class="work">${standing.map((w) => html`<${Entry} work=${w} words=${words} />`)}</ul>
       </details>`}`;
 }
 
 // What was reported, as much as one line holds: the clerk tells one tip-off from another by it.
 const clip = (text, most) => (text.length > most ? `${text.slice(0, most)}…` : text);
 
-function Entry({ work, words, now }) {
+function Entry({ work, words }) {
   const { list, item } = work;
   const name = list.name(item);
-  const [tone, timeLeft] = work.due ? left(work, now) : ["", ""];
+  const [tone, timeLeft] = work.count ? inWords(work.count) : ["", ""];
   return html`<li>
     <p><span class="tag">${list.noun}</span> <a href=${list.href(item)}>${name}</a>
       ${list.kind === "hazard" && html` <span class="hint">编号 ${item.id}</span>`}</p>
     ${list.gist?.(item) && html`<p class="hint">${clip(list.gist(item), 60)}</p>`}
     <p>状态：${item.state_title}；您可以：${item.allowed_actions.map((a) => say(words?.[list.actions], a)).join("、")}</p>
     ${work.due && html`<p>${work.what}：${when(work.due)}${work.provisional ? html` <span class="tag">暂定</span>` : ""}
-，<span class=${`left ${tone}`}>${timeLeft}</span></p>`}
+${timeLeft && html`，<span class=${`left ${tone}`}>${timeLeft}</span>`}</p>`}
   </li>`;
 }
