@@ -87,7 +87,7 @@ def object_store():
 
 
 def _s3_settings(object_store, bucket: str, prefix: str = "") -> HazardsSettings:
-    values = object_store.settings(bucket, prefix)
+    values = {**object_store.settings(), "S3_BUCKET": bucket, "S3_PREFIX": prefix}
     return HazardsSettings(**{name.lower(): value for name, value in values.items()})
 
 

@@ -35,16 +35,15 @@ class ObjectStore:
         listed = self.client.list_objects_v2(Bucket=bucket).get("Contents", [])
         return {item["Key"]: self.client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read() for item in listed}
 
-    def settings(self, bucket: str, prefix: str = "") -> dict[str, str]:
-        """A service's settings (without its ``QL_<SERVICE>_`` prefix) for ``bucket`` here."""
+    def settings(self) -> dict[str, str]:
+        """A service's settings for this store (without its ``QL_<SERVICE>_`` prefix), all but the
+        bucket (``S3_BUCKET``), each service's own."""
         return {
             "FILE_STORE": "s3",
             "S3_ENDPOINT_URL": self.endpoint_url,
-            "S3_BUCKET": bucket,
             "S3_REGION": REGION,
             "S3_ACCESS_KEY_ID": ACCESS_KEY_ID,
             "S3_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-            "S3_PREFIX": prefix,
         }
 
 
