@@ -220,7 +220,8 @@ function Trail({ itemPath, version, words }) {
           <span class="hint"> ${when(entry.at)} · ${actor(entry)}</span>
           ${entry.reason && html`<p>理由：${entry.reason}</p>`}
           ${Object.entries(entry.payload || {})
-            .filter(([key, value]) => typeof value === "string" && value && words.field(entry.action, key))
+            .filter(([key, value]) => typeof value === "string" && value && value !== entry.reason // said above
+              && words.field(entry.action, key))
             .map(([key, value]) => html`<p>${words.field(entry.action, key)}：${value}</p>`)}
         </li>`)}</ol>
     </section>`;

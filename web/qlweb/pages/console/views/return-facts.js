@@ -44,9 +44,7 @@ export function ReturnFacts({ item }) {
     ["编制（取数）时间", f && when(f.prepared_at)],
     ["报送说明", item.submission_note],
     ["报送时间", item.submitted_at && `${when(item.submitted_at)}${late ? `（首次报送${late}）` : ""}`],
-    ["报送人", item.submitted_by],
-    ["签收时间", when(item.received_at)],
-    ["签收人", item.received_by],
+    ["签收时间", when(item.received_at)], // who submitted and received it: the trail names their departments
   ].filter(([, value]) => value);
   return html`<section class="card" aria-labelledby="facts-heading">
     <h3 id="facts-heading">基本情况</h3>
