@@ -166,14 +166,21 @@ class FileStoreSettings(BaseModel):
 
     model_config = ConfigDict(hide_input_in_errors=True)  # a refusal never prints the secret key with it
 
+    # local: files under the data directory (one host, or replicas sharing one volume); s3: objects in
+    # a bucket of an S3-compatible store, which replicas on any number of hosts share (s3_* below).
     file_store: Literal["local", "s3"] = "local"
-    s3_endpoint_url: str | None = None  # e.g. https://minio.internal:9000, https://oss-cn-hangzhou.aliyuncs.com
+    # The store's address, e.g. https://minio.internal:9000 or https://oss-cn-hangzhou.aliyuncs.com.
+    s3_endpoint_url: str | None = None
+    # The service's bucket, created by the operator.
     s3_bucket: str | None = None
-    s3_region: str | None = None  # what requests are signed for (MinIO: us-east-1 unless configured otherwise)
+    # The region requests are signed for (MinIO: us-east-1 unless configured otherwise).
+    s3_region: str | None = None
+    # A key allowed to read, write and delete objects in that bucket only.
     s3_access_key_id: str | None = None
     s3_secret_access_key: SecretStr | None = None
-    s3_prefix: str = ""  # put before every object's name, e.g. "evidence/" when services share a bucket
-    # "path": https://endpoint/bucket/object (MinIO, Ceph); "virtual": https://bucket.endpoint/object
+    # Put before every object's name, e.g. "evidence/" when services share a bucket.
+    s3_prefix: str = ""
+    # path: https://endpoint/bucket/object (MinIO, Ceph); virtual: https://bucket.endpoint/object
     # (stores that require it, such as Aliyun OSS).
     s3_addressing_style: Literal["path", "virtual"] = "path"
 
