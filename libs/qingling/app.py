@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, Any, Literal
 
 import httpx
+import structlog
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
@@ -61,6 +62,8 @@ from qingling.outbox import (
 from qingling.runtime import CurrentRuntime, Runtime, Service, open_runtime
 from qingling.schemas import Schema, Timestamp
 from qingling.settings import Environment, ServiceSettings
+
+log = structlog.get_logger(__name__)
 
 
 class Health(Schema):
@@ -162,9 +165,6 @@ def settled_startup_heap() -> Iterator[None]:
         gc.unfreeze()
 
 
-WORKER_GRACE_SECONDS = 15.0  # for the pass in progress to finish at shutdown
-
-
 @asynccontextmanager
 async def background_workers(runtime: Runtime, *, enabled: bool = True) -> AsyncIterator[None]:
     """Run the outbox relay and the service's own workers for the duration of the block."""
@@ -177,10 +177,12 @@ async def background_workers(runtime: Runtime, *, enabled: bool = True) -> Async
     try:
         yield
     finally:
-        runtime.stopping.set()
+        runtime.stop()
         if tasks:
-            _, stuck = await asyncio.wait(tasks, timeout=WORKER_GRACE_SECONDS)
-            for task in stuck:  # e.g. a delivery still waiting on a slow peer
+            left = max(0.0, (runtime.stop_deadline or 0.0) - asyncio.get_running_loop().time())
+            log.info("background workers stopping", service=runtime.service.name, seconds_left=round(left, 1))
+            _, stuck = await asyncio.wait(tasks, timeout=left)
+            for task in stuck:  # e.g. a delivery still waiting on a slow peer: its leases are given back
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 

@@ -47,8 +47,10 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         engine = create_async_engine(
             settings.database_url,
             pool_size=settings.database_pool_size,
-            max_overflow=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            pool_timeout=settings.database_pool_timeout_seconds,
             pool_recycle=RECYCLE_SECONDS,
+            connect_args={"server_settings": _session_limits(settings)},
         )
         event.listen(engine.sync_engine, "checkout", _closed_by_server)
         return engine
@@ -65,6 +67,15 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
     )
     _configure_sqlite(engine)
     return engine
+
+
+def _session_limits(settings: ServiceSettings) -> dict[str, str]:
+    """PostgreSQL's limits for every statement of the service's connections, set as each is opened
+    (asyncpg's ``server_settings``): in milliseconds, 0 for none."""
+    return {
+        "statement_timeout": str(round(settings.database_statement_timeout_seconds * 1000)),
+        "lock_timeout": str(round(settings.database_lock_timeout_seconds * 1000)),
+    }
 
 
 # A pooled PostgreSQL connection is replaced after this long, before any idle-connection timeout

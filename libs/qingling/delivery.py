@@ -14,6 +14,12 @@ says how to turn claimed rows into typed jobs and how to send one. A pass of ``D
    or out of attempts. A parked row is never retried by itself: a person sees it, corrects what
    was wrong and resends it (``resend``), with the same identity so the receiver drops duplicates.
 
+A worker told to stop (``Runtime.stopping``) finishes the sends it has begun and sends no more:
+the jobs of its batch still waiting for their turn are ``NOT_SENT`` and their rows are given back
+at once (due again, attempts unchanged) for another worker — not at the end of the lease. A pass
+cancelled at the shutdown deadline gives back its whole batch the same way (a receiver that did
+take one drops the repeat). Only a worker killed outright leaves its leases to run out.
+
 Besides polling, a queue wakes as soon as a transaction that wrote one of its rows commits
 (``ring_on_commit``): in the process that wrote it at once, and on PostgreSQL in every worker
 process too — the transaction sends ``pg_notify`` (delivered only if it commits) and each worker
@@ -105,6 +111,10 @@ class Outcome:
         return cls(False, None, f"{type(exc).__name__}: {exc}"[:500])
 
 
+# A job a stopping worker did not send: its row is given back, due at once, as if never claimed.
+NOT_SENT = Outcome(False, error="not sent: the worker stopped")
+
+
 def _problem_text(response: httpx.Response) -> str | None:
     """A problem+json refusal (one of our services') as a person reads it: its code, its message
     and each field's, rather than the first 300 characters of the JSON."""
@@ -186,8 +196,12 @@ class DeliveryQueue(Generic[J]):
         claimed, jobs = await self._claim()
         if not jobs:
             return claimed
-        outcomes = await self._send(jobs)
-        await self._record(list(zip(jobs, outcomes, strict=True)))
+        try:
+            outcomes = await self._send(jobs)
+            await self._record(list(zip(jobs, outcomes, strict=True)))
+        except asyncio.CancelledError:  # the shutdown's deadline: the batch goes back, not at lease end
+            await self._give_back(jobs)
+            raise
         delivered = sum(o.delivered for o in outcomes)
         log.info(f"{self.channel.name} batch sent", messages=len(jobs), accepted=delivered)
         return claimed
@@ -241,6 +255,8 @@ class DeliveryQueue(Generic[J]):
         return outcomes
 
     async def _one(self, job: J) -> Outcome:
+        if self.runtime.stopping.is_set():
+            return NOT_SENT
         try:
             return await self.channel.send(job)
         except (httpx.HTTPError, OSError) as exc:
@@ -251,6 +267,10 @@ class DeliveryQueue(Generic[J]):
         async with self.runtime.unit_of_work() as session:
             now = self.runtime.clock.now()
             [key] = self.table.__table__.primary_key.columns  # a job's id is its row's key
+            if unsent := [job.id for job, outcome in outcomes if outcome is NOT_SENT]:
+                await self._release(session, key, unsent, now)
+                outcomes = [(job, outcome) for job, outcome in outcomes if outcome is not NOT_SENT]
+                log.info(f"{channel.name} leases given back", messages=len(unsent))
             if not self._records_each:
                 outcomes = await self._record_delivered(session, key, outcomes, now)
                 if not outcomes:
@@ -275,6 +295,24 @@ class DeliveryQueue(Generic[J]):
                     row.available_at = now + retry_delay(row.attempts)
                     log.warning(f"{channel.name} failed", id=str(job.id), attempts=row.attempts, error=outcome.error)
                 await channel.recorded(session, row, job, outcome, now)
+
+    async def _release(self, session: AsyncSession, key: Any, ids: list[Any], now: datetime) -> None:
+        """The rows of jobs never sent, due again at once with their attempts unchanged (still
+        pending: not cancelled or resent meanwhile)."""
+        pending = self.table.__table__.c.state == DeliveryState.PENDING
+        await session.execute(update(self.table.__table__).where(key.in_(ids), pending).values(available_at=now))
+
+    async def _give_back(self, jobs: list[J]) -> None:
+        """A cancelled pass's whole batch, given back in a transaction of its own. Should that fail
+        too (the database gone), the leases run out as after a crash."""
+        try:
+            async with self.runtime.unit_of_work() as session:
+                [key] = self.table.__table__.primary_key.columns
+                await self._release(session, key, [job.id for job in jobs], self.runtime.clock.now())
+        except Exception:
+            log.exception(f"{self.channel.name} leases not given back", messages=len(jobs))
+        else:
+            log.info(f"{self.channel.name} leases given back", messages=len(jobs))
 
     async def _record_delivered(
         self, session: AsyncSession, key: Any, outcomes: list[tuple[J, Outcome]], now: datetime

@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -161,9 +162,18 @@ class DatabaseConflict(ServiceUnavailable):
     headers: ClassVar[dict[str, str]] = {"Retry-After": "1"}
 
 
+class DatabaseBusy(ServiceUnavailable):
+    code, title = "database-busy", "数据库繁忙，本次操作未生效，请稍后重试"
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "5"}
+
+
 # PostgreSQL ends a transaction so that a concurrent one can go on — deadlock_detected,
 # serialization_failure: the same request, sent again, is expected to pass.
 CONFLICT_SQLSTATES = frozenset({"40P01", "40001"})
+# PostgreSQL ended a statement at the service's limits (settings: database_lock_timeout_seconds,
+# database_statement_timeout_seconds) — lock_not_available, query_canceled: the data was held, or
+# the database slow, for longer than a request may wait; later the same request is expected to pass.
+BUSY_SQLSTATES = frozenset({"55P03", "57014"})
 
 
 _HTTP_STATUS_ERRORS: dict[int, type[QinglingError]] = {
@@ -304,13 +314,26 @@ def add_exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
-        if getattr(exc.orig, "sqlstate", None) not in CONFLICT_SQLSTATES:
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate in BUSY_SQLSTATES:
+            log.warning("statement ended at the database's limits", path=request.url.path, sqlstate=sqlstate)
+            busy = DatabaseBusy("数据正被其他操作占用或数据库响应过慢，本次操作已撤销，未作任何更改；请稍后重新提交")
+            return problem_response(busy.to_problem(request), headers=busy.headers)
+        if sqlstate not in CONFLICT_SQLSTATES:
             raise exc  # a bug: the 500 below
         # Rolled back whole, so nothing happened: a 503 the client (or the outbox relay) retries.
         # Logged all the same — locks taken in different orders are a bug to fix.
         log.warning("transaction lost a database conflict", path=request.url.path, exc_info=exc)
         conflict = DatabaseConflict("其他操作正在同时修改相同的数据，本次操作已撤销，未作任何更改；请稍后重新提交")
         return problem_response(conflict.to_problem(request), headers=conflict.headers)
+
+    @app.exception_handler(PoolTimeout)
+    async def _no_connection(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every connection of the pool (settings: database_pool_size + database_max_overflow) was
+        # in use for database_pool_timeout_seconds: overload, to be retried, never a 500.
+        log.warning("no database connection free", path=request.url.path)
+        busy = DatabaseBusy("当前访问量过大，本次操作未执行；请稍后重新提交")
+        return problem_response(busy.to_problem(request), headers=busy.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -95,6 +95,8 @@ async def _migrate_with_engine(service: Service, settings: ServiceSettings) -> N
 
 
 def _migrate(connection: Connection, service: Service) -> None:
+    if connection.dialect.name == "postgresql":  # a backfill may outrun the limit set for requests
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
     context.configure(
         connection=connection,
         target_metadata=service.metadata,

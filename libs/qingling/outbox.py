@@ -32,6 +32,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.bulk import insert_rows
 from qingling.delivery import (
+    NOT_SENT,
     RETRYABLE_CLIENT_ERRORS,
     Channel,
     DeliveryQueue,
@@ -179,8 +180,8 @@ class OutboxChannel(Channel[OutboxJob]):
         at_once = asyncio.Semaphore(CALLS_AT_ONCE)
 
         async def send(group: list[OutboxJob]) -> list[Outcome]:
-            async with at_once:
-                return await self._send_together(group)
+            async with at_once:  # a group whose turn comes once the relay is stopping stays unsent
+                return [NOT_SENT] * len(group) if self.runtime.stopping.is_set() else await self._send_together(group)
 
         return [outcome for answer in await asyncio.gather(*(send(group) for group in groups)) for outcome in answer]
 

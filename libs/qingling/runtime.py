@@ -86,11 +86,19 @@ class Runtime:
     verifier: TokenVerifier  # checks the bearer tokens of incoming requests
     service_auth: ServiceAuth  # authenticates this service's own calls: ``http.post(…, auth=…)``
     adapters: Any = None  # what ``Service.adapters`` built
-    # Set at shutdown: workers finish the pass they are in (its transaction commits or rolls back)
-    # and stop, instead of being cancelled halfway through a database call.
+    # Set at shutdown (``stop``): workers finish the pass they are in (its transaction commits or
+    # rolls back) and stop, instead of being cancelled halfway through a database call.
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    stop_deadline: float | None = None  # the event loop's time by which what still runs is cancelled
     # Rung when a transaction that wrote to a delivery queue's table commits (``qingling.delivery``).
     doorbells: dict[str, asyncio.Event] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        """Begins the shutdown: the deadline (``shutdown_grace_seconds``) counts from the first call
+        — in an API process, the moment it stops accepting connections (``qlstack.cli``)."""
+        if self.stop_deadline is None:
+            self.stop_deadline = asyncio.get_running_loop().time() + self.settings.shutdown_grace_seconds
+        self.stopping.set()
 
     def doorbell(self, name: str) -> asyncio.Event:
         return self.doorbells.setdefault(name, asyncio.Event())

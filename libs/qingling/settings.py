@@ -34,7 +34,23 @@ class ServiceSettings(BaseSettings):
     environment: Environment = Environment.DEMO
     data_dir: Path = Path("var")
     database_url: str = ""  # default: a SQLite file under data_dir
+    # PostgreSQL, per process: connections kept open, and more opened under load up to
+    # pool + overflow; a request that finds none free within the pool timeout answers 503
+    # database-busy. The pools of all replicas and workers together stay under max_connections.
     database_pool_size: int = 10
+    database_max_overflow: int = 10
+    database_pool_timeout_seconds: float = 10.0
+    # Set on each PostgreSQL connection (0: no limit). A statement running longer, or waiting
+    # longer for a row another transaction holds, is ended, its transaction rolled back, and the
+    # request answers 503 database-busy with Retry-After — never a connection held for ever.
+    # Migrations run without the statement limit (a backfill may take minutes).
+    database_statement_timeout_seconds: float = 30.0
+    database_lock_timeout_seconds: float = 10.0
+    # On SIGTERM: an API stops accepting connections and lets the requests in flight finish, the
+    # background workers finish what they are sending and give their other leases back; what is
+    # still running when this deadline passes is cancelled (a worker's leases given back all the
+    # same). The container's stop grace period must be longer (docker-compose: stop_grace_period).
+    shutdown_grace_seconds: float = 20.0
     # Base URL through which this service reaches the others (the gateway). In embedded mode
     # calls to it never leave the process: they go through an in-process ASGI transport.
     peer_url: str = "http://qingling.internal"

@@ -1,6 +1,7 @@
 """The outbox between two small services, on SQLite and on PostgreSQL: an effect written with
-its cause is delivered once the receiver recovers, and a redelivery after a relay dies is a
-no-op. The relay is driven pass by pass, with the clock advanced past backoffs and leases."""
+its cause is delivered once the receiver recovers, and a redelivery after a relay stopped short is
+a no-op. The relay is driven pass by pass, with the clock advanced past backoffs; a relay that stops
+gives its claimed events back at once (one SIGKILLed leaves them leased: tests/test_webhook_workers.py)."""
 
 import asyncio
 from datetime import timedelta
@@ -36,27 +37,39 @@ async def test_event_arrives_once_the_receiver_recovers(pair):
     assert await pair.relay.run_once() == 0  # sent rows are never sent again
 
 
-async def test_redelivery_after_the_relay_died_is_a_no_op(pair):
+async def test_a_relay_cancelled_at_the_shutdown_deadline_gives_its_batch_back_and_the_redelivery_is_a_no_op(pair):
     pair.beta.state.hold = hold = type("Hold", (), {"committed": asyncio.Event()})()
     created = await pair.client.post("/api/v1/alpha/notes", json={"text": "违规电气焊"})
 
     relay = asyncio.create_task(pair.relay.run_once())
     await asyncio.wait_for(hold.committed.wait(), timeout=10)  # the receiver has committed …
-    relay.cancel()  # … and the relay dies before it can mark the row sent
+    relay.cancel()  # … and the relay is cancelled (a stop's deadline) before it can mark the row sent
     with pytest.raises(asyncio.CancelledError):
         await relay
     [row] = await pair.outbox_rows()
-    assert row.sent_at is None
+    assert row.sent_at is None and row.attempts == 0
+    assert row.available_at <= pair.clock.now()  # given back: due again at once, not after the lease
 
     pair.beta.state.hold = None
-    assert await pair.relay.run_once() == 0  # still leased to the dead relay
-    pair.clock.advance(timedelta(minutes=5))  # the lease ends
-    assert await pair.relay.run_once() == 1
+    assert await pair.relay.run_once() == 1  # the clock has not moved
 
     [row] = await pair.outbox_rows()
     assert row.sent_at is not None and row.attempts == 0
     assert await pair.received() == [{"id": created.json()["id"], "text": "违规电气焊"}]
-    assert await pair.inbox_count() == 1
+    assert await pair.inbox_count() == 1  # the redelivery was a no-op
+
+
+async def test_a_stopping_relay_sends_nothing_more_and_gives_its_claim_back_at_once(pair):
+    for text in ("动火作业", "高处作业"):
+        assert (await pair.client.post("/api/v1/alpha/notes", json={"text": text})).status_code == 201
+    runtime = pair.alpha.state.runtime
+    runtime.stop()  # SIGTERM, between the claim of a pass and its sending
+
+    assert await pair.relay.run_once() == 2
+    assert pair.beta.state.event_calls == []
+    rows = await pair.outbox_rows()
+    assert [(row.state, row.attempts, row.last_error) for row in rows] == [("pending", 0, None)] * 2
+    assert all(row.available_at <= pair.clock.now() for row in rows)  # another worker takes them now
 
 
 async def test_rolled_back_work_emits_nothing(pair):

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -25,6 +26,9 @@ from typing import TYPE_CHECKING
 from qlstack.services import SERVICE_NAMES, service_module
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from starlette.types import ASGIApp
+
     from qingling.runtime import Runtime
 
 
@@ -72,7 +76,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     import structlog
-    import uvicorn
 
     from qingling.docs import DEMO_NOTICE
     from qingling.logs import configure_logging
@@ -101,10 +104,7 @@ def _run(args: argparse.Namespace) -> int:
             )
 
     dispatcher.on_started = banner
-    # X-Forwarded-For is read by each service itself, from its trusted_proxies only; no access log
-    # (it would keep every reporter's address).
-    uvicorn.run(dispatcher, host=args.host, port=args.port, log_config=None, access_log=False, proxy_headers=False)
-    return 0
+    return _serve_until_stopped(dispatcher, list(dispatcher.apps.values()), args.host, args.port)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -141,12 +141,35 @@ def _stack(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    app = service_module(args.service).create_app()
+    return _serve_until_stopped(app, [app], args.host, args.port)
+
+
+def _serve_until_stopped(app: ASGIApp, services: list[FastAPI], host: str, port: int) -> int:
+    """uvicorn, stopped as a deployment expects: on SIGTERM (or Ctrl-C) it stops accepting
+    connections and lets the requests in flight finish, for at most the services'
+    ``shutdown_grace_seconds`` (then cancels them: their transactions roll back). The services'
+    background workers begin to stop at the same moment, against the same deadline, and the
+    lifespans end once the requests are done — no request loses its runtime under it."""
     import uvicorn
 
-    app = service_module(args.service).create_app()
-    # X-Forwarded-For is read by the app itself (create_service_app), from its trusted_proxies only.
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, proxy_headers=False)
-    return 0
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            for service in services:
+                if (runtime := getattr(service.state, "runtime", None)) is not None:
+                    runtime.stop()
+            await super().shutdown(sockets)
+
+    grace = max(service.state.settings.shutdown_grace_seconds for service in services)
+    # X-Forwarded-For is read by each service itself, from its trusted_proxies only; no access log
+    # (it would keep every reporter's address).
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, proxy_headers=False,
+        timeout_graceful_shutdown=grace,
+    )  # fmt: skip
+    server = Server(config)
+    server.run()
+    return 0 if server.started else 3  # as uvicorn.run: 3 when the app did not start
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -163,12 +186,11 @@ def _worker(args: argparse.Namespace) -> int:
     from qingling.app import background_workers, settled_startup_heap
 
     async def work_until_stopped(runtime: Runtime) -> None:
-        stop = asyncio.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        for sig in (signal.SIGTERM, signal.SIGINT):  # the pass in hand finishes, the other leases go back
+            asyncio.get_running_loop().add_signal_handler(sig, runtime.stop)
         with settled_startup_heap():
             async with background_workers(runtime):
-                await stop.wait()
+                await runtime.stopping.wait()
 
     return _with_runtime(args.service, work_until_stopped)
 

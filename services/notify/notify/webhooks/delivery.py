@@ -29,7 +29,7 @@ from standardwebhooks import Webhook
 from notify.deliveries.models import Delivery
 from notify.webhooks.models import WebhookEndpoint, WebhookMessage, WebhookSecret
 from notify.webhooks.targets import CONNECT_FAILED
-from qingling.delivery import Channel, DeliveryQueue, Outcome
+from qingling.delivery import NOT_SENT, Channel, DeliveryQueue, Outcome
 from qingling.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -122,8 +122,8 @@ class WebhookChannel(Channel[WebhookJob]):
         at_once = asyncio.Semaphore(PER_RECEIVER)
 
         async def send(job: WebhookJob) -> Outcome:
-            async with at_once:
-                return await self.send(job)
+            async with at_once:  # one whose turn comes once the worker is stopping stays unsent
+                return NOT_SENT if self.runtime.stopping.is_set() else await self.send(job)
 
         return list(await asyncio.gather(*(send(job) for job in jobs)))
 
