@@ -13,7 +13,8 @@ def test_committed_files_match_the_code():
 def test_drift_names_a_changed_route_and_a_stale_file_without_writing(tmp_path):
     for folder in MANAGED_DIRS:
         shutil.copytree(REPO_ROOT / folder, tmp_path / folder)
-    shutil.copy(REPO_ROOT / "README.md", tmp_path / "README.md")
+    for path in ("README.md", "deploy/env.example"):
+        shutil.copy(REPO_ROOT / path, tmp_path / path)
     spec_path = tmp_path / "openapi" / "hazards.json"
     spec = json.loads(spec_path.read_text())
     spec["paths"]["/api/v1/hazards/healthz"]["get"]["summary"] = "changed by hand"
@@ -31,3 +32,4 @@ def test_every_service_contract_is_published():
     for service in ("identity", "reports", "hazards", "notify"):
         assert f"openapi/{service}.json" in names
     assert {"openapi/problems.json", "openapi/events/envelope.json", "deploy/gateway/nginx.conf"} <= names
+    assert "deploy/env.example" in names  # every setting each service reads

@@ -26,6 +26,7 @@ from qingling.auth.verifier import TokenVerifier, json_fetcher
 from qingling.clock import Clock, FileClock, SystemClock
 from qingling.db import create_engine, create_sessionmaker
 from qingling.events import EventData
+from qingling.heartbeat import Heartbeat
 from qingling.inbox import BatchEventHandler, BatchLocks, EventHandler
 from qingling.settings import Environment, ServiceSettings
 from qingling.tables import PlatformTables
@@ -92,6 +93,7 @@ class Runtime:
     stop_deadline: float | None = None  # the event loop's time by which what still runs is cancelled
     # Rung when a transaction that wrote to a delivery queue's table commits (``qingling.delivery``).
     doorbells: dict[str, asyncio.Event] = field(default_factory=dict)
+    heartbeat: Heartbeat | None = None  # kept by a worker process (``qingling worker``) for its health check
 
     def stop(self) -> None:
         """Begins the shutdown: the deadline (``shutdown_grace_seconds``) counts from the first call

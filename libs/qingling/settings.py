@@ -109,13 +109,17 @@ class ServiceSettings(BaseSettings):
     def _refuse_demo_secrets(self) -> None:
         for name, field in type(self).model_fields.items():
             demo = field.get_default(call_default_factory=True)
-            demo_values = demo.values() if isinstance(demo, dict) else [demo]
+            demo_values = list(demo.values()) if isinstance(demo, dict) else [demo]
+            if not any(isinstance(v, SecretStr) for v in demo_values):
+                continue  # not a secret, or an optional one (None unless set)
             value = getattr(self, name)
-            values = value.values() if isinstance(value, dict) else [value]
-            if any(isinstance(v, SecretStr) and v in demo_values for v in values):
-                raise ValueError(
-                    f"{self.model_config.get('env_prefix', '')}{name.upper()} 仍是演示密钥，生产环境必须另行配置"
-                )
+            values = list(value.values()) if isinstance(value, dict) else [value]
+            variable = f"{self.model_config.get('env_prefix', '')}{name.upper()}"
+            # An empty value is what a settings file left unfilled gives (deploy/env.example).
+            if not values or not all(v.get_secret_value() for v in values):
+                raise ValueError(f"{variable} 为空，生产环境必须配置（可由 ./ql init --secrets-only 生成）")
+            if any(v in demo_values for v in values):
+                raise ValueError(f"{variable} 仍是演示密钥，生产环境必须另行配置")
 
     @property
     def audience(self) -> str:

@@ -55,13 +55,16 @@ async def keep_running(
 ) -> None:
     """Runs ``one_pass`` until the runtime stops: at once again while it answers that more work is
     waiting, else after ``every`` seconds or as soon as ``wake`` is set. A failed pass is logged,
-    never the end of the worker."""
+    never the end of the worker; a completed one beats the process's heartbeat, if it keeps one."""
     while not runtime.stopping.is_set():
         try:
             more = await one_pass()
         except Exception:  # a database hiccup must not end the worker
             log.exception("worker pass failed", worker=name)
             more = False
+        else:
+            if runtime.heartbeat is not None:
+                runtime.heartbeat.beat()
         if not more:
             await runtime.idle(every, wake)
 

@@ -1,7 +1,8 @@
 """``qingling``: run the system, its parts, and its housekeeping.
 
 qingling run                 everything in one process on SQLite: the demo, or an install (--data-dir)
-qingling init                make a directory a real install: secrets, databases, the first admin
+qingling init                make a directory a real install: secrets, databases, the first admin;
+                             --secrets-only: a compose deployment's .env; no --data-dir: its first admin
 qingling stack up            the distributed topology as local processes (PostgreSQL + nginx)
 qingling serve <service>     run one service's API (distributed deployments)
 qingling migrate <service>   bring a service's database to the latest schema
@@ -41,10 +42,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--port", type=int, default=8350)
     run.add_argument("--data-dir", type=Path, default=Path("var/demo"))
 
-    init = commands.add_parser("init", help="初始化正式安装：生成密钥、建库、创建首个管理员（不含演示数据）")
-    init.add_argument("--data-dir", type=Path, required=True)
-    init.add_argument("--region", required=True, help="本安装的行政区划代码，如 330521（国家级为 000000）")
-    init.add_argument("--admin", required=True, help="首个系统管理员的登录名")
+    init = commands.add_parser(
+        "init",
+        help="初始化正式安装：单机（--data-dir）生成密钥、建库并创建首个管理员；"
+        "分布式部署先以 --secrets-only 生成设置文件，再不带 --data-dir 在 identity 的数据库中创建首个管理员",
+    )
+    init.add_argument("--data-dir", type=Path, help="单机安装的数据目录")
+    init.add_argument("--region", help="本安装的行政区划代码，如 330521（国家级为 000000）")
+    init.add_argument("--admin", help="首个系统管理员的登录名")
+    init.add_argument(
+        "--secrets-only",
+        action="store_true",
+        help="只把 docker-compose 部署的设置文件（全部密钥新生成）写到标准输出：./ql init --secrets-only > .env",
+    )
 
     stack = commands.add_parser("stack", help="以本地进程运行分布式拓扑（PostgreSQL + nginx）")
     stack.add_argument("action", choices=["up"])
@@ -57,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     ):
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("service", choices=SERVICE_NAMES)
+        if name == "worker":
+            sub.add_argument(
+                "--check", action="store_true", help="健康检查：该服务的后台任务近期未完成任何一轮时以非零状态退出"
+            )
         if name == "serve":
             sub.add_argument("--host", default="0.0.0.0")
             sub.add_argument("--port", type=int, default=8000)
@@ -112,13 +126,34 @@ def _init(args: argparse.Namespace) -> int:
     from qingling.logs import configure_logging
     from qlstack import install
 
+    if args.secrets_only:
+        if args.data_dir or args.region or args.admin:
+            print("--secrets-only 不与 --data-dir、--region、--admin 同用", file=sys.stderr)
+            return 2
+        from qlstack.envfile import with_fresh_secrets
+
+        print(with_fresh_secrets(), end="", flush=True)
+        return 0
+    if not (args.region and args.admin):
+        print("请给出 --region 与 --admin（或用 --secrets-only 只生成设置文件）", file=sys.stderr)
+        return 2
     os.environ.setdefault("QL_LOG_LEVEL", "WARNING")  # migrations' chatter is not for this screen
     configure_logging(level="WARNING")
     try:
-        password = install.initialise(args.data_dir, args.region, args.admin)
+        if args.data_dir is None:  # a distributed deployment: identity's database, as configured
+            place, password = install.first_admin(args.region, args.admin)
+        else:
+            password = install.initialise(args.data_dir, args.region, args.admin)
     except (install.InstallError, FirstAdminRefused) as exc:
         print(f"初始化失败：{exc}", file=sys.stderr)
         return 1
+    if args.data_dir is None:
+        print(
+            f"已创建首个管理员 {args.admin}（{place}，行政区划 {args.region}），一次性密码：{password}\n"
+            "  该密码只显示这一次；首次登录须先修改密码。",
+            flush=True,
+        )
+        return 0
     print(
         f"已初始化 {args.data_dir}（行政区划 {args.region}）。\n"
         f"  密钥文件  {args.data_dir / install.SECRETS_FILE}（仅所有者可读，请与数据目录一起备份）\n"
@@ -183,9 +218,13 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    if args.check:
+        return _check_worker(args.service)
     from qingling.app import background_workers, settled_startup_heap
+    from qingling.heartbeat import Heartbeat, heartbeat_path
 
     async def work_until_stopped(runtime: Runtime) -> None:
+        runtime.heartbeat = Heartbeat(heartbeat_path(runtime.settings))
         for sig in (signal.SIGTERM, signal.SIGINT):  # the pass in hand finishes, the other leases go back
             asyncio.get_running_loop().add_signal_handler(sig, runtime.stop)
         with settled_startup_heap():
@@ -193,6 +232,21 @@ def _worker(args: argparse.Namespace) -> int:
                 await runtime.stopping.wait()
 
     return _with_runtime(args.service, work_until_stopped)
+
+
+def _check_worker(service_name: str) -> int:
+    """The worker container's health check: its heartbeat is recent (``qingling.heartbeat``)."""
+    import importlib
+
+    from qingling.heartbeat import STALE_SECONDS, heartbeat_path, seconds_since_beat
+
+    settings = importlib.import_module(f"{service_name}.config").Settings()  # not the whole service
+    seconds = seconds_since_beat(heartbeat_path(settings))
+    if seconds is None or seconds > STALE_SECONDS:
+        since = "尚未完成任何一轮" if seconds is None else f"已 {seconds:.0f} 秒未完成任何一轮"
+        print(f"{service_name} 的后台任务{since}（超过 {STALE_SECONDS:.0f} 秒即为不健康）", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _with_runtime(service_name: str, work: Callable[[Runtime], Awaitable[None]]) -> int:

@@ -116,6 +116,12 @@ http {{
             root {static_dir};
             try_files /index.html =404;
         }}
+        # The gateway's own liveness, for its container's health check (the services have theirs).
+        location = /healthz {{
+            access_log off;
+            default_type text/plain;
+            return 200 "ok\n";
+        }}
 {pages}
 {locations}
         # Errors the gateway answers itself speak problem+json too.

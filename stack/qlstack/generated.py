@@ -1,8 +1,9 @@
 """Files generated from the code and committed, so they can be read and reviewed without
 running anything: the published contracts under ``openapi/`` (each service's OpenAPI document,
 the JSON Schema of every event type, the error catalogue), the compose gateway under
-``deploy/gateway/``, and the README sections marked ``<!-- generated:NAME -->`` (the role
-catalogue …). CI fails when any of them drifts from the code."""
+``deploy/gateway/``, the compose settings ``deploy/env.example`` (every setting each service
+reads), and the README sections marked ``<!-- generated:NAME -->`` (the role catalogue …). CI
+fails when any of them drifts from the code."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
 from qingling.auth.roles import roles_table
 from qingling.errors import catalogue_for
 from qingling.events import EventData, EventEnvelope
+from qlstack import envfile
 from qlstack.gateway import compose_gateway_files
 from qlstack.services import SERVICE_NAMES, service_module
 from reports.rewards.lifecycle import REWARD_LIFECYCLE
@@ -70,6 +72,7 @@ def generated_files(root: Path = REPO_ROOT) -> dict[Path, str]:
     """Every managed file, relative to the repository root, as the code would write it now."""
     files = {Path("openapi") / path: text for path, text in openapi_documents().items()}
     files |= {Path("deploy/gateway") / name: text for name, text in compose_gateway_files().items()}
+    files[Path("deploy/env.example")] = envfile.example()
     files[Path("README.md")] = readme((root / "README.md").read_text())
     return files
 
