@@ -41,3 +41,9 @@ class Term(Schema):
 
 def terms(titles: Mapping[str, str]) -> list[Term]:
     return [Term(code=code, title=title) for code, title in titles.items()]
+
+
+def choices(name: str, titles: Mapping[str, str]) -> str:
+    """The description of a field with a fixed set of values: its name, then each value in words —
+    "等级：general 一般隐患；major 重大隐患" — as the console labels the field and offers its options."""
+    return f"{name}：" + "；".join(f"{code} {title}" for code, title in titles.items())

@@ -7,11 +7,13 @@ from hazards.enterprises.schemas import TagCode
 from qingling import inputs
 from qingling.inputs import BoundedDate, DbId, HappenedAt
 from qingling.lifecycle import Provisional, TimeBasis
-from qingling.schemas import Schema, Timestamp
+from qingling.schemas import Schema, Timestamp, choices
 from qingling.standards import Clause, MajorReport, StandardCode
 
 Grade = Literal["general", "major"]
 GRADE_TITLES = {"general": "一般隐患", "major": "重大隐患"}
+GRADE = choices("等级", GRADE_TITLES)
+TAGS = "专项整治标签（见 /tags），可多选"
 SOURCE_TITLES = {"self_report": "企业自查自报", "inspection": "监督检查发现", "tip_off": "群众举报核查"}
 Text = Annotated[inputs.Text, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
 Short = Annotated[inputs.Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -20,12 +22,12 @@ Short = Annotated[inputs.Line, StringConstraints(strip_whitespace=True, min_leng
 class HazardReport(Schema):
     title: Short = Field(description="隐患名称")
     description: Text = Field(description="隐患描述：部位、现状")
-    grade: Grade = Field(description="general 一般隐患；major 重大隐患")
+    grade: Grade = Field(description=GRADE)
     basis_standard: StandardCode | None = Field(
         default=None, description="判定标准，如 GM2023；重大隐患必填，须在发现之日有效"
     )
     basis_clause: Clause | None = Field(default=None, description="判定条款，如 第三条(二)；重大隐患必填")
-    tags: list[TagCode] = Field(default_factory=list)
+    tags: list[TagCode] = Field(default_factory=list, description=TAGS)
     found_at: HappenedAt = Field(description="发现时间（不晚于当前时间，不早于 1949-10-01）")
     report: MajorReport | None = Field(default=None, description="重大隐患报告；重大隐患必填")
 
@@ -87,22 +89,22 @@ class Reason(Schema):
 
 
 class Correction(Schema):
-    description: Text | None = None
+    description: Text | None = Field(default=None, description="更正后的隐患描述：部位、现状")
     report: MajorReport | None = None
 
 
 class Regrade(Schema):
-    grade: Grade
-    basis_standard: StandardCode | None = None
-    basis_clause: Clause | None = None
-    reason: Text
+    grade: Grade = Field(description=choices("改定的等级", GRADE_TITLES))
+    basis_standard: StandardCode | None = Field(default=None, description="判定标准，如 GM2023；改定为重大隐患时必填")
+    basis_clause: Clause | None = Field(default=None, description="判定条款，如 第三条(二)；改定为重大隐患时必填")
+    reason: Text = Field(description="改定等级的理由（告知企业并记入台账）")
 
 
 class GeneralOrder(Schema):
     """一般隐患“五定”：措施、责任人、资金、时限、验收人。"""
 
-    measures: Text
-    responsible_person: Short
+    measures: Text = Field(description="整改措施")
+    responsible_person: Short = Field(description="整改责任人")
     funds: Short = Field(description="资金来源与数额")
     acceptor: Short = Field(description="验收人")
     deadline: BoundedDate | None = Field(default=None, description="整改期限（含当日）；不填则为 30 日")
@@ -110,7 +112,7 @@ class GeneralOrder(Schema):
 
 class MajorConfirmation(Schema):
     order_no: Short = Field(description="限期整改指令书文号")
-    note: Text | None = None
+    note: Text | None = Field(default=None, description="备注")
 
 
 class Listing(Schema):
@@ -122,8 +124,8 @@ class Listing(Schema):
     listed_on: BoundedDate = Field(description="挂牌日期")
     deadline: BoundedDate = Field(description="整改期限（含当日），不超过挂牌之日起一年")
     measures: Text = Field(description="督办整改要求与措施")
-    responsible_unit: Short
-    responsible_person: Short
+    responsible_unit: Short = Field(description="责任单位")
+    responsible_person: Short = Field(description="责任人")
     supervising_department_id: DbId = Field(description="负责督办的监管部门")
 
 
@@ -139,13 +141,13 @@ class Plan(Schema):
 
 
 class Progress(Schema):
-    summary: Text
+    summary: Text = Field(description="整改进展情况")
     percent: int = Field(ge=0, le=100, description="完成比例（%）")
 
 
 class ExtensionRequest(Schema):
     requested_deadline: BoundedDate = Field(description="申请延至（含当日）")
-    reason: Text
+    reason: Text = Field(description="申请延期的理由")
 
 
 class Completion(Schema):

@@ -51,7 +51,7 @@ class ReinspectionCreate(Schema):
 
     inspected_at: HappenedAt = Field(description="检查时间（不早于原隐患销号，不晚于现在）；只填日期的按当日 0 时")
     inspectors: list[Inspector] = Field(min_length=1, max_length=20, description="检查人员姓名")
-    result: Result = Field(description="passed 整改到位、未反弹；failed 隐患复发或整改不到位（新建隐患）")
+    result: Result = Field(description="回头看结果：passed 整改到位、未反弹；failed 隐患复发或整改不到位（新建隐患）")
     findings: Text = Field(description="检查情况；不合格的即新建隐患的描述")
     recurrence: Recurrence | None = Field(default=None, description="不合格时必填：新建的隐患；合格时不填")
 

@@ -33,8 +33,8 @@ ItemType = Literal["hazard", "tip_off", "return"]
 
 class ItemRef(Schema):
     model_config = ConfigDict(frozen=True)  # named once however often it is listed
-    item_type: ItemType = Field(description="hazard 隐患；tip_off 举报；return 报表")
-    item_id: DbId
+    item_type: ItemType = Field(description="事项类别：hazard 隐患；tip_off 举报；return 报表")
+    item_id: DbId = Field(description="事项编号")
 
 
 class SupervisedItems(RootModel[list[SupervisedItem]]):
@@ -52,7 +52,7 @@ class PartyWrite(Schema):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: PartyKind = Field(description="enterprise 企业；department 部门；region 下级政府（安委办）")
+    kind: PartyKind = Field(description="类别：enterprise 企业；department 部门；region 下级政府（安委办）")
     region_code: RegionCode = Field(description="所在地区")
     department: DepartmentKind | None = Field(default=None, description="部门类别，kind=department 时必填")
     enterprise_code: CreditCode | None = Field(default=None, description="统一社会信用代码，kind=enterprise 时必填")
@@ -138,11 +138,13 @@ class InterviewSchedule(Schema):
 
     issuer_name: Name | None = Field(default=None, description="约谈机关；自动生成的约谈在安排时须填写")
     interviewee: PartyWrite | None = Field(default=None, description="被约谈方；自动生成的约谈默认为事项所属企业")
-    scheduled_for: BoundedAt
-    place: Short
-    interviewers: list[Person] = Field(min_length=1, max_length=20)
-    interviewees: list[Person] = Field(min_length=1, max_length=20, description="企业主要负责人或部门负责人等")
-    issues: list[Short] = Field(min_length=1, max_length=20)
+    scheduled_for: BoundedAt = Field(description="约谈时间")
+    place: Short = Field(description="约谈地点")
+    interviewers: list[Person] = Field(min_length=1, max_length=20, description="约谈人")
+    interviewees: list[Person] = Field(
+        min_length=1, max_length=20, description="被约谈人：企业主要负责人或部门负责人等"
+    )
+    issues: list[Short] = Field(min_length=1, max_length=20, description="约谈的问题")
 
 
 class InterviewCreate(InterviewSchedule):
@@ -160,16 +162,16 @@ class CommitmentWrite(Schema):
 class InterviewRecord(Schema):
     """约谈记录：实际时间、到场人员、谈到的问题、被约谈方的承诺及完成期限。"""
 
-    held_at: HappenedAt
-    interviewers: list[Person] = Field(min_length=1, max_length=20)
-    interviewees: list[Person] = Field(min_length=1, max_length=20)
-    issues: list[Short] = Field(min_length=1, max_length=20)
+    held_at: HappenedAt = Field(description="实际约谈时间")
+    interviewers: list[Person] = Field(min_length=1, max_length=20, description="约谈人")
+    interviewees: list[Person] = Field(min_length=1, max_length=20, description="到场的被约谈人")
+    issues: list[Short] = Field(min_length=1, max_length=20, description="谈到的问题")
     minutes: Text = Field(description="约谈记录正文")
-    commitments: list[CommitmentWrite] = Field(default=[], max_length=20)
+    commitments: list[CommitmentWrite] = Field(default=[], max_length=20, description="被约谈方的承诺及完成期限")
 
 
 class Reason(Schema):
-    reason: Text
+    reason: Text = Field(description="理由（记入记录）")
 
 
 class ReplyWrite(Schema):

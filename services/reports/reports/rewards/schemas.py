@@ -10,8 +10,8 @@ from qingling import inputs
 from qingling.inputs import MAX_COUNT, BoundedDate, StrictBool
 from qingling.lifecycle import Provisional
 from qingling.regions import RegionCode
-from qingling.schemas import Schema, Timestamp
-from reports.rewards.rules import AccidentGrade
+from qingling.schemas import Schema, Timestamp, choices
+from reports.rewards.rules import ACCIDENT_GRADE_TITLES, AccidentGrade
 
 Text = Annotated[inputs.Text, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
 
@@ -38,13 +38,13 @@ class Assessment(Schema):
     """受理举报的部门评定举报奖励：按本地区的奖励办法计算金额，判断是否符合奖励条件。"""
 
     basis: Literal["fine", "accident"] = Field(
-        description="fine 按罚款金额（重大事故隐患、违法行为）；accident 按瞒报谎报事故的死亡人数"
+        description="计奖依据：fine 按罚款金额（重大事故隐患、违法行为）；accident 按瞒报谎报事故的死亡人数"
     )
     fine_yuan: int | None = Field(default=None, ge=0, le=MAX_COUNT, description="罚款金额（元）")
     penalty_ref: Annotated[inputs.Line, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
         default=None, description="行政处罚决定书文号"
     )
-    accident_grade: AccidentGrade | None = Field(default=None, description="事故等级")
+    accident_grade: AccidentGrade | None = Field(default=None, description=choices("事故等级", ACCIDENT_GRADE_TITLES))
     deaths: int | None = Field(default=None, ge=1, le=1000, description="核实的瞒报死亡人数")
     known_before: StrictBool = Field(description="被举报单位或监管部门事先是否已经发现或掌握")
     reporter_is_staff: StrictBool = Field(description="举报人是否为负有安全生产监管职责的工作人员或其近亲属")
@@ -69,9 +69,11 @@ class Reason(Schema):
 class Claim(Schema):
     """领取奖励：实名举报人的身份须与举报时登记的一致；允许匿名领取的地区，匿名举报人在此登记身份，发放时核验证件。"""
 
-    name: Annotated[inputs.Name, StringConstraints(strip_whitespace=True, min_length=2, max_length=30)]
+    name: Annotated[inputs.Name, StringConstraints(strip_whitespace=True, min_length=2, max_length=30)] = Field(
+        description="姓名（与身份证件一致）"
+    )
     id_number: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dX]$")] = Field(description="居民身份证号码")
-    phone: Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
+    phone: Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")] = Field(description="手机号码")
 
 
 class PayoutMethod(StrEnum):
@@ -97,7 +99,8 @@ class Payout(Schema):
     paid_on: BoundedDate = Field(description="发放日期（不能早于领取登记，不能晚于今天）")
     amount_yuan: int = Field(ge=0, le=10**9, description="实际发放金额（元）")
     method: PayoutMethod = Field(
-        description="bank_transfer 银行转账；cash 现金；check 支票；mobile 移动支付；other 其他（在 note 中写明）"
+        description="发放方式：bank_transfer 银行转账；cash 现金；check 支票；mobile 移动支付；"
+        "other 其他（在 note 中写明）"
     )
     paid_by: Annotated[inputs.Name, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)] = Field(
         description="经办人（发放奖励的工作人员姓名）"

@@ -8,7 +8,7 @@ from qingling.credit_code import CreditCode
 from qingling.inputs import DbId, HappenedAt, StrictBool
 from qingling.lifecycle import Provisional
 from qingling.regions import RegionCode
-from qingling.schemas import Schema, Timestamp
+from qingling.schemas import Schema, Timestamp, choices
 from qingling.standards import Clause, MajorReport, StandardCode
 from reports.rewards.schemas import RewardNotice
 
@@ -168,7 +168,7 @@ class Transfer(Schema):
         default=None, description="本辖区内更正地点（如具体到乡镇）；其他区县或省份的，用“更正事发地”（relocate）"
     )
     to_level_above: StrictBool = Field(default=False, description="true 提交上一级（如县级提交市级）的该行业部门")
-    reason: Text
+    reason: Text = Field(description="转办理由（记入台账）")
 
 
 class Relocation(Schema):
@@ -227,19 +227,24 @@ OUTCOME_TITLES = {
 }
 
 
+HAZARD_GRADE_TITLES = {"general": "一般隐患", "major": "重大隐患"}  # the hazards service's grades
+
+
 class HazardFinding(Schema):
     """核查属实的隐患：转为隐患服务中的一条隐患（来源：举报）。"""
 
     enterprise_code: CreditCode | None = Field(default=None, description="被举报单位；举报时未填的须在此填写")
-    title: Short
+    title: Short = Field(description="隐患名称")
     description: Text = Field(description="经核查的隐患情况（不要写入举报人信息）")
-    grade: Literal["general", "major"]
+    grade: Literal["general", "major"] = Field(description=choices("隐患等级", HAZARD_GRADE_TITLES))
     basis_standard: StandardCode | None = Field(
         default=None,
         description="判定标准，如 GM2023；重大隐患必填，须在核查结论之日有效（见隐患服务 /standards）",
     )
     basis_clause: Clause | None = Field(default=None, description="判定条款，如 第三条(二)；重大隐患必填")
-    tags: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,32}$")]] = Field(default_factory=list)
+    tags: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,32}$")]] = Field(
+        default_factory=list, description="专项整治标签（见隐患服务 /tags），可多选"
+    )
     report: MajorReport | None = Field(default=None, description="重大隐患报告，重大隐患必填")
     confirm_identifiers: StrictBool = Field(
         default=False,
@@ -254,7 +259,7 @@ class IllegalActFinding(Schema):
 
 
 class Finding(Schema):
-    outcome: Outcome = Field(description="true 属实；partly_true 部分属实；untrue 不属实；unverifiable 无法核实")
+    outcome: Outcome = Field(description=choices("核查结论", OUTCOME_TITLES))
     findings: Text = Field(description="核查情况（书面）")
     hazard: HazardFinding | None = Field(default=None, description="属实或部分属实的隐患，须填写")
     illegal_act: IllegalActFinding | None = Field(default=None, description="属实的违法行为：立案编号与罚款")
@@ -279,8 +284,10 @@ class ReExaminationDecision(StrEnum):
 
 
 class ReExamination(Schema):
-    decision: ReExaminationDecision = Field(description="upheld 维持原核查结论；revised 变更核查结论")
-    outcome: Outcome | None = Field(default=None, description="变更后的核查结论（decision 为 revised 时必填）")
+    decision: ReExaminationDecision = Field(description="复查决定：upheld 维持原核查结论；revised 变更核查结论")
+    outcome: Outcome | None = Field(
+        default=None, description=choices("变更后的核查结论（decision 为 revised 时必填）", OUTCOME_TITLES)
+    )
     explanation: Text = Field(description="复查意见（告知举报人）")
 
     @model_validator(mode="after")
@@ -494,7 +501,8 @@ class RevealRequest(Schema):
     """查看举报人身份须选择事由类别并具体说明理由；两者都记入办理记录。"""
 
     category: RevealCategory = Field(
-        description="verification 核查需要；reward_payout 奖励兑付；judicial 司法协查；review 复查复核；other 其他"
+        description="事由类别：verification 核查需要；reward_payout 奖励兑付；judicial 司法协查；"
+        "review 复查复核；other 其他"
     )
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=500)] = Field(
         description="具体理由，至少 10 个字（记入办理记录），如“举报人申请领取奖励，须核实其身份证件”"

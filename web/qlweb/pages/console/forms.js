@@ -64,33 +64,23 @@ function unwrap(doc, property) {
   return { ...inner, description: property.description || inner.description, title: property.title || inner.title };
 }
 
-// Fields the API still documents without a Chinese description (their English `title` only).
-const UNDESCRIBED = {
-  title: "标题", description: "情况说明", grade: "等级", tags: "专项整治标签", reason: "理由", note: "备注",
-  measures: "整改措施", responsible_person: "责任人", responsible_unit: "责任单位", summary: "情况说明",
-  basis_standard: "判定标准", basis_clause: "判定条款", outcome: "核查结论",
-};
-const GRADES = { general: "一般", major: "重大" }; // the grade enum's values, not spelled out in its schema
-
-/** A field's label and the rest of its description as a hint. */
+/** A field's label and the rest of its description as a hint. Every action field is described in
+ * Chinese (tests/test_action_forms.py); a field with fixed values as "名称：code 词语；code 词语". */
 function wording(name, schema) {
   let text = schema.description || "";
   if (schema.type === "boolean") text = text.replace(/^true\s+/, ""); // "true 提交上一级…": what ticking means
-  if (schema.enum && schema.enum.some((code) => text.startsWith(`${code} `))) text = ""; // only the options
-  if (!text || !/[\u4e00-\u9fff]/.test(text)) return { label: UNDESCRIBED[name] || schema.title || name, hint: "" };
   const cut = text.search(/[：；;]/);
+  if (schema.enum && cut >= 0) return { label: text.slice(0, cut), hint: "" }; // the rest: the options' words
+  if (!text) return { label: schema.title || name, hint: "" };
   if (text.length <= 24 || cut < 0) return { label: text, hint: "" };
-  const rest = text.slice(cut + 1);
-  const listsOptions = schema.enum && schema.enum.some((code) => rest.includes(code)); // said by the options
-  return { label: text.slice(0, cut), hint: listsOptions ? "" : rest };
+  return { label: text.slice(0, cut), hint: text.slice(cut + 1) };
 }
 
-/** The Chinese words of each enum code, as the description writes them: "code 词语；code 词语". */
-function optionWords(schema) {
-  const text = schema.description || "";
-  return schema.enum.map((code) => {
-    const found = text.match(new RegExp(`(?:^|[\\s：:；;，,])${escape(code)}\\s+([^；;]+)`));
-    return { value: code, label: found ? found[1].trim() : GRADES[code] || code };
+/** The Chinese words of each code, as the field's description writes them: "名称：code 词语；code 词语". */
+function optionWords(codes, description = "") {
+  return codes.map((code) => {
+    const found = description.match(new RegExp(`(?:^|[\\s：:；;，,])${escape(code)}\\s+([^；;]+)`));
+    return { value: code, label: found ? found[1].trim() : code };
   });
 }
 
@@ -123,10 +113,10 @@ async function fieldsOf(doc, schema, pointer = "") {
       fields.push({ ...entry, kind: "group", fields: await fieldsOf(doc, field, entry.pointer) });
     } else if (field.type === "array") {
       const items = resolve(doc, field.items);
-      if (items.enum) entry.options = optionWords(items);
+      if (items.enum) entry.options = optionWords(items.enum, field.description);
       fields.push({ ...entry, kind: entry.options ? "choices" : "lines" });
     } else if (field.enum || entry.options) {
-      fields.push({ ...entry, kind: "select", options: entry.options || optionWords(field),
+      fields.push({ ...entry, kind: "select", options: entry.options || optionWords(field.enum, field.description),
                     integer: field.type === "integer" });
     } else if (field.type === "boolean") {
       fields.push({ ...entry, kind: "boolean" });
