@@ -4,42 +4,16 @@ it had claimed come back when their lease runs out. Delivery is at least once: t
 drops duplicates by ``webhook-id``; at most the killed worker's batch in flight arrives twice."""
 
 import asyncio
-import json
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from due_webhooks import insert_due_messages
 
 from standins import serving
 from standins.webhooks import Receiver
 
 MESSAGES = 10_000
 BATCH = 50  # the workers' claim size (QL_NOTIFY_WEBHOOK_BATCH_SIZE default)
-
-
-async def _insert_due_messages(database_url: str, endpoint_id: int) -> set[str]:
-    """10,000 messages made due at once, as a burst of hazard changes would make them; their ids."""
-    engine = create_async_engine(database_url)
-    now = datetime.now(UTC) - timedelta(minutes=1)
-    rows = [
-        {"msg_id": f"msg_{uuid.uuid4().hex}", "endpoint_id": endpoint_id, "event_type": "webhook.ping",
-         "payload": json.dumps({"type": "webhook.ping", "timestamp": now.isoformat(), "data": {"n": n}}),
-         "state": "pending", "attempts": 0, "available_at": now, "created_at": now}
-        for n in range(MESSAGES)
-    ]  # fmt: skip
-    async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO webhook_message (msg_id, endpoint_id, event_type, payload, state, attempts,"
-                " available_at, created_at) VALUES (:msg_id, :endpoint_id, :event_type, CAST(:payload AS JSON),"
-                " :state, :attempts, :available_at, :created_at)"
-            ),
-            rows,
-        )
-    await engine.dispose()
-    return {row["msg_id"] for row in rows}
 
 
 def _batches(log_file) -> int:
@@ -64,7 +38,7 @@ async def test_two_workers_share_ten_thousand_deliveries_and_a_sigkilled_one_los
 
         # The endpoint's enterprise is the demo one: other tests' hazard changes may reach it too,
         # so only these messages are counted.
-        ours = await _insert_due_messages(processes.env["notify"]["QL_NOTIFY_DATABASE_URL"], endpoint["id"])
+        ours = await insert_due_messages(processes.env["notify"]["QL_NOTIFY_DATABASE_URL"], endpoint["id"], MESSAGES)
 
         def accepted() -> int:
             return len(ours.intersection(receiver.accepted))

@@ -94,10 +94,32 @@ class Stack:
             self._spawn(name, "worker", [sys.executable, "-m", "qlstack.cli", "worker", name])
 
     def _serve(self, name: str) -> None:
-        for replica, address in enumerate(self.upstreams[name]):
-            port = address.rsplit(":", 1)[1]
-            command = [sys.executable, "-m", "qlstack.cli", "serve", name, "--host", "127.0.0.1", "--port", port]
-            self._spawn(name, f"api-{replica}", command)
+        for replica in range(len(self.upstreams[name])):
+            self._serve_replica(name, replica)
+
+    def _serve_replica(self, name: str, replica: int) -> subprocess.Popen:
+        port = self.upstreams[name][replica].rsplit(":", 1)[1]
+        command = [sys.executable, "-m", "qlstack.cli", "serve", name, "--host", "127.0.0.1", "--port", port]
+        return self._spawn(name, f"api-{replica}", command)
+
+    def replica(self, name: str, replica: int = 0) -> subprocess.Popen:
+        """A service's API replica (its address: ``upstreams[name][replica]``)."""
+        return dict(self.processes)[f"{name}-api-{replica}"]
+
+    def restart_replica(self, name: str, replica: int = 0, timeout: float = 60.0) -> None:
+        """Starts a replica that was stopped again, on the port the gateway knows."""
+        self._serve_replica(name, replica)
+        self.wait_ready(timeout, [name])
+
+    def terminate(self, process: subprocess.Popen, timeout: float) -> int:
+        """SIGTERM, as a container runtime stops a container, and its exit within ``timeout``
+        seconds (``subprocess.TimeoutExpired`` otherwise); answers the exit status."""
+        process.terminate()
+        try:
+            return process.wait(timeout=timeout)
+        finally:
+            if process.poll() is not None:
+                self.processes = [entry for entry in self.processes if entry[1] is not process]
 
     def stop(self, name: str) -> None:
         """Stops a service's API replicas: the gateway answers 503 for it until ``start``."""
