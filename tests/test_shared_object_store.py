@@ -2,8 +2,9 @@
 the S3 store selected, a file one API replica received is served by another — replicas on two
 hosts share no disk — and nothing is kept on the replicas' own disks; the bucket holds evidence
 as sent and tip-off media only sealed; an unattached upload's object is removed once the
-worker's purge has committed. The store is moto's S3 server; the deployment, the process stack
-with two replicas of hazards and of reports behind nginx, each replica addressed directly."""
+worker's purge has committed; an upload while the bucket cannot be used is refused with a 503
+and keeps nothing. The store is moto's S3 server; the deployment, the process stack with two
+replicas of hazards and of reports behind nginx, each replica addressed directly."""
 
 import io
 import secrets
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 import pikepdf
 import pytest
+from embedded_systems import embedded_for_test
 from media_samples import pdf_naming
 from missing_tool import missing
 from tipoff_flow import TIP_OFFS, submit, tip_off_id, until
@@ -26,9 +28,13 @@ from qlstack.postgres import MissingTool
 from qlstack.stack import Stack
 from standins.s3 import ObjectStore, moto_s3
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.stack]
+pytestmark = pytest.mark.asyncio
 
 EVIDENCE, MEDIA = "qingling-evidence", "qingling-media"  # a bucket of each service's own
+HAZARD = {
+    "title": "配电箱门未关闭", "description": "一号车间配电箱门未关闭，箱前堆放杂物", "grade": "general",
+    "found_at": "2026-01-05T08:30:00+08:00",
+}  # fmt: skip
 
 
 @dataclass
@@ -38,10 +44,7 @@ class Deployment:
     client: httpx.AsyncClient  # through the gateway
 
     async def login(self, username: str) -> dict[str, str]:
-        form = {"grant_type": "password", "username": username, "password": DEMO_PASSWORD}
-        response = await self.client.post("/api/v1/identity/oauth/token", data=form)
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return await _login(self.client, username)
 
     def replica(self, service: str, index: int) -> httpx.AsyncClient:
         """A client of one API replica, past the gateway."""
@@ -77,14 +80,10 @@ async def deployment(object_store: ObjectStore) -> AsyncIterator[Deployment]:
             running.remove()
 
 
+@pytest.mark.stack
 async def test_evidence_uploaded_through_one_replica_is_downloaded_through_the_other(deployment):
     enterprise = await deployment.login("demo-enterprise")
-    hazard = await deployment.client.post(
-        "/api/v1/hazards/hazards",
-        json={"title": "配电箱门未关闭", "description": "一号车间配电箱门未关闭，箱前堆放杂物", "grade": "general",
-              "found_at": "2026-01-05T08:30:00+08:00"},
-        headers=enterprise,
-    )  # fmt: skip
+    hazard = await deployment.client.post("/api/v1/hazards/hazards", json=HAZARD, headers=enterprise)
     assert hazard.status_code == 201, hazard.text
     sent = {}
     for uploader, downloader in ((0, 1), (1, 0)):
@@ -106,6 +105,7 @@ async def test_evidence_uploaded_through_one_replica_is_downloaded_through_the_o
     assert deployment.local_files("hazards") == []
 
 
+@pytest.mark.stack
 async def test_tip_off_media_uploaded_through_one_replica_is_served_through_the_other_and_kept_sealed(deployment):
     unique = secrets.token_hex(8)
     async with deployment.replica("reports", 0) as first:
@@ -130,22 +130,57 @@ async def test_tip_off_media_uploaded_through_one_replica_is_served_through_the_
     assert deployment.local_files("reports") == []
 
 
+@pytest.mark.stack
 async def test_an_unattached_upload_leaves_the_bucket_once_the_purge_has_committed(deployment):
     clock = FileClock(deployment.stack.clock_file)
     clock.freeze(datetime.now(UTC).replace(microsecond=0) + timedelta(days=3))
-    before = set(deployment.store.objects(MEDIA))
+    before = deployment.store.names(MEDIA)
     uploaded = await deployment.client.post("/api/v1/reports/media", files={"file": ("a.pdf", _pdf("never sent"))})
     assert uploaded.status_code == 201, uploaded.text
-    [added] = set(deployment.store.objects(MEDIA)) - before
+    [added] = deployment.store.names(MEDIA) - before
 
     clock.advance(timedelta(hours=24, minutes=1))
 
     await until(lambda: _gone(deployment.store, added))
-    assert set(deployment.store.objects(MEDIA)) == before  # the attached tip-off's media stay
+    assert deployment.store.names(MEDIA) == before  # the attached tip-off's media stay
+
+
+async def test_an_upload_while_the_bucket_cannot_be_used_is_refused_with_a_503_and_keeps_nothing(
+    object_store, tmp_path
+):
+    bucket = object_store.create_bucket("qingling-outage")
+    settings = {**object_store.settings(), "S3_BUCKET": bucket}
+    dispatcher, _ = embedded_for_test(tmp_path, **{name.lower(): value for name, value in settings.items()})
+    transport = httpx.ASGITransport(app=dispatcher)
+    async with dispatcher.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://qingling.test") as client:
+        enterprise = await _login(client, "demo-enterprise")
+        hazard = await client.post("/api/v1/hazards/hazards", json=HAZARD, headers=enterprise)
+        assert hazard.status_code == 201, hazard.text
+        evidence = f"/api/v1/hazards/hazards/{hazard.json()['id']}/evidence"
+        content = pdf_naming("德清示范企业", "WPS Office", text=f"Rectified {secrets.token_hex(8)}")
+        upload = {"file": ("整改报告.pdf", content, "application/pdf")}
+
+        object_store.client.delete_bucket(Bucket=bucket)  # the store lost, or the key's rights withdrawn
+        refused = await client.post(evidence, files=upload, headers=enterprise)
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["code"] == "file-store-unavailable" and refused.headers["Retry-After"] == "5"
+        assert (await client.get(evidence, headers=enterprise)).json() == []  # nothing recorded
+
+        object_store.create_bucket(bucket)
+        again = await client.post(evidence, files=upload, headers=enterprise)
+        assert again.status_code == 201, again.text
+        assert list(object_store.objects(bucket).values()) == [content]
+
+
+async def _login(client: httpx.AsyncClient, username: str) -> dict[str, str]:
+    form = {"grant_type": "password", "username": username, "password": DEMO_PASSWORD}
+    response = await client.post("/api/v1/identity/oauth/token", data=form)
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def _gone(store: ObjectStore, name: str) -> bool:
-    return name not in store.objects(MEDIA)
+    return name not in store.names(MEDIA)
 
 
 def _pdf(text: str) -> bytes:

@@ -21,14 +21,19 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Literal, Protocol, Self
+from typing import Any, ClassVar, Literal, Protocol, Self
 
+import aiohttp
+import structlog
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
+from qingling.errors import ServiceUnavailable
 from qingling.sealing import Sealer
+
+log = structlog.get_logger(__name__)
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 
@@ -108,20 +113,44 @@ class S3FileStore:
 
     async def put(self, key: str, content: bytes) -> None:
         digest = base64.b64encode(hashlib.md5(content, usedforsecurity=False).digest()).decode()
-        await self.client.put_object(Bucket=self.bucket, Key=self._object(key), Body=content, ContentMD5=digest)
+        try:
+            await self.client.put_object(Bucket=self.bucket, Key=self._object(key), Body=content, ContentMD5=digest)
+        except _FAILURES as error:
+            raise self._unavailable("put", error) from error
 
     async def get(self, key: str) -> bytes:
         try:
             answer = await self.client.get_object(Bucket=self.bucket, Key=self._object(key))
+            async with answer["Body"] as body:
+                return await body.read()
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise KeyError(key) from None
-            raise
-        async with answer["Body"] as body:
-            return await body.read()
+            raise self._unavailable("get", error) from error
+        except _FAILURES as error:
+            raise self._unavailable("get", error) from error
 
     async def delete(self, key: str) -> None:
-        await self.client.delete_object(Bucket=self.bucket, Key=self._object(key))  # none there: also 204
+        try:
+            await self.client.delete_object(Bucket=self.bucket, Key=self._object(key))  # none there: also 204
+        except _FAILURES as error:
+            raise self._unavailable("delete", error) from error
+
+    def _unavailable(self, call: str, error: Exception) -> FileStoreUnavailable:
+        log.error("object store call failed", call=call, bucket=self.bucket, error=str(error))
+        return FileStoreUnavailable()
+
+
+# The store unreachable, timing out, or refusing the call (no bucket, a key without the right).
+_FAILURES = (BotoCoreError, ClientError, aiohttp.ClientError)
+
+
+class FileStoreUnavailable(ServiceUnavailable):
+    """The bucket could not be reached or refused the call: an upload is not kept (its request's
+    transaction is rolled back with it), a download not served; at start the service does not start."""
+
+    code, title = "file-store-unavailable", "文件存储暂时不可用，本次操作未生效，请稍后重试"
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "5"}
 
 
 SEALED = b"QLSEALv1"  # starts every sealed file; no accepted media type starts so (an MP4's 5th-8th bytes are "ftyp")
@@ -194,10 +223,6 @@ class FileStoreSettings(BaseModel):
                 names = "、".join(f"{prefix}{name.upper()}" for name in missing)
                 raise ValueError(f"{prefix}FILE_STORE=s3（对象存储）还须设置：{names}")
         return self
-
-
-class FileStoreUnavailable(RuntimeError):
-    """The configured bucket cannot be reached or used: the service does not start without it."""
 
 
 @asynccontextmanager

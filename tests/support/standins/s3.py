@@ -30,10 +30,12 @@ class ObjectStore:
         self.client.create_bucket(Bucket=name)
         return name
 
+    def names(self, bucket: str) -> set[str]:
+        return {item["Key"] for item in self.client.list_objects_v2(Bucket=bucket).get("Contents", [])}
+
     def objects(self, bucket: str) -> dict[str, bytes]:
         """Every object in ``bucket``: name → the bytes as stored."""
-        listed = self.client.list_objects_v2(Bucket=bucket).get("Contents", [])
-        return {item["Key"]: self.client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read() for item in listed}
+        return {name: self.client.get_object(Bucket=bucket, Key=name)["Body"].read() for name in self.names(bucket)}
 
     def settings(self) -> dict[str, str]:
         """A service's settings for this store (without its ``QL_<SERVICE>_`` prefix), all but the
