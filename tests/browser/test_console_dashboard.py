@@ -13,7 +13,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from browser_pages import DESK, PHONE, axe, screenshot
+from browser_pages import DESK, PHONE, axe, console, screenshot
 from hazard_flow import MAJOR_TRADE
 from playwright.sync_api import expect
 
@@ -72,17 +72,8 @@ def listed(site) -> dict:
             "tip_offs": received}  # fmt: skip
 
 
-def sign_in(open_page, username: str, viewport: dict):
-    page = open_page("/console/", viewport=viewport)
-    page.get_by_label("登录名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
-    return page
-
-
 def test_a_county_regulator_sees_its_listed_hazard_and_the_figures_as_charts(open_page, listed):
-    page = sign_in(open_page, "deqing-yjj", DESK)
+    page = console(open_page, "deqing-yjj", DESK)
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="挂牌督办").click()
     link = page.get_by_role("link", name=listed["notice"])
     expect(link).to_have_attribute("href", f"#/hazards/{listed['id']}")
@@ -132,7 +123,7 @@ def test_a_county_regulator_sees_its_listed_hazard_and_the_figures_as_charts(ope
 
 
 def test_a_city_regulator_reads_the_list_and_the_dashboard_on_a_phone(open_page, listed):
-    page = sign_in(open_page, "huzhou-yjj", PHONE)
+    page = console(open_page, "huzhou-yjj", PHONE)
     page.get_by_role("link", name="挂牌督办").click()
     expect(page.get_by_role("link", name=listed["notice"])).to_be_visible()
     assert axe(page) == []

@@ -11,27 +11,20 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from browser_pages import DESK, PHONE, axe, screenshot
+from browser_pages import DESK, PHONE, axe, console, screenshot
 from hazard_flow import MAJOR_TRADE
 from PIL import Image
 from playwright.sync_api import expect
 from tipoff_flow import ENTERPRISE
 
-from identity.demo import DEMO_PASSWORD
 from qingling.clock import SHANGHAI
-
-
-def token(site, username: str) -> dict[str, str]:
-    form = {"grant_type": "password", "username": username, "password": DEMO_PASSWORD}
-    answer = httpx.post(f"{site.url}/api/v1/identity/oauth/token", data=form).json()
-    return {"Authorization": f"Bearer {answer['access_token']}"}
 
 
 def self_reported(site) -> int:
     """A 重大 hazard the demo enterprise has just reported."""
     report = {"title": "污水池有限空间作业未检测", "description": "污水池清淤作业前未进行气体检测",
               "found_at": (site.clock.now() - timedelta(minutes=1)).isoformat(), **MAJOR_TRADE}  # fmt: skip
-    hazard = httpx.post(f"{site.url}/api/v1/hazards/hazards", json=report, headers=token(site, "demo-enterprise"))
+    hazard = httpx.post(f"{site.url}/api/v1/hazards/hazards", json=report, headers=site.bearer("demo-enterprise"))
     assert hazard.status_code == 201, hazard.text
     return hazard.json()["id"]
 
@@ -54,24 +47,15 @@ def items(site) -> dict:
     confirmed = self_reported(site)
     order = {"order_no": f"德应急责改〔{site.clock.now().year}〕{confirmed}号"}
     url = f"{site.url}/api/v1/hazards/hazards/{confirmed}/confirm_major"
-    assert httpx.post(url, json=order, headers=token(site, "deqing-yjj")).status_code == 200
+    assert httpx.post(url, json=order, headers=site.bearer("deqing-yjj")).status_code == 200
     return {"tip_off": tip_off.json()["tip_off_id"], "hazard": self_reported(site), "confirmed": confirmed}
 
 
 def action_names(site, path: str, service: str, prefix: str) -> list[str]:
     """The Chinese names of the actions the clerk may take on the item now, as the API says."""
-    allowed = httpx.get(site.url + path, headers=token(site, "deqing-yjj")).json()["allowed_actions"]
+    allowed = httpx.get(site.url + path, headers=site.bearer("deqing-yjj")).json()["allowed_actions"]
     paths = httpx.get(f"{site.url}/api/v1/{service}/openapi.json").json()["paths"]
     return [paths[f"{prefix}/{{item_id}}/{action}"]["post"]["summary"] for action in allowed]
-
-
-def signed_in(open_page, viewport: dict):
-    page = open_page("/console/", viewport=viewport)
-    page.get_by_label("登录名").fill("deqing-yjj")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
-    return page
 
 
 def take(page, action: str, fields: dict[str, str] | None = None) -> None:
@@ -84,7 +68,7 @@ def take(page, action: str, fields: dict[str, str] | None = None) -> None:
 
 
 def test_a_clerk_signs_and_accepts_a_tip_off_and_confirms_a_hazard_on_their_pages(site, open_page, items):
-    page = signed_in(open_page, DESK)
+    page = console(open_page, viewport=DESK)
     page.goto(f"{site.url}/console/#/tip-offs/{items['tip_off']}")
     heading = page.get_by_role("heading", level=2)
     expect(heading).to_contain_text("已接收（待签收）")
@@ -128,7 +112,7 @@ def test_a_clerk_signs_and_accepts_a_tip_off_and_confirms_a_hazard_on_their_page
 
 def test_a_refused_form_says_why_beside_the_field(site, open_page, items):
     today = site.clock.now().astimezone(SHANGHAI).date()
-    page = signed_in(open_page, PHONE)
+    page = console(open_page, viewport=PHONE)
     page.goto(f"{site.url}/console/#/hazards/{items['confirmed']}")
     page.get_by_role("button", name="挂牌督办", exact=True).click()
     form = page.get_by_role("form", name="挂牌督办")

@@ -8,36 +8,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from browser_pages import DESK, PHONE, axe, screenshot
+from browser_pages import DESK, PHONE, axe, console, screenshot
 from playwright.sync_api import expect
-
-from identity.demo import DEMO_PASSWORD
 
 RETURNS = "/api/v1/hazards/returns"
 
 
-def _token(site, username: str) -> dict[str, str]:
-    form = {"grant_type": "password", "username": username, "password": DEMO_PASSWORD}
-    answer = httpx.post(f"{site.url}/api/v1/identity/oauth/token", data=form).json()
-    return {"Authorization": f"Bearer {answer['access_token']}"}
-
-
-def _signed_in(open_page, viewport: dict):
-    page = open_page("/console/", viewport=viewport)
-    page.get_by_label("登录名").fill("deqing-yjj")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
-    return page
-
-
 def test_a_clerk_prepares_the_weekly_return_my_work_lists_on_its_page(site, open_page):
     # The sweep opens each ended week's return for the department; the clerk may prepare it.
-    clerk = _token(site, "deqing-yjj")
+    clerk = site.bearer("deqing-yjj")
     waiting = httpx.get(f"{site.url}{RETURNS}", params={"actionable_by": "me", "kind": "weekly"}, headers=clerk).json()
     item = next(i for i in waiting["items"] if "prepare" in i["allowed_actions"])
 
-    page = _signed_in(open_page, DESK)
+    page = console(open_page, viewport=DESK)
     page.get_by_role("link", name=item["title"]).click()
     heading = page.get_by_role("heading", level=2)
     expect(heading).to_contain_text(item["title"])
@@ -73,7 +56,7 @@ def test_a_clerk_prepares_the_weekly_return_my_work_lists_on_its_page(site, open
 
 
 def test_a_clerk_finds_an_enterprise_and_downloads_its_report_poster(site, open_page):
-    page = _signed_in(open_page, PHONE)
+    page = console(open_page, viewport=PHONE)
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="企业").click()
     page.get_by_label("企业名称或统一社会信用代码").fill("华峰")
     page.get_by_role("button", name="查找").click()

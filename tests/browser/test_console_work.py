@@ -9,21 +9,13 @@ import uuid
 from pathlib import Path
 
 import httpx
-from browser_pages import DESK, PHONE, axe, screenshot
+from browser_pages import DESK, PHONE, axe, console, screenshot
 from playwright.sync_api import expect
-
-from identity.demo import DEMO_PASSWORD
 
 MAJOR = {
     "grade": "major", "basis_standard": "GM2023", "basis_clause": "第四条(一)",
     "report": {"condition": "有限空间作业未检测", "harm": "可能中毒窒息，需停工整改", "plan": "先通风检测后作业"},
 }  # fmt: skip
-
-
-def _headers(site, username: str) -> dict[str, str]:
-    form = {"grant_type": "password", "username": username, "password": DEMO_PASSWORD}
-    answer = httpx.post(f"{site.url}/api/v1/identity/oauth/token", data=form).json()
-    return {"Authorization": f"Bearer {answer['access_token']}"}
 
 
 def _work(site) -> tuple[str, dict]:
@@ -35,7 +27,7 @@ def _work(site) -> tuple[str, dict]:
         "description": "清淤作业前未进行气体检测",
         "found_at": "2024-09-02T08:30:00+08:00",
     } | MAJOR
-    reported = httpx.post(f"{site.url}/api/v1/hazards/hazards", json=report, headers=_headers(site, "demo-enterprise"))
+    reported = httpx.post(f"{site.url}/api/v1/hazards/hazards", json=report, headers=site.bearer("demo-enterprise"))
     assert reported.status_code == 201, reported.text
     notice = httpx.get(f"{site.url}/api/v1/reports/privacy-notice").json()
     tip_off = {
@@ -47,27 +39,18 @@ def _work(site) -> tuple[str, dict]:
         f"{site.url}/api/v1/reports/tip-offs", json=tip_off, headers={"Idempotency-Key": str(uuid.uuid4())}
     )
     assert filed.status_code == 201, filed.text
-    clerk = _headers(site, "deqing-yjj")
+    clerk = site.bearer("deqing-yjj")
     found = httpx.get(
         f"{site.url}/api/v1/reports/tip-offs", params={"receipt_code": filed.json()["receipt_code"]}, headers=clerk
     )
     return title, found.json()["items"][0]
 
 
-def _signed_in(open_page, viewport: dict, path: str = "/console/"):
-    page = open_page(path, viewport=viewport)
-    page.get_by_label("登录名").fill("deqing-yjj")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
-    return page
-
-
 def test_my_work_shows_what_waits_for_the_county_with_its_deadlines(open_page, site):
     title, tip_off = _work(site)
     assert tip_off["allowed_actions"] and tip_off["step_due_at"]
 
-    page = _signed_in(open_page, DESK)
+    page = console(open_page, viewport=DESK)
     hazard = page.get_by_role("listitem").filter(has=page.get_by_role("link", name=title))
     expect(hazard).to_contain_text("确认重大隐患并下达限期整改指令")  # what the clerk may do, in words
     tip = page.get_by_role("listitem").filter(has=page.get_by_role("link", name=f"举报 {tip_off['id']}：", exact=False))
@@ -80,7 +63,7 @@ def test_my_work_shows_what_waits_for_the_county_with_its_deadlines(open_page, s
     tip.get_by_role("link").click()
     expect(page).to_have_url(f"{site.url}/console/#/tip-offs/{tip_off['id']}")
 
-    phone = _signed_in(open_page, PHONE)
+    phone = console(open_page, viewport=PHONE)
     expect(phone.get_by_role("link", name=title)).to_be_visible()
     assert axe(phone) == []
     screenshot(phone, "console-work-360")
@@ -89,8 +72,8 @@ def test_my_work_shows_what_waits_for_the_county_with_its_deadlines(open_page, s
 def test_the_hazard_list_filters_by_a_state_in_words_and_counts(open_page, site):
     _work(site)
     query = {"state": "reported", "limit": 1}
-    reported = httpx.get(f"{site.url}/api/v1/hazards/hazards", params=query, headers=_headers(site, "deqing-yjj"))
-    page = _signed_in(open_page, DESK)
+    reported = httpx.get(f"{site.url}/api/v1/hazards/hazards", params=query, headers=site.bearer("deqing-yjj"))
+    page = console(open_page, viewport=DESK)
     page.get_by_role("link", name="隐患", exact=True).click()
     expect(page.get_by_role("heading", name="隐患", exact=True)).to_be_visible()
     page.get_by_label("状态").select_option(label="已上报")
@@ -105,7 +88,7 @@ def test_the_hazard_list_filters_by_a_state_in_words_and_counts(open_page, site)
     assert rows[0].startswith("隐患编号,隐患名称,企业名称") and len(rows) == 1 + reported.json()["total"]
     assert all(",已上报," in row for row in rows[1:])
 
-    clerk, query = _headers(site, "deqing-yjj"), {"state": "received", "limit": 1}
+    clerk, query = site.bearer("deqing-yjj"), {"state": "received", "limit": 1}
     waiting = httpx.get(f"{site.url}/api/v1/reports/tip-offs", params=query, headers=clerk).json()["total"]
     page.get_by_role("link", name="举报", exact=True).click()
     page.get_by_label("状态").select_option(label="已接收（待签收）")

@@ -8,11 +8,9 @@ from __future__ import annotations
 import re
 import secrets
 
-from browser_pages import DESK, PHONE, axe, screenshot
+from browser_pages import DESK, PHONE, axe, console, screenshot
 from PIL import Image
 from playwright.sync_api import expect
-
-from identity.demo import DEMO_PASSWORD
 
 
 def test_a_tip_off_from_the_report_page_is_accepted_in_the_console_and_the_reporter_sees_it(open_page, tmp_path):
@@ -34,26 +32,23 @@ def test_a_tip_off_from_the_report_page_is_accepted_in_the_console_and_the_repor
     code, secret = report.locator(".receipt code").all_inner_texts()
 
     # The county clerk, at a desk: the tip-off waits in My work.
-    console = open_page("/console/", viewport=DESK)
-    console.get_by_label("登录名").fill("deqing-yjj")
-    console.get_by_label("密码").fill(DEMO_PASSWORD)
-    console.get_by_role("button", name="登录").click()
-    expect(console.get_by_role("heading", name="我的待办")).to_be_visible()
-    waiting = console.get_by_role("listitem").filter(has_text=facts[:12])
+    clerk = console(open_page, "deqing-yjj", DESK)
+    expect(clerk.get_by_role("heading", name="我的待办")).to_be_visible()
+    waiting = clerk.get_by_role("listitem").filter(has_text=facts[:12])
     expect(waiting).to_contain_text("签收")
-    screenshot(console, "e2e-console-work-1280")
+    screenshot(clerk, "e2e-console-work-1280")
     waiting.get_by_role("link").first.click()
 
-    heading = console.get_by_role("heading", level=2)
+    heading = clerk.get_by_role("heading", level=2)
     expect(heading).to_contain_text("待签收")
-    expect(console.get_by_text(facts)).to_be_visible()
-    photos = console.get_by_role("region", name="照片、视频").get_by_role("img")
+    expect(clerk.get_by_text(facts)).to_be_visible()
+    photos = clerk.get_by_role("region", name="照片、视频").get_by_role("img")
     expect(photos).to_have_count(1)
     for action in ("签收", "受理"):
-        console.get_by_role("region", name="可进行的操作").get_by_role("button", name=action, exact=True).click()
-        console.get_by_role("form", name=action).get_by_role("button", name=f"确认{action}").click()
+        clerk.get_by_role("region", name="可进行的操作").get_by_role("button", name=action, exact=True).click()
+        clerk.get_by_role("form", name=action).get_by_role("button", name=f"确认{action}").click()
     expect(heading).to_contain_text("核查中")
-    assert axe(console) == []
+    assert axe(clerk) == []
 
     # The worker again, with the receipt they kept.
     follow = open_page("/h5/follow-up.html", viewport=PHONE)

@@ -15,8 +15,6 @@ from PIL import Image
 from playwright.sync_api import expect
 from tipoff_flow import ENTERPRISE, FINDING, FINE_40000, RECEIPT, REPLY, REWARDS, TIP_OFFS
 
-from identity.demo import DEMO_PASSWORD
-
 QUESTION = "请问动火作业一般在什么时段？能否拍一张现场照片？"
 
 
@@ -34,11 +32,6 @@ def _file(api: httpx.Client, **fields) -> dict:
     filed = api.post(TIP_OFFS, json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
     assert filed.status_code == 201, filed.text
     return filed.json()
-
-
-def _signed_in(api: httpx.Client, username: str) -> dict:
-    form = {"grant_type": "password", "username": username, "password": DEMO_PASSWORD}
-    return {"Authorization": f"Bearer {api.post('/api/v1/identity/oauth/token', data=form).json()['access_token']}"}
 
 
 def _post(api: httpx.Client, path: str, headers: dict, body: dict | None = None) -> dict:
@@ -59,7 +52,7 @@ def accepted(site) -> dict:
     emergency bureau, which then asks the reporter a question: its receipt, and the clerk."""
     with httpx.Client(base_url=site.url, timeout=30) as api:
         receipt = _file(api)
-        clerk = _signed_in(api, "deqing-yjj")
+        clerk = site.bearer("deqing-yjj")
         for action in ("sign", "accept"):
             _post(api, f"{TIP_OFFS}/{receipt['tip_off_id']}/{action}", clerk)
         asked = api.post(f"{TIP_OFFS}/{receipt['tip_off_id']}/messages", json={"text": QUESTION}, headers=clerk)
@@ -157,7 +150,7 @@ REPORTER = {"name": "周明亮", "phone": "13905720042", "id_number": "330521198
 def test_a_real_name_reporter_reads_the_reply_objects_in_its_window_and_claims_the_reward(site, open_page):
     with httpx.Client(base_url=site.url, timeout=30) as api:
         receipt = _file(api, reporter=REPORTER)
-        clerk, leader = _signed_in(api, "deqing-yjj"), _signed_in(api, "deqing-yjj-leader")
+        clerk, leader = site.bearer("deqing-yjj"), site.bearer("deqing-yjj-leader")
         tip_off = f"{TIP_OFFS}/{receipt['tip_off_id']}"
         for action, body in (("sign", None), ("accept", None), ("conclude", FINDING), ("reply", REPLY)):
             _post(api, f"{tip_off}/{action}", clerk, body)

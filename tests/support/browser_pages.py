@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
+from playwright.sync_api import expect
+
+from identity.demo import DEMO_PASSWORD
 from qingling.clock import FileClock
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()  # axe-core 4.11.4, MPL-2.0
@@ -36,6 +40,24 @@ class Site:
                 self.foreign.append(request.url)
 
         context.on("request", seen)
+
+    def bearer(self, username: str) -> dict[str, str]:
+        """The Authorization header of a demo account signed in through the API (the data a test
+        prepares before the pages show it)."""
+        form = {"grant_type": "password", "username": username, "password": DEMO_PASSWORD}
+        answer = httpx.post(f"{self.url}/api/v1/identity/oauth/token", data=form, timeout=30)
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def console(open_page, username: str = "deqing-yjj", viewport: dict = DESK, path: str = "/console/"):
+    """The console at ``path``, signed in as a demo account through its sign-in form."""
+    page = open_page(path, viewport=viewport)
+    page.get_by_label("登录名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
+    return page
 
 
 def axe(page, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
