@@ -40,7 +40,7 @@ _KEY = re.compile(r"^[0-9a-f]{64}$")
 
 class FileStore(Protocol):
     async def put(self, key: str, content: bytes) -> None:
-        """Keeps ``content`` under ``key`` (its SHA-256); a key already kept is left as it is."""
+        """Keeps ``content`` under ``key`` (its SHA-256); a key already kept keeps the same content."""
         ...
 
     async def get(self, key: str) -> bytes:
@@ -254,7 +254,7 @@ async def file_store(settings: FileStoreSettings, local_root: Path) -> AsyncIter
     async with client_context as client:
         try:
             await client.head_bucket(Bucket=settings.s3_bucket)
-        except (BotoCoreError, ClientError) as error:
+        except _FAILURES as error:
             raise FileStoreUnavailable(
                 f"对象存储桶 {settings.s3_bucket}（{settings.s3_endpoint_url}）不可用：{error}"
             ) from error
