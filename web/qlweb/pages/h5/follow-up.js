@@ -5,7 +5,7 @@
 // address, never in localStorage. What the page offers comes from the API's `allowed_actions`.
 import { html, render, useEffect, useRef, useState } from "/assets/vendor/preact-htm.module.js";
 import { api, describe, Problem } from "/assets/api.js";
-import { Photos } from "./follow-up-photos.js";
+import { Photos } from "./photos.js";
 
 const RECEIPT = "/api/v1/reports/receipts/tip-off";
 const KEY = "qingling.h5.receipt";

@@ -4,7 +4,7 @@
 // each with its own progress, and removable at any time. The tip-off names the upload tokens.
 import { html, useRef, useState } from "/assets/vendor/preact-htm.module.js";
 import { Problem, describe } from "/assets/api.js";
-import { compress } from "./follow-up-photos.js";
+import { compress } from "./photos.js";
 
 const MEDIA = "/api/v1/reports/media";
 export const MAX_FILES = 9; // as many as a tip-off may name

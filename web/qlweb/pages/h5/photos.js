@@ -1,4 +1,4 @@
-// Photos for an answer or an addition: each one shrunk in the browser (JPEG, long side at most
+// Photos from a phone, for the report page and for an answer or an addition: each one shrunk in the browser (JPEG, long side at most
 // 1600 px — a phone's 5 MB photo becomes a few hundred KB on a slow line) and uploaded on its own as
 // soon as it is chosen, as the report page does; what the answer then names is the upload tokens.
 import { html, useEffect, useRef, useState } from "/assets/vendor/preact-htm.module.js";
