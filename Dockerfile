@@ -10,8 +10,9 @@ COPY pyproject.toml README.md ./
 COPY libs libs
 COPY stack stack
 COPY services services
+# evidence/ and media/ exist, owned by the service, so the volumes mounted there start out its own.
 RUN pip install --no-cache-dir -e . && useradd --system qingling \
-    && mkdir -p /var/lib/qingling && chown qingling /var/lib/qingling
+    && mkdir -p /var/lib/qingling/evidence /var/lib/qingling/media && chown -R qingling /var/lib/qingling
 USER qingling
 ENV SERVICE=${SERVICE} \
     QL_DATA_DIR=/var/lib/qingling \

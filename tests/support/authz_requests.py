@@ -384,6 +384,9 @@ CALLS: dict[str, Call] = {
     "hazards:calendar-deadline": Call(
         query={"start": "2024-09-02T09:00:00+08:00", "amount": 10, "unit": "working_days"}
     ),
+    "hazards:calendar-working_days_left": Call(
+        query={"until": ["2024-09-30T23:59:59+08:00", "2024-10-08T23:59:59+08:00"]}
+    ),
     "hazards:hazards-report_hazard": Call(body=_hazard_create, away_body=True),
     "hazards:hazards-report_batch": Call(
         body=lambda w, c, s: {
