@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 import httpx
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from sqlalchemy import text
@@ -44,6 +44,7 @@ from qingling.errors import (
     problem_responses,
 )
 from qingling.events import EventEnvelope
+from qingling.idempotency import APIRouter, idempotency
 from qingling.inbox import EventBatch, EventBatchReceipt, EventReceipt, ForeignEventSource, receive, receive_many
 from qingling.inputs import RefuseDuplicateKeys, RequestClock
 from qingling.logs import configure_logging
@@ -238,6 +239,7 @@ def _platform_router(service: Service) -> APIRouter:
         responses=problem_responses(
             ValidationFailed, NotSignedIn, RoleNotAllowed, InsufficientScope, ForeignEventSource
         ),
+        openapi_extra=idempotency("by-event-id"),
     )
     async def receive_event(
         envelope: EventEnvelope,
@@ -252,6 +254,7 @@ def _platform_router(service: Service) -> APIRouter:
         "/events/batch",
         summary="批量接收事件（服务间调用）",
         responses=problem_responses(ValidationFailed, NotSignedIn, RoleNotAllowed, InsufficientScope),
+        openapi_extra=idempotency("by-event-id"),
     )
     async def receive_events(
         batch: EventBatch,

@@ -9,7 +9,8 @@ what would drift if typed by hand on 150 routes:
   route declares itself (``responses=problem_responses(...)``), all as ``application/problem+json``;
 - security as it is: none on public routes, optional (``[{}, bearer]``) where a token is only
   used to know the caller, required elsewhere;
-- ``Idempotency-Key`` required where the route refuses a request without one;
+- ``Idempotency-Key`` on every state-changing operation (``qingling.idempotency``): optional,
+  with what a retry gets; required where the route refuses a request without one;
 - uploads and downloads typed ``format: binary``;
 - one name per schema (the component key doubles as its title, so generated classes are unique);
 - links from a create to the read of what it created (``POST /things`` → ``GET /things/{id}``);
@@ -45,6 +46,15 @@ from qingling.errors import (
     ValidationFailed,
     problem_responses,
 )
+from qingling.idempotency import (
+    HEADER,
+    MODES,
+    IdempotencyAnswerWithheld,
+    IdempotencyKeyReused,
+    IdempotencyKeyTooLong,
+    IdempotentRoute,
+    mode_of,
+)
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -75,6 +85,7 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
             operation = schema["paths"][route.path_format][method.lower()]
             _describe_access(operation, declared_rule(route))
             _derive_problems(operation, route)
+            _describe_idempotency_key(operation, route)
             _require_idempotency_key(operation)
             _type_binary_responses(operation)
     _type_binary_uploads(components)
@@ -118,8 +129,12 @@ def problems_of(route: Any, operation: dict[str, Any]) -> list[type[QinglingErro
 
 
 def _derive_problems(operation: dict[str, Any], route: Any) -> None:
+    _merge_problems(operation, problems_of(route, operation))
+
+
+def _merge_problems(operation: dict[str, Any], problems: list[type[QinglingError]]) -> None:
     responses = operation.setdefault("responses", {})
-    derived = problem_responses(*problems_of(route, operation))
+    derived = problem_responses(*problems)
     for status, response in derived.items():
         existing = responses.get(str(status))
         problem = existing and existing.get("content", {}).get(PROBLEM_MEDIA_TYPE)
@@ -131,6 +146,20 @@ def _derive_problems(operation: dict[str, Any], route: Any) -> None:
             if code not in examples:
                 examples[code] = example
         existing["description"] = " / ".join(example["summary"] for example in examples.values())
+
+
+def _describe_idempotency_key(operation: dict[str, Any], route: Any) -> None:
+    """The header every state-changing route honours (an ``IdempotentRoute``), with what a retry
+    gets, and the problems it adds; a route that declares it itself has documented it already."""
+    if not isinstance(route.original_route, IdempotentRoute) or (mode := mode_of(route)) in {None, "none"}:
+        return
+    schema = {"type": "string", "minLength": 1, "maxLength": 255, "title": HEADER}
+    parameter = {"name": HEADER, "in": "header", "required": False, "description": MODES[mode], "schema": schema}
+    operation.setdefault("parameters", []).append(parameter)
+    if mode == "by-event-id":
+        return
+    problems = [IdempotencyKeyReused, IdempotencyKeyTooLong]
+    _merge_problems(operation, [*problems, IdempotencyAnswerWithheld] if mode == "withheld" else problems)
 
 
 def _require_idempotency_key(operation: dict[str, Any]) -> None:

@@ -159,6 +159,7 @@ async def existing_values(session: AsyncSession, column: Any, values: set[str]) 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.runtime.unit_of_work() as session:
+        request.state.db_session = session  # an idempotency key's answer is written in it (qingling.idempotency)
         yield session
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import Body, Path, Query
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 from sqlalchemy import ColumnElement, false, or_
 
@@ -29,6 +29,7 @@ from qingling.calendar import UNIT_TITLES, Deadline, Unit, WorkingCalendar
 from qingling.clock import SHANGHAI
 from qingling.db import DbSession
 from qingling.errors import Conflict, Forbidden, ValidationFailed, problem_responses
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId
 from qingling.runtime import CurrentRuntime, Runtime
 from qingling.schemas import Schema, Term, Timestamp, terms

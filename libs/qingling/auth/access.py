@@ -63,6 +63,17 @@ class InsufficientScope(Forbidden):
     code, title = "insufficient-scope", "该 API 客户端未获此项授权（scope）"
 
 
+async def verified_principal(request: Request, token: str) -> Principal:
+    """The caller a bearer token names, verified once per request (an idempotency key's owner is
+    known before the route's rule runs: ``qingling.idempotency``)."""
+    verified = getattr(request.state, "verified_token", None)
+    if verified is not None and verified[0] == token:
+        return verified[1]
+    principal = await request.app.state.runtime.verifier.verify(token)
+    request.state.verified_token = (token, principal)
+    return principal
+
+
 # ``scope=ANY_SCOPE``: any client may call the route (e.g. ``whoami``), whatever it was granted.
 ANY_SCOPE = "*"
 RouteScopes = Scope | ServiceScope | tuple[Scope | ServiceScope, ...] | None
@@ -91,7 +102,7 @@ class RolesRequired(AccessRule):
     async def __call__(self, request: Request, token: Annotated[str | None, Depends(bearer_token)]) -> Principal:
         if not token:
             raise NotSignedIn()
-        principal = await request.app.state.runtime.verifier.verify(token)
+        principal = await verified_principal(request, token)
         if self.roles and not principal.roles & self.roles:
             raise RoleNotAllowed(f"需要以下角色之一：{self.description}")
         if principal.is_client and ANY_SCOPE not in self.scopes and not principal.scopes & self.scopes:
@@ -107,7 +118,7 @@ class Anyone(AccessRule):
     description: str = f"{PUBLIC_ACCESS[0]}（{PUBLIC_ACCESS[1]}；已登录的小程序用户带上令牌即可关联到本人）"
 
     async def __call__(self, request: Request, token: Annotated[str | None, Depends(bearer_token)]) -> Principal | None:
-        return await request.app.state.runtime.verifier.verify(token) if token else None
+        return await verified_principal(request, token) if token else None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from hazards.calendar import service
 from hazards.calendar.schemas import (
@@ -16,6 +16,7 @@ from qingling.auth.roles import Role
 from qingling.calendar import Unit
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.idempotency import APIRouter
 from qingling.runtime import CurrentRuntime
 from qingling.schemas import Timestamp
 

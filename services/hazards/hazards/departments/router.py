@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from hazards.departments import service
 from hazards.departments.schemas import (
@@ -18,6 +18,7 @@ from qingling.auth.scope import OutsideJurisdiction
 from qingling.auth.scopes import ServiceScope
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId
 from qingling.pagination import Page, PageQuery
 from qingling.regions import RegionCode

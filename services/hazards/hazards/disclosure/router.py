@@ -4,7 +4,7 @@ Open311 GeoReport v2 endpoint (JSON only; errors stay RFC 9457 problems like eve
 from datetime import datetime
 from typing import Annotated, Literal, cast
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from hazards.config import Settings
 from hazards.disclosure import service
@@ -19,6 +19,7 @@ from qingling.auth.access import public
 from qingling.clock import SHANGHAI
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId, QueryTime
 from qingling.pagination import Page, PageQuery
 from qingling.regions import RegionCode

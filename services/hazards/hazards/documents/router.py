@@ -1,4 +1,4 @@
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from hazards.documents import service
 from hazards.documents.schemas import DocumentKind
@@ -7,6 +7,7 @@ from qingling.auth.access import HazardsReader
 from qingling.db import DbSession
 from qingling.documents import PDF_RESPONSE, download
 from qingling.errors import problem_responses
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId
 
 router = APIRouter(prefix="/hazards", tags=["documents"])

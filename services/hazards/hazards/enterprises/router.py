@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, UploadFile
+from fastapi import Path, Query, Request, Response, UploadFile
 from pydantic import StringConstraints
 
 from hazards import limits
@@ -26,6 +26,7 @@ from qingling.auth.scopes import Scope, ServiceScope
 from qingling.db import DbSession
 from qingling.documents import PDF
 from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId
 from qingling.limits import per_address
 from qingling.pagination import Page, PageQuery

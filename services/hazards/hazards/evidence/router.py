@@ -1,7 +1,7 @@
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import File, Form, Response, UploadFile
 
 from hazards.evidence import service
 from hazards.evidence.schemas import EvidenceRead
@@ -13,6 +13,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.scopes import Scope
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId, Text
 from qingling.media import MEDIA_TYPES, MediaTooLarge, UnsupportedMedia
 from qingling.runtime import CurrentRuntime

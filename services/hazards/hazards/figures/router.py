@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from hazards.departments.schemas import IndustryCode
 from hazards.figures import schemas, service
@@ -11,6 +11,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.scope import OutsideJurisdiction
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId
 from qingling.periods import AsOfInFuture, AsOfQuery, PeriodAsOfQuery, PeriodQuery
 from qingling.runtime import CurrentRuntime

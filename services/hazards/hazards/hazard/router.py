@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, UploadFile
+from fastapi import Depends, Header, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from hazards.departments.schemas import IndustryCode
@@ -21,7 +21,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.scopes import Scope
 from qingling.db import DbSession
 from qingling.errors import PayloadTooLarge, ValidationFailed, problem_responses
-from qingling.idempotency import IdempotencyKeyMissing, IdempotencyKeyReused
+from qingling.idempotency import APIRouter, IdempotencyKeyMissing, IdempotencyKeyReused
 from qingling.inputs import DbId, QueryDate, QueryTime
 from qingling.lifecycle import ActionableBy, NotTheAuthority, action_routes
 from qingling.pagination import Page, PageQuery

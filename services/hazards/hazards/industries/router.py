@@ -1,8 +1,7 @@
-from fastapi import APIRouter
-
 from hazards.industries.catalogue import DEPARTMENT_KINDS, INDUSTRIES, TAGS
 from hazards.industries.schemas import DepartmentKindRead, IndustryRead, TagRead
 from qingling.auth.access import public
+from qingling.idempotency import APIRouter
 
 router = APIRouter(tags=["industries"], dependencies=[public()])
 

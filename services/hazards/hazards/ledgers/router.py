@@ -1,6 +1,6 @@
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from hazards.config import Settings
@@ -15,6 +15,7 @@ from qingling.clock import SHANGHAI
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.exports import CSV, XLSX, ExportFormat, content_disposition, to_csv, to_xlsx
+from qingling.idempotency import APIRouter
 from qingling.inputs import QueryDate
 from qingling.regions import RegionCode
 from qingling.runtime import CurrentRuntime

@@ -1,12 +1,13 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from hazards.regions import service
 from hazards.regions.schemas import RegionDetail, RegionRead
 from qingling.auth.access import public
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.idempotency import APIRouter
 from qingling.regions import RegionCode
 
 router = APIRouter(prefix="/regions", tags=["regions"], dependencies=[public()])

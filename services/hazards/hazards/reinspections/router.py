@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import Header, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,7 @@ from qingling.auth.principal import Principal
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.idempotency import (
+    APIRouter,
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
     fingerprint,

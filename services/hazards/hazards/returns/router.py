@@ -1,7 +1,7 @@
 from enum import IntEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from hazards.figures import service as figures
 from hazards.hazard.lifecycle import STAFF
@@ -17,6 +17,7 @@ from qingling.auth.scope import OutsideJurisdiction
 from qingling.db import DbSession
 from qingling.errors import problem_responses
 from qingling.exports import CSV, XLSX, ExportFormat, content_disposition, to_csv, to_xlsx
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId
 from qingling.lifecycle import ActionableBy, NotTheAuthority, action_routes
 from qingling.pagination import Page, PageQuery

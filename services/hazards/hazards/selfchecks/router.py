@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from hazards.enterprises.service import EnterpriseNotFound
 from hazards.hazard.lifecycle import ENTERPRISE, STAFF
@@ -12,6 +12,7 @@ from qingling.auth.scopes import Scope
 from qingling.clock import SHANGHAI
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId, QueryDate
 from qingling.runtime import CurrentRuntime
 

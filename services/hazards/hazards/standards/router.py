@@ -1,7 +1,6 @@
-from fastapi import APIRouter
-
 from hazards.standards.schemas import StandardRead
 from qingling.auth.access import public
+from qingling.idempotency import APIRouter
 from qingling.standards import STANDARDS
 
 router = APIRouter(tags=["standards"], dependencies=[public()])

@@ -2,14 +2,13 @@
 the lifecycles' states and actions from their declarations, and the other coded values with the
 titles the service itself uses (ledgers, figures)."""
 
-from fastapi import APIRouter
-
 from hazards.hazard.lifecycle import HAZARD_LIFECYCLE
 from hazards.hazard.schemas import GRADE_TITLES, SOURCE_TITLES
 from hazards.returns.lifecycle import RETURN_LIFECYCLE
 from hazards.returns.schemas import KIND_TITLES
 from hazards.vocabulary.schemas import HazardsVocabulary
 from qingling.auth.access import public
+from qingling.idempotency import APIRouter
 from qingling.schemas import terms
 
 router = APIRouter(tags=["vocabulary"], dependencies=[public()])

@@ -1,7 +1,5 @@
 from typing import Annotated
 
-from fastapi import APIRouter
-
 from identity.accounts import service
 from identity.accounts.schemas import AccountCreate, AccountRead, AccountUpdate, TemporaryPassword
 from identity.adapters import IdentityAdapters
@@ -15,6 +13,7 @@ from qingling.auth.scope import OutsideJurisdiction
 from qingling.auth.scopes import ServiceScope
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.idempotency import APIRouter, idempotency
 from qingling.inputs import DbId
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime
@@ -92,6 +91,7 @@ async def update_account(
     "/{account_id}/password-reset",
     summary="重置密码",
     responses=problem_responses(service.AccountNotFound, HigherAdminRequired),
+    openapi_extra=idempotency("withheld"),
 )
 async def reset_password(
     account_id: DbId,

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from identity.audit import service
 from identity.audit.schemas import IdentityAuditRead
@@ -9,6 +9,7 @@ from qingling.auth.access import allow
 from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.db import DbSession
+from qingling.idempotency import APIRouter
 from qingling.pagination import Page, PageQuery
 
 router = APIRouter(prefix="/audit", tags=["audit"])

@@ -1,7 +1,7 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from identity.adapters import IdentityAdapters
 from identity.audit.schemas import ChangeReason
@@ -17,6 +17,7 @@ from qingling.auth.scope import OutsideJurisdiction
 from qingling.auth.scopes import ServiceScope
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.idempotency import APIRouter, idempotency
 from qingling.inputs import DbId
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime
@@ -34,6 +35,7 @@ Administrator = Annotated[
     summary="创建企业 API 客户端",
     status_code=201,
     responses=problem_responses(OutsideJurisdiction, RoleNotGrantable, ValidationFailed, RegisterUnavailable),
+    openapi_extra=idempotency("withheld"),
 )
 async def create_client(
     body: ClientCreate, caller: Administrator, session: DbSession, runtime: CurrentRuntime, adapters: IdentityAdapters
@@ -70,7 +72,12 @@ async def update_client(
     return ClientRead.model_validate(client)
 
 
-@router.post("/{client_pk}/secret", summary="轮换客户端密钥", responses=problem_responses(service.ClientNotFound))
+@router.post(
+    "/{client_pk}/secret",
+    summary="轮换客户端密钥",
+    responses=problem_responses(service.ClientNotFound),
+    openapi_extra=idempotency("withheld"),
+)
 async def rotate_secret(
     client_pk: DbId,
     caller: Administrator,

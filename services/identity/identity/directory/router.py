@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from identity.directory import service
 from qingling.auth.access import allow
@@ -9,6 +9,7 @@ from qingling.auth.scopes import ServiceScope
 from qingling.db import DbSession
 from qingling.directory import DIRECTORY_PATH, Listing, Place, PlaceText
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.idempotency import APIRouter
 
 router = APIRouter(tags=["directory"])
 

@@ -1,7 +1,7 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from identity.adapters import IdentityAdapters
 from identity.audit.schemas import ChangeReason
@@ -13,6 +13,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.idempotency import APIRouter
 from qingling.runtime import CurrentRuntime
 
 router = APIRouter(tags=["keys"])

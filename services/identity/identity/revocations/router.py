@@ -1,4 +1,4 @@
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from identity.revocations import service
 from identity.revocations.schemas import RevocationList, RevokedSubject
@@ -6,6 +6,7 @@ from qingling.auth.access import allow
 from qingling.auth.roles import Role
 from qingling.auth.scopes import ServiceScope
 from qingling.db import DbSession
+from qingling.idempotency import APIRouter
 from qingling.runtime import CurrentRuntime
 
 router = APIRouter(tags=["revocations"])

@@ -2,7 +2,7 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import Form, Request, Response
 
 from identity.accounts.schemas import PasswordChange
 from identity.adapters import IdentityAdapters
@@ -10,6 +10,7 @@ from identity.tokens import service
 from identity.tokens.schemas import TokenRequest, TokenResponse
 from qingling.auth.access import public
 from qingling.errors import problem_responses
+from qingling.idempotency import APIRouter, idempotency
 from qingling.limits import client_address
 from qingling.runtime import CurrentRuntime
 
@@ -21,6 +22,7 @@ router = APIRouter(tags=["oauth"])
     summary="获取访问令牌（OAuth 2）",
     dependencies=[public()],
     responses=problem_responses(*service.OAUTH_ERRORS),
+    openapi_extra=idempotency("none"),  # a password is sent: neither it nor a digest of it is kept
 )
 async def token(
     form: Annotated[TokenRequest, Form()],
@@ -48,6 +50,7 @@ async def token(
     status_code=204,
     dependencies=[public()],
     responses=problem_responses(*service.OAUTH_ERRORS),
+    openapi_extra=idempotency("none"),  # a password is sent: neither it nor a digest of it is kept
 )
 async def change_password(
     body: PasswordChange, request: Request, runtime: CurrentRuntime, adapters: IdentityAdapters

@@ -1,11 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from notify.deadlines import service
 from notify.deadlines.schemas import DeadlineRead
 from qingling.auth.access import HazardsReader
 from qingling.db import DbSession
+from qingling.idempotency import APIRouter
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime
 

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from notify.deliveries import service
 from notify.deliveries.schemas import DeliveryRead
@@ -8,6 +8,7 @@ from qingling.auth.access import HazardsReader
 from qingling.db import DbSession
 from qingling.errors import problem_responses
 from qingling.exports import XLSX, content_disposition, to_xlsx
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId
 from qingling.runtime import CurrentRuntime
 

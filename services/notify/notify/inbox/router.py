@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from notify.inbox import service
 from notify.inbox.schemas import Inbox, MarkRead, Unread
@@ -9,6 +9,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.scopes import Scope, ServiceScope
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.idempotency import APIRouter
 from qingling.pagination import PageQuery
 from qingling.runtime import CurrentRuntime
 

@@ -1,12 +1,13 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from notify.outgoing import preferences as service
 from notify.outgoing.schemas import PreferenceRead, Preferences, PreferenceWrite
 from qingling.auth.access import CurrentPrincipal
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.idempotency import APIRouter
 from qingling.runtime import CurrentRuntime
 
 router = APIRouter(prefix="/preferences", tags=["preferences"])

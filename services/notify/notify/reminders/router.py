@@ -1,6 +1,6 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from notify.deliveries.service import ItemNotFound, visible_item
 from notify.reminders import service
@@ -10,6 +10,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId
 from qingling.regions import RegionCode
 from qingling.runtime import CurrentRuntime

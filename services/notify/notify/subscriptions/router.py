@@ -1,10 +1,9 @@
-from fastapi import APIRouter
-
 from notify.subscriptions import service
 from notify.subscriptions.schemas import AuthorisationRead, Authorisations, AuthorisationWrite
 from qingling.auth.access import CurrentPrincipal
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.idempotency import APIRouter
 from qingling.runtime import CurrentRuntime
 
 router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from notify.supervision import schemas, service
 from notify.supervision.documents import ActDocumentNotIssued
@@ -13,6 +13,7 @@ from qingling.auth.scopes import Scope
 from qingling.db import DbSession
 from qingling.documents import PDF_RESPONSE, download
 from qingling.errors import problem_responses
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId
 from qingling.lifecycle import NotTheAuthority, action_routes
 from qingling.pagination import Page, PageQuery

@@ -1,7 +1,5 @@
 from typing import Annotated
 
-from fastapi import APIRouter
-
 from notify.templates import service
 from notify.templates.schemas import TemplateRead, TemplateVersion
 from qingling.auth.access import CurrentPrincipal, allow
@@ -9,6 +7,7 @@ from qingling.auth.principal import Principal
 from qingling.auth.roles import Role
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.idempotency import APIRouter
 from qingling.runtime import CurrentRuntime
 
 router = APIRouter(prefix="/templates", tags=["templates"])

@@ -1,7 +1,5 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter
-
 from notify.webhooks import service
 from notify.webhooks.schemas import EndpointCreated, EndpointRead, EndpointWrite, MessageRead, SecretRotated
 from qingling.auth.access import allow, public
@@ -11,6 +9,7 @@ from qingling.auth.scopes import Scope
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.events import EventData
+from qingling.idempotency import APIRouter, idempotency
 from qingling.inputs import DbId
 from qingling.runtime import CurrentRuntime
 
@@ -21,7 +20,11 @@ NOT_FOUND = problem_responses(service.EndpointNotFound)
 
 
 @router.post(
-    "", summary="订阅 webhook", status_code=201, responses=problem_responses(service.UrlNotAllowed, ValidationFailed)
+    "",
+    summary="订阅 webhook",
+    status_code=201,
+    responses=problem_responses(service.UrlNotAllowed, ValidationFailed),
+    openapi_extra=idempotency("withheld"),
 )
 async def subscribe(
     body: EndpointWrite, caller: EnterpriseAdmin, session: DbSession, runtime: CurrentRuntime
@@ -63,7 +66,12 @@ REMINDER_SCHEMA = {
 }
 
 
-@router.post("/{endpoint_id}/rotate-secret", summary="更换签名密钥", responses=NOT_FOUND)
+@router.post(
+    "/{endpoint_id}/rotate-secret",
+    summary="更换签名密钥",
+    responses=NOT_FOUND,
+    openapi_extra=idempotency("withheld"),
+)
 async def rotate_secret(
     endpoint_id: DbId, caller: EnterpriseAdmin, session: DbSession, runtime: CurrentRuntime
 ) -> SecretRotated:

@@ -1,12 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter
-
 from qingling.auth.access import allow
 from qingling.auth.principal import Principal
 from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId
 from qingling.runtime import CurrentRuntime
 from reports.conversation import service

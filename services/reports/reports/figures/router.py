@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from qingling.auth.access import allow
 from qingling.auth.principal import Principal
@@ -9,6 +9,7 @@ from qingling.auth.scope import OutsideJurisdiction
 from qingling.auth.scopes import ServiceScope
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.idempotency import APIRouter
 from qingling.periods import AsOfInFuture, PeriodAsOfQuery, PeriodQuery
 from qingling.regions import RegionCode
 from qingling.runtime import CurrentRuntime

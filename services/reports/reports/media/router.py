@@ -1,12 +1,13 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, UploadFile
+from fastapi import Request, Response, UploadFile
 
 from qingling.auth.access import allow, anyone
 from qingling.auth.principal import Principal
 from qingling.auth.roles import STAFF_ROLES
 from qingling.db import DbSession
 from qingling.errors import problem_responses
+from qingling.idempotency import APIRouter
 from qingling.inputs import DbId
 from qingling.limits import client_address, per_address
 from qingling.media import MediaTooLarge, UnsupportedMedia

@@ -1,8 +1,7 @@
-from fastapi import APIRouter
-
 from qingling.auth.principal import RECEIPT_HOLDER
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.idempotency import APIRouter
 from qingling.lifecycle import TransitionNotAllowed
 from qingling.pagination import PageQuery
 from qingling.runtime import CurrentRuntime

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from qingling.auth.access import allow, public
 from qingling.auth.principal import Principal
@@ -8,6 +8,7 @@ from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.clock import SHANGHAI
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
+from qingling.idempotency import APIRouter
 from qingling.inputs import BoundedDate, DbId
 from qingling.lifecycle import NotTheAuthority, TransitionNotAllowed, action_routes
 from qingling.pagination import Page, PageQuery

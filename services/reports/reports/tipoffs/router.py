@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from qingling.audit import AuditEntryRead, TrailVerification
@@ -10,10 +10,12 @@ from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.db import DbSession
 from qingling.errors import ValidationFailed, problem_responses
 from qingling.idempotency import (
+    APIRouter,
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
     StoredResponse,
     fingerprint,
+    idempotency,
     run_once,
 )
 from qingling.inputs import DbId, QueryTime
@@ -184,6 +186,7 @@ async def verify_history(
     "/tip-offs/{tip_off_id}/reporter",
     summary="查看举报人身份（保管人）",
     responses=problem_responses(service.TipOffNotFound, ValidationFailed),
+    openapi_extra=idempotency("withheld"),
 )
 async def reveal_reporter(
     tip_off_id: DbId,

@@ -2,9 +2,8 @@
 the lifecycles' states and actions from their declarations, and the other coded values with the
 titles the service itself uses (figures)."""
 
-from fastapi import APIRouter
-
 from qingling.auth.access import public
+from qingling.idempotency import APIRouter
 from qingling.schemas import terms
 from reports.rewards.lifecycle import REWARD_LIFECYCLE
 from reports.tipoffs.lifecycle import TIP_OFF_LIFECYCLE
