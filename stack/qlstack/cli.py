@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     stack = commands.add_parser("stack", help="以本地进程运行分布式拓扑（PostgreSQL + nginx）")
     stack.add_argument("action", choices=["up"])
     stack.add_argument("--replicas", type=int, default=1, help="每个服务的 API 副本数")
+    stack.add_argument("--workers", type=int, default=1, help="每个服务的后台任务进程数")
 
     for name, help_text in (
         ("serve", "运行单个服务的 API（分布式部署）"),
@@ -168,7 +169,7 @@ def _init(args: argparse.Namespace) -> int:
 def _stack(args: argparse.Namespace) -> int:
     from qlstack.stack import Stack
 
-    with Stack(replicas=dict.fromkeys(SERVICE_NAMES, args.replicas)) as running:
+    with Stack(replicas=dict.fromkeys(SERVICE_NAMES, args.replicas), workers=args.workers) as running:
         print(f"网关 {running.gateway_url}/ · 日志 {running.root / 'logs'} · Ctrl-C 停止", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             signal.pause()

@@ -1,5 +1,6 @@
 """The distributed topology as local processes: PostgreSQL, one database and role per service,
-each service under uvicorn (with replicas), its background worker, and nginx in front.
+each service under uvicorn (with replicas), its background workers (one process or more), and
+nginx in front.
 
     with Stack() as stack:
         httpx.get(f"{stack.gateway_url}/api/v1/hazards/readyz")
@@ -10,6 +11,7 @@ container deployment — only the process manager differs.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -19,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -44,6 +47,7 @@ class Stack:
         root: Path | None = None,
         *,
         replicas: Mapping[str, int] | None = None,
+        workers: Mapping[str, int] | int = 1,
         environment: Environment = Environment.TEST,
         settings: Mapping[str, object] | None = None,
     ) -> None:
@@ -51,6 +55,8 @@ class Stack:
         self.settings = dict(settings or {})  # more settings for every service (each takes its own)
         self.root.chmod(0o755)  # the postgres user must reach its data directory inside
         self.replicas = {name: (replicas or {}).get(name, 1) for name in SERVICE_NAMES}
+        per_service = workers if isinstance(workers, Mapping) else dict.fromkeys(SERVICE_NAMES, workers)
+        self.workers = {name: per_service.get(name, 1) for name in SERVICE_NAMES}  # worker processes each
         self.environment = environment
         self.postgres = PostgresCluster(self.root / "postgres", free_port())
         self.gateway_port = free_port()
@@ -58,6 +64,7 @@ class Stack:
         self.clock_file = self.root / "clock.json"
         self.nginx: Nginx | None = None
         self.processes: list[tuple[str, subprocess.Popen]] = []
+        self._processes_lock = threading.Lock()  # processes may be killed and started from several threads
         self.env: dict[str, dict[str, str]] = {}
         self.upstreams: dict[str, list[str]] = {}  # service → its API replicas' host:port
         self.service_secrets = {name: secrets.token_urlsafe(24) for name in SERVICE_NAMES}
@@ -91,7 +98,8 @@ class Stack:
         self.nginx.start()
         self.wait_ready(timeout)
         for name in SERVICE_NAMES:  # once every API answers, so the workers' first deliveries find them
-            self._spawn(name, "worker", [sys.executable, "-m", "qlstack.cli", "worker", name])
+            for _ in range(self.workers[name]):
+                self.add_worker(name)
 
     def _serve(self, name: str) -> None:
         for replica in range(len(self.upstreams[name])):
@@ -107,9 +115,22 @@ class Stack:
         return dict(self.processes)[f"{name}-api-{replica}"]
 
     def restart_replica(self, name: str, replica: int = 0, timeout: float = 60.0) -> None:
-        """Starts a replica that was stopped again, on the port the gateway knows."""
-        self._serve_replica(name, replica)
-        self.wait_ready(timeout, [name])
+        """Starts a replica that was stopped again, on the port the gateway knows, and waits until
+        it answers itself (the gateway answers from the other replicas meanwhile)."""
+        process = self._serve_replica(name, replica)
+        ready = f"http://{self.upstreams[name][replica]}/api/v1/{name}/readyz"
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name}-api-{replica} exited with {process.returncode}; see {self.root / 'logs'}")
+            try:
+                if httpx.get(ready, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name}-api-{replica} not ready after {timeout}s; see {self.root / 'logs'}")
+            time.sleep(0.2)
 
     def terminate(self, process: subprocess.Popen, timeout: float) -> int:
         """SIGTERM, as a container runtime stops a container, and its exit within ``timeout``
@@ -119,7 +140,11 @@ class Stack:
             return process.wait(timeout=timeout)
         finally:
             if process.poll() is not None:
-                self.processes = [entry for entry in self.processes if entry[1] is not process]
+                self._forget(process)
+
+    def _forget(self, process: subprocess.Popen) -> None:
+        with self._processes_lock:
+            self.processes = [entry for entry in self.processes if entry[1] is not process]
 
     def stop(self, name: str) -> None:
         """Stops a service's API replicas: the gateway answers 503 for it until ``start``."""
@@ -135,15 +160,26 @@ class Stack:
         self.wait_ready(timeout, [name])
 
     def add_worker(self, name: str) -> subprocess.Popen:
-        """One more worker process for a service (workers share their work through row locks)."""
-        count = sum(label.startswith(f"{name}-worker") for label, _ in self.processes)
-        return self._spawn(name, f"worker-{count + 1}", [sys.executable, "-m", "qlstack.cli", "worker", name])
+        """One more worker process for a service (workers share their work through row locks),
+        under the first name no running worker has: ``worker``, ``worker-2`` … (a worker started
+        after one was killed takes its name, and its log)."""
+        running = {label for label, _ in self.processes}
+        number = next(n for n in itertools.count(1) if f"{name}-{self._worker_role(n)}" not in running)
+        return self._spawn(name, self._worker_role(number), [sys.executable, "-m", "qlstack.cli", "worker", name])
+
+    def worker(self, name: str, number: int = 1) -> subprocess.Popen:
+        """A service's running worker process: the first (``worker``), the second (``worker-2``) …"""
+        return dict(self.processes)[f"{name}-{self._worker_role(number)}"]
+
+    @staticmethod
+    def _worker_role(number: int) -> str:
+        return "worker" if number == 1 else f"worker-{number}"
 
     def kill(self, process: subprocess.Popen) -> None:
         """SIGKILL: no shutdown, no last transaction — what a crash or an OOM kill does."""
         process.kill()
         process.wait(timeout=10)
-        self.processes = [entry for entry in self.processes if entry[1] is not process]
+        self._forget(process)
 
     def wait_ready(self, timeout: float, names: Sequence[str] = SERVICE_NAMES) -> None:
         deadline = time.monotonic() + timeout
@@ -214,5 +250,6 @@ class Stack:
             command, env={**os.environ, **self.env[name]}, stdout=log, stderr=log, start_new_session=True
         )
         log.close()
-        self.processes.append((f"{name}-{role}", process))
+        with self._processes_lock:
+            self.processes.append((f"{name}-{role}", process))
         return process
