@@ -44,7 +44,7 @@ from qingling.errors import (
     problem_responses,
 )
 from qingling.events import EventEnvelope
-from qingling.idempotency import APIRouter, idempotency
+from qingling.idempotency import APIRouter, forget_old_answers, idempotency
 from qingling.inbox import EventBatch, EventBatchReceipt, EventReceipt, ForeignEventSource, receive, receive_many
 from qingling.inputs import RefuseDuplicateKeys, RequestClock
 from qingling.logs import configure_logging
@@ -63,6 +63,7 @@ from qingling.outbox import (
 from qingling.runtime import CurrentRuntime, Runtime, Service, open_runtime
 from qingling.schemas import Schema, Timestamp
 from qingling.settings import Environment, ServiceSettings
+from qingling.sweeps import sweep
 
 log = structlog.get_logger(__name__)
 
@@ -166,11 +167,16 @@ def settled_startup_heap() -> Iterator[None]:
         gc.unfreeze()
 
 
+FORGET_OLD_ANSWERS = sweep("forget_old_idempotency_answers", forget_old_answers)
+
+
 @asynccontextmanager
 async def background_workers(runtime: Runtime, *, enabled: bool = True) -> AsyncIterator[None]:
-    """Run the outbox relay and the service's own workers for the duration of the block."""
+    """Run the platform's workers (the outbox relay, the idempotency answers' retention) and the
+    service's own for the duration of the block."""
     loops = [
         OutboxRelay(runtime).run_forever,
+        lambda: FORGET_OLD_ANSWERS(runtime),
         *(lambda w=w: w(runtime) for w in runtime.service.workers),
         lambda: listen_for_doorbells(runtime),  # woken by commits in other processes (PostgreSQL)
     ]

@@ -32,19 +32,20 @@ import base64
 import hashlib
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import fastapi
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import JSON, delete, select
+from sqlalchemy import JSON, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from qingling.auth.access import verified_principal
 from qingling.db import insert_or_ignore
 from qingling.errors import BadRequest, Conflict, QinglingError, ValidationFailed
+from qingling.sweeps import Batch
 
 if TYPE_CHECKING:
     from qingling.runtime import Runtime
@@ -56,7 +57,7 @@ class IdempotencyRecordBase(SQLModel):
     owner: str = Field(primary_key=True, max_length=100)
     key: str = Field(primary_key=True, max_length=255)
     fingerprint: str = Field(max_length=64)
-    created_at: datetime
+    created_at: datetime = Field(index=True)  # the retention sweep takes the oldest first
     status_code: int | None = None  # None only in a claim left by an earlier version (``_stored``)
     response_body: Any = Field(default=None, sa_type=JSON, nullable=True)
 
@@ -207,6 +208,29 @@ async def run_once(
             raise RuntimeError(f"idempotency answer of {owner} {key} vanished") from None
         return stored
     return StoredResponse(status_code, body)
+
+
+# ------------------------------------------------------------------------- retention
+
+FORGET_BATCH = 5000  # answers a pass deletes: a short transaction however many are due
+
+
+async def forget_old_answers(session: AsyncSession, runtime: Runtime, now: datetime) -> Batch:
+    """Sweep (every service's workers): deletes the answers kept longer than the
+    ``idempotency_retention_hours`` setting, oldest first — a retry of theirs is a new request.
+    A claim left by an earlier version goes the same way: long before then its process ended.
+    Rows another worker is deleting are skipped (``SKIP LOCKED``; SQLite has one writer)."""
+    model = runtime.service.tables.idempotency
+    cutoff = now - timedelta(hours=runtime.settings.idempotency_retention_hours)
+    oldest = (
+        select(model.owner, model.key)
+        .where(model.created_at < cutoff)
+        .order_by(model.created_at)
+        .limit(FORGET_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    deleted = await session.execute(delete(model).where(tuple_(model.owner, model.key).in_(oldest)))
+    return Batch(deleted.rowcount, FORGET_BATCH)
 
 
 # ------------------------------------------------------------------------- every state-changing route

@@ -170,3 +170,15 @@ def drop_holiday_arrangement_copy_v2() -> None:
     with op.batch_alter_table("holiday_arrangement", schema=None) as batch_op:
         batch_op.drop_column("withdrawn")
         batch_op.drop_column("version")
+
+
+def idempotency_record_created_at_index_v2() -> None:
+    """The retention sweep (``qingling.idempotency.forget_old_answers``) reads the oldest answers
+    from an index instead of the whole table."""
+    with op.batch_alter_table("idempotency_record") as batch_op:
+        batch_op.create_index(batch_op.f("ix_idempotency_record_created_at"), ["created_at"])
+
+
+def drop_idempotency_record_created_at_index_v2() -> None:
+    with op.batch_alter_table("idempotency_record") as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idempotency_record_created_at"))

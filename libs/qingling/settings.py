@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import ClassVar, Literal, Self
 
-from pydantic import IPvAnyNetwork, SecretStr, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -62,6 +62,10 @@ class ServiceSettings(BaseSettings):
     relay_lease_seconds: float = 60.0
     relay_max_attempts: int = 100  # then the event is parked for a person to resend (about a day of retries)
     sweep_interval_seconds: float = 30.0  # how often workers look for what has fallen due (lib sweeps)
+    # How long the answer to a request sent with an Idempotency-Key is kept for its retries. A
+    # client retries after a dropped connection or a killed replica within minutes to hours; after
+    # this a retry with the same key is a new request. The workers forget older answers.
+    idempotency_retention_hours: float = Field(72.0, gt=0)
     cors_origins: list[str] = []
     # Addresses (or networks) of the reverse proxies in front of this service: nginx in the stack
     # and in docker-compose. Only a request from one of them has its X-Forwarded-For read; from

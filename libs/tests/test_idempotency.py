@@ -1,15 +1,17 @@
 """The idempotency-key store: a retry replays, twins running at the same moment get the one
 answer committed first (the other's work undone), a reused key is refused, failed work leaves
-the key free."""
+the key free; answers are forgotten after the retention, oldest first."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import sample_apps
 from qingling.errors import ValidationFailed
-from qingling.idempotency import IdempotencyKeyReused, fingerprint, run_once
+from qingling.idempotency import IdempotencyKeyReused, fingerprint, forget_old_answers, run_once
 
 pytestmark = pytest.mark.asyncio
 
@@ -115,3 +117,48 @@ async def test_a_claim_left_by_an_earlier_version_does_not_hold_the_key(pair):
     assert answer.status_code == 201 and await notes(runtime) == ["升级之后"]
     async with runtime.unit_of_work() as session:
         assert await session.scalar(select(func.count()).select_from(model)) == 1
+
+
+async def keys(runtime) -> list[str]:
+    model = runtime.service.tables.idempotency
+    async with runtime.unit_of_work() as session:
+        return list((await session.execute(select(model.key).order_by(model.key))).scalars())
+
+
+async def test_an_answer_older_than_the_retention_is_forgotten_and_its_retry_is_a_new_request(pair):
+    runtime, went = pair.alpha.state.runtime, []
+    retention = timedelta(hours=runtime.settings.idempotency_retention_hours)
+    await run_once(runtime, "client:erp-1", "old", BATCH, writing("三天前", went))
+    async with runtime.unit_of_work() as session:  # and a claim an earlier version left at that time
+        row = {"owner": "client:erp-1", "key": "old-claim", "fingerprint": BATCH, "created_at": runtime.clock.now()}
+        await session.execute(insert(runtime.service.tables.idempotency).values(row))
+    pair.clock.advance(timedelta(hours=1))
+    await run_once(runtime, "client:erp-1", "young", BATCH, writing("两天多前", went))
+
+    pair.clock.advance(retention - timedelta(minutes=30))  # the first ones kept longer than the retention
+    async with runtime.unit_of_work() as session:
+        swept = await forget_old_answers(session, runtime, runtime.clock.now())
+
+    assert swept.done == 2 and not swept.full
+    assert await keys(runtime) == ["young"]
+    retried = await run_once(runtime, "client:erp-1", "young", BATCH, writing("重试较新的", went))
+    assert retried.status_code == 201 and went == ["三天前", "两天多前"]  # replayed
+    await run_once(runtime, "client:erp-1", "old", BATCH, writing("三天后重试", went))
+    assert await notes(runtime) == ["三天前", "两天多前", "三天后重试"]  # a new request: done again
+
+
+async def test_sweeping_workers_skip_the_answers_another_is_deleting(pair):
+    runtime, went = pair.alpha.state.runtime, []
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: one sweep at a time")
+    for key in ("first", "second"):
+        await run_once(runtime, "client:erp-1", key, BATCH, writing(key, went))
+    pair.clock.advance(timedelta(hours=runtime.settings.idempotency_retention_hours + 1))
+    model = runtime.service.tables.idempotency
+    async with AsyncSession(runtime.engine) as other:  # another worker's pass, holding "first"
+        await other.execute(select(model).where(model.key == "first").with_for_update())
+
+        async with runtime.unit_of_work() as session:  # does not wait for it
+            swept = await forget_old_answers(session, runtime, runtime.clock.now())
+
+        assert swept.done == 1 and await keys(runtime) == ["first"]

@@ -67,3 +67,11 @@ def test_production_refuses_demo_secrets_inside_a_mapping():
 def test_production_refuses_a_steerable_clock(tmp_path):
     with pytest.raises(ValidationError, match="可调时钟"):
         SealSettings(environment="production", **REAL, clock_file=tmp_path / "clock.json")
+
+
+def test_idempotency_answers_are_kept_three_days_and_never_for_no_time(monkeypatch):
+    assert SealSettings().idempotency_retention_hours == 72
+
+    monkeypatch.setenv("QL_IDEMPOTENCY_RETENTION_HOURS", "0")
+    with pytest.raises(ValidationError, match="idempotency_retention_hours"):
+        SealSettings()
