@@ -1,16 +1,18 @@
 """Every state-changing request takes an ``Idempotency-Key`` (issue 24): a client that lost the
 answer — a replica killed, a connection dropped — sends the same request with the same key and
-gets the first answer, the change made once; without a key a request behaves as it always did."""
+gets the first answer, the change made once; without a key a request behaves as it always did.
+The answers are kept for three days: a retry after that is a new request."""
 
 import io
 import json
 import secrets
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from tipoff_flow import RECEIPT, TIP_OFFS, as_reporter, submit, tip_off_id
+from tipoff_flow import RECEIPT, TIP_OFFS, as_reporter, submit, tip_off_id, until
 
 from qlstack.services import SERVICE_NAMES
 
@@ -19,6 +21,7 @@ WRITES = {"post", "put", "patch", "delete"}
 # A request that carries a password keeps neither it nor a digest of it: a retry asks again
 # (another token; a password change the server already made answers 401, and the new one works).
 KEPT_NOTHING = {"POST /api/v1/identity/oauth/token", "POST /api/v1/identity/password"}
+RETENTION = timedelta(hours=72)  # QL_IDEMPOTENCY_RETENTION_HOURS, the default
 
 
 def _photo() -> bytes:
@@ -120,3 +123,28 @@ async def test_an_answer_with_a_secret_is_not_kept_and_its_retry_changes_nothing
     listed = (await system.client.get("/api/v1/notify/webhooks", headers=admin)).json()
     assert [e["id"] for e in listed].count(first.json()["id"]) == 1
     assert len([e for e in listed if e["url"] == endpoint["url"]]) == 1
+
+
+async def test_an_answer_is_forgotten_after_three_days_and_a_retry_then_is_a_new_request(system):
+    system.clock.freeze(datetime.now(UTC).replace(microsecond=0))
+    receipt = await submit(system)
+    auth = (receipt["receipt_code"], receipt["secret"])
+    old, young = ({"text": f"补充{n}：夜里也在焊接 {secrets.token_hex(4)}"} for n in "一二")
+    old_key, young_key = _key(), _key()
+    sent = await system.client.post(f"{RECEIPT}/supplements", json=old, auth=auth, headers=old_key)
+    assert sent.status_code == 201, sent.text
+    system.clock.advance(timedelta(hours=1))
+    sent = await system.client.post(f"{RECEIPT}/supplements", json=young, auth=auth, headers=young_key)
+    assert sent.status_code == 201, sent.text
+
+    system.clock.advance(RETENTION - timedelta(minutes=30))  # the first answer is older than three days
+
+    async def retried_anew():
+        retry = await system.client.post(f"{RECEIPT}/supplements", json=old, auth=auth, headers=old_key)
+        return retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
+
+    await until(retried_anew)  # replayed until the workers have forgotten its answer
+    replayed = await system.client.post(f"{RECEIPT}/supplements", json=young, auth=auth, headers=young_key)
+    assert (replayed.status_code, replayed.headers.get("Idempotent-Replayed")) == (201, "true")
+    mine = [m["text"] for m in (await as_reporter(system, receipt))["messages"] if m["side"] == "reporter"]
+    assert (mine.count(old["text"]), mine.count(young["text"])) == (2, 1)
