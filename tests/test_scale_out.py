@@ -7,7 +7,7 @@ service and two worker processes per service, behind nginx, on PostgreSQL.
 2. Chaos: one hazards API replica and one reports worker SIGKILLed at moments drawn from each of
    five seeds while a client drives flows, retrying each request with its Idempotency-Key — every
    request applied once, every outbox event delivered once, every audit chain intact
-   (tests/support/chaos.py; twenty seeds in bench/chaos.py).
+   (tests/support/chaos_harness.py; twenty seeds in bench/chaos.py).
 """
 
 import json
@@ -15,7 +15,7 @@ from datetime import datetime
 
 import httpx
 import pytest
-from chaos import chaos
+from chaos_harness import chaos
 from hazard_flow import HazardFlow
 from missing_tool import missing
 from tipoff_flow import FINDING, MONDAY, submit, tip_off_id, to_reply, until

@@ -208,8 +208,8 @@ async def run_seed(stack: Stack, http: httpx.AsyncClient, seed: int, rounds: int
     round_ = 0
     while round_ < rounds or any(killer.is_alive() for killer in killers):
         marker = f"chaos-{seed}-{round_}"
-        await asyncio.gather(tip_off_flow(client, done, f"{marker}a"), tip_off_flow(client, done, f"{marker}b"),
-                             hazard_flow(client, done, marker))  # fmt: skip
+        flows = [flow(client, done, f"{marker}{n}") for flow in (tip_off_flow, hazard_flow) for n in "ab"]
+        await asyncio.gather(*flows)
         round_ += 1
     for killer in killers:
         killer.join()
