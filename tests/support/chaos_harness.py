@@ -8,6 +8,7 @@ carries an ``Idempotency-Key`` and is sent again with the same key after a conne
 - each request applied exactly once: one tip-off per intake, one hazard per batch item, one
   hazard per concluded tip-off, one trail entry per lifecycle action;
 - no outbox event lost or applied twice: every row delivered, and each in its destination's inbox;
+  notify's reminders of each tip-off planned once per step;
 - every audit chain intact: the tip-offs', the hazards' and identity's.
 
 Used by tests/test_scale_out.py (a few seeds) and bench/chaos.py (twenty).
@@ -285,6 +286,9 @@ async def check(stack: Stack, http: httpx.AsyncClient, done: Done, before: dict[
         hazard = await client.read(f"{HAZARDS}/{linked['hazard_id']}", HANDLER)
         assert hazard["source_ref"] == f"tip_off:{tip_off}", hazard
         converted.append(hazard["id"])
+        reminders = await client.read("/api/v1/notify/reminders", HANDLER, item_type="tip_off", item_id=tip_off)
+        pending = Counter(r["step"] for r in reminders if r["state"] == "pending")
+        assert all(count == 1 for count in pending.values()), (tip_off, reminders)  # notify took each event once
     for hazard, actions in done.hazards.items():
         trail = Counter(e["action"] for e in await client.read(f"{HAZARDS}/{hazard}/history", HANDLER))
         assert {action: trail[action] for action in ["report", *actions]} == dict.fromkeys(["report", *actions], 1), (
