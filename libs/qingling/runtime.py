@@ -152,12 +152,14 @@ async def open_runtime(
         timeout=httpx.Timeout(10.0),
         event_hooks={"request": [_forward_request_id]},
     )
-    # An external OIDC provider's keys are fetched over the real network, never the peer transport.
-    external = httpx.AsyncClient(timeout=httpx.Timeout(10.0)) if settings.jwks_url else None
+    # An external OIDC provider (its keys, its token endpoint) is reached over the real network,
+    # never the peer transport.
+    outside = settings.jwks_url or settings.service_token_url
+    external = httpx.AsyncClient(timeout=httpx.Timeout(10.0)) if outside else None
     clock = make_clock(settings)
     service_auth = ServiceAuth(
-        http,
-        f"{settings.peer_url}{TOKEN_PATH}",
+        external if settings.service_token_url else http,
+        settings.service_token_url or f"{settings.peer_url}{TOKEN_PATH}",
         client_id=f"service:{service.name}",
         client_secret=settings.service_client_secret.get_secret_value(),
         clock=clock,

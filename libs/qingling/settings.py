@@ -83,6 +83,9 @@ class ServiceSettings(BaseSettings):
     # its JWKS URL), verified by every service itself.
     token_issuer: str = "urn:qingling:identity"
     jwks_url: str | None = None  # default: the identity service's, through peer_url
+    # Where this service asks for its own tokens to call the others (client credentials, client id
+    # service:<name>); with an external provider, its token endpoint. Default: identity's.
+    service_token_url: str | None = None
     service_client_secret: SecretStr = SecretStr("qingling-demo-service-secret")
 
     @classmethod

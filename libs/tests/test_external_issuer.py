@@ -70,3 +70,33 @@ async def test_a_token_naming_no_service_is_refused_even_from_the_trusted_provid
 
     assert response.status_code == 401
     assert "aud" in response.json()["detail"]
+
+
+async def test_a_service_asks_the_provider_for_its_own_tokens_to_call_the_others(tmp_path):
+    """With ``service_token_url`` the service's calls to its peers carry the provider's tokens,
+    asked with its client credentials for the one service it calls."""
+    asked: list[dict] = []
+
+    async def token(request) -> JSONResponse:
+        form = dict(await request.form())
+        asked.append(form)
+        return JSONResponse({"access_token": f"provider-token-for-{form['audience']}", "expires_in": 300})
+
+    async def echo(request) -> JSONResponse:
+        return JSONResponse({"authorization": request.headers.get("authorization")})
+
+    provider = Starlette(routes=[Route("/token", token, methods=["POST"]), Route("/api/v1/beta/echo", echo)])
+    with serving(provider) as provider_url:
+        settings = sample_apps.AlphaSettings(
+            data_dir=tmp_path, run_workers=False, token_issuer=ISSUER, jwks_url=f"{provider_url}/jwks",
+            peer_url=provider_url, service_token_url=f"{provider_url}/token",
+        )  # fmt: skip
+        app = create_service_app(sample_apps.alpha, settings)
+        async with app.router.lifespan_context(app):
+            runtime = app.state.runtime
+            called = await runtime.http.get(f"{provider_url}/api/v1/beta/echo", auth=runtime.service_auth)
+
+    assert called.json() == {"authorization": "Bearer provider-token-for-urn:qingling:beta"}
+    assert [(a["grant_type"], a["client_id"], a["audience"]) for a in asked] == [
+        ("client_credentials", "service:alpha", "urn:qingling:beta")
+    ]
