@@ -14,8 +14,8 @@ from datetime import datetime
 
 import httpx
 import pytest
-from embedded_systems import embedded_for_test
 from georeport import GeoReport
+from systems import embedded_for_test
 from tipoff_flow import FINDING, submit, tip_off_id, to_reply, until
 
 from qingling.clock import SHANGHAI, FileClock

@@ -32,10 +32,10 @@ from typing import Any
 
 import httpx
 import pytest
-from embedded_systems import embedded_for_test
 from hazard_flow import HazardFlow
 from log_capture import captured_logs
 from sqlalchemy import select
+from systems import embedded_for_test
 from tipoff_flow import ENTERPRISE, FINDING, REPLY, act, submit, tip_off_id, until
 from wechat_system import WECHAT_GRANT
 

@@ -18,9 +18,9 @@ import pytest
 from chaos_harness import chaos
 from hazard_flow import HazardFlow
 from missing_tool import missing
+from systems import LOCAL_RECEIVERS, System, show_errors
 from tipoff_flow import FINDING, MONDAY, submit, tip_off_id, to_reply, until
 
-from conftest import LOCAL_RECEIVERS, System, show_errors
 from qingling.clock import SHANGHAI, FileClock
 from qlstack.postgres import MissingTool
 from qlstack.services import SERVICE_NAMES

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pikepdf
 import pytest
-from embedded_systems import embedded_for_test
 from media_samples import pdf_naming
 from missing_tool import missing
+from systems import embedded_for_test
 from tipoff_flow import TIP_OFFS, submit, tip_off_id, until
 
 from identity.demo import DEMO_PASSWORD

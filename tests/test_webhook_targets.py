@@ -21,9 +21,9 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 
 import httpx
 import pytest
-from embedded_systems import embedded_for_test
 from pydantic import ValidationError
 from sqlalchemy import select
+from systems import embedded_for_test
 from tipoff_flow import until
 
 from notify.config import Settings

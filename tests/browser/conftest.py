@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 from browser_pages import CHROMIUM_ARGS, PHONE, Site
-from embedded_systems import embedded_for_test
 from missing_tool import missing
+from systems import embedded_for_test
 
 from standins import serving
 

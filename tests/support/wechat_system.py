@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from embedded_systems import embedded_for_test
+from systems import embedded_for_test
 
 from identity.demo import DEMO_PASSWORD
 from qingling.clock import FileClock
