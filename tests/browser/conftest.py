@@ -34,7 +34,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(url, clock)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's sync API runs, its event loop is the thread's
+# running loop, and the asyncio tests after the browser modules could not start theirs.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     executable = chromium_path()
     if executable is None:
