@@ -127,11 +127,14 @@ http {{
         # Errors the gateway answers itself speak problem+json too.
         error_page 404 = @not_found;
         error_page 502 503 504 = @unavailable;
+        # No types here: a path's suffix (/favicon.ico) must not name the problem's media type.
         location @not_found {{
+            types {{ }}
             default_type application/problem+json;
             return 404 '{NOT_FOUND}';
         }}
         location @unavailable {{
+            types {{ }}
             default_type application/problem+json;
             return 503 '{UNAVAILABLE}';
         }}
