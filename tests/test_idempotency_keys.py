@@ -82,6 +82,20 @@ async def test_a_key_sent_with_another_request_is_refused(system):
     assert theirs.json().get("code") != "idempotency-key-reused", theirs.text
 
 
+async def test_an_empty_or_overlong_key_is_refused_and_changes_nothing(system):
+    handler = await system.login("deqing-yjj")
+    number = await tip_off_id(system, await submit(system), handler)
+    for key, code in (
+        ("", "idempotency-key-empty"),
+        (" ", "idempotency-key-empty"),
+        ("k" * 256, "idempotency-key-too-long"),
+    ):
+        refused = await system.client.post(f"{TIP_OFFS}/{number}/sign", headers=handler | {"Idempotency-Key": key})
+        assert (refused.status_code, refused.json()["code"]) == (422, code), key
+    still = await system.client.get(f"{TIP_OFFS}/{number}", headers=handler)
+    assert "sign" in still.json()["allowed_actions"]  # not signed by any of them
+
+
 async def test_a_receipt_holders_supplement_sent_again_is_recorded_once(system):
     receipt = await submit(system)
     auth = (receipt["receipt_code"], receipt["secret"])
@@ -123,6 +137,9 @@ async def test_an_answer_with_a_secret_is_not_kept_and_its_retry_changes_nothing
     listed = (await system.client.get("/api/v1/notify/webhooks", headers=admin)).json()
     assert [e["id"] for e in listed].count(first.json()["id"]) == 1
     assert len([e for e in listed if e["url"] == endpoint["url"]]) == 1
+    # The shared system's enterprise must not keep a subscription other tests' hazards would reach.
+    disabled = await system.client.post(f"/api/v1/notify/webhooks/{first.json()['id']}/disable", headers=admin)
+    assert disabled.status_code == 200, disabled.text
 
 
 async def test_an_answer_is_forgotten_after_three_days_and_a_retry_then_is_a_new_request(system):

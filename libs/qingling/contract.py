@@ -50,6 +50,7 @@ from qingling.idempotency import (
     HEADER,
     MODES,
     IdempotencyAnswerWithheld,
+    IdempotencyKeyEmpty,
     IdempotencyKeyReused,
     IdempotencyKeyTooLong,
     IdempotentRoute,
@@ -158,7 +159,7 @@ def _describe_idempotency_key(operation: dict[str, Any], route: Any) -> None:
     operation.setdefault("parameters", []).append(parameter)
     if mode == "by-event-id":
         return
-    problems = [IdempotencyKeyReused, IdempotencyKeyTooLong]
+    problems = [IdempotencyKeyReused, IdempotencyKeyTooLong, IdempotencyKeyEmpty]
     _merge_problems(operation, [*problems, IdempotencyAnswerWithheld] if mode == "withheld" else problems)
 
 

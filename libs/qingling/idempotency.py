@@ -74,6 +74,11 @@ class IdempotencyKeyTooLong(ValidationFailed):
     code, title = "idempotency-key-too-long", "Idempotency-Key 最长 255 个字符，请用 UUID 等较短的值"
 
 
+class IdempotencyKeyEmpty(ValidationFailed):
+    code = "idempotency-key-empty"
+    title = "Idempotency-Key 不能为空：不需要重试保护时不带这个请求头，需要时每次操作用一个新的 UUID"
+
+
 class IdempotencyAnswerWithheld(Conflict):
     code, title = "idempotency-answer-withheld", "该请求已经完成；其答复含密钥或个人信息，只在首次显示，未予保存"
 
@@ -254,6 +259,8 @@ class IdempotentRoute(APIRoute):
 
         async def idempotent(request: Request) -> Response:
             key = request.headers.get(HEADER)
+            if key is not None and not key.strip():  # sent, but naming nothing: a client's bug to show
+                raise IdempotencyKeyEmpty()
             if not key or (owner := await caller_key(request)) is None:
                 return await handler(request)
             if len(key) > 255:
