@@ -125,3 +125,29 @@ def small_upload_quota() -> Iterator[None]:
         for name, value in SMALL_UPLOAD_QUOTA.items():
             patch.setenv(name, value)
         yield
+
+
+# Lines a test wants in every CI log, passed or failed (the authorization matrix's count,
+# schemathesis's, the scale-out flows'): kept as the test's report property, which pytest-xdist
+# carries from its workers, and printed at the end of the run.
+SUMMARY = "qingling-summary"
+
+
+@pytest.fixture
+def summary(record_property: Callable[[str, object], None]) -> Callable[[str], None]:
+    return lambda line: record_property(SUMMARY, line)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"  # the teardown's report carries them again
+        for name, value in report.user_properties
+        if name == SUMMARY
+    ]
+    if lines:
+        terminalreporter.write_sep("=", "figures")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -202,7 +202,7 @@ async def test_every_operation_has_a_reviewed_row(embedded):
     assert not bad, f"unknown codes: {sorted(bad)[:10]}"
 
 
-async def test_authorization_matrix(own_embedded, capsys):
+async def test_authorization_matrix(own_embedded, summary):
     # The matrix makes hundreds of accounts, departments, hazards and tip-offs: in a system of its
     # own, so that no other test finds them.
     embedded = own_embedded
@@ -220,11 +220,10 @@ async def test_authorization_matrix(own_embedded, capsys):
     results = matrix.results
     leaks = [r for r in results if r.leak]
     mismatches = [r for r in results if r.why and not r.leak]
-    with capsys.disabled():  # the count belongs in every CI log, passed or failed
-        print(
-            f"\nauthorization matrix: {len(results)} checked, {len(leaks)} leaks, {len(mismatches)} mismatches "
-            f"({len(ops)} operations × {len(world.callers)} callers, {time.monotonic() - started:.0f} s)"
-        )
+    summary(
+        f"authorization matrix: {len(results)} checked, {len(leaks)} leaks, {len(mismatches)} mismatches "
+        f"({len(ops)} operations × {len(world.callers)} callers, {time.monotonic() - started:.0f} s)"
+    )
     for result in leaks:
         print(f"LEAK      {result}")
     for result in mismatches:

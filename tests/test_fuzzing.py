@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 import schemathesis
 from schemathesis import engine
 from schemathesis.config import SchemathesisConfig
@@ -99,7 +99,7 @@ def _config(token: str | None, seconds: float, *, stateful: bool) -> Schemathesi
     )
 
 
-def test_no_server_error_and_no_answer_outside_the_contract(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_no_server_error_and_no_answer_outside_the_contract(tmp_path: Path, summary: Callable[[str], None]) -> None:
     app = build_embedded(
         tmp_path / "data", environment=Environment.TEST, clock_file=tmp_path / "clock.json", run_workers=False
     )
@@ -123,11 +123,10 @@ def test_no_server_error_and_no_answer_outside_the_contract(tmp_path: Path, caps
 
     total = sum(outcome.cases.values())
     phases = ", ".join(f"{phase} {count}" for phase, count in sorted(outcome.cases.items()))
-    with capsys.disabled():  # the count belongs in every CI log, passed or failed
-        print(
-            f"\nschemathesis: {total} requests ({phases}) to {len(SERVICE_NAMES)} services as {len(CALLERS)} "
-            f"callers in {time.monotonic() - started:.0f} s; {len(outcome.failures)} failures, {len(errors)} errors"
-        )
+    summary(
+        f"schemathesis: {total} requests ({phases}) to {len(SERVICE_NAMES)} services as {len(CALLERS)} "
+        f"callers in {time.monotonic() - started:.0f} s; {len(outcome.failures)} failures, {len(errors)} errors"
+    )
     assert outcome.cases["stateful"] > 0, "the stateful phase (create → read over links) did not run"
     report = [
         f"{check}: {operation}: {title} ({example})" for (check, operation, title), example in outcome.failures.items()

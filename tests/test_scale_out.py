@@ -55,7 +55,7 @@ async def scaled(request: pytest.FixtureRequest):
 
 
 async def test_a_tip_off_becomes_a_hazard_whose_reminders_and_webhooks_go_out_on_two_replicas_and_two_workers(
-    scaled, capsys
+    scaled, summary
 ):
     processes = scaled.processes
     assert sorted(label for label, _ in processes.processes) == sorted(
@@ -120,18 +120,16 @@ async def test_a_tip_off_becomes_a_hazard_whose_reminders_and_webhooks_go_out_on
         assert all(arrival.verified for arrival in receiver.arrivals)
     scaled.clock.reset()
 
-    with capsys.disabled():  # the line belongs in every CI log
-        print(
-            f"\nscale-out: {len(SERVICE_NAMES)} services × {REPLICAS} API replicas × {WORKERS} workers behind nginx "
-            "on PostgreSQL: tip-off → hazard → reminders → webhook passed"
-        )
+    summary(
+        f"scale-out: {len(SERVICE_NAMES)} services × {REPLICAS} API replicas × {WORKERS} workers behind nginx "
+        "on PostgreSQL: tip-off → hazard → reminders → webhook passed"
+    )
 
 
 async def test_a_hazards_replica_and_a_reports_worker_killed_mid_flow_lose_nothing_and_apply_nothing_twice(
-    scaled, capsys
+    scaled, summary
 ):
     outcome = await chaos(scaled.processes, CHAOS_SEEDS)
-    with capsys.disabled():
-        print(f"\n{outcome.line()}")
+    summary(outcome.line())
     assert outcome.seeds == CHAOS_SEEDS
     assert len(outcome.tally.kills) == 2 * len(CHAOS_SEEDS)
