@@ -87,7 +87,6 @@ async def test_an_empty_or_overlong_key_is_refused_and_changes_nothing(system):
     number = await tip_off_id(system, await submit(system), handler)
     for key, code in (
         ("", "idempotency-key-empty"),
-        (" ", "idempotency-key-empty"),
         ("k" * 256, "idempotency-key-too-long"),
     ):
         refused = await system.client.post(f"{TIP_OFFS}/{number}/sign", headers=handler | {"Idempotency-Key": key})

@@ -102,7 +102,7 @@ http {{
 
     proxy_http_version 1.1;
     proxy_set_header Connection "";
-    proxy_set_header Host $host;
+    proxy_set_header Host $http_host;  # with its port: the address the public reached (posters print it)
     # The gateway is the edge: the client is who connected to it, whatever X-Forwarded-For it sent
     # (the services trust this header from the gateway's address only: trusted_proxies).
     proxy_set_header X-Forwarded-For $remote_addr;
