@@ -151,3 +151,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("=", "figures")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+# The session's shared systems (embedded and stack) carry every test's data and a clock the tests
+# steer, and some files follow on from others: under pytest-xdist (``--dist loadgroup``, .ci/run)
+# every file that uses them runs in one process, in the files' order, as in a run of one process;
+# every other file (a system of its own, or none) runs whole in whichever process is free.
+SHARED_SYSTEMS = {"system", "embedded", "stack"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    shared = {item.path for item in items if SHARED_SYSTEMS & set(getattr(item, "fixturenames", ()))}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group("shared-systems" if item.path in shared else str(item.path)))
