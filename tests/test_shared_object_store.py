@@ -51,7 +51,10 @@ class Deployment:
         return httpx.AsyncClient(base_url=f"http://{self.stack.upstreams[service][index]}", timeout=30)
 
     def local_files(self, service: str) -> list[Path]:
-        return [path for path in (self.stack.root / "data" / service).rglob("*") if path.is_file()]
+        """What the service's processes keep on their own disk, but the worker's heartbeat (its
+        health check's, written after each pass: no file of anybody's)."""
+        found = (self.stack.root / "data" / service).rglob("*")
+        return [path for path in found if path.is_file() and path.suffix != ".heartbeat"]
 
 
 @pytest.fixture(scope="module")
