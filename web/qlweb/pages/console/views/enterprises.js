@@ -7,7 +7,7 @@ import { describe } from "/assets/api.js";
 import { call } from "../session.js";
 import { say, useLabels } from "../labels.js";
 import { downloadFrom } from "../download.js";
-import { listOf, withQuery } from "./lists.js";
+import { listOf, Pager, withQuery } from "./lists.js";
 
 const PATH = "/api/v1/hazards/enterprises";
 const PAGE = 20;
@@ -56,7 +56,6 @@ export function Enterprises() {
     setSearch(typed);
     setAfters([null]);
   };
-  const number = afters.length;
   return html`
     <h2 tabindex="-1">企业</h2>
     <form class="card filters" role="search" aria-label="查找企业" onSubmit=${submit}>
@@ -78,14 +77,7 @@ export function Enterprises() {
             <th scope="col">行业领域</th><th scope="col">举报海报、隐患</th></tr></thead>
           <tbody>${page.items.map((enterprise) => html`<${Row} enterprise=${enterprise} words=${words} />`)}</tbody>
         </table>`}
-      ${page && (number > 1 || page.next_after) && html`
-        <nav class="row" aria-label="翻页">
-          <button type="button" class="secondary" disabled=${number === 1}
-            onClick=${() => setAfters(afters.slice(0, -1))}>上一页</button>
-          <span>第 ${number} 页，共 ${Math.max(1, Math.ceil(page.total / PAGE))} 页</span>
-          <button type="button" class="secondary" disabled=${!page.next_after}
-            onClick=${() => setAfters([...afters, page.next_after])}>下一页</button>
-        </nav>`}
+      <${Pager} page=${page} afters=${afters} setAfters=${setAfters} size=${PAGE} />
     </section>`;
 }
 

@@ -155,7 +155,6 @@ function List({ kind, seed }) {
     }
   }
 
-  const number = afters.length;
   return html`
     <h2 tabindex="-1">${config.noun}</h2>
     <form class="card filters" aria-label=${`筛选${config.noun}`} onSubmit=${(e) => e.preventDefault()}>
@@ -173,14 +172,7 @@ function List({ kind, seed }) {
       <h3 id="results" aria-live="polite">${page ? `共 ${page.total} 件${config.noun}` : "正在加载……"}</h3>
       ${page && page.items.length > 0 && html`<${Rows} kind=${kind} items=${page.items} words=${words} />`}
       ${page && page.total === 0 && html`<p>没有符合条件的${config.noun}。</p>`}
-      ${page && (number > 1 || page.next_after) && html`
-        <nav class="row" aria-label="翻页">
-          <button type="button" class="secondary" disabled=${number === 1}
-            onClick=${() => setAfters(afters.slice(0, -1))}>上一页</button>
-          <span>第 ${number} 页，共 ${Math.max(1, Math.ceil(page.total / PAGE))} 页</span>
-          <button type="button" class="secondary" disabled=${!page.next_after}
-            onClick=${() => setAfters([...afters, page.next_after])}>下一页</button>
-        </nav>`}
+      <${Pager} page=${page} afters=${afters} setAfters=${setAfters} size=${PAGE} />
     </section>`;
 }
 
@@ -386,3 +378,17 @@ async function table(kind, items, words) {
   };
 }
 
+/** Pages by the API's keyset: ``afters`` holds the ``after`` of each page shown so far, so back is
+ * one pop and the page number is its length. Nothing when everything fits on one page. */
+export function Pager({ page, afters, setAfters, size }) {
+  const number = afters.length;
+  if (!page || (number === 1 && !page.next_after)) return null;
+  return html`
+    <nav class="row" aria-label="翻页">
+      <button type="button" class="secondary" disabled=${number === 1}
+        onClick=${() => setAfters(afters.slice(0, -1))}>上一页</button>
+      <span>第 ${number} 页，共 ${Math.max(1, Math.ceil(page.total / size))} 页</span>
+      <button type="button" class="secondary" disabled=${!page.next_after}
+        onClick=${() => setAfters([...afters, page.next_after])}>下一页</button>
+    </nav>`;
+}
