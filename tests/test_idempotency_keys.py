@@ -110,6 +110,18 @@ async def test_a_receipt_holders_supplement_sent_again_is_recorded_once(system):
     assert (changed.status_code, changed.json()["code"]) == (422, "idempotency-key-reused")
 
 
+async def test_without_credentials_a_holders_route_answers_401_whatever_key_the_public_has_used(system):
+    """The public's keys are one space (no credentials, no owner to tell apart): a key another
+    caller used for an upload must not make a receipt holder's route without credentials answer
+    422 — it answers 401, as it would without the key (found by schemathesis)."""
+    key = _key()
+    upload = await system.client.post("/api/v1/reports/media", files={"file": ("a.png", _photo())}, headers=key)
+    assert upload.status_code == 201, upload.text
+    for path, body in (("inbox/read", {"ids": []}), ("objection", {"reason": "不服答复"})):
+        response = await system.client.post(f"{RECEIPT}/{path}", json=body, headers=key)
+        assert (response.status_code, response.json()["code"]) == (401, "receipt-not-recognised"), path
+
+
 async def test_an_upload_sent_again_with_its_key_is_stored_once(system):
     content, key = _photo(), _key()
     # Each sending draws a new multipart boundary: the same file is still the same request.

@@ -42,13 +42,15 @@ from sqlalchemy import JSON, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
-from qingling.auth.access import verified_principal
+from qingling.auth.access import Anyone, Public, declared_rule, verified_principal
 from qingling.db import insert_or_ignore
 from qingling.errors import BadRequest, Conflict, QinglingError, ValidationFailed
 from qingling.sweeps import Batch
 
 if TYPE_CHECKING:
     from qingling.runtime import Runtime
+
+PUBLIC = "public"  # the owner of the keys of callers without credentials
 
 
 class IdempotencyRecordBase(SQLModel):
@@ -149,7 +151,7 @@ async def caller_key(request: Request) -> str | None:
     authorization = request.headers.get("authorization", "")
     scheme, _, credentials = authorization.partition(" ")
     if not credentials:
-        return "public"
+        return PUBLIC
     if scheme.lower() == "bearer":
         try:
             return (await verified_principal(request, credentials)).subject
@@ -256,12 +258,16 @@ class IdempotentRoute(APIRoute):
         mode = mode_of(self)
         if mode is None or mode in {"none", "by-event-id"}:
             return handler
+        # Without credentials a route that needs them answers 401 before any key is looked at:
+        # the public's keys are one space, where another's key would answer 422.
+        open_to_public = isinstance(declared_rule(self), Public | Anyone)
 
         async def idempotent(request: Request) -> Response:
             key = request.headers.get(HEADER)
             if key is not None and not key.strip():  # sent, but naming nothing: a client's bug to show
                 raise IdempotencyKeyEmpty()
-            if not key or (owner := await caller_key(request)) is None:
+            owner = await caller_key(request) if key else None
+            if owner is None or (owner == PUBLIC and not open_to_public):
                 return await handler(request)
             if len(key) > 255:
                 raise IdempotencyKeyTooLong()
