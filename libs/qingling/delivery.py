@@ -99,12 +99,17 @@ class Outcome:
     final: bool = False  # refused for good: park it, never retry by itself
 
     @classmethod
-    def of_response(cls, response: httpx.Response) -> Outcome:
-        status = response.status_code
+    def of_status(cls, status: int, error: str) -> Outcome:
+        """Delivered on a 2xx; otherwise failed with ``error``, for good on a refusal retrying
+        cannot change."""
         if 200 <= status < 300:
             return cls(True, status)
-        error = f"HTTP {status}: {_problem_text(response) or response.text[:300]}".strip()[:500]
         return cls(False, status, error, final=400 <= status < 500 and status not in RETRYABLE_CLIENT_ERRORS)
+
+    @classmethod
+    def of_response(cls, response: httpx.Response) -> Outcome:
+        status = response.status_code
+        return cls.of_status(status, f"HTTP {status}: {_problem_text(response) or response.text[:300]}".strip()[:500])
 
     @classmethod
     def of_exception(cls, exc: Exception) -> Outcome:

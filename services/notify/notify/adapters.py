@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
 import structlog
 
 from notify.channels import Channels, open_channels
@@ -19,7 +19,9 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True)
 class NotifyAdapters:
-    webhook_http: httpx.AsyncClient  # the real network, never the in-process peer transport
+    # The real network, never the in-process peer transport; aiohttp, not httpx: a webhook costs it
+    # a tenth of the CPU, and a wave of reminders sends tens of thousands (README, Performance).
+    webhook_http: aiohttp.ClientSession
     webhook_targets: WebhookTargets  # where webhooks may go; webhook_http connects only there
     sealer: Sealer  # webhook signing secrets, at rest
     directory: Directory  # places → people and their phones, e-mails and openids (identity, hazards)
@@ -31,12 +33,9 @@ class NotifyAdapters:
 async def notify_adapters(runtime: Runtime) -> AsyncIterator[NotifyAdapters]:
     settings = runtime.settings
     keys = {key_id: derive_key(secret.get_secret_value(), "seal") for key_id, secret in settings.sealing_keys.items()}
-    timeout = httpx.Timeout(settings.webhook_timeout_seconds)
     targets = WebhookTargets(TargetPolicy.of(settings))
     async with (
-        httpx.AsyncClient(
-            transport=targets.transport(), timeout=timeout, follow_redirects=False, trust_env=False
-        ) as client,
+        targets.session(settings.webhook_timeout_seconds) as client,
         open_channels(settings, runtime.clock) as channels,
     ):
         if not channels.configured:

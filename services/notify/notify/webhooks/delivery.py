@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import httpx
+import aiohttp
 import structlog
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -108,15 +108,16 @@ class WebhookChannel(Channel[WebhookJob]):
         }
         adapters = self.runtime.adapters
         try:
-            adapters.webhook_targets.policy.check_url(job.destination)  # scheme and name; the address as it connects
-            response = await adapters.webhook_http.post(job.destination, content=job.body.encode(), headers=headers)
-        except httpx.HTTPError as exc:
+            adapters.webhook_targets.policy.check_url(job.destination)  # a name is checked as it is looked up
+            async with adapters.webhook_http.post(
+                job.destination, data=job.body.encode(), headers=headers, allow_redirects=False
+            ) as response:
+                await response.read()  # the connection goes back to the pool only once it is read
+                status = response.status
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # TargetRefused is an OSError
             log.warning("webhook not delivered", id=job.id, error=f"{type(exc).__name__}: {exc}")
             return Outcome(False, None, CONNECT_FAILED)
-        if response.is_success:
-            return Outcome(True, response.status_code)
-        outcome = Outcome.of_response(response)
-        return Outcome(False, outcome.status, f"HTTP {response.status_code}", final=outcome.final)
+        return Outcome.of_status(status, f"HTTP {status}")
 
     async def send_batch(self, destination: str, jobs: list[WebhookJob]) -> list[Outcome]:
         at_once = asyncio.Semaphore(PER_RECEIVER)

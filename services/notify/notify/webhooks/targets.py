@@ -1,39 +1,42 @@
 """Where a webhook may go — so that an enterprise's URL cannot be aimed at our own network (SSRF).
 
 A URL is checked when it is subscribed, when it is pinged, and at every delivery. At delivery the
-check is part of making the connection: the client's network backend resolves the name once,
-refuses it if any address it resolves to is not a public one, and opens the TCP connection to
-the very address it checked — so an answer that changes between check and connect (DNS
-rebinding) changes nothing. (A connection kept alive in the pool, for seconds, was opened to an
-address checked then; every new one is checked anew.) TLS still verifies the certificate against
-the URL's name (SNI and ``Host`` are the URL's, as httpcore sets them); redirects are not
-followed; environment proxies are not used (a proxy would make the connection we check).
+check is part of making the connection: the client's resolver (aiohttp's extension point for looking
+names up) resolves the name once, refuses it if any address it resolves to is not a public one, and
+the client opens the TCP connection to the very address it checked — so an answer that changes
+between check and connect (DNS rebinding) changes nothing. (A connection kept alive in the pool, for
+seconds, was opened to an address checked then; every new one is checked anew.) TLS still verifies
+the certificate against the URL's name (SNI and ``Host`` are the URL's, as aiohttp sets them);
+redirects are not followed; environment proxies are not used (a proxy would make the connection we
+check). URLs are read by the parser the client connects with (yarl), so the check and the connection
+never disagree on the host.
 
 Refused: loopback, link-local (169.254/16 — cloud metadata — and fe80::/10), private (RFC 1918,
 fc00::/7), shared address space (100.64/10), multicast, unspecified, reserved and documentation
-ranges, the same addresses inside IPv6 transition forms (IPv4-mapped, 6to4, NAT64, Teredo); and
-by name, before any lookup: names without a dot (``postgres``, ``identity`` — a search domain or
-a container network would resolve them), the reserved local names (``localhost``, ``*.local``,
+ranges, the same addresses inside IPv6 transition forms (IPv4-mapped, 6to4, NAT64, Teredo); and by
+name, before any lookup: names without a dot (``postgres``, ``identity`` — a search domain or a
+container network would resolve them), the reserved local names (``localhost``, ``*.local``,
 ``*.internal`` …), the names of this deployment's own services and the host of its gateway.
-``webhook_allow_private_targets`` lets loopback and private addresses through (local receivers,
-for the demo and tests; refused in production); ``webhook_allowed_networks`` names networks a
-deployment trusts as receivers (an enterprise's line on a private network).
+``webhook_allow_private_targets`` lets loopback and private addresses through (local receivers, for
+the demo and tests; refused in production); ``webhook_allowed_networks`` names networks a deployment
+trusts as receivers (an enterprise's line on a private network).
 
-Whatever fails — a refused address, a name that does not resolve, a closed port, a timeout, a
-failed handshake — the delivery log says only ``CONNECT_FAILED``: telling them apart would let a
-subscriber map which addresses and ports answer. The server's own log has the reason."""
+Whatever fails — a refused address, a name that does not resolve, a closed port, a timeout, a failed
+handshake — the delivery log says only ``CONNECT_FAILED``: telling them apart would let a subscriber
+map which addresses and ports answer. The server's own log has the reason."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import TYPE_CHECKING
 
-import anyio
-import httpcore
-import httpx
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 from qingling.settings import Environment
 
@@ -55,7 +58,7 @@ NAT64 = IPv6Network("64:ff9b::/96")
 SHARED = IPv4Network("100.64.0.0/10")  # carrier-grade NAT: not public, not RFC 1918 either
 
 
-class TargetRefused(httpx.ConnectError):
+class TargetRefused(OSError):
     """Not a place a webhook may go. ``reason`` is for the subscriber at subscription (Chinese);
     the exception's text is for the server's log."""
 
@@ -65,7 +68,7 @@ class TargetRefused(httpx.ConnectError):
 
 
 async def system_resolver(host: str, port: int) -> list[IPAddress]:
-    infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     # an IPv6 link-local answer may carry its zone ("fe80::1%eth0"): the address is what counts
     return [ip_address(str(sockaddr[0]).split("%", 1)[0]) for *_, sockaddr in infos]
 
@@ -92,7 +95,7 @@ class TargetPolicy:
     @classmethod
     def of(cls, settings: Settings) -> TargetPolicy:
         own = {settings.peer_url, settings.jwks_url or ""}
-        names = {*settings.webhook_internal_hosts, *(httpx.URL(u).host for u in own if u)}
+        names = {*settings.webhook_internal_hosts, *(URL(u).host for u in own if u)}
         return cls(
             https_only=settings.environment is Environment.PRODUCTION,
             allow_private=settings.webhook_allow_private_targets,
@@ -101,17 +104,21 @@ class TargetPolicy:
         )
 
     def check_url(self, url: str) -> tuple[str, int]:
-        """The URL's host (as it is looked up and connected to) and port, or ``TargetRefused``."""
+        """The URL's host (as it is looked up and connected to) and port, or ``TargetRefused``.
+        An address written in the URL is checked here: the client connects to it without asking
+        the resolver."""
         try:
-            parsed = httpx.URL(url)
-        except httpx.InvalidURL as exc:
+            parsed = URL(url)
+        except (TypeError, ValueError) as exc:
             raise TargetRefused(f"not a URL: {exc}") from exc
         if parsed.scheme not in ("http", "https") or not parsed.raw_host:
             raise TargetRefused(f"not an http(s) URL: {parsed.scheme}")
         if self.https_only and parsed.scheme != "https":
             raise TargetRefused("http in production", HTTPS_ONLY)
-        host = parsed.raw_host.decode("ascii")
+        host = parsed.raw_host
         self.check_name(host)
+        if (literal := _literal(host)) is not None:
+            self.check_address(literal)
         return host, parsed.port or (443 if parsed.scheme == "https" else 80)
 
     def check_name(self, host: str) -> None:
@@ -149,7 +156,7 @@ class WebhookTargets:
         self.policy.check_name(host)
         found = [literal] if literal is not None else await self.resolver(host, port)
         if not found:
-            raise httpx.ConnectError(f"{host!r} resolves to nothing")
+            raise OSError(f"{host!r} resolves to nothing")
         for address in found:
             self.policy.check_address(address)
         return found
@@ -159,15 +166,23 @@ class WebhookTargets:
         (yet) is let through — it is checked again, and connected to only if allowed, at delivery."""
         host, port = self.policy.check_url(url)
         try:
-            with anyio.fail_after(resolve_within):
+            async with asyncio.timeout(resolve_within):
                 await self.addresses(host, port)
         except TargetRefused:
             raise
-        except (OSError, TimeoutError, httpx.ConnectError):
+        except (OSError, TimeoutError):
             return
 
-    def transport(self) -> httpx.AsyncBaseTransport:
-        return _CheckedTransport(_CheckedBackend(self))
+    def session(self, timeout_seconds: float) -> aiohttp.ClientSession:
+        """The HTTP client webhooks are sent with: it connects only where this allows. Every
+        connection it may open is kept alive for a while — a wave of reminders sends to the same
+        receivers pass after pass, and a connection closed after each would be opened, resolved
+        and checked again for the next; names are looked up (and checked) for each new one."""
+        connector = aiohttp.TCPConnector(
+            resolver=_CheckedResolver(self), use_dns_cache=False, limit=100, keepalive_timeout=5.0
+        )
+        timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        return aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=False, auto_decompress=False)
 
 
 def _literal(host: str) -> IPAddress | None:
@@ -181,67 +196,24 @@ def _normal(name: str) -> str:
     return name.strip().lower().rstrip(".")
 
 
-class _CheckedBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend (its extension point for opening connections): resolves and
-    checks, then connects to the checked address."""
+class _CheckedResolver(AbstractResolver):
+    """aiohttp's resolver: the addresses of a name, each checked; the connector connects to them
+    as given (numeric: no second look-up)."""
 
     def __init__(self, targets: WebhookTargets) -> None:
         self._targets = targets
-        self._network = httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            with anyio.fail_after(timeout):
-                addresses = await self._targets.addresses(host, port)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(f"resolving {host!r}: {exc}") from exc
-        failure: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._network.connect_tcp(
-                    str(address), port, timeout=timeout, local_address=local_address, socket_options=socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc
-        assert failure is not None
-        raise failure
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        found = await self._targets.addresses(host, port)
+        return [
+            ResolveResult(
+                hostname=host, host=str(address), port=port, proto=0, flags=socket.AI_NUMERICHOST,
+                family=socket.AF_INET if address.version == 4 else socket.AF_INET6,
+            )
+            for address in found
+        ]  # fmt: skip
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        socket_options: object = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise TargetRefused("unix sockets are not receivers")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._network.sleep(seconds)
-
-
-class _CheckedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport with its connection pool built on the checking backend. httpx has no
-    parameter for the network backend (httpcore's pool has), so the pool it made is replaced by
-    one made the same way (httpx's default TLS context and limits, HTTP/1.1, no proxy)."""
-
-    def __init__(self, backend: _CheckedBackend) -> None:
-        super().__init__(trust_env=False)
-        # Every connection it may open is kept alive: a wave of reminders sends to the same
-        # receivers pass after pass, and a connection closed after each would be opened, resolved
-        # and checked again for the next (the churn cost more than the requests).
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=5.0)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=backend,
-        )
+    async def close(self) -> None:
+        return None
