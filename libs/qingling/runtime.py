@@ -24,7 +24,7 @@ from qingling.auth.access import REVOCATIONS_PATH, TOKEN_PATH
 from qingling.auth.service_auth import ServiceAuth
 from qingling.auth.verifier import TokenVerifier, json_fetcher
 from qingling.clock import Clock, FileClock, SystemClock
-from qingling.db import create_engine, create_sessionmaker
+from qingling.db import checkpoints_aside, create_engine, create_sessionmaker
 from qingling.events import EventData
 from qingling.heartbeat import Heartbeat
 from qingling.inbox import BatchEventHandler, BatchLocks, EventHandler
@@ -177,11 +177,12 @@ async def open_runtime(
     )
     runtime = Runtime(service, settings, engine, create_sessionmaker(engine), http, clock, verifier, service_auth)
     try:
-        if service.adapters is None:
-            yield runtime
-        else:
-            async with service.adapters(runtime) as runtime.adapters:
+        with checkpoints_aside(settings):
+            if service.adapters is None:
                 yield runtime
+            else:
+                async with service.adapters(runtime) as runtime.adapters:
+                    yield runtime
     finally:
         await http.aclose()
         if external is not None:
