@@ -13,7 +13,9 @@ from standins import serving
 from standins.webhooks import Receiver
 
 MESSAGES = 10_000
-BATCH = 50  # the workers' claim size (QL_NOTIFY_WEBHOOK_BATCH_SIZE default)
+BATCH = 200  # the workers' claim size (QL_NOTIFY_WEBHOOK_BATCH_SIZE default)
+# A batch's lease: long enough for every message of it to time out at its receiver, 8 at a time.
+LEASE = timedelta(seconds=-(-BATCH // 8) * 10 + 30)
 
 
 def _batches(log_file) -> int:
@@ -48,7 +50,7 @@ async def test_two_workers_share_ten_thousand_deliveries_and_a_sigkilled_one_los
                 await asyncio.sleep(0.05)
         processes.kill(second)  # mid-run, with whatever it had claimed in flight
         killed_at = accepted()
-        stack.clock.advance(timedelta(minutes=2))  # past the 60 s lease of the rows it held
+        stack.clock.advance(LEASE + timedelta(minutes=1))  # past the lease of the rows it held
 
         async with asyncio.timeout(180):
             while accepted() < MESSAGES:  # noqa: ASYNC110 - a receiver in another thread

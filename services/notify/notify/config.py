@@ -21,7 +21,7 @@ class Settings(ServiceSettings):
     # Webhooks to enterprise systems: claimed in batches under a lease, retried with exponential
     # backoff up to ``webhook_max_attempts``; after a secret rotation the old one signs too for
     # the overlap.
-    webhook_batch_size: int = 50
+    webhook_batch_size: int = 200
     webhook_lease_seconds: float = 60.0
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 8
