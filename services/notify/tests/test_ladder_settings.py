@@ -2,8 +2,13 @@
 plan and a region's own version of a template, each within the admin's jurisdiction and validated;
 the national defaults change only with a release."""
 
-from sqlalchemy import func, select
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import delete, func, select
+
+from notify.deadlines.models import TrackedDeadline
+from notify.reminders import service as reminders
+from notify.reminders.models import Reminder
 from notify.templates.models import MessageTemplate
 from qingling.migrations import prepare_database
 
@@ -149,3 +154,43 @@ async def test_a_national_wording_not_from_the_release_is_superseded_at_the_next
     assert versions[-2]["title"] == "被改写的约谈"  # kept: the delivery log may name it
     assert (versions[-1]["title"], versions[-1]["created_by"]) == ("隐患整改超期约谈", "built-in")
     assert versions[-1]["version"] > versions[-2]["version"]
+
+
+async def test_items_of_many_places_taken_together_each_get_their_own_regions_ladder(embedded):
+    """A pass schedules the items of many towns at once (the tip-offs of fifty enterprises): the
+    plans of every region on the way are read together, and each item still gets the newest plan
+    of the region nearest to it — Wuxing's own ladder in Wuxing, the national one in Deqing."""
+    admin = await embedded.login("huzhou-admin")
+    own = await embedded.client.put(f"{NOTIFY}/reminder-plans/hazard/major/330502", json=WUXING_LADDER, headers=admin)
+    assert own.status_code == 201, own.text
+    runtime = embedded.dispatcher.apps[NOTIFY].state.runtime
+    now = datetime.now(UTC)
+    places = {"330502100": 990_001, "330521001": 990_002}  # a Wuxing town, a Deqing town
+    async with runtime.unit_of_work() as session:
+        items = [
+            TrackedDeadline(
+                item_type="hazard",
+                item_id=item_id,
+                title="测试隐患",
+                state="rectifying",
+                grade="major",
+                region_code=town,
+                enterprise_code="91330521MA2B000000",
+                deadline_at=now + timedelta(days=60),
+                last_event_at=now,
+                updated_at=now,
+            )
+            for town, item_id in places.items()
+        ]
+        session.add_all(items)
+        await session.flush()
+        await reminders.schedule_many(session, [(item, now) for item in items])
+    async with runtime.unit_of_work() as session:
+        query = select(Reminder.item_id, Reminder.step).where(Reminder.item_id.in_(places.values()))
+        steps = {item_id: set() for item_id in places.values()}
+        for item_id, step in await session.execute(query):
+            steps[item_id].add(step)
+        await session.execute(delete(Reminder).where(Reminder.item_id.in_(places.values())))
+        await session.execute(delete(TrackedDeadline).where(TrackedDeadline.item_id.in_(places.values())))
+    assert steps[places["330502100"]] == {"warn_30", "urge"}
+    assert steps[places["330521001"]] == {"warn_15", "warn_7", "warn_3", "urge", "bulletin", "interview"}

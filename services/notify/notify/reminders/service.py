@@ -6,6 +6,7 @@ the same transaction that marks it sent, so a worker killed mid-batch leaves it 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import Select, select
@@ -133,10 +134,24 @@ async def plans(session: AsyncSession, caller: Principal) -> list[ReminderPlan]:
     return list((await session.execute(query)).scalars())
 
 
-async def plan_for(session: AsyncSession, item_type: str, grade: str, region_code: str) -> ReminderPlan | None:
-    """The latest plan of the most local region containing ``region_code``."""
-    where = (ReminderPlan.item_type == item_type, ReminderPlan.grade == grade)
-    return await regional.nearest_newest(session, ReminderPlan, region_code, *where)
+Which = tuple[str, str, str]  # what a plan is for: item type, grade, the item's region
+
+
+async def plans_for(session: AsyncSession, wanted: Iterable[Which]) -> dict[Which, ReminderPlan | None]:
+    """For each (item type, grade, region): the latest plan of the most local region containing
+    the region — the versions of every region on the way read in one query per item type and
+    grade, however many places (the tip-offs of fifty enterprises are in fifty towns)."""
+    wanted = set(wanted)
+    found: dict[Which, ReminderPlan | None] = {}
+    for item_type, grade in {(item_type, grade) for item_type, grade, _ in wanted}:
+        places = {region for t, g, region in wanted if (t, g) == (item_type, grade)}
+        regions = {code for place in places for code in regional.lineage(place)}
+        query = select(ReminderPlan).where(
+            ReminderPlan.item_type == item_type, ReminderPlan.grade == grade, ReminderPlan.region_code.in_(regions)
+        )
+        versions = list((await session.execute(query)).scalars())
+        found |= {(item_type, grade, place): regional.pick(versions, place) for place in places}
+    return found
 
 
 async def write_plan(
@@ -191,7 +206,8 @@ async def schedule_many(session: AsyncSession, items: list[tuple[TrackedDeadline
             query = select(Reminder).where(Reminder.item_type == item_type, Reminder.item_id.in_(chunk))
             for reminder in (await session.execute(query.with_for_update())).scalars():
                 existing[reminder.item_type, reminder.item_id].append(reminder)
-    plans: dict[tuple[str, str, str], ReminderPlan | None] = {}
+    live = [item for item, _ in items if not item.closed and item.deadline_at is not None]
+    plans = await plans_for(session, {(item.item_type, item.grade, item.region_code) for item in live})
     calendar: WorkingCalendar | None = None
     for item, now in items:
         known = existing[item.item_type, item.item_id]
@@ -200,10 +216,7 @@ async def schedule_many(session: AsyncSession, items: list[tuple[TrackedDeadline
                 reminder.state, reminder.cancelled_at = "cancelled", now
         if item.closed or item.deadline_at is None:
             continue
-        which = (item.item_type, item.grade, item.region_code)
-        if which not in plans:
-            plans[which] = await plan_for(session, *which)
-        if (plan := plans[which]) is None:
+        if (plan := plans[item.item_type, item.grade, item.region_code]) is None:
             continue
         planned = {r.step for r in known if r.deadline_at == item.deadline_at}
         calendar = calendar or await working_calendar(session, HolidayArrangement)
