@@ -194,3 +194,33 @@ async def test_the_11th_intake_and_the_31st_upload_from_one_address_wait(system,
     system.clock.advance(timedelta(hours=1, seconds=1))  # the window has passed
     async with client_at(system, "127.0.0.70") as reporter:
         await submit(SimpleNamespace(client=reporter))
+
+
+async def test_refused_intakes_count_and_a_retry_answered_from_its_receipt_does_not(system, default_intake_limits):
+    """Refused tip-offs count against the address like taken ones (else refusals would be a free
+    way to probe); a retry with the key of a tip-off already taken is answered with its receipt
+    and is not another intake — a reporter whose network dropped at the tenth gets it back."""
+    system.clock.freeze(WEDNESDAY + timedelta(hours=10))
+    body = {
+        "channel": "miniprogram",
+        "category": "major_hazard",
+        "facts": "危化品仓库的可燃气体报警器被拆除，夜间仍在装卸",
+        "region_code": "330521",
+        "consent": await consent(system),
+    }
+    async with client_at(system, "127.0.0.72") as reporter:
+        stale = body | {"consent": {"notice_version": "1999-01", "agreed": True}}  # a notice not shown
+        for _ in range(5):
+            refused = await reporter.post(TIP_OFFS, json=stale, headers={"Idempotency-Key": secrets.token_hex(8)})
+            assert refused.status_code == 422, refused.text
+        taken = []
+        for _ in range(5):
+            key = {"Idempotency-Key": secrets.token_hex(8)}
+            response = await reporter.post(TIP_OFFS, json=body, headers=key)
+            assert response.status_code == 201, response.text
+            taken.append((key, response.json()))
+        key, tenth = taken[-1]
+        again = await reporter.post(TIP_OFFS, json=body, headers=key)
+        assert (again.status_code, again.json()) == (201, tenth)
+        eleventh = await reporter.post(TIP_OFFS, json=body, headers={"Idempotency-Key": secrets.token_hex(8)})
+        assert (eleventh.status_code, eleventh.json()["code"]) == (429, "intake-throttled")

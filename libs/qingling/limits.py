@@ -256,21 +256,43 @@ def too_many(problem: type[TooManyRequests], seconds: int, detail: str | None = 
     return problem(detail or f"请在 {wait_text(seconds)}后再试", headers={"Retry-After": str(seconds)})
 
 
-def per_address(limit_of: Callable[[Any], Limit], problem: type[TooManyRequests]) -> Any:
-    """A route dependency: each request counts against ``limit_of(settings)`` for its client
-    address, in a transaction of its own (so it counts even if the request then fails); past the
-    limit the request is refused with ``problem`` before it is handled. The service's adapters
-    carry its ``limiter``."""
+@dataclass(frozen=True)
+class PerAddress:
+    """A limit on what one client address may do, counted per request; past it the request is
+    refused with ``problem``. The service's adapters carry its ``limiter``."""
 
-    async def check(request: Request) -> None:
+    limit_of: Callable[[Any], Limit]  # the limit, from the service's settings
+    problem: type[TooManyRequests]
+
+    async def admit(self, session: AsyncSession, request: Request) -> None:
+        """Counts this request in ``session``'s transaction, or refuses it (nothing counted)."""
         runtime = request.app.state.runtime
-        limit, address, limiter = limit_of(runtime.settings), client_address(request), runtime.adapters.limiter
-        async with runtime.unit_of_work() as session:
-            wait = await limiter.admit(session, limit, address, runtime.clock.now())
+        limiter, limit = runtime.adapters.limiter, self.limit_of(runtime.settings)
+        wait = await limiter.admit(session, limit, client_address(request), runtime.clock.now())
         if wait is not None:
-            raise too_many(problem, wait)
+            raise too_many(self.problem, wait)
 
-    return Depends(check)
+    async def count_refused(self, request: Request) -> None:
+        """Counts a request whose own transaction was rolled back (a refusal), in one of its own."""
+        runtime = request.app.state.runtime
+        async with runtime.unit_of_work() as session:
+            limit, now = self.limit_of(runtime.settings), runtime.clock.now()
+            await runtime.adapters.limiter.count(session, limit, client_address(request), now)
+
+    def dependency(self) -> Any:
+        """The limit as a route dependency: each request counted in a transaction of its own
+        before it is handled (so it counts even if the request then fails)."""
+
+        async def check(request: Request) -> None:
+            async with request.app.state.runtime.unit_of_work() as session:
+                await self.admit(session, request)
+
+        return Depends(check)
+
+
+def per_address(limit_of: Callable[[Any], Limit], problem: type[TooManyRequests]) -> Any:
+    """``PerAddress`` as a route dependency."""
+    return PerAddress(limit_of, problem).dependency()
 
 
 def _in_window(row: Any, now: datetime) -> Any:

@@ -8,7 +8,7 @@ from qingling.auth.access import MaybePrincipal, allow, public
 from qingling.auth.principal import Principal
 from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.db import DbSession
-from qingling.errors import ValidationFailed, problem_responses
+from qingling.errors import QinglingError, ValidationFailed, problem_responses
 from qingling.idempotency import (
     APIRouter,
     IdempotencyKeyMissing,
@@ -20,7 +20,7 @@ from qingling.idempotency import (
 )
 from qingling.inputs import DbId, QueryTime
 from qingling.lifecycle import ActionableBy, NotTheAuthority, action_routes
-from qingling.limits import per_address
+from qingling.limits import PerAddress
 from qingling.pagination import Page, PageQuery
 from qingling.runtime import CurrentRuntime, Runtime
 from reports import limits
@@ -60,7 +60,6 @@ async def privacy_notice() -> PrivacyNotice:
     "/tip-offs",
     summary="举报（小程序、H5）",
     status_code=201,
-    dependencies=[per_address(limits.intake, limits.IntakeThrottled)],
     responses={**INTAKE_PROBLEMS, **problem_responses(limits.IntakeThrottled)},
 )
 async def submit(
@@ -74,7 +73,7 @@ async def submit(
     须带 `Idempotency-Key`：网络中断后用同一个值重试，得到同一张回执，不会重复举报。
     同一网络地址在一段时间内的举报次数有限（默认每小时 10 次），超过时返回 429 并在 `Retry-After` 中说明等待秒数。"""
     owner = caller.subject if caller is not None else "public"
-    return await _take_in(runtime, request, owner, caller, body, idempotency_key)
+    return await _take_in(runtime, request, owner, caller, body, idempotency_key, PUBLIC_INTAKE)
 
 
 @router.post("/tip-offs/entered", summary="接线员代为录入举报", status_code=201, responses=INTAKE_PROBLEMS)
@@ -89,6 +88,12 @@ async def enter(
     return await _take_in(runtime, request, caller.subject, caller, body, idempotency_key)
 
 
+# The public's tip-offs per address: counted in the intake's own transaction (one transaction
+# fewer per tip-off); a refused one is counted in a transaction of its own, a retry answered from
+# its stored receipt not at all.
+PUBLIC_INTAKE = PerAddress(limits.intake, limits.IntakeThrottled)
+
+
 async def _take_in(
     runtime: Runtime,
     request: Request,
@@ -96,18 +101,26 @@ async def _take_in(
     caller: Principal | None,
     body: TipOffSubmission | StaffSubmission,
     key: str | None,
+    limited: PerAddress | None = None,
 ) -> JSONResponse:
     sealer = runtime.adapters.sealer
     context = f"receipt:{owner}:{key}"
 
     async def work(session) -> tuple[int, dict]:
+        if limited is not None:
+            await limited.admit(session, request)
         received = await service.receive(session, runtime, caller, body, runtime.clock.now())
         receipt = service.receipt(received).model_dump(mode="json")
         # The stored answer (replayed on a retry) keeps the secret sealed, like everything else at rest.
         return 201, {**receipt, "secret": sealer.seal(receipt["secret"], context)}
 
     fingerprinted = fingerprint(request.method, request.url.path, await request.body())
-    stored: StoredResponse = await service.issued_once(lambda: run_once(runtime, owner, key, fingerprinted, work))
+    try:
+        stored: StoredResponse = await service.issued_once(lambda: run_once(runtime, owner, key, fingerprinted, work))
+    except QinglingError as refused:
+        if limited is not None and not isinstance(refused, limited.problem):
+            await limited.count_refused(request)
+        raise
     return JSONResponse({**stored.body, "secret": sealer.unseal(stored.body["secret"], context)}, status_code=201)
 
 
