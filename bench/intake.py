@@ -92,6 +92,7 @@ class Row:
     ratio: float | None = None
     floor: float | None = None
     met: bool | None = None
+    floor_on: str | None = None  # "ratio" where the unit would make the floor read as a ceiling (bench/_support.py)
 
 
 # ------------------------------------------------------------------------------------------ load
@@ -482,6 +483,7 @@ def _by_cpu(name: str, run: Run, reference: str, reference_run: Run, floor: floa
     """The same comparison by CPU per request (the reference's over this one's): what the
     server would carry with a core to itself, whatever else the machine ran meanwhile."""
     row = Row(f"{name}, by CPU per request", round(run.cpu_ms or 0, 2), "ms", baseline=reference, floor=floor)
+    row.floor_on = "ratio"  # the floor is on the ratio of CPU per request, not a ceiling in ms
     if run.cpu_ms and reference_run.cpu_ms:
         row.ratio = round(reference_run.cpu_ms / run.cpu_ms, 3)
         row.met = row.ratio >= floor and not run.failed

@@ -107,15 +107,23 @@ def run_script(script: Path, size: str, timeout: float, quiet: bool) -> ScriptRu
             if not quiet:
                 print(f"[{script.stem}] {line}", end="", file=sys.stderr, flush=True)
 
-    reader = threading.Thread(target=relay_stderr, daemon=True)
-    reader.start()
+    # Both pipes read by threads of their own (``communicate`` would read stderr too, racing the
+    # relay for its lines and closing the pipe under it).
+    output: list[str] = []
+    readers = [
+        threading.Thread(target=relay_stderr, daemon=True),
+        threading.Thread(target=lambda: output.append(process.stdout.read()), daemon=True),  # type: ignore[union-attr]
+    ]
+    for reader in readers:
+        reader.start()
     try:
-        stdout, _ = process.communicate(timeout=timeout)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         _stop(process)
         run.status, run.note = "timed out", f"stopped after {timeout:.0f} s"
-        stdout = ""
-    reader.join(timeout=5)
+    for reader in readers:
+        reader.join(timeout=5)
+    stdout = "".join(output) if run.status != "timed out" else ""
     run.seconds = round(time.monotonic() - started, 1)
     run.stderr_tail = list(tail)
     if run.status == "timed out":
