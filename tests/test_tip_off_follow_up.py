@@ -388,8 +388,8 @@ async def test_bad_follow_up_input_is_named_and_changes_nothing(embedded):
 
 async def test_a_much_reported_enterprise_flags_each_tip_off_with_at_most_fifty_others(system):
     """Fifty-two calls about one enterprise: each new one is flagged with the latest fifty before
-    it, and each earlier one takes new flags only until it has fifty — so a much-reported site does
-    not make every intake rewrite ever longer lists."""
+    it, and each earlier one shows the latest fifty that came after it — a pair is one row, so a
+    much-reported site makes no intake lock or rewrite the tip-offs before it."""
     system.clock.freeze(MONDAY)
     handler, operator = await system.login("deqing-yjj"), await system.login("deqing-12345")
     params = {"region_prefix": "330521", "name": "食品", "limit": 1}  # no other test reports on it

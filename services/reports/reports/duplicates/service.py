@@ -5,10 +5,11 @@ category within a short distance), both ways, for the handlers to compare and me
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.auth.principal import Principal
@@ -16,41 +17,47 @@ from qingling.media import distance_m
 from qingling.runtime import Runtime
 from reports.duplicates import schemas
 from reports.tipoffs.lifecycle import TIP_OFF_LIFECYCLE
-from reports.tipoffs.models import TipOff
+from reports.tipoffs.models import TipOff, TipOffFlag
 
 METRES_PER_DEGREE = 111_320  # of latitude; of longitude, times cos(latitude)
-MAX_FLAGS = 50  # possible duplicates flagged on one tip-off: as many as intake looks at
+MAX_FLAGS = 50  # possible duplicates a tip-off shows: as many as intake looks at
 
 
 FLAGGING = (TipOff.id, TipOff.enterprise_code, TipOff.category, TipOff.latitude, TipOff.longitude)
+_INSERT_FLAGS = insert(TipOffFlag.__table__)  # built once: intake's hot path
 
 
 async def find(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -> list[Any]:
-    """The open tip-offs that may report the same matter as ``tip_off`` (being taken in), locked:
-    two intakes may flag the same one. Reads only the columns that decide it and the flags."""
-    query = _candidates(runtime, tip_off, (*FLAGGING, TipOff.possible_duplicates))
+    """The open tip-offs that may report the same matter as ``tip_off`` (being taken in). Reads
+    only the columns that decide it, and locks nothing: flagging inserts rows of its own."""
+    query = _candidates(runtime, tip_off, FLAGGING)
     if query is None:
         return []
-    rows = (await session.execute(query.with_for_update())).all()
+    rows = (await session.execute(query)).all()
     return [row for row in rows if _same_enterprise(tip_off, row) or _within(tip_off, row, _radius(runtime))]
 
 
-def mark(tip_off: TipOff, found: list[Any]) -> None:
-    tip_off.possible_duplicates = [other.id for other in found]
-
-
-async def mark_back(session: AsyncSession, tip_off: TipOff, found: list[Any]) -> None:
-    """Flags ``tip_off`` (inserted now) on each of ``found`` too, up to ``MAX_FLAGS`` on each: one
-    statement, however many — a much-reported enterprise has up to 50 open candidates at every
-    intake, and without the bound each of their lists would grow with every report (and each
-    intake rewrite them all)."""
-    found = [other for other in found if len(other.possible_duplicates) < MAX_FLAGS]
+async def flag(session: AsyncSession, tip_off: TipOff, found: list[Any]) -> None:
+    """Flags ``tip_off`` (inserted now) and each of ``found`` as possibly the same matter, both
+    ways: one row per pair, in one statement."""
     if found:
-        table = TipOff.__table__
-        flags = update(table).where(table.c.id == bindparam("b_id")).values(possible_duplicates=bindparam("b_flags"))
-        await session.execute(
-            flags, [{"b_id": other.id, "b_flags": [*other.possible_duplicates, tip_off.id]} for other in found]
-        )
+        await session.execute(_INSERT_FLAGS, [{"tip_off_id": tip_off.id, "other_id": other.id} for other in found])
+
+
+async def flagged(session: AsyncSession, tip_off_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Each tip-off's possible duplicates, both ways — the latest ``MAX_FLAGS`` (a much-reported
+    site's first tip-off is flagged by every later one) — for a page of tip-offs in one query."""
+    ids = set(tip_off_ids)
+    found: dict[int, set[int]] = {tip_off_id: set() for tip_off_id in ids}
+    if ids:
+        flags = TipOffFlag.__table__.c
+        query = select(flags.tip_off_id, flags.other_id).where(or_(flags.tip_off_id.in_(ids), flags.other_id.in_(ids)))
+        for later, earlier in await session.execute(query):
+            if later in found:
+                found[later].add(earlier)
+            if earlier in found:
+                found[earlier].add(later)
+    return {tip_off_id: sorted(others)[-MAX_FLAGS:] for tip_off_id, others in found.items()}
 
 
 async def candidates(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -> list[TipOff]:

@@ -25,7 +25,7 @@ from qingling.standards import grading_errors
 from qingling.tipoff_events import TipOffVerified
 from reports.calendar import HolidayArrangement
 from reports.database import tables
-from reports.duplicates.service import merged_into
+from reports.duplicates import service as duplicates
 from reports.tipoffs import authority, outward, routing, schemas
 from reports.tipoffs.lifecycle import OBJECTION_DAYS, TIMED_STATES, TIP_OFF_LIFECYCLE, VERIFICATION_LIMIT
 from reports.tipoffs.models import TipOff, TipOffHolder
@@ -103,8 +103,10 @@ async def read(
     """What ``caller`` sees of ``tip_offs``: with the departments that held each, and the actions
     this caller may take on it now."""
     held, converted = await holders(session, tip_offs), await conversions(session, tip_offs)
+    flags = await duplicates.flagged(session, (t.id for t in tip_offs))
     return [
-        to_read(t, now, _allowed(t, caller, converted.get(t.id)), held[t.id], converted.get(t.id)) for t in tip_offs
+        to_read(t, now, _allowed(t, caller, converted.get(t.id)), held[t.id], flags[t.id], converted.get(t.id))
+        for t in tip_offs
     ]
 
 
@@ -249,7 +251,7 @@ async def _merge(step: Step[TipOff]) -> dict[str, Any]:
     joined = await session.execute(select(TipOff).where(TipOff.duplicate_of == tip_off.id, TipOff.state == "merged"))
     for earlier in joined.scalars():  # what was merged into this one follows it into the case
         earlier.duplicate_of = case.id
-    group = [case, *(await merged_into(session, case)), tip_off]
+    group = [case, *(await duplicates.merged_into(session, case)), tip_off]
     first = min(group, key=lambda t: (t.received_at, t.id))
     first_reported = schemas.FirstReported(tip_off_id=first.id, at=first.received_at)
     case.details = case.details.model_copy(update={"first_reported": first_reported})

@@ -63,7 +63,6 @@ class TipOff(ReportsModel, table=True):
     extension_decision: str | None = Field(default=None, max_length=10, index=True)  # … ExtensionDecision …
     extension_decided_by: str | None = Field(default=None, max_length=64)  # … and the department that decided
     duplicate_of: int | None = Field(default=None, foreign_key="tip_off.id", index=True)  # refused as, or merged into
-    possible_duplicates: list[int] = Field(default_factory=made_by(list), sa_type=JSON)  # flagged at intake
     extended: bool = False  # the one extension of verification has been granted
     hazard_id: int | None = Field(default=None, index=True)  # the hazard a true tip-off became …
     hazard_state: str | None = Field(default=None, max_length=30)  # … and its state, mirrored for the reporter
@@ -89,6 +88,18 @@ class TipOff(ReportsModel, table=True):
     @property
     def objected_at(self) -> datetime | None:
         return self.details.objection.at if self.details.objection is not None else None
+
+
+class TipOffFlag(ReportsModel, table=True):
+    """Two open tip-offs that may report the same matter, flagged as the later one was taken in
+    (``duplicates``): each reads the other among its possible duplicates. One row per pair,
+    inserted and never rewritten — so intakes naming the same enterprise at the same moment
+    neither lock nor rewrite each other's rows."""
+
+    __tablename__ = "tip_off_flag"
+
+    tip_off_id: int = Field(foreign_key="tip_off.id", primary_key=True)  # the later, flagged at its intake
+    other_id: int = Field(foreign_key="tip_off.id", primary_key=True, index=True)  # the earlier
 
 
 class TipOffHolder(ReportsModel, table=True):

@@ -166,7 +166,6 @@ async def receive(
     start_step(tip_off, DECISION_LIMIT.what, DECISION_LIMIT.basis(now), calendar)
     routing.apply(tip_off, route)
     same_matter = await duplicates.find(session, runtime, tip_off)  # before the insert: nothing to flush yet
-    duplicates.mark(tip_off, same_matter)
     session.add(tip_off)
     await session.flush()
     for item in media:
@@ -184,7 +183,7 @@ async def receive(
     }
     sealed = {**reporter.model_dump(), "subject": caller.subject if signed_in else None, "facts": body.facts}
     await _first_records(session, runtime, tip_off, sealed, actor, now, payload)
-    await duplicates.mark_back(session, tip_off, same_matter)
+    await duplicates.flag(session, tip_off, same_matter)
     return Received(tip_off, secret)
 
 
@@ -383,11 +382,13 @@ def to_read(
     now: datetime,
     allowed: list[str],
     held: list[TipOffHolder],
+    possible_duplicates: list[int],
     conversion: schemas.Conversion | None = None,
 ) -> schemas.TipOffRead:
     return schemas.TipOffRead.model_validate(
         {
             **tip_off.model_dump(),
+            "possible_duplicates": possible_duplicates,
             "details": tip_off.details,
             "state_title": TIP_OFF_LIFECYCLE.states[tip_off.state],
             "allowed_actions": allowed,
