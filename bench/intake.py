@@ -226,12 +226,15 @@ class Load:
         cycle_ms = 1000 * self.connections / rate
         pace = max(0.0, cycle_ms - 1000 * self.connections / max(rate / 0.8, 1.0))  # minus the time at the max
         short = max(2.0, self.seconds / 4)
-        for _ in range(4):
+        tried: list[tuple[float, float]] = []  # (how far from the rate, pace)
+        for _ in range(6):
             trial = wrk(url, bodies, path, seconds=short, connections=self.connections, limit=self.max_requests,
                         pace_ms=pace)  # fmt: skip
+            tried.append((abs(trial.rate - rate), pace))
             if trial.rate <= 0 or abs(trial.rate - rate) <= 0.1 * rate:
                 break
             pace = max(0.0, pace + cycle_ms - 1000 * self.connections / trial.rate)
+        _, pace = min(tried)  # the trial nearest the rate, should none have come within 10%
         return wrk(url, bodies, path, seconds=self.seconds, connections=self.connections, limit=self.max_requests,
                    pace_ms=pace, pids=pids)  # fmt: skip
 
@@ -374,10 +377,12 @@ def measure(load: Load, work: Path, *, embedded_too: bool, stack: bool, replicas
         mixed_name = f"intake {label}, 30% naming the same enterprise"
         rows.append(_row(mixed_name, mixed, _as_row(reference_name, none), MIXED_SLOWDOWN))
         rows.append(_by_cpu(mixed_name, mixed, reference_name, none, MIXED_SLOWDOWN))
+        # A run that missed 80% by more than a tenth of the maximum says nothing about that load.
+        at_eighty = abs(paced.rate - 0.8 * peak) <= 0.1 * peak
         rows.append(Row(
             f"intake {label}, naming an enterprise, p99 at 80% of the maximum ({paced.rate:.0f} of {peak:.0f} req/s)",
             round(paced.p99_ms, 1), "ms", round(paced.p50_ms, 1), round(paced.p99_ms, 1), floor=P99_CEILING_MS,
-            met=paced.p99_ms <= P99_CEILING_MS,
+            met=paced.p99_ms <= P99_CEILING_MS if at_eighty else None,
         ))  # fmt: skip
         settle(pids)  # the last events delivered
         if (lag := outbox_lag(lags, since)) is not None:
