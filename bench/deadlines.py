@@ -129,7 +129,8 @@ def _env(url: str, root: Path) -> dict[str, str]:
 
 
 async def load(hazards: int, receiver_url: str) -> None:
-    settings = notify_service.settings_class()
+    # Five million rows in one statement take longer than a request may (the 30 s statement timeout).
+    settings = notify_service.settings_class(database_statement_timeout_seconds=0)
     async with open_runtime(notify_service, settings) as runtime:
         await prepare_database(runtime)
         now = datetime.now(UTC)

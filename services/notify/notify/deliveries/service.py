@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,10 +21,12 @@ from notify.reminders.models import Reminder
 from notify.templates import service as templates
 from notify.templates.models import MessageTemplate
 from notify.webhooks import service as webhooks
-from notify.webhooks.models import WebhookEndpoint
+from notify.webhooks.models import WebhookEndpoint, WebhookMessage
 from qingling.auth.principal import Principal
 from qingling.auth.scope import can_see
+from qingling.bulk import insert_rows, reserve_ids
 from qingling.clock import SHANGHAI
+from qingling.delivery import ring_on_commit
 from qingling.errors import NotFound
 from qingling.exports import Column, Kind, Table
 from qingling.regions import parent
@@ -66,7 +69,10 @@ class Sending:
 
     wordings: dict[str, list[MessageTemplate]] = field(default_factory=dict)  # every version, by key
     systems: dict[str, list[WebhookEndpoint]] = field(default_factory=dict)
-    written: list[tuple[InboxEntry, Delivery]] = field(default_factory=list)
+    # Each inbox message and its line in the delivery log, as columns: a wave of ten thousand
+    # reminders writes tens of thousands, which as ORM objects cost more than the sending.
+    inbox: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    webhooks: list[dict[str, Any]] = field(default_factory=list)  # to the enterprises' subscribed systems
 
     async def wording(self, session: AsyncSession, key: str, region_code: str) -> MessageTemplate:
         if key not in self.wordings:  # a template's versions are read once a pass, whatever the places
@@ -87,11 +93,19 @@ class Sending:
         self.systems |= await webhooks.subscribed_many(session, wanted)
 
     async def finish(self, session: AsyncSession) -> None:
-        """Writes the pass's messages; each delivery line names its inbox message's id."""
-        await session.flush()
-        for entry, delivery in self.written:
-            delivery.provider_message_id = str(entry.id)
-        self.written.clear()
+        """Writes the pass's inbox messages and their delivery lines, each line naming its
+        message's id (taken before the rows are written), and its webhook messages: a statement
+        each, however many."""
+        if self.inbox:
+            ids = await reserve_ids(session, InboxEntry, len(self.inbox))
+            written = list(zip(self.inbox, ids, strict=True))
+            await insert_rows(session, InboxEntry, [entry | {"id": entry_id} for (entry, _), entry_id in written])
+            await insert_rows(session, Delivery, [line | {"provider_message_id": str(i)} for (_, line), i in written])
+            self.inbox.clear()
+        if self.webhooks:
+            await insert_rows(session, WebhookMessage, self.webhooks)
+            ring_on_commit(session, WebhookMessage)
+            self.webhooks.clear()
 
 
 async def send_reminder(
@@ -116,8 +130,7 @@ async def send_reminder(
         _undeliverable(session, reminder, item, template, title, text, now, sending)
         return False
     for recipient in to:
-        _to_inbox(session, reminder, item, recipient, "reminder", (template.key, template.version), title, text, now,
-                  sending)  # fmt: skip
+        _to_inbox(reminder, item, recipient, "reminder", (template.key, template.version), title, text, now, sending)
     cause = f"reminder:{reminder.id}"
     params = outgoing.sms_params({k: values[k] for k in ("title", "deadline", "days", "step")})
     notice = outgoing.Notice(template.key, template.version, title, text, item.item_type, item.item_id, cause,
@@ -127,12 +140,14 @@ async def send_reminder(
         data = {"item_type": item.item_type, "item_id": item.item_id, "step": reminder.step, "title": title,
                 "text": text, "deadline_at": item.deadline_at.astimezone(SHANGHAI).isoformat()}  # fmt: skip
         for endpoint in await sending.subscribed(session, item.enterprise_code):
-            webhooks.message(session, endpoint, "reminder.sent", data, now, item.item_type, item.item_id)
+            if "reminder.sent" in endpoint.event_types:
+                sending.webhooks.append(
+                    webhooks.new_message(endpoint, "reminder.sent", data, now, item.item_type, item.item_id)
+                )
     return True
 
 
 def _to_inbox(
-    session: AsyncSession,
     reminder: Reminder,
     item: TrackedDeadline,
     recipient: str,
@@ -143,25 +158,18 @@ def _to_inbox(
     now: datetime,
     sending: Sending,
 ) -> None:
-    """One message of a reminder into an inbox, and its line in the delivery log."""
-    entry = InboxEntry(
-        recipient=recipient,
-        source=f"reminder:{reminder.id}:{recipient}",
-        item_type=item.item_type,
-        item_id=item.item_id,
-        kind=kind,
-        title=title,
-        text=text,
-        at=now,
-        delivered_at=now,
-    )
-    delivery = Delivery(
+    """One message of a reminder into an inbox, and its line in the delivery log (written by
+    ``sending.finish``)."""
+    entry = dict(
+        recipient=recipient, source=f"reminder:{reminder.id}:{recipient}", item_type=item.item_type,
+        item_id=item.item_id, kind=kind, title=title, text=text, at=now, delivered_at=now, read_at=None, read_by=None,
+    )  # fmt: skip
+    line = dict(
         item_type=item.item_type, item_id=item.item_id, cause=f"reminder:{reminder.id}", step=reminder.step,
         recipient=recipient, channel="inbox", template=template[0], template_version=template[1],
-        title=title, text=text, status="delivered", attempted_at=now,
+        title=title, text=text, status="delivered", error=None, attempted_at=now,
     )  # fmt: skip
-    session.add_all([entry, delivery])
-    sending.written.append((entry, delivery))
+    sending.inbox.append((entry, line))
 
 
 def _undeliverable(
@@ -181,8 +189,7 @@ def _undeliverable(
         f"（督办部门、挂牌机关或企业不明），未能送达。请核实并补全督办部门或挂牌机关，另行{reminder.title}。"
     )
     for recipient in responsible_inboxes(item):
-        _to_inbox(session, reminder, item, recipient, "alert", ("reminder.undeliverable", 1), alert_title, alert, now,
-                  sending)  # fmt: skip
+        _to_inbox(reminder, item, recipient, "alert", ("reminder.undeliverable", 1), alert_title, alert, now, sending)
 
 
 async def visible_item(session: AsyncSession, caller: Principal, item_type: str, item_id: int) -> TrackedDeadline:
