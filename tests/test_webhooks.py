@@ -278,3 +278,41 @@ async def test_a_bulk_self_reports_hazards_each_reach_the_board_and_the_enterpri
 
     await until(on_the_board)
     await until(each_sent_once)
+
+
+async def _endless_answer(scope, receive, send) -> None:
+    """A receiver that takes the message (200) and then never stops answering: its body goes on
+    until the connection is closed."""
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    chunk = b"ok " * 20_000
+    while True:
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio
+async def test_a_receiver_whose_answer_never_ends_has_the_message_and_the_worker_goes_on(system):
+    """Only the status of an answer counts: its body is read up to a bound and the connection
+    closed, so a receiver answering without end neither fills a worker's memory nor holds it until
+    the time limit (and the message is not sent again as if it had failed)."""
+    with serving(_endless_answer) as url:
+        admin = await system.login("demo-enterprise")
+        created = await system.client.post(WEBHOOKS, json={"url": f"{url}/hooks", "event_types": ["hazard.changed"]},
+                                           headers=admin)  # fmt: skip
+        assert created.status_code == 201, created.text
+        endpoint = created.json()["id"]
+        try:
+            ping = (await system.client.post(f"{WEBHOOKS}/{endpoint}/ping", headers=admin)).json()
+
+            async def delivered():
+                found = next(m for m in await _messages(system, endpoint) if m["msg_id"] == ping["msg_id"])
+                return found if found["state"] != "pending" else None
+
+            message = await until(delivered)
+            assert (message["state"], message["attempts"], message["last_status"]) == ("delivered", 1, 200)
+        finally:
+            await system.client.post(f"{WEBHOOKS}/{endpoint}/disable", headers=await system.login("demo-enterprise"))

@@ -112,8 +112,8 @@ class WebhookChannel(Channel[WebhookJob]):
             async with adapters.webhook_http.post(
                 job.destination, data=job.body.encode(), headers=headers, allow_redirects=False
             ) as response:
-                await response.read()  # the connection goes back to the pool only once it is read
                 status = response.status
+                await _drain(response)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # TargetRefused is an OSError
             log.warning("webhook not delivered", id=job.id, error=f"{type(exc).__name__}: {exc}")
             return Outcome(False, None, CONNECT_FAILED)
@@ -137,6 +137,21 @@ class WebhookChannel(Channel[WebhookJob]):
             template_version=1, title=row.event_type, text=job.body[:4000], provider_message_id=row.msg_id,
             status="delivered" if outcome.delivered else "failed", error=outcome.error, attempted_at=now,
         ))  # fmt: skip
+
+
+# What a receiver's answer may say before it is cut off: only its status counts, and a body of
+# any size read whole would be the receiver's way to fill a worker's memory.
+ANSWER_LIMIT = 64 * 1024
+
+
+async def _drain(response: aiohttp.ClientResponse) -> None:
+    """Reads the answer's body, up to ``ANSWER_LIMIT``: a connection goes back to the pool only
+    when its answer was read to the end; one cut off is closed instead."""
+    read = 0
+    async for chunk in response.content.iter_any():
+        read += len(chunk)
+        if read > ANSWER_LIMIT:
+            return
 
 
 class WebhookDelivery(DeliveryQueue[WebhookJob]):
