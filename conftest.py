@@ -19,11 +19,10 @@ from typing import Any
 import httpx
 import pytest
 from missing_tool import missing
-from systems import LOCAL_RECEIVERS, SCRAPE_TOKEN, System, embedded_for_test, show_errors
+from systems import LOCAL_RECEIVERS, SCRAPE_TOKEN, System, embedded_for_test, stack_system
 
-from qingling.clock import FileClock
 from qlstack.postgres import MissingTool, PostgresCluster
-from qlstack.stack import Stack, free_port
+from qlstack.stack import free_port
 
 
 @pytest.fixture(scope="session")
@@ -70,18 +69,8 @@ async def embedded_system(root: Path, **overrides: Any) -> AsyncIterator[System]
 
 @pytest.fixture(scope="session")
 async def stack(request: pytest.FixtureRequest) -> AsyncIterator[System]:
-    try:
-        running = Stack(settings=LOCAL_RECEIVERS).__enter__()  # tears down what it started if start-up fails
-    except MissingTool as exc:
-        missing(str(exc))
-    try:
-        async with httpx.AsyncClient(base_url=running.gateway_url, timeout=30) as client:
-            yield System("stack", client, FileClock(running.clock_file), processes=running)
-    finally:
-        running.down()
-        if request.session.testsfailed:  # the logs go with the stack's directory: what went wrong, first
-            show_errors(request.config, running.root / "logs")
-        running.remove()
+    async with stack_system(request, settings=LOCAL_RECEIVERS) as system:
+        yield system
 
 
 @pytest.fixture(params=["embedded", pytest.param("stack", marks=pytest.mark.stack)])

@@ -13,18 +13,14 @@ service and two worker processes per service, behind nginx, on PostgreSQL.
 import json
 from datetime import datetime
 
-import httpx
 import pytest
 from chaos_harness import chaos
 from hazard_flow import HazardFlow
-from missing_tool import missing
-from systems import LOCAL_RECEIVERS, System, show_errors
+from systems import LOCAL_RECEIVERS, stack_system
 from tipoff_flow import FINDING, MONDAY, submit, tip_off_id, to_reply, until
 
-from qingling.clock import SHANGHAI, FileClock
-from qlstack.postgres import MissingTool
+from qingling.clock import SHANGHAI
 from qlstack.services import SERVICE_NAMES
-from qlstack.stack import Stack
 from standins import serving
 from standins.webhooks import Receiver
 
@@ -38,20 +34,9 @@ NOTIFY = "/api/v1/notify"
 
 @pytest.fixture(scope="module")
 async def scaled(request: pytest.FixtureRequest):
-    try:
-        running = Stack(
-            replicas=dict.fromkeys(SERVICE_NAMES, REPLICAS), workers=WORKERS, settings=LOCAL_RECEIVERS
-        ).__enter__()
-    except MissingTool as exc:
-        missing(str(exc))
-    try:
-        async with httpx.AsyncClient(base_url=running.gateway_url, timeout=30) as client:
-            yield System("stack", client, FileClock(running.clock_file), processes=running)
-    finally:
-        running.down()
-        if request.session.testsfailed:
-            show_errors(request.config, running.root / "logs")
-        running.remove()
+    stack = {"replicas": dict.fromkeys(SERVICE_NAMES, REPLICAS), "workers": WORKERS, "settings": LOCAL_RECEIVERS}
+    async with stack_system(request, **stack) as system:
+        yield system
 
 
 async def test_a_tip_off_becomes_a_hazard_whose_reminders_and_webhooks_go_out_on_two_replicas_and_two_workers(

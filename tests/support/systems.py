@@ -6,18 +6,22 @@ once; and the errors a failed stack run's processes logged."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from missing_tool import missing
 
 from identity.config import DEMO_SERVICE_SECRET
 from identity.demo import DEMO_PASSWORD
 from qingling.clock import FileClock
 from qingling.settings import Environment
 from qlstack.embedded import EmbeddedDispatcher, build_embedded
+from qlstack.postgres import MissingTool
 from qlstack.stack import Stack
 
 SCRAPE_TOKEN = "qingling-test-scrape-token"  # the monitoring system's (metrics_token)
@@ -110,3 +114,21 @@ def show_errors(config: pytest.Config, logs: Path, last: int = 40) -> None:
 
 
 TRACEBACK = "Traceback (most recent call last):"
+
+
+@asynccontextmanager
+async def stack_system(request: pytest.FixtureRequest, **stack: Any) -> AsyncIterator[System]:
+    """A process stack (``Stack(**stack)``) as a ``System``; stopped and removed afterwards, with
+    its processes' logged errors shown first when a test of the session failed."""
+    try:
+        running = Stack(**stack).__enter__()  # tears down what it started if start-up fails
+    except MissingTool as exc:
+        missing(str(exc))
+    try:
+        async with httpx.AsyncClient(base_url=running.gateway_url, timeout=30) as client:
+            yield System("stack", client, FileClock(running.clock_file), processes=running)
+    finally:
+        running.down()
+        if request.session.testsfailed:  # the logs go with the stack's directory: what went wrong, first
+            show_errors(request.config, running.root / "logs")
+        running.remove()
