@@ -24,7 +24,7 @@ from notify.webhooks import service as webhooks
 from notify.webhooks.models import WebhookEndpoint, WebhookMessage
 from qingling.auth.principal import Principal
 from qingling.auth.scope import can_see
-from qingling.bulk import insert_rows, reserve_ids
+from qingling.bulk import insert_new, insert_rows, reserve_ids
 from qingling.clock import SHANGHAI
 from qingling.delivery import ring_on_commit
 from qingling.errors import NotFound
@@ -59,6 +59,29 @@ def responsible_inboxes(item: TrackedDeadline) -> list[str]:
     """Who answers for a step nobody could be told of: the item's county's admins and 安委办."""
     county = (item.region_code or "")[:6]
     return [f"admins:{county}", f"committee:{county}"] if county else []
+
+
+async def into_inboxes(session: AsyncSession, told: list[tuple[dict[str, Any], dict[str, Any]]]) -> set[str]:
+    """Writes inbox messages, each with its line in the delivery log naming the message's id (the
+    ids taken before the rows are written): a statement per table, however many. A message whose
+    ``source`` is already there (told under another delivery of the same event) is not written
+    again, nor its line. Answers the sources written."""
+    once: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for entry, line in told:  # a source twice in one batch: its first message and line
+        once.setdefault(entry["source"], (entry, line))
+    told = list(once.values())
+    if not told:
+        return set()
+    ids = await reserve_ids(session, InboxEntry, len(told))
+    entries = [entry | {"id": entry_id} for (entry, _), entry_id in zip(told, ids, strict=True)]
+    written = await insert_new(session, InboxEntry, entries, ["source"])
+    lines = [
+        line | {"provider_message_id": str(entry["id"])}
+        for entry, (_, line) in zip(entries, told, strict=True)
+        if entry["source"] in written
+    ]
+    await insert_rows(session, Delivery, lines)
+    return written
 
 
 @dataclass
@@ -96,12 +119,8 @@ class Sending:
         """Writes the pass's inbox messages and their delivery lines, each line naming its
         message's id (taken before the rows are written), and its webhook messages: a statement
         each, however many."""
-        if self.inbox:
-            ids = await reserve_ids(session, InboxEntry, len(self.inbox))
-            written = list(zip(self.inbox, ids, strict=True))
-            await insert_rows(session, InboxEntry, [entry | {"id": entry_id} for (entry, _), entry_id in written])
-            await insert_rows(session, Delivery, [line | {"provider_message_id": str(i)} for (_, line), i in written])
-            self.inbox.clear()
+        await into_inboxes(session, self.inbox)
+        self.inbox.clear()
         if self.webhooks:
             await insert_rows(session, WebhookMessage, self.webhooks)
             ring_on_commit(session, WebhookMessage)

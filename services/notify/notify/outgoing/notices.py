@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.deadlines.models import TrackedDeadline
-from notify.deliveries.models import Delivery
-from notify.inbox.models import InboxEntry
+from notify.deliveries import service as deliveries
 from notify.outgoing import service
 from notify.outgoing.service import Notice
 from notify.templates import service as templates
 from notify.templates.models import MessageTemplate
-from qingling.bulk import insert_new
 from qingling.clock import SHANGHAI
 from qingling.events import EventEnvelope
 from qingling.hazard_events import HazardChanged
@@ -94,37 +91,31 @@ INBOX_KINDS = {"hazard.listed": "listing", "hazard.deadline_changed": "deadline"
 
 
 async def _to_enterprise_inboxes(
-    session: AsyncSession, told: list[tuple[Notice, HazardChanged, datetime]]
+    session: AsyncSession, said: list[tuple[Notice, HazardChanged, datetime]]
 ) -> dict[str, bool]:
     """A listing's or deadline change's message into its enterprise's inbox and its line in the
     delivery log, in one statement for the batch; answers, per cause, whether it was new (False:
     told already, under another delivery of the same event)."""
     runtime: Runtime = session.info["runtime"]
     now = runtime.clock.now()
-    rows, lines, causes = [], {}, {}
-    for notice, data, at in told:
+    told, causes = [], {}
+    for notice, data, at in said:
         if notice.kind not in INBOX_KINDS or not data.enterprise_code:
             continue
         recipient = f"enterprise:{data.enterprise_code}"
         source = causes[notice.cause] = f"{notice.cause}:{recipient}"
-        rows.append(dict(
+        entry = dict(
             recipient=recipient, source=source, item_type=notice.item_type, item_id=notice.item_id,
             kind=INBOX_KINDS[notice.kind], title=notice.title[:100], text=notice.text[:4000], at=at, delivered_at=now,
             read_at=None, read_by=None,
-        ))  # fmt: skip
-        lines[source] = Delivery(
+        )  # fmt: skip
+        line = dict(
             item_type=notice.item_type, item_id=notice.item_id, cause=notice.cause[:50], step=notice.step,
             recipient=recipient, channel="inbox", template=notice.kind, template_version=notice.template_version,
-            title=notice.title[:100], text=notice.text[:4000], status="delivered", attempted_at=now,
+            title=notice.title[:100], text=notice.text[:4000], status="delivered", error=None, attempted_at=now,
         )  # fmt: skip
-    if not rows:
-        return {}
-    written = await insert_new(session, InboxEntry, rows, ["source"])
-    if written:
-        query = select(InboxEntry.source, InboxEntry.id).where(InboxEntry.source.in_(written))
-        for source, entry_id in (await session.execute(query)).all():
-            lines[source].provider_message_id = str(entry_id)  # the delivery log's link to the message
-            session.add(lines[source])
+        told.append((entry, line))
+    written = await deliveries.into_inboxes(session, told)
     return {cause: source in written for cause, source in causes.items()}
 
 
