@@ -45,8 +45,8 @@ async def flag(session: AsyncSession, tip_off: TipOff, found: list[Any]) -> None
 
 
 async def flagged(session: AsyncSession, tip_off_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Each tip-off's possible duplicates, both ways — the latest ``MAX_FLAGS`` (a much-reported
-    site's first tip-off is flagged by every later one) — for a page of tip-offs in one query."""
+    """Each tip-off's possible duplicates, both ways — the latest ``MAX_FLAGS`` of the up to fifty
+    it flagged at its intake and those that flagged it since — for a page of tip-offs in one query."""
     ids = set(tip_off_ids)
     found: dict[int, set[int]] = {tip_off_id: set() for tip_off_id in ids}
     if ids:

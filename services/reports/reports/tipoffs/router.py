@@ -10,6 +10,7 @@ from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.db import DbSession
 from qingling.errors import QinglingError, ValidationFailed, problem_responses
 from qingling.idempotency import (
+    PUBLIC,
     APIRouter,
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
@@ -72,7 +73,7 @@ async def submit(
     """无需登录即可匿名举报；小程序用户带上登录令牌，可在“我的举报”中查看。返回的回执码和查询密码只显示这一次。
     须带 `Idempotency-Key`：网络中断后用同一个值重试，得到同一张回执，不会重复举报。
     同一网络地址在一段时间内的举报次数有限（默认每小时 10 次），超过时返回 429 并在 `Retry-After` 中说明等待秒数。"""
-    owner = caller.subject if caller is not None else "public"
+    owner = caller.subject if caller is not None else PUBLIC
     return await _take_in(runtime, request, owner, caller, body, idempotency_key, PUBLIC_INTAKE)
 
 
