@@ -13,14 +13,15 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
+from functools import cache, partial
 from typing import Annotated, Any, TypeVar
 
 import aiosqlite
 import structlog
 from fastapi import Depends, Request
 from pydantic import BaseModel
-from sqlalchemy import JSON, MetaData, event, make_url, select
+from sqlalchemy import JSON, MetaData, Table, event, make_url, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
@@ -246,22 +247,38 @@ class PydanticJSON(TypeDecorator):
         return None if value is None else self.model.model_validate(value)
 
 
-def _insert_for(session: AsyncSession, model: Any) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+@cache
+def _on_conflict(dialect: str, table: Table, columns: tuple[str, ...], key: tuple[str, ...], then: str) -> Any:
+    """``INSERT … ON CONFLICT (key)`` into ``columns`` of ``table``, built once and its values bound
+    as it is executed: built for every call, the statement's coercion and cache key cost more
+    than SQLite spends running it — and the counters and answers written this way are on every
+    public intake's path. ``then``: ``update`` (the other columns), ``lock`` (the key set to itself,
+    the row returned) or ``ignore``."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table)
+    if then == "ignore":
+        return statement.on_conflict_do_nothing(index_elements=key)
+    changed = [name for name in columns if name not in key] if then == "update" else key
+    upserted = statement.on_conflict_do_update(
+        index_elements=key, set_={name: statement.excluded[name] for name in changed}
+    )
+    return upserted.returning(*table.c) if then == "lock" else upserted
+
+
+def _conflict_statement(session: AsyncSession, model: Any, values: dict[str, Any], key: list[str], then: str) -> Any:
+    table = model if isinstance(model, Table) else model.__table__
+    return _on_conflict(_dialect(session), table, tuple(values), tuple(key), then)
 
 
 async def upsert(session: AsyncSession, model: Any, values: dict[str, Any], key: list[str]) -> None:
     """Insert a row or, when one with the same ``key`` exists, update it — in one statement on
     both engines (``ON CONFLICT … DO UPDATE``), so two writers racing never raise a unique
     violation. For caches and other rows where the last writer wins."""
-    statement = _insert_for(session, model).values(**values)
-    changed = {name: statement.excluded[name] for name in values if name not in key}
-    await session.execute(statement.on_conflict_do_update(index_elements=key, set_=changed))
+    await session.execute(_conflict_statement(session, model, values, key, "update"), values)
 
 
 async def insert_or_lock(session: AsyncSession, model: Any, values: dict[str, Any], key: list[str]) -> Any:
@@ -270,15 +287,11 @@ async def insert_or_lock(session: AsyncSession, model: Any, values: dict[str, An
     UPDATE`` setting the key to itself changes nothing but takes the row's lock on PostgreSQL (a
     racing writer waits for it; SQLite's one writer holds the database anyway), and ``RETURNING``
     answers the row. For counters read and then written in the same transaction."""
-    statement = _insert_for(session, model).values(**values)
-    same = {name: statement.excluded[name] for name in key}
-    upserted = statement.on_conflict_do_update(index_elements=key, set_=same).returning(*statement.table.c)
-    return (await session.execute(upserted)).one()
+    return (await session.execute(_conflict_statement(session, model, values, key, "lock"), values)).one()
 
 
 async def insert_or_ignore(session: AsyncSession, model: Any, values: dict[str, Any], key: list[str]) -> bool:
     """Insert a row unless one with the same ``key`` exists (``ON CONFLICT … DO NOTHING``);
     whether it was inserted. For claims where the first writer wins."""
-    statement = _insert_for(session, model).values(**values).on_conflict_do_nothing(index_elements=key)
-    result = await session.execute(statement)
+    result = await session.execute(_conflict_statement(session, model, values, key, "ignore"), values)
     return bool(result.rowcount)

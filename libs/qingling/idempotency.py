@@ -33,12 +33,13 @@ import hashlib
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import fastapi
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import JSON, delete, select, tuple_
+from sqlalchemy import JSON, bindparam, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -170,12 +171,17 @@ class _AnsweredMeanwhile(Exception):
     """A twin committed its answer while this request worked: this work is rolled back."""
 
 
+@cache
+def _answer_of(model: Any) -> Any:
+    """The stored answer to an owner's key, built once per service (read before every write)."""
+    return select(model.fingerprint, model.status_code, model.response_body).where(
+        model.owner == bindparam("owner"), model.key == bindparam("key")
+    )
+
+
 async def _stored(session: AsyncSession, owner: str, key: str, request_fingerprint: str) -> StoredResponse | None:
     model = session.info["runtime"].service.tables.idempotency
-    query = select(model.fingerprint, model.status_code, model.response_body).where(
-        model.owner == owner, model.key == key
-    )
-    if (found := (await session.execute(query)).first()) is None:
+    if (found := (await session.execute(_answer_of(model), {"owner": owner, "key": key})).first()) is None:
         return None
     if found.status_code is None:  # a claim taken before the work by an earlier version: no answer
         await session.execute(delete(model).where(model.owner == owner, model.key == key))

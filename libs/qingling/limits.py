@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Depends, Request
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -96,6 +96,9 @@ class Limiter:
     def __init__(self, table: type[LimitCounterBase], key: bytes) -> None:
         self.table = table
         self._hash_key = key
+        counters = table.__table__
+        # Built once, the values bound as it runs: every public intake counts its address with it.
+        self._recount = update(counters).where(counters.c.key == bindparam("counter_key"))
 
     def _key(self, limit: Limit, subject: str) -> str:
         return keyed_hash(self._hash_key, f"{limit.name}\x1f{subject}")
@@ -159,9 +162,8 @@ class Limiter:
             else:
                 blocked = now + limit.wait_after(count)
                 ends = max(ends, blocked + limit.window)
-        table = self.table.__table__
         values = {"count": count, "window_started_at": started, "window_ends_at": ends, "blocked_until": blocked}
-        await session.execute(update(table).where(table.c.key == row.key).values(values))
+        await session.execute(self._recount, {"counter_key": row.key, **values})
         return count
 
     async def clear(self, session: AsyncSession, limit: Limit, subject: str) -> None:
