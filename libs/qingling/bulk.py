@@ -20,11 +20,13 @@ server defaults.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import pydantic_core
 from pydantic import BaseModel
 from sqlalchemy import DateTime, Table, func, insert, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.db import PydanticJSON
@@ -63,7 +65,7 @@ async def insert_rows(session: AsyncSession, model: Any, rows: Sequence[dict[str
     table = _table(model)
     names = _columns(table, rows)
     if _dialect(session) != "postgresql":
-        await session.execute(insert(table), list(rows))
+        await session.execute(_insert_into(table), list(rows))
         return
     await session.execute(text(_from_document(table, names)), {"rows": _document(table, names, rows)})
 
@@ -80,20 +82,21 @@ async def insert_new(session: AsyncSession, model: Any, rows: Sequence[dict[str,
     if _dialect(session) == "postgresql":
         statement = text(f"{_from_document(table, names)} ON CONFLICT ({target}) DO NOTHING RETURNING {target}")
         found = (await session.execute(statement, {"rows": _document(table, names, rows)})).all()
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        found = []
-        per_statement = max(1, 30_000 // len(names))  # under SQLite's limit on bound parameters
-        for start in range(0, len(rows), per_statement):
-            statement = (
-                sqlite_insert(table)
-                .values(list(rows[start : start + per_statement]))
-                .on_conflict_do_nothing(index_elements=list(key))
-                .returning(*(table.c[name] for name in key))
-            )
-            found += (await session.execute(statement)).all()
+    else:  # an executemany SQLAlchemy sends as multi-row VALUES, under SQLite's parameter limit
+        found = (await session.execute(_insert_new_into(table, tuple(key)), list(rows))).all()
     return {str(row[0]) if len(key) == 1 else tuple(str(value) for value in row) for row in found}
+
+
+@cache
+def _insert_into(table: Table) -> Any:
+    """Built once per table: its values are bound as it runs (a statement built per call costs
+    more than a small batch's rows)."""
+    return insert(table)
+
+
+@cache
+def _insert_new_into(table: Table, key: tuple[str, ...]) -> Any:
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=key).returning(*(table.c[name] for name in key))
 
 
 def _columns(table: Table, rows: Sequence[dict[str, Any]]) -> list[str]:
