@@ -18,6 +18,7 @@ from qingling import audit
 from qingling.auth.principal import RECEIPT_HOLDER, Principal
 from qingling.auth.roles import STAFF_ROLES, Role
 from qingling.auth.scope import staff_rows
+from qingling.bulk import reserve_ids
 from qingling.calendar import Unit, WorkingCalendar, is_overdue
 from qingling.clock import SHANGHAI, to_shanghai
 from qingling.delivery import DeliveryState
@@ -165,11 +166,7 @@ async def receive(
     )
     start_step(tip_off, DECISION_LIMIT.what, DECISION_LIMIT.basis(now), calendar)
     routing.apply(tip_off, route)
-    same_matter = await duplicates.find(session, runtime, tip_off)  # before the insert: nothing to flush yet
-    session.add(tip_off)
-    await session.flush()
-    for item in media:
-        item.tip_off_id, item.attached_at = tip_off.id, now
+    same_matter = await duplicates.find(session, runtime, tip_off)
     actor = (
         caller if isinstance(body, schemas.StaffSubmission) else RECEIPT_HOLDER
     )  # the trail never names who reported
@@ -181,14 +178,25 @@ async def receive(
         "routed_to": tip_off.lead_department,
         "routing_pending": not routed,
     }
+    # The id taken first, so the tip-off is written once with the head of its trail (whose first
+    # entry's hash covers the id) — not inserted, then updated.
+    [tip_off.id] = await reserve_ids(session, TipOff, 1)
+    entry = audit.trail_values(tip_off.id, tip_off.head, action="receive", actor=actor, at=now, payload=payload)
+    tip_off.audit_seq, tip_off.audit_head = entry["seq"], entry["hash"]
+    await session.execute(_INSERT_TIP_OFF, {name: getattr(tip_off, name) for name in _TIP_OFF_COLUMNS})
+    for item in media:
+        item.tip_off_id, item.attached_at = tip_off.id, now
     sealed = {**reporter.model_dump(), "subject": caller.subject if signed_in else None, "facts": body.facts}
-    await _first_records(session, runtime, tip_off, sealed, actor, now, payload)
+    await _first_records(session, runtime, tip_off, sealed, entry, now)
     await duplicates.flag(session, tip_off, same_matter)
     return Received(tip_off, secret)
 
 
 # Intake's plain inserts, built once (Core, values bound at execution): an ORM-enabled
-# ``insert(Model).values(…)`` is coerced and keyed anew on every call.
+# ``insert(Model).values(…)`` is coerced and keyed anew on every call, and the session's flush
+# of a new object costs more than the statement it sends.
+_TIP_OFF_COLUMNS = tuple(TipOff.__table__.columns.keys())
+_INSERT_TIP_OFF = insert(TipOff.__table__)
 _INSERT_SEALED = insert(SealedReporter.__table__)
 _INSERT_MESSAGE = insert(TipOffMessage.__table__).returning(TipOffMessage.__table__.c.id)
 _INSERT_ENTRY = insert(TipOffAudit.__table__)
@@ -199,21 +207,18 @@ async def _first_records(
     runtime: Runtime,
     tip_off: TipOff,
     sealed: dict[str, Any],
-    actor: Principal,
+    entry: dict[str, Any],
     now: datetime,
-    payload: dict[str, Any],
 ) -> None:
     """What intake writes besides the tip-off — the sealed reporter, the notice of receipt, the
-    first trail entry, the first version and both events (``tell`` and ``record_change`` for a
-    tip-off just inserted) — as plain inserts: the hottest write path builds no ORM objects for
-    rows it never reads back."""
+    first trail entry (``entry``), the first version and both events (``tell`` and
+    ``record_change`` for a tip-off just inserted) — as plain inserts: the hottest write path
+    builds no ORM objects for rows it never reads back."""
     text = REPORTER_NOTICES["receive"]
     await session.execute(_INSERT_SEALED, _sealed(runtime, tip_off.id, sealed))
     notice = {"tip_off_id": tip_off.id, "side": "handler", "kind": "notice", "text": text, "at": now}
     message_id = (await session.execute(_INSERT_MESSAGE, notice)).scalar_one()
-    entry = audit.trail_values(tip_off.id, tip_off.head, action="receive", actor=actor, at=now, payload=payload)
     await session.execute(_INSERT_ENTRY, entry)
-    tip_off.audit_seq, tip_off.audit_head = entry["seq"], entry["hash"]
     await TIP_OFF_HISTORY.record_new(session, [{"id": tip_off.id, **TIP_OFF_HISTORY.values(tip_off)}], at=now)
     told = _notified(tip_off, message_id, "notice", text, now)
     events = [(told, f"tip_off/{tip_off.id}"), (_changed(tip_off, "receive", None), f"tip_off/{tip_off.id}")]
