@@ -53,8 +53,7 @@ async def reserve_ids(session: AsyncSession, model: Any, count: int) -> list[int
     if _dialect(session) == "postgresql":
         query = text(f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, :n)")
         return sorted((await session.execute(query, {"n": count})).scalars())
-    table = _table(model)
-    largest = (await session.execute(select(func.coalesce(func.max(table.c.id), 0)))).scalar_one()
+    largest = (await session.execute(_largest_id(_table(model)))).scalar_one()
     return list(range(largest + 1, largest + 1 + count))
 
 
@@ -85,6 +84,11 @@ async def insert_new(session: AsyncSession, model: Any, rows: Sequence[dict[str,
     else:  # an executemany SQLAlchemy sends as multi-row VALUES, under SQLite's parameter limit
         found = (await session.execute(_insert_new_into(table, tuple(key)), list(rows))).all()
     return {str(row[0]) if len(key) == 1 else tuple(str(value) for value in row) for row in found}
+
+
+@cache
+def _largest_id(table: Table) -> Any:
+    return select(func.coalesce(func.max(table.c.id), 0))
 
 
 @cache

@@ -174,8 +174,9 @@ class _AnsweredMeanwhile(Exception):
 @cache
 def _answer_of(model: Any) -> Any:
     """The stored answer to an owner's key, built once per service (read before every write)."""
-    return select(model.fingerprint, model.status_code, model.response_body).where(
-        model.owner == bindparam("owner"), model.key == bindparam("key")
+    table = model.__table__  # a Core query: no ORM compilation, nothing loaded but a row
+    return select(table.c.fingerprint, table.c.status_code, table.c.response_body).where(
+        table.c.owner == bindparam("owner"), table.c.key == bindparam("key")
     )
 
 
