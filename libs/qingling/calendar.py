@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 import chinese_calendar
 
@@ -77,6 +78,7 @@ class Deadline:
         return bool(self.unknown_years)
 
 
+@lru_cache(maxsize=4096)  # a pure look-up, made for every day a deadline counts through
 def _library_says(day: date) -> bool | None:
     try:
         return chinese_calendar.is_workday(day)
