@@ -405,3 +405,26 @@ async def test_a_much_reported_enterprise_flags_each_tip_off_with_at_most_fifty_
     }
     assert len(flags[first]) == 50 and first not in flags[first]  # the next fifty, then no more
     assert len(flags[last]) == 50 and first not in flags[last]  # the latest fifty before it
+
+
+async def test_calls_about_one_place_are_flagged_by_distance_and_category_not_by_place_alone(system):
+    """No enterprise named: a call of the same category within the radius (300 m) is flagged both
+    ways; one of another category at the same spot, and one of the same category a kilometre
+    away, are not."""
+    system.clock.freeze(MONDAY)
+    handler, operator = await system.login("deqing-yjj"), await system.login("deqing-12345")
+    spot = {"enterprise_code": None, "latitude": 30.6171, "longitude": 119.8313}  # no other test reports here
+    first = await entered(system, operator, **spot)
+    near = await entered(system, operator, **spot | {"latitude": 30.6171 + 0.0018})  # ~200 m north
+    other_kind = await entered(system, operator, **spot | {"category": "illegal_act"})
+    far = await entered(system, operator, **spot | {"latitude": 30.6171 + 0.009})  # ~1 km north
+    handler = await system.login("deqing-yjj")
+    ids = [await tip_off_id(system, receipt, handler) for receipt in (first, near, other_kind, far)]
+
+    def flags(number: int):
+        return system.client.get(f"{TIP_OFFS}/{number}", headers=handler)
+
+    assert (await flags(ids[0])).json()["possible_duplicates"] == [ids[1]]
+    assert (await flags(ids[1])).json()["possible_duplicates"] == [ids[0]]
+    assert (await flags(ids[2])).json()["possible_duplicates"] == []
+    assert (await flags(ids[3])).json()["possible_duplicates"] == []

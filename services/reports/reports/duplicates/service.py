@@ -7,9 +7,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.auth.principal import Principal
@@ -23,17 +24,17 @@ METRES_PER_DEGREE = 111_320  # of latitude; of longitude, times cos(latitude)
 MAX_FLAGS = 50  # possible duplicates a tip-off shows: as many as intake looks at
 
 
-FLAGGING = (TipOff.id, TipOff.enterprise_code, TipOff.category, TipOff.latitude, TipOff.longitude)
+_TIP_OFF = TipOff.__table__.c  # intake reads plain rows (a Core query): it loads no objects
+FLAGGING = (_TIP_OFF.id, _TIP_OFF.enterprise_code, _TIP_OFF.category, _TIP_OFF.latitude, _TIP_OFF.longitude)
 _INSERT_FLAGS = insert(TipOffFlag.__table__)  # built once: intake's hot path
 
 
 async def find(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -> list[Any]:
     """The open tip-offs that may report the same matter as ``tip_off`` (being taken in). Reads
     only the columns that decide it, and locks nothing: flagging inserts rows of its own."""
-    query = _candidates(runtime, tip_off, FLAGGING)
-    if query is None:
+    if (query := _candidates(runtime, tip_off, FLAGGING)) is None:
         return []
-    rows = (await session.execute(query)).all()
+    rows = (await session.execute(*query)).all()
     return [row for row in rows if _same_enterprise(tip_off, row) or _within(tip_off, row, _radius(runtime))]
 
 
@@ -61,10 +62,9 @@ async def flagged(session: AsyncSession, tip_off_ids: Iterable[int]) -> dict[int
 
 
 async def candidates(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -> list[TipOff]:
-    query = _candidates(runtime, tip_off, (TipOff,))
-    if query is None:
+    if (query := _candidates(runtime, tip_off, (TipOff,))) is None:
         return []
-    found = (await session.execute(query)).scalars()
+    found = (await session.execute(*query)).scalars()
     return [other for other in found if _same_enterprise(tip_off, other) or _within(tip_off, other, _radius(runtime))]
 
 
@@ -72,35 +72,51 @@ def _radius(runtime: Runtime) -> float:
     return runtime.settings.duplicate_radius_m
 
 
-def _candidates(runtime: Runtime, tip_off: TipOff, columns: tuple[Any, ...]) -> Any:
+def _candidates(runtime: Runtime, tip_off: TipOff, columns: tuple[Any, ...]) -> tuple[Any, dict[str, Any]] | None:
     """The open tip-offs received within the window that name the same enterprise or lie near and
     are of the same category (by a box around the place, refined by distance by the caller); the
-    latest 50. ``None`` when the tip-off names neither."""
+    latest 50 — as the query and its values. ``None`` when the tip-off names neither."""
     settings = runtime.settings
-    since = tip_off.received_at - timedelta(days=settings.duplicate_window_days)
-    near = []
-    if tip_off.enterprise_code:
-        near.append(TipOff.enterprise_code == tip_off.enterprise_code)
-    if tip_off.latitude is not None and tip_off.longitude is not None:
+    by_enterprise = bool(tip_off.enterprise_code)
+    by_place = tip_off.latitude is not None and tip_off.longitude is not None
+    if not (by_enterprise or by_place):
+        return None
+    values = {
+        "own_id": tip_off.id or 0,  # none yet at intake
+        "since": tip_off.received_at - timedelta(days=settings.duplicate_window_days),
+        "enterprise_code": tip_off.enterprise_code,
+        "category": tip_off.category,
+    }
+    if by_place:
         d_lat = settings.duplicate_radius_m / METRES_PER_DEGREE
         d_lon = d_lat / max(math.cos(math.radians(tip_off.latitude)), 0.01)
+        values |= {"lat_from": tip_off.latitude - d_lat, "lat_to": tip_off.latitude + d_lat}
+        values |= {"lon_from": tip_off.longitude - d_lon, "lon_to": tip_off.longitude + d_lon}
+    return _candidates_query(columns, by_enterprise, by_place), values
+
+
+@cache
+def _candidates_query(columns: tuple[Any, ...], by_enterprise: bool, by_place: bool) -> Any:
+    """Built once for each shape — intake asks it of every tip-off that names an enterprise or a place."""
+    near = []
+    if by_enterprise:
+        near.append(TipOff.enterprise_code == bindparam("enterprise_code"))
+    if by_place:
         near.append(
-            (TipOff.category == tip_off.category)
-            & TipOff.latitude.between(tip_off.latitude - d_lat, tip_off.latitude + d_lat)
-            & TipOff.longitude.between(tip_off.longitude - d_lon, tip_off.longitude + d_lon)
+            (TipOff.category == bindparam("category"))
+            & TipOff.latitude.between(bindparam("lat_from"), bindparam("lat_to"))
+            & TipOff.longitude.between(bindparam("lon_from"), bindparam("lon_to"))
         )
-    if not near:
-        return None
     return (
         select(*columns)
         .where(
-            TipOff.id != tip_off.id,
+            TipOff.id != bindparam("own_id"),
             TipOff.state.not_in(TIP_OFF_LIFECYCLE.final),
-            TipOff.received_at >= since,
+            TipOff.received_at >= bindparam("since"),
             or_(*near),
         )
         .order_by(TipOff.id.desc())  # the latest first: the likeliest to be the same matter
-        .limit(50)
+        .limit(MAX_FLAGS)
     )
 
 
