@@ -371,6 +371,7 @@ def _ring(session: Session) -> None:
 
 
 DOORBELL_CHANNEL = "qingling_doorbell"  # PostgreSQL's notification channel; the payload is the table
+_NOTIFY = text("SELECT pg_notify(:channel, :name)")
 
 
 @event.listens_for(Session, "before_commit")
@@ -380,7 +381,7 @@ def _ring_elsewhere(session: Session) -> None:
     names = session.info.get(_RING)
     if names and session.get_bind().dialect.name == "postgresql":
         for name in sorted(names):
-            session.execute(text("SELECT pg_notify(:channel, :name)"), {"channel": DOORBELL_CHANNEL, "name": name})
+            session.execute(_NOTIFY, {"channel": DOORBELL_CHANNEL, "name": name})
 
 
 async def listen_for_doorbells(runtime: Runtime) -> None:

@@ -14,6 +14,7 @@ its own model base and builds its ``WorkingCalendar`` from it, so all count alik
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import ClassVar
 
 from pydantic import Field as PydanticField
@@ -106,8 +107,14 @@ class CalendarYearRemoved(EventData):
 
 async def working_calendar(session: AsyncSession, model: type[HolidayArrangementBase]) -> WorkingCalendar:
     """The calendar with every year stored in ``model``; other years come from the library."""
-    rows = (await session.execute(model.in_force().order_by(model.year))).scalars()
+    rows = (await session.execute(_years_in_force(model))).scalars()
     return WorkingCalendar(row.arrangement() for row in rows)
+
+
+@cache
+def _years_in_force(model: type[HolidayArrangementBase]) -> Select:
+    """Built once per table: every intake and every step with a time limit reads the calendar."""
+    return model.in_force().order_by(model.year)
 
 
 async def store_arrangement(
