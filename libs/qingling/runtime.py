@@ -190,7 +190,7 @@ async def open_runtime(
         await engine.dispose()
 
 
-def _current_runtime(request: Request) -> Runtime:
+async def _current_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 

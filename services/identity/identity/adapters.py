@@ -48,7 +48,7 @@ async def identity_adapters(runtime: Runtime) -> AsyncIterator[Adapters]:
         )
 
 
-def _adapters(runtime: CurrentRuntime) -> Adapters:
+async def _adapters(runtime: CurrentRuntime) -> Adapters:
     return runtime.adapters
 
 

@@ -66,7 +66,7 @@ async def reports_adapters(runtime: Runtime) -> AsyncIterator[Adapters]:
         )
 
 
-def _adapters(runtime: CurrentRuntime) -> Adapters:
+async def _adapters(runtime: CurrentRuntime) -> Adapters:
     return runtime.adapters
 
 

@@ -12,7 +12,7 @@ from qingling.filestore import FileStore
 from qingling.runtime import CurrentRuntime
 
 
-def _store(runtime: CurrentRuntime) -> FileStore:
+async def _store(runtime: CurrentRuntime) -> FileStore:
     return runtime.adapters.evidence
 
 

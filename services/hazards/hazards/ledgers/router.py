@@ -42,7 +42,7 @@ FILES = {
 }
 
 
-def ledger_filters(
+async def ledger_filters(
     region_code: Annotated[
         RegionCode | None, Query(description="只看此行政区划（须在您的辖区内），表题以其命名；默认为您的辖区")
     ] = None,
