@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select
+from sqlalchemy import Integer, bindparam, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qingling.auth.principal import Principal
@@ -27,22 +27,31 @@ MAX_FLAGS = 50  # possible duplicates a tip-off shows: as many as intake looks a
 _TIP_OFF = TipOff.__table__.c  # intake reads plain rows (a Core query): it loads no objects
 FLAGGING = (_TIP_OFF.id, _TIP_OFF.enterprise_code, _TIP_OFF.category, _TIP_OFF.latitude, _TIP_OFF.longitude)
 _INSERT_FLAGS = insert(TipOffFlag.__table__)  # built once: intake's hot path
+_FLAGGED = bindparam("flagged", type_=Integer)
 
 
-async def find(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -> list[Any]:
-    """The open tip-offs that may report the same matter as ``tip_off`` (being taken in). Reads
-    only the columns that decide it, and locks nothing: flagging inserts rows of its own."""
+async def flag(session: AsyncSession, runtime: Runtime, tip_off: TipOff) -> None:
+    """Flags ``tip_off`` (inserted now) and the open tip-offs that may report the same matter as
+    possibly the same, both ways: one row per pair. Locks nothing: the pairs are rows of their own.
+    Naming only an enterprise, every candidate is one: read and flagged in one statement
+    (``INSERT … SELECT``), nothing brought back. By place, the box the query reads is refined by
+    distance here."""
     if (query := _candidates(runtime, tip_off, FLAGGING)) is None:
-        return []
-    rows = (await session.execute(*query)).all()
-    return [row for row in rows if _same_enterprise(tip_off, row) or _within(tip_off, row, _radius(runtime))]
-
-
-async def flag(session: AsyncSession, tip_off: TipOff, found: list[Any]) -> None:
-    """Flags ``tip_off`` (inserted now) and each of ``found`` as possibly the same matter, both
-    ways: one row per pair, in one statement."""
+        return
+    statement, values = query
+    if tip_off.latitude is None or tip_off.longitude is None:
+        await session.execute(_flag_all(), {**values, "flagged": tip_off.id})
+        return
+    rows = (await session.execute(statement, values)).all()
+    found = [row for row in rows if _same_enterprise(tip_off, row) or _within(tip_off, row, _radius(runtime))]
     if found:
         await session.execute(_INSERT_FLAGS, [{"tip_off_id": tip_off.id, "other_id": other.id} for other in found])
+
+
+@cache
+def _flag_all() -> Any:
+    candidates = _candidates_query((_FLAGGED, _TIP_OFF.id), by_enterprise=True, by_place=False)
+    return _INSERT_FLAGS.from_select(["tip_off_id", "other_id"], candidates)
 
 
 async def flagged(session: AsyncSession, tip_off_ids: Iterable[int]) -> dict[int, list[int]]:

@@ -166,7 +166,6 @@ async def receive(
     )
     start_step(tip_off, DECISION_LIMIT.what, DECISION_LIMIT.basis(now), calendar)
     routing.apply(tip_off, route)
-    same_matter = await duplicates.find(session, runtime, tip_off)
     actor = (
         caller if isinstance(body, schemas.StaffSubmission) else RECEIPT_HOLDER
     )  # the trail never names who reported
@@ -188,7 +187,7 @@ async def receive(
         item.tip_off_id, item.attached_at = tip_off.id, now
     sealed = {**reporter.model_dump(), "subject": caller.subject if signed_in else None, "facts": body.facts}
     await _first_records(session, runtime, tip_off, sealed, entry, now)
-    await duplicates.flag(session, tip_off, same_matter)
+    await duplicates.flag(session, runtime, tip_off)
     return Received(tip_off, secret)
 
 
