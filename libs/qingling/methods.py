@@ -16,6 +16,7 @@ method they take in ``Allow``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache, partial
 from typing import Any
 
 from fastapi.routing import iter_route_contexts
@@ -59,9 +60,11 @@ class MethodGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and "app" in scope:
             state = scope["app"].state
-            if getattr(state, "route_table", None) is None:  # built at the first request: routes are all in
-                state.route_table = route_table(scope["app"])
-            allowed = allowed_methods(state.route_table, scope["path"])
+            if getattr(state, "methods_of", None) is None:  # built at the first request: routes are all in
+                # A path's methods are matched against every route: kept for the paths of the
+                # moment (an id in a path makes many), not matched again on every request.
+                state.methods_of = lru_cache(maxsize=4096)(partial(allowed_methods, route_table(scope["app"])))
+            allowed = state.methods_of(scope["path"])
             if allowed and scope["method"] not in allowed:
                 error = MethodNotAllowed(
                     f"{scope['path']} 不支持 {scope['method']}，可用的方法：{', '.join(sorted(allowed))}",
