@@ -49,10 +49,8 @@ async def reserve_ids(session: AsyncSession, model: Any, count: int) -> list[int
     the write lock from its start (``BEGIN IMMEDIATE``) on the single connection."""
     if count <= 0:
         return []
-    name = _table(model).name
     if _dialect(session) == "postgresql":
-        query = text(f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, :n)")
-        return sorted((await session.execute(query, {"n": count})).scalars())
+        return sorted((await session.execute(_next_ids(_table(model)), {"n": count})).scalars())
     largest = (await session.execute(_largest_id(_table(model)))).scalar_one()
     return list(range(largest + 1, largest + 1 + count))
 
@@ -66,7 +64,7 @@ async def insert_rows(session: AsyncSession, model: Any, rows: Sequence[dict[str
     if _dialect(session) != "postgresql":
         await session.execute(_insert_into(table), list(rows))
         return
-    await session.execute(text(_from_document(table, names)), {"rows": _document(table, names, rows)})
+    await session.execute(_from_document(table, tuple(names)), {"rows": _document(table, names, rows)})
 
 
 async def insert_new(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]], key: Sequence[str]) -> set:
@@ -77,13 +75,21 @@ async def insert_new(session: AsyncSession, model: Any, rows: Sequence[dict[str,
         return set()
     table = _table(model)
     names = _columns(table, rows)
-    target = ", ".join(f'"{name}"' for name in key)
     if _dialect(session) == "postgresql":
-        statement = text(f"{_from_document(table, names)} ON CONFLICT ({target}) DO NOTHING RETURNING {target}")
+        statement = _from_document(table, tuple(names), tuple(key))
         found = (await session.execute(statement, {"rows": _document(table, names, rows)})).all()
     else:  # an executemany SQLAlchemy sends as multi-row VALUES, under SQLite's parameter limit
         found = (await session.execute(_insert_new_into(table, tuple(key)), list(rows))).all()
     return {str(row[0]) if len(key) == 1 else tuple(str(value) for value in row) for row in found}
+
+
+# The statements are built once per table (and columns): values are bound as they run, and a
+# statement built per call costs more than a small batch's rows.
+
+
+@cache
+def _next_ids(table: Table) -> Any:
+    return text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, :n)")
 
 
 @cache
@@ -93,8 +99,6 @@ def _largest_id(table: Table) -> Any:
 
 @cache
 def _insert_into(table: Table) -> Any:
-    """Built once per table: its values are bound as it runs (a statement built per call costs
-    more than a small batch's rows)."""
     return insert(table)
 
 
@@ -112,10 +116,16 @@ def _columns(table: Table, rows: Sequence[dict[str, Any]]) -> list[str]:
     return names
 
 
-def _from_document(table: Table, names: list[str]) -> str:
-    """PostgreSQL: the rows of the JSON document ``:rows`` into ``names`` of ``table``."""
+@cache
+def _from_document(table: Table, names: tuple[str, ...], new_by: tuple[str, ...] = ()) -> Any:
+    """PostgreSQL: the rows of the JSON document ``:rows`` into ``names`` of ``table`` — given
+    ``new_by``, only those whose key is not taken, returning their keys."""
     columns, quoted = ", ".join(f'"{name}"' for name in names), f'"{table.name}"'
-    return f"INSERT INTO {quoted} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{quoted}, :rows)"
+    statement = f"INSERT INTO {quoted} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{quoted}, :rows)"
+    if new_by:
+        target = ", ".join(f'"{name}"' for name in new_by)
+        statement += f" ON CONFLICT ({target}) DO NOTHING RETURNING {target}"
+    return text(statement)
 
 
 def _document(table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> str:
