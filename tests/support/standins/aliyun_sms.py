@@ -97,15 +97,18 @@ class FakeAliyunSms:
     templates: dict[str, SmsTemplate] = field(default_factory=dict)
     accepted: list[AcceptedSms] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)  # every refusal answered, in order
-    failures: list[Refusal] = field(default_factory=list)  # answered to the next requests, in order
+    # answered to the next requests, in order — each to any number (None) or to the one it names
+    failures: list[tuple[Refusal, str | None]] = field(default_factory=list)
     raw_requests: list[tuple[str, str, bytes]] = field(default_factory=list)  # method, URL, body
     used_nonces: set[str] = field(default_factory=set)
 
     def add_template(self, code: str, content: str) -> None:
         self.templates[code] = SmsTemplate(code, content)
 
-    def fail_next(self, count: int = 1, refusal: Refusal = SYSTEM_ERROR) -> None:
-        self.failures.extend([refusal] * count)
+    def fail_next(self, count: int = 1, refusal: Refusal = SYSTEM_ERROR, *, phone: str | None = None) -> None:
+        """Refuse the next ``count`` messages — to ``phone`` only, when given: a test that means one
+        recipient's message is then not at the mercy of another that happens to be sent first."""
+        self.failures.extend([(refusal, phone)] * count)
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/", self._endpoint, methods=["GET", "POST"])])
@@ -118,8 +121,12 @@ class FakeAliyunSms:
             params.update((await request.form()).items())  # type: ignore[arg-type]
         params = {name: str(value) for name, value in params.items()}
         refusal = self._check(request.method, params)
-        if refusal is None and self.failures:
-            refusal = self.failures.pop(0)
+        if refusal is None:
+            for index, (failure, phone) in enumerate(self.failures):
+                if phone is None or phone == params.get("PhoneNumbers"):
+                    refusal = failure
+                    del self.failures[index]
+                    break
         request_id = str(uuid.uuid4()).upper()
         if refusal is not None:
             self.refused.append(refusal)
