@@ -29,15 +29,7 @@ from sqlalchemy import DateTime, Table, func, insert, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from qingling.db import PydanticJSON
-
-
-def _table(model: Any) -> Table:
-    return model if isinstance(model, Table) else model.__table__
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
+from qingling.db import PydanticJSON, dialect_of, table_of
 
 
 async def reserve_ids(session: AsyncSession, model: Any, count: int) -> list[int]:
@@ -49,9 +41,9 @@ async def reserve_ids(session: AsyncSession, model: Any, count: int) -> list[int
     the write lock from its start (``BEGIN IMMEDIATE``) on the single connection."""
     if count <= 0:
         return []
-    if _dialect(session) == "postgresql":
-        return sorted((await session.execute(_next_ids(_table(model)), {"n": count})).scalars())
-    largest = (await session.execute(_largest_id(_table(model)))).scalar_one()
+    if dialect_of(session) == "postgresql":
+        return sorted((await session.execute(_next_ids(table_of(model)), {"n": count})).scalars())
+    largest = (await session.execute(_largest_id(table_of(model)))).scalar_one()
     return list(range(largest + 1, largest + 1 + count))
 
 
@@ -59,9 +51,9 @@ async def insert_rows(session: AsyncSession, model: Any, rows: Sequence[dict[str
     """Inserts ``rows`` into the model's table with one statement (see the module's note)."""
     if not rows:
         return
-    table = _table(model)
+    table = table_of(model)
     names = _columns(table, rows)
-    if _dialect(session) != "postgresql":
+    if dialect_of(session) != "postgresql":
         await session.execute(_insert_into(table), list(rows))
         return
     await session.execute(_from_document(table, tuple(names)), {"rows": _document(table, names, rows)})
@@ -73,9 +65,9 @@ async def insert_new(session: AsyncSession, model: Any, rows: Sequence[dict[str,
     returns the keys it inserted (a single column's values, else tuples), as text."""
     if not rows:
         return set()
-    table = _table(model)
+    table = table_of(model)
     names = _columns(table, rows)
-    if _dialect(session) == "postgresql":
+    if dialect_of(session) == "postgresql":
         statement = _from_document(table, tuple(names), tuple(key))
         found = (await session.execute(statement, {"rows": _document(table, names, rows)})).all()
     else:  # an executemany SQLAlchemy sends as multi-row VALUES, under SQLite's parameter limit

@@ -247,8 +247,14 @@ class PydanticJSON(TypeDecorator):
         return None if value is None else self.model.model_validate(value)
 
 
-def _dialect(session: AsyncSession) -> str:
+def dialect_of(session: AsyncSession) -> str:
+    """The session's engine: ``postgresql`` or ``sqlite``."""
     return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+def table_of(model: Any) -> Table:
+    """The Core table of a model (or the table itself)."""
+    return model if isinstance(model, Table) else model.__table__
 
 
 @cache
@@ -270,8 +276,7 @@ def _on_conflict(dialect: str, table: Table, columns: tuple[str, ...], key: tupl
 
 
 def _conflict_statement(session: AsyncSession, model: Any, values: dict[str, Any], key: list[str], then: str) -> Any:
-    table = model if isinstance(model, Table) else model.__table__
-    return _on_conflict(_dialect(session), table, tuple(values), tuple(key), then)
+    return _on_conflict(dialect_of(session), table_of(model), tuple(values), tuple(key), then)
 
 
 async def upsert(session: AsyncSession, model: Any, values: dict[str, Any], key: list[str]) -> None:
